@@ -1,0 +1,16 @@
+/**
+ * Parley's RSA module: PKCS #1 v2.2 (RFC 8017) and FIPS 186-5 key generation, in TypeScript,
+ * for Node.js and browsers. Its only runtime dependency is @noble/hashes.
+ */
+export * from './errors.js';
+export { abytes, bytesToBase64, base64ToBytes, bytesToHex, hexToBytes, utf8ToBytes, bytesToUtf8, concatBytes, equalBytes } from './bytes.js';
+export { bitLength, byteLength, i2osp, os2ip, modPow, modInverse, gcd, lcm } from './bigint.js';
+export { getHash, HASH_NAMES, type Hash, type HashName } from './hash.js';
+export { mgf1 } from './mgf1.js';
+export { isProbablePrime, millerRabin, mrRounds } from './prime.js';
+export * from './key.js';
+export { generateKeyPair, randomPrime, KEY_SIZES, type KeygenOptions, type KeygenProgress } from './keygen.js';
+export { rsaep, rsadp, rsasp1, rsavp1 } from './primitives.js';
+export { oaepEncrypt, oaepDecrypt, oaepMaxMessageLength, type OaepOptions } from './oaep.js';
+export { pssSign, pssVerify, type PssOptions } from './pss.js';
+export { pkcs1v15Sign, pkcs1v15Verify, digestInfoPrefix } from './pkcs1v15.js';

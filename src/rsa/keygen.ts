@@ -1,0 +1,93 @@
+/**
+ * RSA key-pair generation (FIPS 186-5 §A.1.3 with the probable primes of §B.3.3).
+ */
+import { bitLength, gcd, lcm, modInverse, modPow, randomBits } from './bigint.js';
+import { rsaError } from './errors.js';
+import { privateKeyFromComponents, type RsaPrivateKey } from './key.js';
+import { millerRabin, millerRabinBase2, mrRounds, passesTrialDivision } from './prime.js';
+
+/** Modulus sizes this module generates. */
+export const KEY_SIZES = [2048, 3072, 4096] as const;
+
+/** Progress of key generation, reported to `onProgress`. */
+export interface KeygenProgress {
+  /** Which value is being searched for. */
+  stage: 'p' | 'q' | 'check';
+  /** Candidates that passed trial division and went to Miller–Rabin so far, for this stage. */
+  tested: number;
+}
+
+/** Options of generateKeyPair. */
+export interface KeygenOptions {
+  /** Modulus size: 2048 (default), 3072 or 4096. */
+  bits?: number;
+  /** Public exponent, odd with 2^16 < e < 2^256 (FIPS 186-5 §A.1.1). Default 65537. */
+  e?: bigint;
+  /** Called synchronously during the search; keep it cheap (for a spinner or dots). */
+  onProgress?: (p: KeygenProgress) => void;
+}
+
+/**
+ * Generates a validated two-prime RSA private key (its public key is `.publicKey`).
+ * Throws RSA_KEY_TOO_SMALL below 2048 bits, RSA_UNSUPPORTED for other sizes and
+ * RSA_INVALID_ARGUMENT for a public exponent outside FIPS 186-5 bounds.
+ */
+export function generateKeyPair(opts: KeygenOptions = {}): RsaPrivateKey {
+  const nlen = opts.bits ?? 2048;
+  const e = opts.e ?? 65537n;
+  if (!Number.isInteger(nlen) || nlen < 2048)
+    throw rsaError('RSA_KEY_TOO_SMALL', `refusing to generate a ${nlen}-bit RSA key: 2048 bits is the minimum (FIPS 186-5)`);
+  if (!(KEY_SIZES as readonly number[]).includes(nlen))
+    throw rsaError('RSA_UNSUPPORTED', `RSA key size ${nlen} is not supported; use 2048, 3072 or 4096`);
+  // FIPS 186-5 §A.1.1: 2^16 < e < 2^256, e odd
+  if (typeof e !== 'bigint' || e <= 1n << 16n || e >= 1n << 256n || (e & 1n) === 0n)
+    throw rsaError('RSA_INVALID_ARGUMENT', 'public exponent must be odd with 2^16 < e < 2^256');
+  const half = nlen / 2;
+  const progress = opts.onProgress;
+  for (;;) {
+    const p = randomPrime(half, e, (tested) => progress?.({ stage: 'p', tested }));
+    let q: bigint;
+    do {
+      q = randomPrime(half, e, (tested) => progress?.({ stage: 'q', tested }));
+      // §A.1.3 step 5.5 / §B.3.3 step 5.4: |p − q| > 2^(nlen/2 − 100)
+    } while (bitLength(p > q ? p - q : q - p) <= half - 100);
+    progress?.({ stage: 'check', tested: 0 });
+    const n = p * q;
+    const lambda = lcm(p - 1n, q - 1n);
+    // §A.1.1 / §B.3.1 step 3: d = e⁻¹ mod λ(n), and d > 2^(nlen/2); otherwise start again
+    const d = modInverse(e, lambda);
+    if (d <= 1n << BigInt(half)) continue;
+    const key = privateKeyFromComponents({ n, e, d, p, q }, { checkPrimes: false });
+    // FIPS 140-3 pairwise consistency test: x^(e·d) ≡ x (mod n)
+    const x = randomBits(nlen - 8) | 2n;
+    if (modPow(modPow(x, e, n), d, n) !== x) throw rsaError('RSA_FAULT_DETECTED', 'generated key failed the pairwise consistency test');
+    return key;
+  }
+}
+
+/**
+ * A random probable prime of exactly `bits` bits with p ≥ √2·2^(bits−1) and gcd(p−1, e) = 1
+ * (FIPS 186-5 §B.3.3 step 4). Each candidate is freshly random, as the standard describes.
+ */
+export function randomPrime(bits: number, e: bigint, onTested?: (tested: number) => void): bigint {
+  // p ≥ √2·2^(bits−1)  ⇔  p² ≥ 2^(2·bits−1)
+  const bound = 1n << BigInt(2 * bits - 1);
+  const top = 1n << BigInt(bits - 1);
+  const rounds = mrRounds(bits);
+  const e65537 = e === 65537n;
+  let tested = 0;
+  for (;;) {
+    // §B.3.3 step 4.2–4.3: a random odd candidate of the right length
+    const p = randomBits(bits) | top | 1n;
+    // §B.3.3 step 4.4: p ≥ √2·2^(nlen/2−1)
+    if (p * p < bound) continue;
+    if (!passesTrialDivision(p)) continue;
+    // §B.3.3 step 4.5: gcd(p − 1, e) = 1 (for prime e it is e ∤ p − 1)
+    if (e65537 ? (p - 1n) % e === 0n : gcd(p - 1n, e) !== 1n) continue;
+    tested++;
+    if (onTested && tested % 4 === 0) onTested(tested);
+    // a base-2 round weeds out composites quickly; §B.3.3 step 4.5's random-base rounds follow
+    if (!millerRabinBase2(p)) continue;
+    if (millerRabin(p, rounds)) return p;
+  }
+}
