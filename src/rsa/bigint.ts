@@ -5,7 +5,7 @@
  * BigInt arithmetic in JavaScript engines is variable-time; see docs/SECURITY.md. Private-key
  * operations compensate with blinding (primitives.ts).
  */
-import { bytesToHex } from './bytes.js';
+import { abytes, bytesToHex } from './bytes.js';
 import { rsaError } from './errors.js';
 import { randomBytes } from './random.js';
 
@@ -24,6 +24,7 @@ export function byteLength(x: bigint): number {
 
 /** OS2IP (RFC 8017 §4.2): big-endian bytes to a non-negative integer. */
 export function os2ip(b: Uint8Array): bigint {
+  abytes(b, undefined, 'octet string');
   if (b.length === 0) return 0n;
   return BigInt('0x' + bytesToHex(b));
 }

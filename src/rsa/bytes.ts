@@ -52,10 +52,12 @@ export function bytesToUtf8(b: Uint8Array): string {
   }
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** Lower-case hex of bytes. */
 export function bytesToHex(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i++) s += b[i]!.toString(16).padStart(2, '0');
+  for (let i = 0; i < b.length; i++) s += HEX[b[i]!]!;
   return s;
 }
 
