@@ -4,20 +4,20 @@
  * public-key re-check of every private-key result (the fault attack countermeasure of
  * Boneh–DeMillo–Lipton: a faulty CRT half must never leave this function).
  */
-import { expPlan, modInverse, modPowPlan, randomBetween, type ExpPlan } from './bigint.js';
+import { expPlan, modInverse, modPowPlan, randomBetween, randomBits, type ExpPlan } from './bigint.js';
 import { rsaError } from './errors.js';
 import type { RsaPrivateKey, RsaPublicKey } from './key.js';
 
 /** Blinding pairs are refreshed from fresh randomness after this many uses (squared in between). */
 const BLINDING_REFRESH = 32;
+/** Bits of the random multiple of (p−1) added to each CRT exponent (exponent blinding). */
+const EXP_BLINDING_BITS = 64;
 
 interface PublicState {
   ePlan: ExpPlan;
 }
 
 interface PrivateState {
-  dpPlan: ExpPlan;
-  dqPlan: ExpPlan;
   ePlan: ExpPlan;
   /** r^e mod n and r^-1 mod n for the current blinding value r. */
   rE: bigint;
@@ -49,7 +49,7 @@ function privateState(key: RsaPrivateKey): PrivateState {
   let s = privateStates.get(key);
   if (!s) {
     const ePlan = expPlan(key.e);
-    s = { dpPlan: expPlan(key.dp), dqPlan: expPlan(key.dq), ePlan, ...freshBlinding(key, ePlan), uses: 0 };
+    s = { ePlan, ...freshBlinding(key, ePlan), uses: 0 };
     privateStates.set(key, s);
   }
   return s;
@@ -66,9 +66,13 @@ function privateOp(key: RsaPrivateKey, x: bigint, what: string): bigint {
   const { n, p, q, qi } = key;
   // blind: x' = x · r^e mod n, so the exponentiations below see a value unrelated to x
   const xb = (x * s.rE) % n;
+  // exponent blinding: dP + k·(p−1) ≡ dP (mod p−1) for a fresh random k, so the sequence of
+  // squarings and multiplications differs on every call (Kocher 1996, §10)
+  const dpb = key.dp + randomBits(EXP_BLINDING_BITS) * (p - 1n);
+  const dqb = key.dq + randomBits(EXP_BLINDING_BITS) * (q - 1n);
   // RFC 8017 §5.1.2 step 2.b (CRT): m_1 = x'^dP mod p, m_2 = x'^dQ mod q
-  const m1 = modPowPlan(xb % p, s.dpPlan, p);
-  const m2 = modPowPlan(xb % q, s.dqPlan, q);
+  const m1 = modPowPlan(xb % p, expPlan(dpb), p);
+  const m2 = modPowPlan(xb % q, expPlan(dqb), q);
   // §5.1.2 step 2.b.iii–iv (Garner): h = (m_1 − m_2)·qInv mod p; m = m_2 + q·h
   let diff = m1 - m2;
   if (diff < 0n) diff += p;
