@@ -50,7 +50,7 @@ export function generateKeyPair(opts: KeygenOptions = {}): RsaPrivateKey {
     do {
       q = randomPrime(half, e, (tested) => progress?.({ stage: 'q', tested }));
       // §A.1.3 step 5.5 / §B.3.3 step 5.4: |p − q| > 2^(nlen/2 − 100)
-    } while (bitLength(p > q ? p - q : q - p) <= half - 100);
+    } while ((p > q ? p - q : q - p) <= 1n << BigInt(half - 100));
     progress?.({ stage: 'check', tested: 0 });
     const n = p * q;
     const lambda = lcm(p - 1n, q - 1n);

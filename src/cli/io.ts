@@ -1,0 +1,261 @@
+/**
+ * Input, output and key files for the CLI: stdin/stdout or files, passphrase files, and key
+ * loading that turns every key problem into a one-line CliError.
+ */
+import { constants as fsConstants } from 'node:fs';
+import { lstat, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isRsaError } from '../rsa/errors.js';
+import { toPublicKey, type RsaPrivateKey, type RsaPublicKey } from '../rsa/key.js';
+import { importPrivateKey, importPublicKey } from '../rsa/keyfile.js';
+import { failure, fileError, usageError } from './errors.js';
+
+/** Key files larger than this are refused unread (a 16384-bit PKCS#8 PEM is ~13 KB). */
+const MAX_KEY_FILE = 1 << 20;
+
+// ---------------------------------------------------------------------------------------------
+// Ctrl+C: cleanups registered here run before the process exits with 130.
+
+const cleanups = new Set<() => void>();
+
+/** Registers a synchronous cleanup to run on Ctrl+C; returns a function that unregisters it. */
+export function onInterrupt(fn: () => void): () => void {
+  cleanups.add(fn);
+  return () => cleanups.delete(fn);
+}
+
+/** Runs the registered cleanups (each once, errors ignored). */
+export function runInterruptCleanups(): void {
+  for (const fn of [...cleanups]) {
+    cleanups.delete(fn);
+    try {
+      fn();
+    } catch {
+      // best effort
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/** Reads a whole file, turning file-system errors into CliErrors naming `option`. */
+export async function readFileChecked(file: string, option?: string, maxBytes?: number): Promise<Uint8Array> {
+  try {
+    if (maxBytes !== undefined) {
+      const st = await stat(file);
+      if (st.isFile() && st.size > maxBytes)
+        throw failure(`${file} is too large (${st.size} bytes) to be a key file`, option ? `check the path given to ${option}` : undefined);
+    }
+    const b = await readFile(file);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } catch (e) {
+    throw fileError(e, file, option);
+  }
+}
+
+/** Reads all of stdin. On a terminal, first tells the user how to end the input. */
+export async function readStdin(what = 'input'): Promise<Uint8Array> {
+  if (process.stdin.isTTY) process.stderr.write(`(reading ${what} from the terminal; end it with Ctrl+D on a new line)\n`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  const b = Buffer.concat(chunks);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Reads `--in FILE`, or stdin when the option is absent or "-". */
+export async function readInput(file: string | undefined, what = 'input'): Promise<Uint8Array> {
+  return file === undefined || file === '-' ? readStdin(what) : readFileChecked(file, '--in');
+}
+
+/**
+ * Reads a passphrase file: its first line, without the line ending. An empty first line is an
+ * error (an empty passphrase protects nothing).
+ */
+export async function readPassphraseFile(file: string): Promise<string> {
+  const raw = new TextDecoder('utf-8', { ignoreBOM: false }).decode(await readFileChecked(file, '--passphrase-file', MAX_KEY_FILE));
+  const line = raw.split(/\r?\n/, 1)[0] ?? '';
+  if (line === '') throw failure(`the passphrase file ${file} is empty`, 'put the passphrase on its first line');
+  return line;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+/**
+ * Refuses binary output to a terminal before any work is done: ciphertexts and signatures are
+ * raw bytes. A usage error suggesting --out or a redirection.
+ */
+export function assertBinaryOutputOk(out: string | undefined, command: string): void {
+  if ((out === undefined || out === '-') && process.stdout.isTTY)
+    throw usageError(`${command} writes binary data and stdout is a terminal`, 'use --out FILE or redirect stdout to a file');
+}
+
+/** Exits quietly when the reader of stdout went away (`parley … | head`). */
+export function isEpipe(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+}
+
+/** Writes to stdout and waits until the data is handed to the OS. */
+export function writeStdout(data: Uint8Array | string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(data, (err) => {
+      if (!err) resolve();
+      else if (isEpipe(err)) process.exit(0);
+      else reject(err);
+    });
+  });
+}
+
+/**
+ * Writes `--out FILE` (replacing it), or stdout when the option is absent or "-".
+ * `secret` output (decrypted data) is created with mode 0600.
+ */
+export async function writeOutput(file: string | undefined, data: Uint8Array | string, opts: { secret?: boolean } = {}): Promise<void> {
+  if (file === undefined || file === '-') return writeStdout(data);
+  try {
+    await writeFile(file, data, { mode: opts.secret ? 0o600 : 0o666 });
+  } catch (e) {
+    throw writeError(e, file, '--out');
+  }
+}
+
+/** A CliError for a failed write to `file`. */
+export function writeError(e: unknown, file: string, option?: string): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const where = option ? `check the path given to ${option}` : 'check the path';
+  if (code === 'ENOENT') return failure(`cannot write ${file}: the directory ${path.dirname(file)} does not exist`, where, e);
+  if (code === 'EACCES' || code === 'EPERM') return failure(`cannot write ${file}: permission denied`, where, e);
+  if (code === 'EISDIR') return failure(`cannot write ${file}: it is a directory`, where, e);
+  if (code === 'EEXIST') return failure(`${file} already exists`, 'use --force to overwrite it, or --out to choose another file', e);
+  if (code === 'ENOSPC') return failure(`cannot write ${file}: no space left on the device`, undefined, e);
+  return e;
+}
+
+/** True when `file` exists (as anything, even a dangling symbolic link). */
+export async function exists(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Creates `file` exclusively with `mode` (never following a symbolic link) and writes `data`;
+ * with `replace`, an existing file is removed first. Mode is set explicitly after creation so
+ * that the umask cannot widen or narrow it.
+ */
+export async function writeNewFile(file: string, data: string | Uint8Array, mode: number, replace: boolean, option = '--out'): Promise<void> {
+  try {
+    if (replace) await unlink(file).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
+    const fh = await open(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, mode);
+    try {
+      await fh.chmod(mode);
+      await fh.writeFile(data);
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    throw writeError(e, file, option);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+const KEY_FORMATS = 'PEM or DER: PKCS#1, PKCS#8 or SPKI';
+
+function isEncryptedPem(data: Uint8Array): boolean {
+  return new TextDecoder().decode(data.subarray(0, 4096)).includes('-----BEGIN ENCRYPTED PRIVATE KEY-----');
+}
+
+/** A CliError for a key that does not import, by RsaError code. */
+function keyError(e: unknown, file: string, option: string): unknown {
+  if (!isRsaError(e)) return e;
+  switch (e.code) {
+    case 'RSA_KEY_TOO_SMALL':
+      return failure(`${file}: ${e.message}`, 'generate a new key with `parley keygen` (2048 bits or more)', e);
+    case 'RSA_INVALID_KEY':
+      return failure(`${file} is not a valid RSA key: ${e.message}`, 'the key file is damaged; use another key', e);
+    case 'RSA_UNSUPPORTED':
+      return failure(`${file}: ${e.message}`, `${option} needs an RSA key (${KEY_FORMATS})`, e);
+    case 'RSA_INVALID_FORMAT':
+    case 'RSA_INPUT_OUT_OF_RANGE':
+    case 'RSA_INVALID_ARGUMENT':
+      return failure(`${file} is not a readable RSA key (${e.message})`, `${option} needs an RSA key file, ${KEY_FORMATS}`, e);
+    default:
+      return failure(`${file}: ${e.message}`, `check the key given to ${option}`, e);
+  }
+}
+
+/**
+ * Loads a public key from a file: SPKI or PKCS#1 public key, or the public half of an
+ * unencrypted private key, PEM or DER. An encrypted private key gets a hint to use the .pub file.
+ */
+export async function loadPublicKey(file: string, option = '--key'): Promise<RsaPublicKey> {
+  const data = await readFileChecked(file, option, MAX_KEY_FILE);
+  if (isEncryptedPem(data))
+    throw failure(`${file} is an encrypted private key, and ${option} needs a public key here`, `give the public key file instead (e.g. ${file}.pub)`);
+  try {
+    return importPublicKey(data);
+  } catch (e) {
+    if (isRsaError(e, 'RSA_BAD_PASSPHRASE'))
+      throw failure(`${file} is an encrypted private key, and ${option} needs a public key here`, `give the public key file instead (e.g. ${file}.pub)`);
+    throw keyError(e, file, option);
+  }
+}
+
+/**
+ * Loads a private key: PKCS#8 (encrypted or not) or PKCS#1, PEM or DER; the passphrase is the
+ * first line of `passphraseFile`. A missing or wrong passphrase and a public key given where a
+ * private one is needed each get their own message.
+ */
+export async function loadPrivateKey(file: string, passphraseFile: string | undefined, option = '--key'): Promise<RsaPrivateKey> {
+  const passphrase = passphraseFile === undefined ? undefined : await readPassphraseFile(passphraseFile);
+  const data = await readFileChecked(file, option, MAX_KEY_FILE);
+  try {
+    return await importPrivateKey(data, passphrase === undefined ? {} : { passphrase });
+  } catch (e) {
+    if (isRsaError(e, 'RSA_BAD_PASSPHRASE')) {
+      if (passphrase === undefined)
+        throw failure(`${file} is encrypted with a passphrase`, 'give it with --passphrase-file FILE (the passphrase is the first line of FILE)', e);
+      throw failure(`wrong passphrase for ${file}`, `check ${passphraseFile}: the passphrase is its first line`, e);
+    }
+    if (isRsaError(e, 'RSA_INVALID_FORMAT') || isRsaError(e, 'RSA_UNSUPPORTED')) {
+      // a public key where a private one is needed deserves its own message
+      let isPublic = false;
+      try {
+        importPublicKey(data);
+        isPublic = true;
+      } catch {
+        // not a public key either
+      }
+      if (isPublic) throw failure(`${file} is a public key, and ${option} needs a private key here`, 'give the private key file (without .pub)', e);
+    }
+    throw keyError(e, file, option);
+  }
+}
+
+/**
+ * Loads any key file as a public key for fingerprinting: a public key, an unencrypted private
+ * key, or an encrypted private key when `passphraseFile` is given.
+ */
+export async function loadAnyKeyAsPublic(file: string, passphraseFile: string | undefined): Promise<RsaPublicKey> {
+  const data = await readFileChecked(file, 'KEYFILE', MAX_KEY_FILE);
+  if (passphraseFile !== undefined || isEncryptedPem(data)) {
+    try {
+      return importPublicKey(data);
+    } catch {
+      return toPublicKey(await loadPrivateKey(file, passphraseFile, 'KEYFILE'));
+    }
+  }
+  try {
+    return importPublicKey(data);
+  } catch (e) {
+    if (isRsaError(e, 'RSA_BAD_PASSPHRASE'))
+      throw failure(`${file} is encrypted with a passphrase`, 'give it with --passphrase-file FILE, or fingerprint the public key file', e);
+    throw keyError(e, file, 'KEYFILE');
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * Key fingerprints in the OpenSSH style: "SHA256:" and the unpadded standard base64 of the
+ * SHA-256 digest of the key's SubjectPublicKeyInfo DER (RFC 5280 §4.1). The same value comes
+ * from `openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | base64` without "=".
+ */
+import { bytesToBase64 } from './bytes.js';
+import { getHash } from './hash.js';
+import type { RsaPrivateKey, RsaPublicKey } from './key.js';
+import { exportPublicKeyDer } from './keyfile.js';
+
+/**
+ * The fingerprint "SHA256:…" of a key (for a private key, of its public half).
+ * Throws RSA_INVALID_ARGUMENT when `key` is not a key made by this module.
+ */
+export function fingerprint(key: RsaPublicKey | RsaPrivateKey): string {
+  const digest = getHash('SHA-256').digest(exportPublicKeyDer(key, 'spki'));
+  return 'SHA256:' + bytesToBase64(digest).replace(/=+$/, '');
+}

@@ -1,0 +1,183 @@
+/** `parley rsa encrypt|decrypt|sign|verify`, both ways against openssl, and its failures. */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { assertCleanError, openssl, opensslKeyPair, runCli, tempDir } from './helpers.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+const at = (f: string): string => path.join(dir, f);
+const OAEP_OPTS = ['-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha256', '-pkeyopt', 'rsa_mgf1_md:sha256'];
+const MESSAGE = 'attack at dawn ✓\n';
+
+before(async () => {
+  ({ dir, cleanup } = await tempDir());
+  // one key for the whole file, made by openssl (PKCS#8 PEM), in every format the CLI reads
+  opensslKeyPair(at('key.pem'));
+  const o = (args: string[]): void => void openssl(args, { cwd: dir });
+  o(['pkey', '-in', 'key.pem', '-outform', 'DER', '-out', 'key.der']); // PKCS#8 DER
+  o(['rsa', '-in', 'key.pem', '-traditional', '-out', 'key.pkcs1.pem']); // PKCS#1 PEM
+  o(['rsa', '-in', 'key.pem', '-traditional', '-outform', 'DER', '-out', 'key.pkcs1.der']); // PKCS#1 DER
+  o(['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-in', 'key.pem', '-passout', 'pass:s3cret', '-out', 'key.enc.pem']);
+  o(['pkey', '-in', 'key.pem', '-pubout', '-outform', 'DER', '-out', 'pub.der']); // SPKI DER
+  o(['rsa', '-in', 'key.pem', '-RSAPublicKey_out', '-out', 'pub.pkcs1.pem']); // PKCS#1 public PEM
+  await writeFile(at('pass'), 's3cret\n');
+  await writeFile(at('wrongpass'), 'guess\n');
+  await writeFile(at('msg.txt'), MESSAGE);
+  await writeFile(at('garbage.pem'), '-----BEGIN PUBLIC KEY-----\nnot base64 at all!\n-----END PUBLIC KEY-----\n');
+});
+
+after(() => cleanup());
+
+describe('RSAES-OAEP-SHA-256 interop with openssl pkeyutl', () => {
+  it('openssl encrypts → parley rsa decrypt (each private key format)', async () => {
+    const ct = openssl(['pkeyutl', '-encrypt', '-pubin', '-inkey', 'key.pem.pub', ...OAEP_OPTS, '-in', 'msg.txt'], { cwd: dir }).stdout;
+    assert.equal(ct.length, 256);
+    for (const [key, extra] of [
+      ['key.pem', []],
+      ['key.der', []],
+      ['key.pkcs1.pem', []],
+      ['key.pkcs1.der', []],
+      ['key.enc.pem', ['--passphrase-file', 'pass']],
+    ] as const) {
+      const r = await runCli(['rsa', 'decrypt', '--key', key, ...extra], { cwd: dir, input: ct });
+      assert.equal(r.code, 0, `${key}: ${r.stderr}`);
+      assert.equal(r.stdout.toString(), MESSAGE, key);
+    }
+  });
+
+  it('parley rsa encrypt (each public key format) → openssl decrypts', async () => {
+    for (const key of ['key.pem.pub', 'pub.der', 'pub.pkcs1.pem', 'key.pem']) {
+      const r = await runCli(['rsa', 'encrypt', '--key', key, '--in', 'msg.txt', '--out', 'ct.bin'], { cwd: dir });
+      assert.equal(r.code, 0, `${key}: ${r.stderr}`);
+      assert.equal(r.stdout.length, 0);
+      const pt = openssl(['pkeyutl', '-decrypt', '-inkey', 'key.pem', ...OAEP_OPTS, '-in', 'ct.bin'], { cwd: dir }).stdout;
+      assert.equal(pt.toString(), MESSAGE, key);
+    }
+  });
+
+  it('encrypts exactly 190 bytes with a 2048-bit key, and round-trips binary via stdin/stdout', async () => {
+    const data = randomBytes(190);
+    const enc = await runCli(['rsa', 'encrypt', '--key', 'key.pem.pub'], { cwd: dir, input: data });
+    assert.equal(enc.code, 0, enc.stderr);
+    assert.equal(enc.stdout.length, 256);
+    const dec = await runCli(['rsa', 'decrypt', '--key', 'key.pem', '--out', 'pt.bin'], { cwd: dir, input: enc.stdout });
+    assert.equal(dec.code, 0, dec.stderr);
+    assert.deepEqual(await readFile(at('pt.bin')), data);
+    assert.equal((await stat(at('pt.bin'))).mode & 0o777, 0o600, 'decrypted output is private');
+  });
+});
+
+describe('RSASSA-PSS-SHA-256 interop with openssl dgst', () => {
+  it('openssl signs (salt 32) → parley rsa verify prints valid', async () => {
+    openssl(['dgst', '-sha256', '-sign', 'key.pem', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32', '-out', 'ossl.sig', 'msg.txt'], { cwd: dir });
+    for (const key of ['key.pem.pub', 'pub.der', 'pub.pkcs1.pem']) {
+      const r = await runCli(['rsa', 'verify', '--key', key, '--sig', 'ossl.sig', '--in', 'msg.txt'], { cwd: dir });
+      assert.equal(r.code, 0, `${key}: ${r.stderr}`);
+      assert.equal(r.stdout.toString(), 'valid\n');
+    }
+  });
+
+  it("openssl's default PSS salt (maximum) verifies too", async () => {
+    openssl(['dgst', '-sha256', '-sign', 'key.pem', '-sigopt', 'rsa_padding_mode:pss', '-out', 'max.sig', 'msg.txt'], { cwd: dir });
+    const r = await runCli(['rsa', 'verify', '--key', 'key.pem.pub', '--sig', 'max.sig'], { cwd: dir, input: MESSAGE });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.toString(), 'valid\n');
+  });
+
+  it('parley rsa sign (each private key format) → openssl verifies with salt 32', async () => {
+    for (const [key, extra] of [
+      ['key.pem', []],
+      ['key.pkcs1.der', []],
+      ['key.enc.pem', ['--passphrase-file', 'pass']],
+    ] as const) {
+      const r = await runCli(['rsa', 'sign', '--key', key, ...extra, '--in', 'msg.txt', '--out', 'parley.sig'], { cwd: dir });
+      assert.equal(r.code, 0, `${key}: ${r.stderr}`);
+      assert.equal((await readFile(at('parley.sig'))).length, 256);
+      const v = openssl(
+        ['dgst', '-sha256', '-verify', 'key.pem.pub', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32', '-signature', 'parley.sig', 'msg.txt'],
+        { cwd: dir },
+      );
+      assert.match(v.stdout.toString(), /Verified OK/, key);
+    }
+  });
+
+  it('sign writes raw bytes to stdout when it is not a terminal; verify accepts them', async () => {
+    const s = await runCli(['rsa', 'sign', '--key', 'key.pem'], { cwd: dir, input: MESSAGE });
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(s.stdout.length, 256);
+    await writeFile(at('stdout.sig'), s.stdout);
+    const v = await runCli(['rsa', 'verify', '--key', 'key.pem.pub', '--sig', 'stdout.sig'], { cwd: dir, input: MESSAGE });
+    assert.equal(v.stdout.toString(), 'valid\n');
+  });
+
+  it('a tampered signature, a changed message or another key → invalid, exit 1', async () => {
+    const sig = await readFile(at('ossl.sig'));
+    for (const i of [0, 100, 255]) {
+      const t = Buffer.from(sig);
+      t[i]! ^= 0x01;
+      await writeFile(at('bad.sig'), t);
+      const r = await runCli(['rsa', 'verify', '--key', 'key.pem.pub', '--sig', 'bad.sig', '--in', 'msg.txt'], { cwd: dir });
+      assert.equal(r.code, 1, `byte ${i}`);
+      assert.equal(r.stdout.toString(), 'invalid\n');
+      assert.equal(r.stderr, '');
+    }
+    const changed = await runCli(['rsa', 'verify', '--key', 'key.pem.pub', '--sig', 'ossl.sig'], { cwd: dir, input: `${MESSAGE}!` });
+    assert.equal(changed.code, 1);
+    assert.equal(changed.stdout.toString(), 'invalid\n');
+    await writeFile(at('short.sig'), sig.subarray(0, 100));
+    const short = await runCli(['rsa', 'verify', '--key', 'key.pem.pub', '--sig', 'short.sig', '--in', 'msg.txt'], { cwd: dir });
+    assert.equal(short.code, 1);
+    assert.equal(short.stdout.toString(), 'invalid\n');
+  });
+});
+
+describe('parley rsa: failures are one line, no stack', () => {
+  it('a message too long for OAEP names the maximum and suggests parley seal', async () => {
+    const r = await runCli(['rsa', 'encrypt', '--key', 'key.pem.pub'], { cwd: dir, input: Buffer.alloc(191, 0x41) });
+    assertCleanError(r, 1, /191 bytes.*at most 190 bytes.*parley seal/);
+    assert.equal(r.stdout.length, 0);
+  });
+
+  it('a ciphertext of the wrong length names the expected length', async () => {
+    assertCleanError(await runCli(['rsa', 'decrypt', '--key', 'key.pem'], { cwd: dir, input: Buffer.alloc(100) }), 1, /100 bytes.*exactly 256 bytes/);
+    assertCleanError(await runCli(['rsa', 'decrypt', '--key', 'key.pem'], { cwd: dir, input: '' }), 1, /0 bytes/);
+  });
+
+  it('a ciphertext for another key or damaged → decryption failed', async () => {
+    assertCleanError(await runCli(['rsa', 'decrypt', '--key', 'key.pem'], { cwd: dir, input: randomBytes(256) }), 1, /^parley: decryption failed/);
+  });
+
+  it('missing files', async () => {
+    assertCleanError(await runCli(['rsa', 'encrypt', '--key', 'nope.pub'], { cwd: dir, input: 'x' }), 1, /nope\.pub: no such file.*--key/);
+    assertCleanError(await runCli(['rsa', 'encrypt', '--key', 'key.pem.pub', '--in', 'nope.txt', '--out', 'x'], { cwd: dir }), 1, /nope\.txt: no such file.*--in/);
+    assertCleanError(await runCli(['rsa', 'verify', '--key', 'key.pem.pub', '--sig', 'nope.sig'], { cwd: dir, input: 'x' }), 1, /nope\.sig: no such file.*--sig/);
+    assertCleanError(await runCli(['rsa', 'sign', '--key', 'key.pem', '--in', 'msg.txt', '--out', 'no/dir/sig'], { cwd: dir }), 1, /cannot write/);
+  });
+
+  it('garbage and wrong kinds of keys', async () => {
+    assertCleanError(await runCli(['rsa', 'encrypt', '--key', 'garbage.pem'], { cwd: dir, input: 'x' }), 1, /garbage\.pem is not a readable RSA key/);
+    assertCleanError(await runCli(['rsa', 'sign', '--key', 'garbage.pem'], { cwd: dir, input: 'x' }), 1, /garbage\.pem/);
+    assertCleanError(await runCli(['rsa', 'sign', '--key', 'msg.txt'], { cwd: dir, input: 'x' }), 1, /msg\.txt is not a readable RSA key/);
+    assertCleanError(await runCli(['rsa', 'decrypt', '--key', 'key.pem.pub'], { cwd: dir, input: 'x' }), 1, /is a public key.*private key/);
+    assertCleanError(await runCli(['rsa', 'encrypt', '--key', 'key.enc.pem'], { cwd: dir, input: 'x' }), 1, /encrypted private key.*public key/);
+  });
+
+  it('missing and wrong passphrases', async () => {
+    assertCleanError(await runCli(['rsa', 'sign', '--key', 'key.enc.pem'], { cwd: dir, input: 'x' }), 1, /encrypted.*--passphrase-file/);
+    assertCleanError(await runCli(['rsa', 'sign', '--key', 'key.enc.pem', '--passphrase-file', 'wrongpass'], { cwd: dir, input: 'x' }), 1, /wrong passphrase/);
+    assertCleanError(await runCli(['rsa', 'decrypt', '--key', 'key.enc.pem', '--passphrase-file', 'nope'], { cwd: dir, input: 'x' }), 1, /nope: no such file/);
+  });
+
+  it('usage errors exit 2', async () => {
+    assertCleanError(await runCli(['rsa'], { cwd: dir }), 2, /missing rsa command/);
+    assertCleanError(await runCli(['rsa', 'frobnicate'], { cwd: dir }), 2, /unknown rsa command 'frobnicate'/);
+    assertCleanError(await runCli(['rsa', 'encrypt'], { cwd: dir }), 2, /missing --key/);
+    assertCleanError(await runCli(['rsa', 'verify', '--key', 'key.pem.pub'], { cwd: dir }), 2, /missing --sig/);
+    assertCleanError(await runCli(['rsa', 'sign', '--key'], { cwd: dir }), 2, /--key/);
+    assertCleanError(await runCli(['rsa', 'sign', '--key', 'a', '--bogus'], { cwd: dir }), 2, /unknown option '--bogus'.*rsa sign --help/);
+    assertCleanError(await runCli(['rsa', 'decrypt', '--key', 'key.pem', 'stray'], { cwd: dir }), 2, /unexpected argument 'stray'/);
+  });
+});
