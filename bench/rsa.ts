@@ -21,7 +21,7 @@ const args = new Set(process.argv.slice(2));
 const JSON_OUT = args.has('--json');
 const QUICK = args.has('--quick');
 const SIZES = [2048, 3072, 4096] as const;
-const KEYGEN_RUNS: Record<number, number> = QUICK ? { 2048: 10, 3072: 10, 4096: 10 } : { 2048: 21, 3072: 11, 4096: 11 };
+const KEYGEN_RUNS: Record<number, number> = QUICK ? { 2048: 10, 3072: 10, 4096: 10 } : { 2048: 61, 3072: 11, 4096: 11 };
 const OP_SAMPLES = QUICK ? 11 : 21;
 
 interface Stat {

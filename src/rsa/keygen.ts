@@ -1,10 +1,11 @@
 /**
  * RSA key-pair generation (FIPS 186-5 §A.1.3 with the probable primes of §B.3.3).
  */
-import { bitLength, gcd, lcm, modInverse, modPow, randomBits } from './bigint.js';
+import { gcd, lcm, modInverse, randomBits } from './bigint.js';
 import { rsaError } from './errors.js';
 import { privateKeyFromComponents, type RsaPrivateKey } from './key.js';
 import { millerRabin, millerRabinBase2, mrRounds, passesTrialDivision } from './prime.js';
+import { rsadp, rsaep } from './primitives.js';
 
 /** Modulus sizes this module generates. */
 export const KEY_SIZES = [2048, 3072, 4096] as const;
@@ -58,9 +59,9 @@ export function generateKeyPair(opts: KeygenOptions = {}): RsaPrivateKey {
     const d = modInverse(e, lambda);
     if (d <= 1n << BigInt(half)) continue;
     const key = privateKeyFromComponents({ n, e, d, p, q }, { checkPrimes: false });
-    // FIPS 140-3 pairwise consistency test: x^(e·d) ≡ x (mod n)
+    // FIPS 140-3 pairwise consistency test: RSADP(RSAEP(x)) = x, through the same CRT path as every later use
     const x = randomBits(nlen - 8) | 2n;
-    if (modPow(modPow(x, e, n), d, n) !== x) throw rsaError('RSA_FAULT_DETECTED', 'generated key failed the pairwise consistency test');
+    if (rsadp(key, rsaep(key.publicKey, x)) !== x) throw rsaError('RSA_FAULT_DETECTED', 'generated key failed the pairwise consistency test');
     return key;
   }
 }
