@@ -6,6 +6,7 @@
  * PBKDF2 and AES-CBC run on WebCrypto (`globalThis.crypto.subtle`); PBKDF2 with a hash WebCrypto
  * lacks (SHA-224, SHA-512/224, SHA-512/256) falls back to @noble/hashes.
  */
+import { buf, subtle } from './webcrypto.js';
 import { pbkdf2Async } from '@noble/hashes/pbkdf2.js';
 import { sha224, sha512_224, sha512_256 } from '@noble/hashes/sha2.js';
 import type { CHash } from '@noble/hashes/utils.js';
@@ -57,16 +58,6 @@ interface Pbes2Params {
   iv: Uint8Array;
 }
 
-function subtle(): SubtleCrypto {
-  const s = (globalThis as { crypto?: Crypto }).crypto?.subtle;
-  if (!s) throw rsaError('RSA_UNSUPPORTED', 'no WebCrypto (crypto.subtle) on this platform: encrypted key files need AES-CBC');
-  return s;
-}
-
-/** A copy backed by a plain ArrayBuffer, as the WebCrypto typings want. */
-function buf(b: Uint8Array): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(b);
-}
 
 function passphraseBytes(p: unknown): Uint8Array {
   if (typeof p === 'string') return utf8ToBytes(p);
@@ -79,7 +70,7 @@ async function pbkdf2(pass: Uint8Array, p: Pbes2Params, dkLen: number): Promise<
   const prf = PRFS[p.prfOid]!;
   if (prf.noble) return pbkdf2Async(prf.noble, pass, p.salt, { c: p.iterations, dkLen });
   try {
-    const s = subtle();
+    const s = subtle('encrypted key files need AES-CBC');
     const base = await s.importKey('raw', buf(pass), 'PBKDF2', false, ['deriveBits']);
     const params = { name: 'PBKDF2', hash: prf.webcrypto!, salt: buf(p.salt), iterations: p.iterations };
     return new Uint8Array(await s.deriveBits(params, base, dkLen * 8));
@@ -90,7 +81,7 @@ async function pbkdf2(pass: Uint8Array, p: Pbes2Params, dkLen: number): Promise<
 
 async function aesKey(key: Uint8Array, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey> {
   try {
-    return await subtle().importKey('raw', buf(key), 'AES-CBC', false, [usage]);
+    return await subtle('encrypted key files need AES-CBC').importKey('raw', buf(key), 'AES-CBC', false, [usage]);
   } catch (e) {
     throw rsaError('RSA_UNSUPPORTED', `AES-${key.length * 8}-CBC is not available on this platform`, e);
   }
@@ -119,7 +110,7 @@ export async function encryptPrivateKeyInfo(
   const p: Pbes2Params = { salt: randomBytes(16), iterations, prfOid: OID_HMAC_SHA256, cipherOid: OID_AES256_CBC, iv: randomBytes(16) };
   const key = await aesKey(await pbkdf2(pass, p, 32), 'encrypt');
   // RFC 8018 §6.2.1 step 4 with §B.2.5: CBC with PKCS #5 padding (WebCrypto AES-CBC pads so)
-  const ct = new Uint8Array(await subtle().encrypt({ name: 'AES-CBC', iv: buf(p.iv) }, key, buf(privateKeyInfo)));
+  const ct = new Uint8Array(await subtle('encrypted key files need AES-CBC').encrypt({ name: 'AES-CBC', iv: buf(p.iv) }, key, buf(privateKeyInfo)));
   // RFC 8018 Appendix A.2 (PBKDF2-params; keyLength omitted as OpenSSL does) and A.4 (PBES2-params)
   const kdf = derSequence(
     derOid(OID_PBKDF2),
@@ -196,7 +187,7 @@ export async function decryptPrivateKeyInfo(encrypted: Uint8Array, passphrase: s
   const { params, ciphertext } = parseEncrypted(encrypted);
   const key = await aesKey(await pbkdf2(pass, params, CIPHERS[params.cipherOid]!), 'decrypt');
   try {
-    return new Uint8Array(await subtle().decrypt({ name: 'AES-CBC', iv: buf(params.iv) }, key, buf(ciphertext)));
+    return new Uint8Array(await subtle('encrypted key files need AES-CBC').decrypt({ name: 'AES-CBC', iv: buf(params.iv) }, key, buf(ciphertext)));
   } catch (e) {
     throw rsaError('RSA_BAD_PASSPHRASE', 'wrong passphrase: the private key does not decrypt', e);
   }

@@ -47,19 +47,24 @@ export function passesTrialDivision(w: bigint): boolean {
   return true;
 }
 
+/** §B.3.1 step 1: a = the largest integer such that 2^a divides x; m = x / 2^a. */
+function oddPart(x: bigint): { a: number; m: bigint } {
+  let a = 0;
+  let m = x;
+  while ((m & 1n) === 0n) {
+    m >>= 1n;
+    a++;
+  }
+  return { a, m };
+}
+
 /**
  * Miller–Rabin probabilistic primality test with `rounds` random bases (FIPS 186-5 §B.3.1).
  * `w` must be odd and > 3. Returns false when w is certainly composite.
  */
 export function millerRabin(w: bigint, rounds: number): boolean {
   const wm1 = w - 1n;
-  // §B.3.1 step 1: a = largest integer such that 2^a divides w−1; m = (w−1) / 2^a
-  let a = 0;
-  let m = wm1;
-  while ((m & 1n) === 0n) {
-    m >>= 1n;
-    a++;
-  }
+  const { a, m } = oddPart(wm1);
   const plan = expPlan(m);
   for (let i = 0; i < rounds; i++) {
     // §B.3.1 step 4.1–4.2: random b with 1 < b < w − 1
@@ -88,12 +93,7 @@ export function millerRabin(w: bigint, rounds: number): boolean {
  */
 export function millerRabinBase2(w: bigint): boolean {
   const wm1 = w - 1n;
-  let a = 0;
-  let m = wm1;
-  while ((m & 1n) === 0n) {
-    m >>= 1n;
-    a++;
-  }
+  const { a, m } = oddPart(wm1);
   // 2^m mod w by left-to-right binary exponentiation: multiplying by 2 is a shift
   const bits = m.toString(2);
   let z = 2n;

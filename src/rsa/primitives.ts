@@ -74,7 +74,8 @@ function privateOp(key: RsaPrivateKey, x: bigint, what: string): bigint {
   const m1 = modPowPlan(xb % p, expPlan(dpb), p);
   const m2 = modPowPlan(xb % q, expPlan(dqb), q);
   // §5.1.2 step 2.b.iii–iv (Garner): h = (m_1 − m_2)·qInv mod p; m = m_2 + q·h
-  let diff = m1 - m2;
+  // m_2 < q may exceed p when q > p, so reduce the difference fully into [0, p)
+  let diff = (m1 - m2) % p;
   if (diff < 0n) diff += p;
   const h = (diff * qi) % p;
   const yb = m2 + q * h;
@@ -89,7 +90,7 @@ function privateOp(key: RsaPrivateKey, x: bigint, what: string): bigint {
     s.rInv = (s.rInv * s.rInv) % n;
   }
   // fault check: the result must map back to the input under the public key
-  if (modPowPlan(y, s.ePlan, n) !== x) throw rsaError('RSA_FAULT_DETECTED', 'RSA private-key operation failed its consistency check');
+  if (y < 0n || y >= n || modPowPlan(y, s.ePlan, n) !== x) throw rsaError('RSA_FAULT_DETECTED', 'RSA private-key operation failed its consistency check');
   return y;
 }
 

@@ -25,6 +25,7 @@
  * Runs in browsers and Node.js ≥ 20: WebCrypto (`globalThis.crypto.subtle`) for AES-GCM and
  * `crypto.getRandomValues` (through ./random.js) for the key and IV; no `node:` imports.
  */
+import { buf, subtle } from './webcrypto.js';
 import { bytesToBase64, base64ToBytes, concatBytes, equalBytes, utf8ToBytes } from './bytes.js';
 import { DECRYPTION_FAILED, isRsaError, rsaError } from './errors.js';
 import { getHash } from './hash.js';
@@ -69,16 +70,6 @@ export interface OpenedBytes {
   verified: true;
 }
 
-function subtle(): SubtleCrypto {
-  const s = (globalThis as { crypto?: Crypto }).crypto?.subtle;
-  if (!s) throw rsaError('RSA_UNSUPPORTED', 'no WebCrypto (crypto.subtle) on this platform: sealed messages need AES-GCM');
-  return s;
-}
-
-/** A copy backed by a plain ArrayBuffer, as WebCrypto's BufferSource type asks. */
-function buf(b: Uint8Array): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(b);
-}
 
 function sha256(b: Uint8Array): Uint8Array {
   return getHash('SHA-256').digest(b);
@@ -108,7 +99,7 @@ async function sealPayload(pub: RsaPublicKey, payload: Uint8Array): Promise<Uint
   // RFC 8017 §7.1.1: the AES key is 32 bytes, far below k − 2hLen − 2 for any key ≥ 1024 bits
   const wrapped = oaepEncrypt(pub, aesKey, OAEP);
   const header = concatBytes(Uint8Array.of(SEAL_VERSION), wrapped, iv);
-  const s = subtle();
+  const s = subtle('sealed messages need AES-GCM');
   const key = await s.importKey('raw', buf(aesKey), { name: 'AES-GCM' }, false, ['encrypt']);
   aesKey.fill(0);
   // SP 800-38D §7.1: GCM-AE(IV, P, A) with A = header; WebCrypto appends the 128-bit tag
@@ -180,7 +171,7 @@ export async function openBytes(priv: RsaPrivateKey, sealed: Uint8Array): Promis
     aesKey = randomBytes(AES_KEY_LEN);
     unwrapOk = false;
   }
-  const s = subtle();
+  const s = subtle('sealed messages need AES-GCM');
   let payload: Uint8Array;
   try {
     const key = await s.importKey('raw', buf(aesKey), { name: 'AES-GCM' }, false, ['decrypt']);

@@ -19,6 +19,17 @@ describe('RSA primitives (RFC 8017 §5)', () => {
       assert.equal(rsavp1(key.publicKey, rsasp1(key, c)), c);
     }
   });
+  it('is correct when q > p (m_2 may exceed p in Garner\'s step) — a regression test', () => {
+    // OpenSSL orders p > q; our own key generation does not. Swap them to get q > p.
+    const swapped = privateKeyFromComponents({ n: key.n, e: key.e, d: key.d, p: key.q, q: key.p });
+    assert.ok(swapped.q > swapped.p);
+    for (let i = 0; i < 200; i++) {
+      const c = os2ip(crypto.randomBytes(255));
+      const m = rsadp(swapped, c);
+      assert.ok(m >= 0n && m < key.n, 'result in [0, n)');
+      assert.equal(rsaep(key.publicKey, m), c);
+    }
+  });
   it('matches OpenSSL raw RSA (no padding) in both directions', () => {
     const c = crypto.randomBytes(256);
     c[0] = 0x01;

@@ -27,7 +27,8 @@ const sha256 = (b: Uint8Array): Uint8Array => getHash('SHA-256').digest(b);
 
 async function rejectsWith(p: Promise<unknown>, code: RsaErrorCode, what = ''): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
-    assert.ok(isRsaError(e, code), `${what}: expected ${code}, got ${String((e as { code?: string }).code ?? e)}`);
+    const cause = (e as { cause?: { message?: string; stack?: string } }).cause;
+    assert.ok(isRsaError(e, code), `${what}: expected ${code}, got ${String((e as { code?: string }).code ?? e)}; cause: ${cause?.stack ?? cause?.message ?? 'none'}`);
     return true;
   });
 }
