@@ -43,7 +43,9 @@ export type ChatErrorCode =
   | 'idle_timeout'
   | 'slow_consumer' // the outbound queue filled up
   | 'shutting_down'
-  | 'internal_error';
+  | 'internal_error'
+  | 'replaced' // the same name signed in again with the same key; this connection was closed (do not auto-reconnect)
+  | 'room_limit'; // too many rooms: this member's (maxRoomsPerUser) or the server's (maxRooms)
 
 /** Client → server requests (inside session frames). */
 export type ClientRequest =
@@ -67,12 +69,28 @@ export type ServerEvent =
   | { type: 'who'; room: string; members: string[] }
   | { type: 'whois'; name: string; fingerprint: string; online: boolean; rooms: string[] }
   | { type: 'system'; message: string; ts: number }
-  | { type: 'error'; code: ChatErrorCode; message: string; retryAfterMs?: number }
+  | {
+      type: 'error';
+      code: ChatErrorCode;
+      message: string;
+      retryAfterMs?: number;
+      /** The `t` of the request that failed, when it was a known command. */
+      command?: ClientRequest['t'];
+    }
   | { type: 'pong' };
 
 /** Limits the server tells each client in `ready`, so a well-behaved client paces itself. */
 export interface PublicLimits {
+  /** In Unicode code points. */
   maxMessageLength: number;
+  /** Sustained rate of `say` + `dm`. */
   messagesPerSecond: number;
+  /** Burst of `say` + `dm`. */
   burst: number;
+  /** Sustained rate of every other request (join, leave, rooms, who, whois, ping). Always sent by the hub; optional for older peers. */
+  commandsPerSecond?: number;
+  /** Burst of every other request. Always sent by the hub. */
+  commandBurst?: number;
+  /** Rooms one member may be in at once. Always sent by the hub. */
+  maxRoomsPerUser?: number;
 }

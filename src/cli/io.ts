@@ -24,6 +24,29 @@ export function onInterrupt(fn: () => void): () => void {
   return () => cleanups.delete(fn);
 }
 
+let graceful: ((signal: 'SIGINT' | 'SIGTERM') => void) | undefined;
+
+/**
+ * Lets a long-running command (server, chat) handle Ctrl+C and SIGTERM itself — closing
+ * connections with a notice — instead of the immediate exit. A second signal still exits at once.
+ * Returns a function that gives the signals back.
+ */
+export function handleSignalsGracefully(fn: (signal: 'SIGINT' | 'SIGTERM') => void): () => void {
+  graceful = fn;
+  return () => {
+    if (graceful === fn) graceful = undefined;
+  };
+}
+
+/** Called by the entry point on a signal: true when a command took it over (the first time only). */
+export function dispatchGracefulSignal(signal: 'SIGINT' | 'SIGTERM'): boolean {
+  const fn = graceful;
+  if (!fn) return false;
+  graceful = undefined;
+  fn(signal);
+  return true;
+}
+
 /** Runs the registered cleanups (each once, errors ignored). */
 export function runInterruptCleanups(): void {
   for (const fn of [...cleanups]) {

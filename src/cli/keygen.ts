@@ -104,7 +104,7 @@ const SPINNER = ['|', '/', '-', '\\'];
  * Generates the key in a worker thread. On a terminal, stderr shows a spinner with the stage
  * and the number of prime candidates tested; elsewhere one line "generating N-bit RSA key…".
  */
-async function generateWithProgress(bits: number): Promise<RsaPrivateKey> {
+export async function generateWithProgress(bits: number): Promise<RsaPrivateKey> {
   const tty = process.stderr.isTTY === true;
   const label = `generating ${bits}-bit RSA key…`;
   let status = '';

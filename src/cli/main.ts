@@ -12,13 +12,15 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from './args.js';
 import { describeError, EXIT_INTERRUPTED, EXIT_OK, usageError } from './errors.js';
 import { fingerprintCommand } from './fingerprint.js';
-import { isEpipe, runInterruptCleanups, writeStdout } from './io.js';
+import { dispatchGracefulSignal, isEpipe, runInterruptCleanups, writeStdout } from './io.js';
 import { keygenCommand } from './keygen.js';
 import { rsaCommand } from './rsa.js';
+import { serverCommand } from './server.js';
+import { chatCommand } from './chat.js';
 import { openCommand, sealCommand } from './seal.js';
 
 /** Every command, in the order `parley --help` lists them. */
-export const COMMANDS: readonly Command[] = [keygenCommand, fingerprintCommand, sealCommand, openCommand, rsaCommand];
+export const COMMANDS: readonly Command[] = [chatCommand, serverCommand, keygenCommand, fingerprintCommand, sealCommand, openCommand, rsaCommand];
 
 function version(): string {
   try {
@@ -96,7 +98,8 @@ if (isEntryPoint()) {
   process.stdout.on('error', (e) => {
     if (isEpipe(e)) exitNow(0);
   });
-  const onSignal = (code: number) => (): void => {
+  const onSignal = (code: number) => (signal: NodeJS.Signals): void => {
+    if (dispatchGracefulSignal(signal as 'SIGINT' | 'SIGTERM')) return;
     runInterruptCleanups();
     process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}parley: interrupted\n`);
     exitNow(code);

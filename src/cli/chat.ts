@@ -1,0 +1,232 @@
+/**
+ * `parley chat`: the terminal client. An IRC-style screen on a terminal; line mode (one line per
+ * event) or JSON lines (`--json`) when stdin is not a terminal — the bot and scripting interface.
+ */
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { ServerEvent } from '../chat/events.js';
+import { ChatConnection, type ConnectionStatus } from '../client/connection.js';
+import { formatJson, formatLine, shouldBell, statusText, useColor, type DisplayEvent } from '../client/format.js';
+import { loadOrCreateIdentity, resolveHome } from '../client/home.js';
+import { HELP_TEXT, parseInput } from '../client/input.js';
+import { checkPin, knownHostsPath, newPinMessage, pinMismatchMessage } from '../client/pins.js';
+import { promptLine, promptSecret } from '../client/prompt.js';
+import { ChatScreen } from '../client/screen.js';
+import { parseCommandArgs, type Command } from './args.js';
+import { EXIT_FAILURE, EXIT_OK, failure, usageError } from './errors.js';
+import { handleSignalsGracefully, readPassphraseFile, writeStdout } from './io.js';
+import { generateWithProgress } from './keygen.js';
+
+/** The server `parley chat` connects to without --server. */
+export const DEFAULT_SERVER = 'ws://127.0.0.1:8765';
+
+const HELP = `Usage: parley chat [--server URL] [--name NAME] [--room ROOM] [--home DIR] [--json]
+
+Chats on a Parley server. The first run generates your RSA key (2048 bits) in the home folder,
+asks for your name (on a terminal) and remembers both; the server's key fingerprint is pinned on
+first contact (known_hosts) and a changed key is refused.
+
+Options:
+  -s, --server URL          ws://HOST:PORT or wss://HOST:PORT (default ${DEFAULT_SERVER})
+  -n, --name NAME           your name: 1–32 of A–Z a–z 0–9 _ . - (remembered)
+  -r, --room ROOM           join this room after connecting (default: lobby)
+      --home DIR            identity folder (default $PARLEY_HOME or ~/.parley)
+  -p, --passphrase-file F   the passphrase of your key (first line of F); a new key is encrypted with it
+      --ca FILE             trust this CA certificate (PEM) for wss:// (a self-signed server)
+      --json                with stdin not a terminal: one JSON object per event line
+  -h, --help                show this help
+
+On a terminal: type to talk; /help lists the commands (/join ROOM, /leave, /rooms, /who,
+/msg NAME TEXT, /me ACTION, /whois NAME, /fingerprint, /quit). Ctrl+C or Ctrl+D quits.
+Without a terminal: each input line is sent (lines starting with / are commands); the program
+exits when input ends and everything typed has been sent. Exit code 1 on a fatal error
+(name_taken, server_key_changed, …).
+`;
+
+async function run(argv: string[]): Promise<number> {
+  const args = parseCommandArgs(
+    'parley chat',
+    argv,
+    {
+      server: { type: 'string', short: 's' },
+      name: { type: 'string', short: 'n' },
+      room: { type: 'string', short: 'r' },
+      home: { type: 'string' },
+      'passphrase-file': { type: 'string', short: 'p' },
+      ca: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    0,
+  );
+  if (args.help) return writeStdout(HELP).then(() => EXIT_OK);
+  const url = args.string('server') ?? DEFAULT_SERVER;
+  if (!/^wss?:\/\/[^\s/]+/.test(url)) throw usageError(`--server must be a ws:// or wss:// URL, got '${url}'`, 'for example --server ws://127.0.0.1:8765');
+  const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const json = args.flag('json');
+  if (json && interactive) throw usageError('--json is for scripts: use it with stdin not a terminal', args.helpHint);
+  const passFile = args.string('passphrase-file');
+  const passphrase = passFile === undefined ? undefined : await readPassphraseFile(passFile);
+  const caFile = args.string('ca');
+  const ca = caFile === undefined ? undefined : await readFile(caFile).catch((e: Error) => {
+    throw failure(`cannot read --ca ${caFile}: ${e.message}`, 'give the PEM file of the certificate that signed the server');
+  });
+
+  const home = resolveHome(args.string('home'));
+  const identity = await loadOrCreateIdentity(home, {
+    ...(args.string('name') !== undefined && { name: args.string('name') }),
+    ...(passphrase !== undefined && { passphrase }),
+    interactive: process.stdin.isTTY === true,
+    prompt: (q) => promptLine(q),
+    askPassphrase: (q) => promptSecret(q),
+    onKeygenStart: () => process.stderr.write(`first run: making your RSA key in ${home}\n`),
+    generateKey: () => generateWithProgress(2048),
+  });
+  for (const w of identity.warnings) process.stderr.write(`parley: warning: ${w}\n`);
+
+  const ui = interactive ? new ScreenUi(identity.name) : new LineUi(identity.name, json);
+  const conn = new ChatConnection({
+    url,
+    identity: identity.key,
+    name: identity.name,
+    ...(ca !== undefined && { ca }),
+    verifyServer: (fp) => {
+      const r = checkPin(home, url, fp);
+      if (r === 'new') {
+        ui.show({ type: 'info', message: newPinMessage(url, fp, knownHostsPath(home)) });
+        return { ok: true };
+      }
+      if (r === 'match') return { ok: true };
+      return { ok: false, message: pinMismatchMessage(url, r.mismatch.pinned, r.mismatch.presented, knownHostsPath(home), r.mismatch.line) };
+    },
+  });
+
+  let room: string | undefined;
+  let maxMessageLength: number | undefined;
+  let wantRoom = args.string('room');
+  let pacedShown = false;
+  let exitCode = EXIT_OK;
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((r) => (resolveDone = r));
+  const finish = (code: number) => {
+    conn.close();
+    ui.close();
+    resolveDone(code);
+  };
+
+  conn.on('status', (s: ConnectionStatus) => {
+    if (s.state === 'connected') return ui.status('connected');
+    if (s.state === 'connecting') return ui.status(s.attempt > 1 ? `connecting… (attempt ${s.attempt})` : 'connecting…');
+    if (s.state === 'reconnecting') {
+      ui.status(statusText({ state: 'reconnecting', inMs: s.inMs }));
+      ui.show({ type: 'status', state: 'reconnecting', inMs: s.inMs, reason: s.reason });
+    }
+  });
+  conn.on('paced', (p: { queued: number; waitMs: number }) => {
+    if (pacedShown) return;
+    pacedShown = true;
+    ui.show({ type: 'info', message: `sending slower to respect the server's rate limit: ${p.queued} message(s) waiting, nothing is dropped` });
+  });
+  conn.on('fatal', (f: { code: string; message: string }) => {
+    ui.show({ type: 'error', code: f.code, message: f.message });
+    exitCode = EXIT_FAILURE;
+    finish(EXIT_FAILURE);
+  });
+  conn.on('event', (ev: ServerEvent) => {
+    if (ev.type === 'ready') {
+      maxMessageLength = ev.limits.maxMessageLength;
+      room ??= ev.rooms[0];
+      if (wantRoom && !ev.rooms.includes(wantRoom)) conn.send({ t: 'join', room: wantRoom });
+      wantRoom = undefined;
+      pacedShown = false;
+    }
+    if (ev.type === 'join' && ev.name === identity.name) room = ev.room;
+    if (ev.type === 'leave' && ev.name === identity.name && ev.room === room) room = [...conn.rooms][0];
+    ui.setRoom(room);
+    ui.show(ev);
+  });
+
+  const onLine = (line: string) => {
+    const a = parseInput(line, { room, ...(maxMessageLength !== undefined && { maxMessageLength }) });
+    switch (a.type) {
+      case 'send':
+        conn.send(a.request);
+        return;
+      case 'help':
+        return ui.show({ type: 'info', message: HELP_TEXT });
+      case 'fingerprint':
+        return ui.show({ type: 'info', message: `your key:   ${identity.fingerprint}\nserver key: ${conn.serverFingerprint ?? '(not connected yet)'}` });
+      case 'quit':
+        return finish(EXIT_OK);
+      case 'error':
+        return ui.show({ type: 'error', code: a.code, message: a.message, hint: a.hint });
+      case 'none':
+        return;
+    }
+  };
+  ui.start(onLine, async () => {
+    // input ended (Ctrl+D, or the end of piped input): send what is queued, then leave
+    const deadline = Date.now() + 30_000;
+    while (conn.pending > 0 && exitCode === EXIT_OK && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200)); // let the last frames leave the socket
+    finish(exitCode);
+  });
+  handleSignalsGracefully(() => finish(EXIT_OK));
+  conn.start();
+  return done;
+}
+
+/** What the two front ends (screen, lines) have in common. */
+interface Ui {
+  start(onLine: (line: string) => void, onEnd: () => void): void;
+  show(ev: DisplayEvent): void;
+  status(text: string): void;
+  setRoom(room: string | undefined): void;
+  close(): void;
+}
+
+class ScreenUi implements Ui {
+  private readonly screen: ChatScreen;
+  private readonly color = useColor(process.stdout);
+  constructor(private readonly me: string) {
+    this.screen = new ChatScreen({ input: process.stdin, output: process.stdout, name: me });
+  }
+  start(onLine: (line: string) => void, onEnd: () => void): void {
+    this.screen.onLine(onLine);
+    this.screen.onQuit(onEnd);
+  }
+  show(ev: DisplayEvent): void {
+    const line = formatLine(ev, { me: this.me, color: this.color });
+    if (line !== undefined) this.screen.print(line, { bell: shouldBell(ev, this.me) });
+  }
+  status(text: string): void {
+    this.screen.setStatus(text);
+  }
+  setRoom(room: string | undefined): void {
+    this.screen.setPrompt(room);
+  }
+  close(): void {
+    if (!this.screen.closed) this.screen.close();
+  }
+}
+
+class LineUi implements Ui {
+  constructor(
+    private readonly me: string,
+    private readonly json: boolean,
+  ) {}
+  start(onLine: (line: string) => void, onEnd: () => void): void {
+    const rl = createInterface({ input: process.stdin, terminal: false });
+    rl.on('line', onLine);
+    rl.on('close', onEnd);
+  }
+  show(ev: DisplayEvent): void {
+    const out = this.json ? formatJson(ev) : formatLine(ev, { me: this.me, color: false });
+    if (out !== undefined) process.stdout.write(`${out}\n`);
+  }
+  status(): void {}
+  setRoom(): void {}
+  close(): void {}
+}
+
+/** The `parley chat` command. */
+export const chatCommand: Command = { name: 'chat', summary: 'chat on a Parley server', help: HELP, run };

@@ -1,0 +1,132 @@
+/** `parley server`: run a chat server; its RSA key is made on first start and kept in the data folder. */
+import { chmodSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fingerprint } from '../rsa/fingerprint.js';
+import type { RsaPrivateKey } from '../rsa/key.js';
+import { exportPrivateKeyPem, exportPublicKeyPem } from '../rsa/keyfile.js';
+import { ParleyServer } from '../server/server.js';
+import { SqliteNameRegistry } from '../server/names-sqlite.js';
+import { streamLogger, type LogLevel } from '../server/log.js';
+import { parseCommandArgs, parseIntOption, type Command } from './args.js';
+import { EXIT_OK, failure, usageError } from './errors.js';
+import { exists, handleSignalsGracefully, loadPrivateKey, writeNewFile, writeStdout } from './io.js';
+import { generateWithProgress } from './keygen.js';
+
+/** The data folder without --data or PARLEY_DATA. */
+export const DEFAULT_DATA_DIR = './.parley-server';
+
+const HELP = `Usage: parley server [--host HOST] [--port PORT] [--data DIR] [--quiet | --verbose]
+
+Runs a Parley chat server. On first start it generates the server's RSA key (2048 bits) in the
+data folder and keeps it (server_key, mode 0600); users pin its fingerprint on first contact.
+
+Options:
+  --host HOST               address to listen on (default 127.0.0.1)
+  --port PORT               port to listen on (default 8765; 0 picks a free one)
+  --data DIR                data folder: key and the name registry (default $PARLEY_DATA or ${DEFAULT_DATA_DIR})
+  --max-connections N       refuse connections beyond N (default 2000)
+  --max-message-length N    longest message text in characters (default 4000)
+  --rate N                  messages per second per user (default 5, bursts of 10)
+  -q, --quiet               log only warnings
+  -v, --verbose             log handshake details too
+  -h, --help                show this help
+
+The log has one line per connect, disconnect and refusal, never message text.
+Ctrl+C or SIGTERM closes every connection with a notice and exits.
+`;
+
+async function loadOrCreateKey(dir: string): Promise<{ key: RsaPrivateKey; created: boolean }> {
+  const keyFile = path.join(dir, 'server_key');
+  if (await exists(keyFile)) return { key: await loadPrivateKey(keyFile, undefined, '--data'), created: false };
+  process.stderr.write(`first start: generating the server's RSA key in ${dir}\n`);
+  const key = await generateWithProgress(2048);
+  await writeNewFile(keyFile, exportPrivateKeyPem(key, 'pkcs8'), 0o600, false, '--data');
+  await writeNewFile(`${keyFile}.pub`, exportPublicKeyPem(key.publicKey), 0o644, false, '--data');
+  return { key, created: true };
+}
+
+async function run(argv: string[]): Promise<number> {
+  const args = parseCommandArgs(
+    'parley server',
+    argv,
+    {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      data: { type: 'string' },
+      'max-connections': { type: 'string' },
+      'max-message-length': { type: 'string' },
+      rate: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+      verbose: { type: 'boolean', short: 'v' },
+    },
+    0,
+  );
+  if (args.help) return writeStdout(HELP).then(() => EXIT_OK);
+  if (args.flag('quiet') && args.flag('verbose')) throw usageError('--quiet and --verbose exclude each other', args.helpHint);
+  const level: LogLevel = args.flag('quiet') ? 'quiet' : args.flag('verbose') ? 'verbose' : 'normal';
+  const host = args.string('host') ?? '127.0.0.1';
+  const portArg = args.string('port');
+  const port = portArg === undefined ? 8765 : parseIntOption(args, 'port', portArg);
+  if (port > 65535) throw usageError(`--port must be at most 65535, got ${port}`, args.helpHint);
+  const num = (name: string) => {
+    const v = args.string(name);
+    return v === undefined ? undefined : parseIntOption(args, name, v);
+  };
+  const maxConnections = num('max-connections');
+  const maxMessageLength = num('max-message-length');
+  const rate = num('rate');
+
+  const dir = path.resolve(args.string('data') ?? process.env.PARLEY_DATA ?? DEFAULT_DATA_DIR);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+  } catch (e) {
+    throw failure(`cannot use the data folder ${dir}: ${(e as Error).message}`, 'choose another with --data');
+  }
+  const { key } = await loadOrCreateKey(dir);
+  const names = new SqliteNameRegistry(path.join(dir, 'names.sqlite'));
+  const log = streamLogger(level);
+  const server = new ParleyServer({
+    host,
+    port,
+    identity: key,
+    names,
+    log,
+    chat: {
+      ...(maxMessageLength !== undefined && { maxMessageLength }),
+      ...(rate !== undefined && { messagesPerSecond: rate }),
+      ...(maxConnections !== undefined && { maxConnections }),
+    },
+    transport: { ...(maxConnections !== undefined && { maxConnections }) },
+  });
+  let addr;
+  try {
+    addr = await server.listen();
+  } catch (e) {
+    names.close();
+    const code = (e as { code?: string }).code;
+    if (code === 'EADDRINUSE') throw failure(`port ${port} on ${host} is already in use`, 'stop the other server or choose another --port');
+    if (code === 'EACCES') throw failure(`not allowed to listen on ${host}:${port}`, 'choose a port above 1024');
+    throw failure(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
+  }
+  const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  await writeStdout(`parley server listening on ws://${shown}:${addr.port}\nserver key fingerprint: ${fingerprint(key)}\n`);
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`${sig}: closing every connection`);
+      void server.close('the server is shutting down').then(() => {
+        names.close();
+        resolve();
+      });
+    };
+    handleSignalsGracefully(stop);
+  });
+  return EXIT_OK;
+}
+
+/** The `parley server` command. */
+export const serverCommand: Command = { name: 'server', summary: 'run a chat server', help: HELP, run };

@@ -1,0 +1,304 @@
+/**
+ * How `parley chat` shows events: human lines (a terminal, or line mode when stdin is not a
+ * terminal) and `--json`, the interface for bots and scripts.
+ *
+ * ## Human lines (formatLine)
+ *
+ *   [12:03:04] #lobby <alice> hello ✓
+ *   [12:03:04] #lobby * alice waves ✓                        (/me)
+ *   [12:03:04] #lobby <mallory> hello ✗ HASH MISMATCH        (the SHA-256 check failed)
+ *   [12:03:04] *alice* → you: psst ✓                          (a direct message to you)
+ *   [12:03:04] you → *bob*: psst ✓                            (one you sent, echoed back)
+ *   [12:03:04] * alice joined #lobby (3 members)
+ *   [12:03:04] * alice left #lobby: timed out (2 members)
+ *   [12:03:04] *** the server restarts at noon                (system)
+ *   ! rate_limited: slow down (retry in 1.5s)                 (error)
+ *
+ * Untrusted text is passed through `sanitize` (no escape sequence of another user ever reaches
+ * the terminal). With colour (a terminal, NO_COLOR unset or empty, TERM not "dumb"), each name
+ * gets a stable colour: FNV-1a of its UTF-8 bytes picks one of 12 ANSI colours, never black,
+ * white or grey.
+ *
+ * ## JSON (formatJson): one object per line, fields always present and in this order
+ *
+ *   {"type":"ready","name":S,"fingerprint":S,"serverFingerprint":S,"rooms":[S],
+ *    "limits":{"maxMessageLength":N,"messagesPerSecond":N,"burst":N,
+ *              "commandsPerSecond":N|null,"commandBurst":N|null,"maxRoomsPerUser":N|null}}
+ *   {"type":"message","id":S,"room":S,"from":S,"text":S,"action":B,"verified":B,"sha256":S,"ts":N}
+ *   {"type":"direct","id":S,"from":S,"to":S,"text":S,"action":B,"verified":B,"sha256":S,"ts":N}
+ *   {"type":"join","room":S,"name":S,"members":N,"ts":N}
+ *   {"type":"leave","room":S,"name":S,"members":N,"reason":S|null,"ts":N}
+ *   {"type":"rooms","rooms":[{"room":S,"members":N}]}
+ *   {"type":"who","room":S,"members":[S]}
+ *   {"type":"whois","name":S,"fingerprint":S,"online":B,"rooms":[S]}
+ *   {"type":"system","message":S,"ts":N}
+ *   {"type":"error","code":S,"message":S,"retryAfterMs":N|null,"command":S|null}
+ *   {"type":"status","state":"connecting"|"connected"|"reconnecting"|"closed","inMs":N|null,"reason":S|null}
+ *   {"type":"info","message":S}
+ *
+ *   ts           milliseconds since 1970-01-01 UTC, from the server
+ *   text         the message text exactly as received (JSON-escaped; never sanitised)
+ *   action       true for /me
+ *   verified     the end-to-end hash check: sha256 is the lower-case hex SHA-256 of text's UTF-8
+ *   sha256       as the sender computed it
+ *   members      (join, leave) the room's member count after the event; (who) the names
+ *   reason       why a member left (e.g. "disconnected"), or null
+ *   code         a ChatErrorCode (src/chat/events.ts), stable: scripts may rely on it
+ *   retryAfterMs for rate_limited: when to try again; otherwise null
+ *   command      (error) the request that failed ("say", "dm", "join", …) when the server says; else null
+ *   limits       the server's limits; maxMessageLength counts Unicode code points; null = not sent
+ *   name         (ready) the name this client is signed in with
+ *   status/info  produced by the client itself (connection state; answers to /help, /fingerprint)
+ *
+ * `pong` is not shown. An event type this client does not know is passed through unchanged in
+ * JSON (a newer server) and not shown as a line. In JSON output, U+007F–U+009F, U+2028 and
+ * U+2029 are escaped as \uXXXX too, so a line is safe to print and to parse line by line.
+ */
+import type { ChatErrorCode, ServerEvent } from '../chat/events.js';
+import { verifyBody } from './input.js';
+import { sanitize } from './text.js';
+
+/** Connection states the client reports (ChatConnection's `status` event has this shape). */
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+/** Events the client makes itself, shown like server events. */
+export type LocalEvent =
+  | { type: 'status'; state: ConnectionState; inMs?: number; reason?: string; attempt?: number }
+  | { type: 'info'; message: string }
+  | { type: 'error'; code: ChatErrorCode | string; message: string; hint?: string; retryAfterMs?: number };
+
+/** Anything formatLine / formatJson accept. */
+export type DisplayEvent = ServerEvent | LocalEvent;
+
+/** Options of formatLine. */
+export interface FormatOptions {
+  /** The user's own name: for "→ you" and mentions. */
+  me: string;
+  /** ANSI colours (see useColor). */
+  color: boolean;
+  /** Timestamps in UTC instead of local time (tests, servers' logs). */
+  utc?: boolean;
+}
+
+/** True when output to `stream` should be coloured: a terminal, NO_COLOR unset or empty, TERM not "dumb". */
+export function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (stream.isTTY !== true) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return env.TERM !== 'dumb';
+}
+
+/** The 12 name colours: red, green, yellow, blue, magenta, cyan, and their bright forms. */
+export const NAME_COLORS = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96] as const;
+
+/** The stable SGR colour code of a name (FNV-1a 32-bit of its UTF-8 bytes, modulo 12). */
+export function nameColor(name: string): number {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(name)) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return NAME_COLORS[h % NAME_COLORS.length]!;
+}
+
+const RESET_FG = '\x1b[39m';
+const sgr = (on: boolean, code: string, s: string, off = '\x1b[0m'): string => (on ? `\x1b[${code}m${s}${off}` : s);
+
+function paintName(name: string, o: FormatOptions): string {
+  const n = sanitize(name);
+  return o.color ? `\x1b[${nameColor(name)}m${n}${RESET_FG}` : n;
+}
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** `[HH:MM:SS]` of a timestamp in ms, local time (or UTC). */
+export function formatTime(ts: number, utc = false): string {
+  const d = new Date(ts);
+  if (Number.isNaN(d.getTime())) return '[--:--:--]';
+  const [h, m, s] = utc ? [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()] : [d.getHours(), d.getMinutes(), d.getSeconds()];
+  return `[${two(h)}:${two(m)}:${two(s)}]`;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** True when `text` mentions `name` as a word (case-insensitive; `@name` too). */
+export function mentions(text: string, name: string): boolean {
+  if (name === '') return false;
+  return new RegExp(`(^|[^A-Za-z0-9_-])@?${escapeRe(name)}(?![A-Za-z0-9_-])`, 'i').test(text);
+}
+
+/** Should this event ring the bell for `me`: a direct message to me, or a room message mentioning me (not my own). */
+export function shouldBell(ev: DisplayEvent, me: string): boolean {
+  if (ev.type === 'direct') return ev.from !== me;
+  if (ev.type === 'message') return ev.from !== me && typeof ev.body?.text === 'string' && mentions(ev.body.text, me);
+  return false;
+}
+
+function mark(verified: boolean, o: FormatOptions): string {
+  if (verified) return sgr(o.color, '32', '✓', RESET_FG);
+  return sgr(o.color, '1;97;41', '✗ HASH MISMATCH');
+}
+
+function members(n: number): string {
+  return `${n} member${n === 1 ? '' : 's'}`;
+}
+
+function seconds(ms: number): string {
+  const s = ms / 1000;
+  return `${s < 10 ? Math.round(s * 10) / 10 : Math.round(s)}s`;
+}
+
+/** The status shown in the prompt: 'connecting…', 'reconnecting in 3s', 'connected', 'disconnected: …'. */
+export function statusText(s: { state: ConnectionState; inMs?: number; reason?: string }): string {
+  switch (s.state) {
+    case 'connecting':
+      return 'connecting…';
+    case 'connected':
+      return 'connected';
+    case 'reconnecting':
+      return `reconnecting in ${seconds(s.inMs ?? 0)}`;
+    case 'closed':
+      return s.reason ? `disconnected: ${s.reason}` : 'disconnected';
+  }
+}
+
+/**
+ * The human line(s) for an event, or undefined when it shows nothing (`pong`, unknown types).
+ * One line per event, except `info` (e.g. /help), which may span several.
+ */
+export function formatLine(ev: DisplayEvent, o: FormatOptions): string | undefined {
+  const dim = (s: string): string => sgr(o.color, '2', s, '\x1b[22m');
+  const time = (ts: number): string => dim(formatTime(ts, o.utc));
+  const room = (r: string): string => sgr(o.color, '1', `#${sanitize(r)}`, '\x1b[22m');
+  switch (ev.type) {
+    case 'message': {
+      const text = typeof ev.body?.text === 'string' ? ev.body.text : '';
+      const shown = sanitize(text);
+      const body = o.color && ev.from !== o.me && mentions(text, o.me) ? sgr(true, '1', shown, '\x1b[22m') : shown;
+      const who = ev.body?.action ? `* ${paintName(ev.from, o)} ${body}` : `<${paintName(ev.from, o)}> ${body}`;
+      return `${time(ev.ts)} ${room(ev.room)} ${who} ${mark(verifyBody(ev.body), o)}`;
+    }
+    case 'direct': {
+      const text = sanitize(typeof ev.body?.text === 'string' ? ev.body.text : '');
+      const from = ev.from === o.me ? 'you' : `*${paintName(ev.from, o)}*`;
+      const to = ev.to === o.me ? 'you' : `*${paintName(ev.to, o)}*`;
+      const body = ev.body?.action ? `* ${ev.from === o.me ? 'you' : paintName(ev.from, o)} ${text}` : text;
+      return `${time(ev.ts)} ${from} → ${to}: ${body} ${mark(verifyBody(ev.body), o)}`;
+    }
+    case 'join':
+      return `${time(ev.ts)} ${dim('*')} ${paintName(ev.name, o)} joined ${room(ev.room)} (${members(ev.members)})`;
+    case 'leave':
+      return `${time(ev.ts)} ${dim('*')} ${paintName(ev.name, o)} left ${room(ev.room)}${ev.reason ? `: ${sanitize(ev.reason)}` : ''} (${members(ev.members)})`;
+    case 'rooms':
+      return ev.rooms.length === 0
+        ? `${dim('*')} no rooms`
+        : `${dim('*')} rooms: ${ev.rooms.map((r) => `${room(r.room)} (${r.members})`).join(', ')}`;
+    case 'who':
+      return `${dim('*')} ${room(ev.room)}: ${ev.members.map((m) => paintName(m, o)).join(', ')} (${members(ev.members.length)})`;
+    case 'whois':
+      return `${dim('*')} ${paintName(ev.name, o)}: ${sanitize(ev.fingerprint)}, ${ev.online ? 'online' : 'offline'}${
+        ev.rooms.length ? `, in ${ev.rooms.map(room).join(', ')}` : ''
+      }`;
+    case 'system':
+      return `${time(ev.ts)} ${sgr(o.color, '1;33', '***', RESET_FG + '\x1b[22m')} ${sanitize(ev.message)}`;
+    case 'error': {
+      const retry = ev.retryAfterMs ? ` (retry in ${seconds(ev.retryAfterMs)})` : '';
+      const hint = 'hint' in ev && ev.hint ? `; ${sanitize(ev.hint)}` : '';
+      return `${sgr(o.color, '1;31', '!', '\x1b[0m')} ${sanitize(ev.code)}: ${sanitize(ev.message)}${hint}${retry}`;
+    }
+    case 'ready':
+      return `${dim('*')} connected as ${paintName(ev.name, o)} (${sanitize(ev.fingerprint)}); server key ${sanitize(ev.serverFingerprint)}${
+        ev.rooms.length ? `; rooms: ${ev.rooms.map(room).join(', ')}` : ''
+      }`;
+    case 'status':
+      return `${dim('*')} ${sanitize(statusText(ev))}`;
+    case 'info':
+      return ev.message
+        .split('\n')
+        .map((l) => sanitize(l))
+        .join('\n');
+    default:
+      return undefined; // pong, and types this client does not know
+  }
+}
+
+/** The JSON object (before serialisation) for an event; undefined for `pong`. */
+export function jsonEvent(ev: DisplayEvent): Record<string, unknown> | undefined {
+  switch (ev.type) {
+    case 'ready':
+      return {
+        type: 'ready',
+        name: ev.name,
+        fingerprint: ev.fingerprint,
+        serverFingerprint: ev.serverFingerprint,
+        rooms: ev.rooms,
+        limits: {
+          maxMessageLength: ev.limits.maxMessageLength,
+          messagesPerSecond: ev.limits.messagesPerSecond,
+          burst: ev.limits.burst,
+          commandsPerSecond: ev.limits.commandsPerSecond ?? null,
+          commandBurst: ev.limits.commandBurst ?? null,
+          maxRoomsPerUser: ev.limits.maxRoomsPerUser ?? null,
+        },
+      };
+    case 'message':
+      return {
+        type: 'message',
+        id: ev.id,
+        room: ev.room,
+        from: ev.from,
+        text: typeof ev.body?.text === 'string' ? ev.body.text : '',
+        action: ev.body?.action === true,
+        verified: verifyBody(ev.body),
+        sha256: typeof ev.body?.sha256 === 'string' ? ev.body.sha256 : '',
+        ts: ev.ts,
+      };
+    case 'direct':
+      return {
+        type: 'direct',
+        id: ev.id,
+        from: ev.from,
+        to: ev.to,
+        text: typeof ev.body?.text === 'string' ? ev.body.text : '',
+        action: ev.body?.action === true,
+        verified: verifyBody(ev.body),
+        sha256: typeof ev.body?.sha256 === 'string' ? ev.body.sha256 : '',
+        ts: ev.ts,
+      };
+    case 'join':
+      return { type: 'join', room: ev.room, name: ev.name, members: ev.members, ts: ev.ts };
+    case 'leave':
+      return { type: 'leave', room: ev.room, name: ev.name, members: ev.members, reason: ev.reason ?? null, ts: ev.ts };
+    case 'rooms':
+      return { type: 'rooms', rooms: ev.rooms.map((r) => ({ room: r.room, members: r.members })) };
+    case 'who':
+      return { type: 'who', room: ev.room, members: ev.members };
+    case 'whois':
+      return { type: 'whois', name: ev.name, fingerprint: ev.fingerprint, online: ev.online, rooms: ev.rooms };
+    case 'system':
+      return { type: 'system', message: ev.message, ts: ev.ts };
+    case 'error': {
+      const hint = 'hint' in ev && ev.hint ? `; ${ev.hint}` : '';
+      const command = 'command' in ev && typeof ev.command === 'string' ? ev.command : null;
+      return { type: 'error', code: ev.code, message: ev.message + hint, retryAfterMs: ev.retryAfterMs ?? null, command };
+    }
+    case 'status':
+      return { type: 'status', state: ev.state, inMs: ev.inMs ?? null, reason: ev.reason ?? null };
+    case 'info':
+      return { type: 'info', message: ev.message };
+    case 'pong':
+      return undefined;
+    default:
+      return { ...(ev as Record<string, unknown>) }; // a newer server's event: pass it on
+  }
+}
+
+/** One line of JSON (no trailing newline) for an event; undefined for `pong`. */
+export function formatJson(ev: DisplayEvent): string | undefined {
+  const obj = jsonEvent(ev);
+  if (obj === undefined) return undefined;
+  return JSON.stringify(obj).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,0 +1,206 @@
+/**
+ * What the user types, turned into actions: a request for the server, a local command, or a
+ * local error with a hint. Also the message bodies with their SHA-256, and `verifyBody`, the
+ * receiver's end-to-end hash check.
+ *
+ *   text               say `text` to the current room (`//text` says `/text`)
+ *   /me ACTION         say an action (`body.action: true`), shown as `* alice ACTION`
+ *   /msg NAME TEXT     a direct message (also /dm, /m)
+ *   /join ROOM         join a room (also /j; a leading # is allowed)
+ *   /leave [ROOM]      leave a room, by default the current one (also /part)
+ *   /rooms             list the rooms
+ *   /who [ROOM]        list the members of a room, by default the current one (also /names)
+ *   /whois NAME        a user's key fingerprint, whether online, and rooms
+ *   /fingerprint       (local) your key's fingerprint and the server's
+ *   /help              (local) this list (also /?)
+ *   /quit              (local) leave parley (also /exit, /q)
+ *
+ * Command words are case-insensitive. Names and rooms must match NAME_RE.
+ */
+import { NAME_RE, ROOM_RE, type ChatErrorCode, type ClientRequest, type MessageBody } from '../chat/events.js';
+import { bytesToHex, utf8ToBytes } from '../rsa/bytes.js';
+import { getHash } from '../rsa/hash.js';
+
+/** What a typed line means. */
+export type InputAction =
+  /** Send this request to the server. */
+  | { type: 'send'; request: ClientRequest }
+  /** Local commands: show fingerprints, show help, quit. */
+  | { type: 'fingerprint' }
+  | { type: 'help' }
+  | { type: 'quit' }
+  /** An empty (or blank) line: nothing to do. */
+  | { type: 'none' }
+  /** A mistake to show locally; nothing is sent. */
+  | { type: 'error'; code: ChatErrorCode; message: string; hint: string };
+
+/** The state a line is read in. */
+export interface InputContext {
+  /** The current room, or undefined when the user is in none. */
+  room: string | undefined;
+  /** The server's limit on message text, in Unicode code points (from `ready`). */
+  maxMessageLength?: number;
+}
+
+/** The /help text: one command per line. */
+export const HELP_TEXT = `Commands:
+  TEXT              say TEXT to the current room (start with // to say something beginning with /)
+  /me ACTION        say an action: * you ACTION
+  /msg NAME TEXT    send a direct message to NAME (also /dm)
+  /join ROOM        join ROOM and make it the current room (also /j)
+  /leave [ROOM]     leave ROOM, by default the current one (also /part)
+  /rooms            list the rooms
+  /who [ROOM]       list who is in ROOM, by default the current one (also /names)
+  /whois NAME       show NAME's key fingerprint, whether online, and rooms
+  /fingerprint      show your key's fingerprint and the server's
+  /help             show this help
+  /quit             leave (also Ctrl+D, Ctrl+C)
+Messages show ✓ when their SHA-256 matches the text, and ✗ HASH MISMATCH when it does not.`;
+
+const NAME_RULE = 'names are 1–32 of A–Z a–z 0–9 _ . -';
+const ROOM_RULE = 'rooms are 1–32 of A–Z a–z 0–9 _ . - (a leading # is allowed)';
+
+/** Lower-case hex SHA-256 of the UTF-8 bytes of `text`. */
+export function sha256Hex(text: string): string {
+  return bytesToHex(getHash('SHA-256').digest(utf8ToBytes(text)));
+}
+
+/** The body of a message: the text and its SHA-256; `action` only when true (for `/me`). */
+export function bodyFor(text: string, action = false): MessageBody {
+  return action ? { text, sha256: sha256Hex(text), action: true } : { text, sha256: sha256Hex(text) };
+}
+
+const HEX64_RE = /^[0-9a-f]{64}$/;
+
+/**
+ * The end-to-end hash check of a received body: true when `body.text` is a string and
+ * `body.sha256` is the lower-case hex SHA-256 of its UTF-8 bytes. Never throws, whatever it is given.
+ */
+export function verifyBody(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  const { text, sha256 } = body as { text?: unknown; sha256?: unknown };
+  if (typeof text !== 'string' || typeof sha256 !== 'string' || !HEX64_RE.test(sha256)) return false;
+  return sha256Hex(text) === sha256;
+}
+
+/** A room as typed (`#dev` or `dev`) without its #, or undefined when it is not a valid room name. */
+export function normalizeRoom(room: string): string | undefined {
+  const r = room.startsWith('#') ? room.slice(1) : room;
+  return ROOM_RE.test(r) ? r : undefined;
+}
+
+function err(code: ChatErrorCode, message: string, hint: string): InputAction {
+  return { type: 'error', code, message, hint };
+}
+
+function badName(name: string): InputAction {
+  return err('invalid_name', `'${name}' is not a valid name`, NAME_RULE);
+}
+
+function badRoom(room: string): InputAction {
+  return err('invalid_room', `'${room}' is not a valid room name`, ROOM_RULE);
+}
+
+function notInRoom(what: string): InputAction {
+  return err('not_in_room', `you are not in a room, so there is nowhere to ${what}`, 'join one with /join ROOM');
+}
+
+function usage(cmd: string, args: string): InputAction {
+  return err('bad_command', `wrong arguments for /${cmd}`, `usage: /${cmd}${args ? ` ${args}` : ''}`);
+}
+
+function checkLength(text: string, ctx: InputContext): InputAction | undefined {
+  if (ctx.maxMessageLength === undefined) return undefined;
+  let n = 0;
+  for (const _ of text) n++;
+  if (n <= ctx.maxMessageLength) return undefined;
+  return err('too_long', `message too long (${n} characters; the server's limit is ${ctx.maxMessageLength})`, 'split it into several messages');
+}
+
+function say(text: string, ctx: InputContext, action: boolean): InputAction {
+  if (ctx.room === undefined) return notInRoom('say it');
+  return checkLength(text, ctx) ?? { type: 'send', request: { t: 'say', room: ctx.room, body: bodyFor(text, action) } };
+}
+
+/** `/cmd rest`: the command word (lower-cased) and the rest after one run of spaces. */
+function splitCommand(line: string): { cmd: string; rest: string } {
+  const m = /^\/(\S*)(?:\s+([\s\S]*))?$/.exec(line)!;
+  return { cmd: m[1]!.toLowerCase(), rest: m[2] ?? '' };
+}
+
+/** Words of `rest` (split on whitespace, empty ones dropped). */
+function words(rest: string): string[] {
+  return rest.split(/\s+/).filter((w) => w !== '');
+}
+
+/** A room argument: given (validated) or the current room. */
+function roomArg(cmd: string, rest: string, ctx: InputContext, what: string): InputAction | string {
+  const w = words(rest);
+  if (w.length > 1) return usage(cmd, '[ROOM]');
+  if (w.length === 0) return ctx.room ?? notInRoom(what);
+  return normalizeRoom(w[0]!) ?? badRoom(w[0]!);
+}
+
+/** Parses one typed line (without its line ending) in the context `ctx`. */
+export function parseInput(line: string, ctx: InputContext): InputAction {
+  const text = line.replace(/[\r\n]+$/, '');
+  if (text.trim() === '') return { type: 'none' };
+  if (!text.startsWith('/')) return say(text, ctx, false);
+  if (text.startsWith('//')) return say(text.slice(1), ctx, false);
+
+  const { cmd, rest } = splitCommand(text);
+  switch (cmd) {
+    case 'me': {
+      if (rest.trim() === '') return usage('me', 'ACTION');
+      return say(rest, ctx, true);
+    }
+    case 'msg':
+    case 'm':
+    case 'dm': {
+      const m = /^(\S+)\s+([\s\S]*\S[\s\S]*)$/.exec(rest);
+      if (!m) return usage(cmd, 'NAME TEXT');
+      const to = m[1]!.replace(/^@/, '');
+      if (!NAME_RE.test(to)) return badName(m[1]!);
+      return checkLength(m[2]!, ctx) ?? { type: 'send', request: { t: 'dm', to, body: bodyFor(m[2]!) } };
+    }
+    case 'join':
+    case 'j': {
+      const w = words(rest);
+      if (w.length !== 1) return usage(cmd, 'ROOM');
+      const room = normalizeRoom(w[0]!);
+      return room === undefined ? badRoom(w[0]!) : { type: 'send', request: { t: 'join', room } };
+    }
+    case 'leave':
+    case 'part': {
+      const room = roomArg(cmd, rest, ctx, 'leave');
+      return typeof room === 'string' ? { type: 'send', request: { t: 'leave', room } } : room;
+    }
+    case 'who':
+    case 'names': {
+      const room = roomArg(cmd, rest, ctx, 'look');
+      return typeof room === 'string' ? { type: 'send', request: { t: 'who', room } } : room;
+    }
+    case 'whois': {
+      const w = words(rest);
+      if (w.length !== 1) return usage(cmd, 'NAME');
+      const name = w[0]!.replace(/^@/, '');
+      return NAME_RE.test(name) ? { type: 'send', request: { t: 'whois', name } } : badName(w[0]!);
+    }
+    case 'rooms':
+    case 'list':
+      return words(rest).length ? usage(cmd, '') : { type: 'send', request: { t: 'rooms' } };
+    case 'fingerprint':
+      return words(rest).length ? usage(cmd, '') : { type: 'fingerprint' };
+    case 'help':
+    case '?':
+      return { type: 'help' };
+    case 'quit':
+    case 'exit':
+    case 'q':
+      return { type: 'quit' };
+    default: {
+      const shown = cmd.length > 20 ? `${cmd.slice(0, 20)}…` : cmd;
+      return err('unknown_command', `unknown command '/${shown}'`, 'type /help for the commands; start a message with // to say something beginning with /');
+    }
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * Text helpers of the terminal client: making untrusted text safe to show on a terminal, and
+ * measuring how many columns a string takes (graphemes, wide CJK and emoji, ANSI colours).
+ *
+ * Everything another user sends (message text, and defensively names too) goes through
+ * `sanitize` before it reaches a terminal: an escape sequence in a chat message must never move
+ * the cursor, change the title, or hide text (terminal injection), and bidirectional overrides
+ * must not reorder what is shown ("Trojan Source").
+ */
+
+/** SGR colour sequences (`ESC [ … m`): the only escape sequences the client itself emits inline. */
+const SGR_RE = /\x1b\[[0-9;]*m/g;
+
+const BIDI_RE = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * Makes untrusted text safe and visible on one terminal line:
+ * - line breaks (CR LF, CR, LF, U+2028, U+2029) become `⏎`; a tab becomes one space;
+ * - other C0 controls and DEL become caret notation (`ESC` → `^[`, DEL → `^?`);
+ * - C1 controls (U+0080–U+009F) and bidirectional controls become `\u{…}`;
+ * - lone surrogates become U+FFFD.
+ */
+export function sanitize(text: string): string {
+  let out = '';
+  const s = text.replace(/\r\n|[\r\n\u2028\u2029]/g, '⏎');
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (cp === 0x09) out += ' ';
+    else if (cp < 0x20) out += '^' + String.fromCharCode(cp + 0x40);
+    else if (cp === 0x7f) out += '^?';
+    else if ((cp >= 0x80 && cp <= 0x9f) || BIDI_RE.test(ch)) out += `\\u{${cp.toString(16)}}`;
+    else if (cp >= 0xd800 && cp <= 0xdfff) out += '\ufffd';
+    else out += ch;
+  }
+  return out;
+}
+
+/**
+ * Keeps the client's own SGR colour sequences and line breaks, and neutralises everything else
+ * as `sanitize` does: the last line of defence of the screen, whatever text it is given.
+ */
+export function sanitizeKeepingColour(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      let out = '';
+      let last = 0;
+      for (const m of line.matchAll(SGR_RE)) {
+        out += sanitize(line.slice(last, m.index)) + m[0];
+        last = m.index + m[0].length;
+      }
+      return out + sanitize(line.slice(last));
+    })
+    .join('\n');
+}
+
+/** The text without SGR colour sequences. */
+export function stripAnsi(text: string): string {
+  return text.replace(SGR_RE, '');
+}
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** The user-perceived characters (grapheme clusters) of `s`. */
+export function graphemes(s: string): string[] {
+  return Array.from(segmenter.segment(s), (x) => x.segment);
+}
+
+/** Code-unit offsets of every grapheme boundary of `s`, from 0 to s.length inclusive. */
+export function graphemeBoundaries(s: string): number[] {
+  const out: number[] = [];
+  for (const x of segmenter.segment(s)) out.push(x.index);
+  out.push(s.length);
+  return out;
+}
+
+// East Asian Wide and Fullwidth ranges (Unicode 15 EastAsianWidth.txt, merged) and the emoji
+// blocks that terminals draw two columns wide.
+const WIDE: [number, number][] = [
+  [0x1100, 0x115f],
+  [0x231a, 0x231b],
+  [0x2329, 0x232a],
+  [0x23e9, 0x23ec],
+  [0x23f0, 0x23f0],
+  [0x23f3, 0x23f3],
+  [0x25fd, 0x25fe],
+  [0x2614, 0x2615],
+  [0x2648, 0x2653],
+  [0x267f, 0x267f],
+  [0x2693, 0x2693],
+  [0x26a1, 0x26a1],
+  [0x26aa, 0x26ab],
+  [0x26bd, 0x26be],
+  [0x26c4, 0x26c5],
+  [0x26ce, 0x26ce],
+  [0x26d4, 0x26d4],
+  [0x26ea, 0x26ea],
+  [0x26f2, 0x26f3],
+  [0x26f5, 0x26f5],
+  [0x26fa, 0x26fa],
+  [0x26fd, 0x26fd],
+  [0x2705, 0x2705],
+  [0x270a, 0x270b],
+  [0x2728, 0x2728],
+  [0x274c, 0x274c],
+  [0x274e, 0x274e],
+  [0x2753, 0x2755],
+  [0x2757, 0x2757],
+  [0x2795, 0x2797],
+  [0x27b0, 0x27b0],
+  [0x27bf, 0x27bf],
+  [0x2b1b, 0x2b1c],
+  [0x2b50, 0x2b50],
+  [0x2b55, 0x2b55],
+  [0x2e80, 0x303e],
+  [0x3041, 0x33ff],
+  [0x3400, 0x4dbf],
+  [0x4e00, 0x9fff],
+  [0xa000, 0xa4cf],
+  [0xa960, 0xa97f],
+  [0xac00, 0xd7a3],
+  [0xf900, 0xfaff],
+  [0xfe10, 0xfe19],
+  [0xfe30, 0xfe6f],
+  [0xff00, 0xff60],
+  [0xffe0, 0xffe6],
+  [0x16fe0, 0x16fe4],
+  [0x17000, 0x18cff],
+  [0x1b000, 0x1b2ff],
+  [0x1f004, 0x1f004],
+  [0x1f0cf, 0x1f0cf],
+  [0x1f18e, 0x1f18e],
+  [0x1f191, 0x1f19a],
+  [0x1f200, 0x1f251],
+  [0x1f300, 0x1f64f],
+  [0x1f680, 0x1f6ff],
+  [0x1f7e0, 0x1f7eb],
+  [0x1f90c, 0x1f9ff],
+  [0x1fa70, 0x1faff],
+  [0x20000, 0x3fffd],
+];
+
+function isWide(cp: number): boolean {
+  let lo = 0;
+  let hi = WIDE.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const [a, b] = WIDE[mid]!;
+    if (cp < a) hi = mid - 1;
+    else if (cp > b) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+const ZERO_WIDTH_RE = /^[\p{Mn}\p{Me}\p{Cf}]/u;
+
+/** Columns a terminal uses for one grapheme cluster: 0, 1 or 2. */
+export function graphemeWidth(g: string): number {
+  const cp = g.codePointAt(0);
+  if (cp === undefined || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
+  if (cp < 0x300) return 1;
+  if (ZERO_WIDTH_RE.test(g)) return 0;
+  if (isWide(cp)) return 2;
+  if (g.includes('\ufe0f')) return 2; // emoji presentation selector
+  if (cp >= 0x1f1e6 && cp <= 0x1f1ff) return g.length > 2 ? 2 : 1; // a flag is a pair of regional indicators
+  return 1;
+}
+
+/** Columns a string takes on a terminal, ignoring SGR colour sequences. */
+export function displayWidth(s: string): number {
+  let w = 0;
+  for (const g of graphemes(stripAnsi(s))) w += graphemeWidth(g);
+  return w;
+}
+
+/** The longest prefix of `s` (plain text, no escapes) that fits in `cols` columns. */
+export function truncateToWidth(s: string, cols: number): string {
+  let w = 0;
+  let out = '';
+  for (const g of graphemes(s)) {
+    const gw = graphemeWidth(g);
+    if (w + gw > cols) break;
+    w += gw;
+    out += g;
+  }
+  return out;
+}

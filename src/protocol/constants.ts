@@ -1,0 +1,35 @@
+/**
+ * Fixed values of protocol version 1: the WebSocket subprotocol, the version byte, the message
+ * types and the ASCII labels that separate the uses of each key (docs/PROTOCOL.md).
+ */
+
+/** The WebSocket subprotocol (RFC 6455 §1.9, Sec-WebSocket-Protocol) a client asks for and a server must select. */
+export const SUBPROTOCOL = 'parley.v1';
+
+/** The protocol version carried in byte 1 of every handshake and Error message. */
+export const PROTOCOL_VERSION = 1;
+
+/** Byte 0 of every protocol message. */
+export const MessageType = {
+  ClientHello: 0x01,
+  ServerHello: 0x02,
+  ClientFinish: 0x03,
+  Frame: 0x10,
+  Error: 0x7f,
+} as const;
+
+/** One of the values of MessageType. */
+export type MessageTypeValue = (typeof MessageType)[keyof typeof MessageType];
+
+const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** RSAES-OAEP label (RFC 8017 §7.1) of the server_secret wrapped to the client's key. */
+export const LABEL_SERVER_SECRET = ascii('parley/1 server secret');
+/** RSAES-OAEP label (RFC 8017 §7.1) of the client_secret wrapped to the server's key. */
+export const LABEL_CLIENT_SECRET = ascii('parley/1 client secret');
+/** Context string of the server's signature (followed by one 0x00 byte, as in RFC 8446 §4.4.3). */
+export const CONTEXT_SERVER_SIGNATURE = ascii('parley/1 server signature');
+/** Context string of the client's signature (followed by one 0x00 byte). */
+export const CONTEXT_CLIENT_SIGNATURE = ascii('parley/1 client signature');
+/** HKDF `info` (RFC 5869 §2.3) of the session key expansion. */
+export const INFO_SESSION_KEYS = ascii('parley/1 session keys');

@@ -1,0 +1,108 @@
+/**
+ * ProtocolCrypto on node:crypto (OpenSSL), synchronous: AES-256-GCM through
+ * createCipheriv/createDecipheriv, X25519 through generateKeyPairSync and diffieHellman, HKDF
+ * through hkdfSync. Raw X25519 keys are wrapped in fixed DER prefixes (PKCS #8 / SPKI with the
+ * id-X25519 OID 1.3.101.110, RFC 8410 §7 and §4) to become KeyObjects.
+ */
+import crypto from 'node:crypto';
+import type { ProtocolCrypto } from './crypto.js';
+import { protocolError } from './errors.js';
+import { AEAD_KEY_LENGTH, AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, X25519_LENGTH } from './limits.js';
+
+// RFC 8410 §7: OneAsymmetricKey { version 0, AlgorithmIdentifier { id-X25519 }, OCTET STRING { OCTET STRING (32) } }
+const PKCS8_X25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
+// RFC 8410 §4: SubjectPublicKeyInfo { AlgorithmIdentifier { id-X25519 }, BIT STRING (0 unused bits, 32 bytes) }
+const SPKI_X25519_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00]);
+
+function concat(a: Uint8Array, b: Uint8Array): Buffer {
+  return Buffer.concat([a, b]);
+}
+
+function rawTail(der: Buffer, prefix: Uint8Array): Uint8Array {
+  if (der.length !== prefix.length + X25519_LENGTH || !der.subarray(0, prefix.length).equals(prefix))
+    throw protocolError('handshake_failed', 'unexpected X25519 key encoding from node:crypto');
+  return new Uint8Array(der.subarray(prefix.length));
+}
+
+function checkLength(b: Uint8Array, len: number, what: string, code: 'handshake_failed' | 'decrypt_failed'): void {
+  if (!(b instanceof Uint8Array) || b.length !== len) throw protocolError(code, `${what} must be ${len} bytes`);
+}
+
+/** The raw 32-byte X25519 public key of a raw 32-byte private key (RFC 7748 §6.1). Throws ProtocolError 'handshake_failed' for a wrong length. */
+export function x25519PublicKey(privateKey: Uint8Array): Uint8Array {
+  checkLength(privateKey, X25519_LENGTH, 'X25519 private key', 'handshake_failed');
+  const priv = crypto.createPrivateKey({ key: concat(PKCS8_X25519_PREFIX, privateKey), format: 'der', type: 'pkcs8' });
+  return rawTail(crypto.createPublicKey(priv).export({ format: 'der', type: 'spki' }), SPKI_X25519_PREFIX);
+}
+
+/** ProtocolCrypto backed by node:crypto; every method is synchronous and throws as the interface documents. */
+export const nodeCrypto: ProtocolCrypto = {
+  randomBytes(n) {
+    return new Uint8Array(crypto.randomBytes(n));
+  },
+
+  sha256(data) {
+    return new Uint8Array(crypto.createHash('sha256').update(data).digest());
+  },
+
+  x25519Keypair() {
+    // RFC 7748 §6.1: a random 32-byte scalar (clamped by X25519 itself) and its public u-coordinate
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('x25519');
+    return {
+      privateKey: rawTail(privateKey.export({ format: 'der', type: 'pkcs8' }), PKCS8_X25519_PREFIX),
+      publicKey: rawTail(publicKey.export({ format: 'der', type: 'spki' }), SPKI_X25519_PREFIX),
+    };
+  },
+
+  x25519(privateKey, peerPublicKey) {
+    checkLength(privateKey, X25519_LENGTH, 'X25519 private key', 'handshake_failed');
+    checkLength(peerPublicKey, X25519_LENGTH, 'X25519 public key', 'handshake_failed');
+    let shared: Uint8Array;
+    try {
+      shared = new Uint8Array(crypto.diffieHellman({
+        privateKey: crypto.createPrivateKey({ key: concat(PKCS8_X25519_PREFIX, privateKey), format: 'der', type: 'pkcs8' }),
+        publicKey: crypto.createPublicKey({ key: concat(SPKI_X25519_PREFIX, peerPublicKey), format: 'der', type: 'spki' }),
+      }));
+    } catch (e) {
+      // OpenSSL refuses an all-zero result itself (RFC 7748 §6.1); other failures are bad input too
+      throw protocolError('handshake_failed', 'X25519 key agreement failed (low-order or invalid public key)', e);
+    }
+    // RFC 7748 §6.1: "check that the resulting shared secret is not all zeros", whatever the library did
+    let acc = 0;
+    for (const b of shared) acc |= b;
+    if (shared.length !== X25519_LENGTH || acc === 0) throw protocolError('handshake_failed', 'X25519 shared secret is all zeros (low-order public key)');
+    return shared;
+  },
+
+  hkdf(ikm, salt, info, length) {
+    // RFC 5869 §2.2–2.3 with SHA-256
+    return new Uint8Array(crypto.hkdfSync('sha256', ikm, salt, info, length));
+  },
+
+  aeadSeal(key, nonce, plaintext, aad) {
+    checkLength(key, AEAD_KEY_LENGTH, 'AES-256-GCM key', 'decrypt_failed');
+    checkLength(nonce, AEAD_NONCE_LENGTH, 'GCM nonce', 'decrypt_failed');
+    // SP 800-38D §7.1: GCM-AE_K(IV, P, A) → (C, T) with a 128-bit tag
+    const c = crypto.createCipheriv('aes-256-gcm', key, nonce, { authTagLength: AEAD_TAG_LENGTH });
+    c.setAAD(aad);
+    return new Uint8Array(Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]));
+  },
+
+  aeadOpen(key, nonce, ciphertextAndTag, aad) {
+    checkLength(key, AEAD_KEY_LENGTH, 'AES-256-GCM key', 'decrypt_failed');
+    checkLength(nonce, AEAD_NONCE_LENGTH, 'GCM nonce', 'decrypt_failed');
+    if (!(ciphertextAndTag instanceof Uint8Array) || ciphertextAndTag.length < AEAD_TAG_LENGTH)
+      throw protocolError('decrypt_failed', 'frame authentication failed');
+    const ctLen = ciphertextAndTag.length - AEAD_TAG_LENGTH;
+    try {
+      // SP 800-38D §7.2: GCM-AD_K(IV, C, A, T) → P or FAIL; authTagLength pins the tag to 16 bytes
+      const d = crypto.createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: AEAD_TAG_LENGTH });
+      d.setAAD(aad);
+      d.setAuthTag(ciphertextAndTag.subarray(ctLen));
+      const body = d.update(ciphertextAndTag.subarray(0, ctLen));
+      return new Uint8Array(Buffer.concat([body, d.final()])); // final() throws when the tag does not verify
+    } catch (e) {
+      throw protocolError('decrypt_failed', 'frame authentication failed', e);
+    }
+  },
+};

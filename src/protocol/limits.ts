@@ -1,0 +1,55 @@
+/**
+ * Every size and count limit of protocol version 1, named, so that parsers never accept an
+ * unbounded input and docs/PROTOCOL.md §Limits can quote them.
+ */
+
+/** Length of client_nonce and server_nonce. */
+export const NONCE_LENGTH = 32;
+/** Length of an X25519 public key, private key and shared secret (RFC 7748 §5). */
+export const X25519_LENGTH = 32;
+/** Length of client_secret and server_secret, the values wrapped with RSAES-OAEP. */
+export const SECRET_LENGTH = 32;
+/** Length of an AES-256-GCM key (SP 800-38D with AES-256). */
+export const AEAD_KEY_LENGTH = 32;
+/** Length of a GCM nonce and of each direction's static IV (SP 800-38D §8.2.1, RFC 8446 §5.3). */
+export const AEAD_NONCE_LENGTH = 12;
+/** Length of the GCM authentication tag; shorter tags are never accepted (SP 800-38D §5.2.1.2). */
+export const AEAD_TAG_LENGTH = 16;
+/** Total output of the key schedule: 2 keys and 2 IVs. */
+export const SESSION_KEY_MATERIAL_LENGTH = 2 * AEAD_KEY_LENGTH + 2 * AEAD_NONCE_LENGTH;
+
+/** Longest RSA SubjectPublicKeyInfo DER accepted in ClientHello and ServerHello. */
+export const MAX_SPKI_LENGTH = 2048;
+/** Smallest RSA modulus accepted from a peer (and as an identity), in bits. */
+export const MIN_RSA_BITS = 2048;
+/** Largest RSA modulus accepted, in bits: bounds the work a peer can make us do with its key. */
+export const MAX_RSA_BITS = 8192;
+/** Largest RSA public exponent accepted, in bits (e < 2^32; 65537 is usual): bounds public-key work. */
+export const MAX_RSA_EXPONENT_BITS = 32;
+/** Longest wrapped secret or signature: the byte length of a MAX_RSA_BITS modulus. */
+export const MAX_RSA_BYTES = MAX_RSA_BITS / 8;
+/** Longest handshake message (ClientHello, ServerHello, ClientFinish) accepted. */
+export const MAX_HANDSHAKE_LENGTH = 8192;
+
+/** Length of a frame header: type (1) and counter (8). */
+export const FRAME_HEADER_LENGTH = 9;
+/** Shortest frame: a header, a ciphertext of at least 2 bytes ("{}") and the tag. */
+export const MIN_FRAME_LENGTH = FRAME_HEADER_LENGTH + 2 + AEAD_TAG_LENGTH;
+/** Default limit on a whole frame (one WebSocket message), in bytes; a Session option may change it. */
+export const DEFAULT_MAX_FRAME_LENGTH = 65536;
+/** Smallest value the maxFrameLength option accepts. */
+export const MIN_MAX_FRAME_LENGTH = 1024;
+/** Largest value the maxFrameLength option accepts (16 MiB). */
+export const MAX_MAX_FRAME_LENGTH = 16 * 1024 * 1024;
+/**
+ * Frames each direction's key may protect, after which the session ends with 'too_large' and
+ * the client reconnects: 2^24, under RFC 8446 §5.5's AES-GCM limit of 2^24.5 records.
+ */
+export const MAX_FRAMES_PER_DIRECTION = 2 ** 24;
+
+/** Longest code in an Error message, in bytes; codes match ERROR_CODE_RE. */
+export const MAX_ERROR_CODE_LENGTH = 64;
+/** Syntax of an Error message's code: lower-case ASCII letters, digits and "_". */
+export const ERROR_CODE_RE = /^[a-z0-9_]{1,64}$/;
+/** Longest message text in an Error message, in UTF-8 bytes (encodeError truncates to it). */
+export const MAX_ERROR_MESSAGE_LENGTH = 1024;

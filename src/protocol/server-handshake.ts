@@ -1,0 +1,162 @@
+/**
+ * The server's side of the handshake (docs/PROTOCOL.md §Handshake): onClientHello() checks the
+ * ClientHello and makes the signed ServerHello; onClientFinish() checks the client's signature
+ * and returns the Session with the client's authenticated key and requested name.
+ */
+import type { RsaPrivateKey, RsaPublicKey } from '../rsa/index.js';
+import { copyBytes } from './bytes.js';
+import { CONTEXT_CLIENT_SIGNATURE, CONTEXT_SERVER_SIGNATURE, LABEL_CLIENT_SECRET, LABEL_SERVER_SECRET } from './constants.js';
+import type { ProtocolCrypto } from './crypto.js';
+import { protocolError, wrapErrors } from './errors.js';
+import { deriveSessionKeys, transcriptHash } from './key-schedule.js';
+import { appendSignature, encodeServerHelloSigned, parseClientFinish, parseClientHello } from './messages.js';
+import { importPeerKey, ownIdentity, signTranscript, unwrapSecret, verifyTranscript, wrapSecret, type KnownKey } from './rsa-identity.js';
+import { checkMaxFrameLength, Session } from './session.js';
+import { NONCE_LENGTH, SECRET_LENGTH } from './limits.js';
+
+/** Options of ServerHandshake. */
+export interface ServerHandshakeOptions {
+  /** The server's long-term RSA key (2048–8192 bits); clients pin its fingerprint. */
+  identity: RsaPrivateKey;
+  crypto: ProtocolCrypto;
+  /** Passed to the Session; default DEFAULT_MAX_FRAME_LENGTH. */
+  maxFrameLength?: number;
+}
+
+/** What onClientFinish returns. */
+export interface ServerHandshakeResult {
+  /** The server's session. */
+  session: Session;
+  /** The client's RSA public key, authenticated by its signature over this handshake. */
+  clientKey: RsaPublicKey;
+  /** "SHA256:…" of clientKey: the client's identity. */
+  clientFingerprint: string;
+  /** The name the client asked for (syntax checked with NAME_RE; uniqueness is the chat layer's business). */
+  name: string;
+}
+
+interface Pending {
+  clientHello: Uint8Array;
+  serverHello: Uint8Array;
+  client: KnownKey;
+  name: string;
+  shared: Uint8Array;
+  serverSecret: Uint8Array;
+}
+
+type State = 'new' | 'hello_sent' | 'done' | 'failed';
+
+/** The server's half of one handshake; use each object for one connection. Throws only ProtocolError. */
+export class ServerHandshake {
+  readonly #identity: RsaPrivateKey;
+  readonly #own: KnownKey;
+  readonly #crypto: ProtocolCrypto;
+  readonly #maxFrameLength: number;
+  #state: State = 'new';
+  #pending: Pending | undefined;
+
+  /**
+   * Checks the options. Throws ProtocolError 'handshake_failed' when `identity` is not an RSA
+   * private key of 2048–8192 bits with e < 2^32, and 'malformed' for a bad maxFrameLength.
+   */
+  constructor(opts: ServerHandshakeOptions) {
+    this.#own = ownIdentity(opts.identity, 'server');
+    this.#identity = opts.identity;
+    this.#crypto = opts.crypto;
+    this.#maxFrameLength = checkMaxFrameLength(opts.maxFrameLength);
+  }
+
+  /** The server's fingerprint, "SHA256:…", as clients will see it. Never throws. */
+  get fingerprint(): string {
+    return this.#own.fingerprint;
+  }
+
+  /**
+   * Processes a ClientHello and returns the ServerHello to send. Checks, cheapest first: the
+   * envelope and every length, the name (NAME_RE), the client's RSA key (canonical SPKI,
+   * 2048–8192 bits, e < 2^32) and its X25519 share (not low-order); only then does it sign.
+   * Throws ProtocolError 'unexpected_message' (wrong state or type), 'unsupported_version',
+   * 'malformed', 'too_large' or 'handshake_failed'. After any failure this object is unusable.
+   */
+  onClientHello(msg: Uint8Array): Uint8Array {
+    if (this.#state !== 'new') throw protocolError('unexpected_message', `ClientHello not expected now (${this.#state})`);
+    this.#state = 'failed';
+    const crypto = this.#crypto;
+    const clientHello = copyBytes(msg);
+    const ch = parseClientHello(clientHello);
+    const client = importPeerKey(ch.rsaKey, 'client');
+    const eph = wrapErrors('handshake_failed', 'X25519 key generation failed', () => {
+      const kp = crypto.x25519Keypair(); // RFC 7748 §6.1: a fresh ephemeral key per connection
+      if (!(kp.privateKey instanceof Uint8Array) || !(kp.publicKey instanceof Uint8Array)) throw new TypeError('bad key pair');
+      return kp;
+    });
+    let shared: Uint8Array;
+    try {
+      // RFC 7748 §6.1: computed now, so a low-order share is refused before the server signs anything
+      shared = wrapErrors('handshake_failed', 'X25519 failed', () => crypto.x25519(eph.privateKey, ch.ephemeral));
+    } finally {
+      eph.privateKey.fill(0);
+    }
+    const { nonce, serverSecret } = wrapErrors('handshake_failed', 'random generation failed', () => ({
+      nonce: crypto.randomBytes(NONCE_LENGTH),
+      serverSecret: crypto.randomBytes(SECRET_LENGTH),
+    }));
+    let serverHello: Uint8Array;
+    try {
+      const signed = encodeServerHelloSigned({
+        nonce,
+        ephemeral: eph.publicKey,
+        rsaKey: this.#own.spki,
+        wrappedSecret: wrapSecret(client.key, serverSecret, LABEL_SERVER_SECRET), // RFC 8017 §7.1.1
+      });
+      // RFC 8446 §4.4.3-style signature over the transcript so far, RSASSA-PSS (RFC 8017 §8.1)
+      serverHello = appendSignature(signed, signTranscript(this.#identity, CONTEXT_SERVER_SIGNATURE, [clientHello, signed]));
+    } catch (e) {
+      shared.fill(0);
+      serverSecret.fill(0);
+      throw e;
+    }
+    this.#pending = { clientHello, serverHello, client, name: ch.name, shared, serverSecret };
+    this.#state = 'hello_sent';
+    return copyBytes(serverHello);
+  }
+
+  /**
+   * Processes the ClientFinish: checks its layout and the client's signature over ClientHello
+   * ‖ ServerHello ‖ ClientFinish (made with the key from the ClientHello), unwraps
+   * client_secret and derives the session. Throws ProtocolError 'unexpected_message',
+   * 'unsupported_version', 'malformed', 'too_large', 'bad_signature' or 'handshake_failed'.
+   * After any failure this object is unusable.
+   */
+  onClientFinish(msg: Uint8Array): ServerHandshakeResult {
+    if (this.#state !== 'hello_sent') throw protocolError('unexpected_message', `ClientFinish not expected now (${this.#state})`);
+    this.#state = 'failed';
+    const p = this.#pending!;
+    this.#pending = undefined;
+    try {
+      const result = this.#finish(p, copyBytes(msg));
+      this.#state = 'done';
+      return result;
+    } finally {
+      p.shared.fill(0);
+      p.serverSecret.fill(0);
+    }
+  }
+
+  #finish(p: Pending, finish: Uint8Array): ServerHandshakeResult {
+    const crypto = this.#crypto;
+    const cf = parseClientFinish(finish);
+    if (cf.wrappedSecret.length !== this.#own.key.size) throw protocolError('malformed', 'ClientFinish: client_secret_wrapped is not the size of the server key');
+    if (cf.signature.length !== p.client.key.size) throw protocolError('malformed', 'ClientFinish: signature is not the size of the client key');
+    // the client proves possession of the key it announced, over the whole transcript (RFC 8446 §4.4.3 pattern)
+    verifyTranscript(p.client.key, CONTEXT_CLIENT_SIGNATURE, [p.clientHello, p.serverHello, cf.signed], cf.signature, 'client');
+    // RFC 8017 §7.1.2, with implicit rejection (see unwrapSecret)
+    const clientSecret = unwrapSecret(crypto, this.#identity, cf.wrappedSecret, LABEL_CLIENT_SECRET);
+    const th = transcriptHash(crypto, p.clientHello, p.serverHello, finish);
+    // RFC 5869: HKDF over all three secrets, salted with the transcript hash
+    const keys = deriveSessionKeys(crypto, { sharedSecret: p.shared, clientSecret, serverSecret: p.serverSecret, transcriptHash: th });
+    clientSecret.fill(0);
+    const session = new Session({ role: 'server', keys, transcriptHash: th, crypto, maxFrameLength: this.#maxFrameLength });
+    return { session, clientKey: p.client.key, clientFingerprint: p.client.fingerprint, name: p.name };
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * An established session: one object per side holding both directions' AES-256-GCM keys, IVs
+ * and counters. seal() turns an application message into the next frame; open() checks and
+ * decrypts the peer's next frame (docs/PROTOCOL.md §Frames).
+ */
+import type { ProtocolCrypto } from './crypto.js';
+import { isProtocolError, protocolError, wrapErrors, type ProtocolError } from './errors.js';
+import { frameHeader, frameNonce, splitFrame } from './frame.js';
+import type { DirectionKeys, SessionKeys } from './key-schedule.js';
+import {
+  AEAD_KEY_LENGTH, AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, DEFAULT_MAX_FRAME_LENGTH, FRAME_HEADER_LENGTH,
+  MAX_FRAMES_PER_DIRECTION, MAX_MAX_FRAME_LENGTH, MIN_MAX_FRAME_LENGTH,
+} from './limits.js';
+
+/** Options of the Session constructor (normally called by ClientHandshake / ServerHandshake). */
+export interface SessionOptions {
+  /** Which side this object is: it sends with that side's key and receives with the other's. */
+  role: 'client' | 'server';
+  keys: SessionKeys;
+  transcriptHash: Uint8Array;
+  crypto: ProtocolCrypto;
+  /** Largest whole frame accepted or produced, in bytes; default DEFAULT_MAX_FRAME_LENGTH (65536). */
+  maxFrameLength?: number;
+}
+
+interface Direction {
+  key: Uint8Array;
+  iv: Uint8Array;
+  /** The counter of the next frame to send, or the only counter the next received frame may have. */
+  next: bigint;
+}
+
+const MAX_FRAMES = BigInt(MAX_FRAMES_PER_DIRECTION);
+
+/**
+ * Checks a maxFrameLength option and returns it (or the default).
+ * Throws ProtocolError 'malformed' unless it is an integer in [MIN_MAX_FRAME_LENGTH, MAX_MAX_FRAME_LENGTH].
+ */
+export function checkMaxFrameLength(v: number | undefined): number {
+  const n = v ?? DEFAULT_MAX_FRAME_LENGTH;
+  if (!Number.isInteger(n) || n < MIN_MAX_FRAME_LENGTH || n > MAX_MAX_FRAME_LENGTH)
+    throw protocolError('malformed', `maxFrameLength must be an integer in [${MIN_MAX_FRAME_LENGTH}, ${MAX_MAX_FRAME_LENGTH}]`);
+  return n;
+}
+
+function direction(d: DirectionKeys): Direction {
+  if (!(d?.key instanceof Uint8Array) || d.key.length !== AEAD_KEY_LENGTH || !(d.iv instanceof Uint8Array) || d.iv.length !== AEAD_NONCE_LENGTH)
+    throw protocolError('malformed', 'session keys must be 32-byte keys and 12-byte IVs');
+  return { key: new Uint8Array(d.key), iv: new Uint8Array(d.iv), next: 0n };
+}
+
+const isJsonObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** One side of an established session. Throws only ProtocolError. */
+export class Session {
+  /** Which side this object is. */
+  readonly role: 'client' | 'server';
+  /** Largest whole frame accepted or produced, in bytes. */
+  readonly maxFrameLength: number;
+  readonly #transcriptHash: Uint8Array;
+  readonly #crypto: ProtocolCrypto;
+  readonly #send: Direction;
+  readonly #recv: Direction;
+  #recvFailure: ProtocolError | undefined;
+
+  /**
+   * Builds a session from derived keys; the handshake classes do this for you. Throws
+   * ProtocolError 'malformed' for keys or IVs of the wrong length, an unknown role or a bad
+   * maxFrameLength.
+   */
+  constructor(opts: SessionOptions) {
+    if (opts.role !== 'client' && opts.role !== 'server') throw protocolError('malformed', "role must be 'client' or 'server'");
+    this.role = opts.role;
+    this.maxFrameLength = checkMaxFrameLength(opts.maxFrameLength);
+    this.#crypto = opts.crypto;
+    if (!(opts.transcriptHash instanceof Uint8Array) || opts.transcriptHash.length !== 32) throw protocolError('malformed', 'transcriptHash must be 32 bytes');
+    this.#transcriptHash = new Uint8Array(opts.transcriptHash);
+    const c2s = direction(opts.keys.clientToServer);
+    const s2c = direction(opts.keys.serverToClient);
+    [this.#send, this.#recv] = this.role === 'client' ? [c2s, s2c] : [s2c, c2s];
+  }
+
+  /** SHA-256(ClientHello ‖ ServerHello ‖ ClientFinish), the same on both sides: for channel binding (a copy). */
+  get transcriptHash(): Uint8Array {
+    return this.#transcriptHash.slice();
+  }
+
+  /** Frames sealed so far (= the counter of the next one). */
+  get framesSent(): number {
+    return Number(this.#send.next);
+  }
+
+  /** Frames opened successfully so far (= the counter the next one must carry). */
+  get framesReceived(): number {
+    return Number(this.#recv.next);
+  }
+
+  /**
+   * JSON-encodes `message` (a ClientRequest from the client, a ServerEvent from the server)
+   * and encrypts it as the next frame. Throws ProtocolError 'malformed' when `message` is not
+   * a JSON-serialisable object, and 'too_large' when the frame would exceed maxFrameLength or
+   * this direction has sent MAX_FRAMES_PER_DIRECTION frames (the counter is not used up then).
+   */
+  seal(message: unknown): Uint8Array {
+    let text: string | undefined;
+    try {
+      text = isJsonObject(message) ? JSON.stringify(message) : undefined;
+    } catch (e) {
+      throw protocolError('malformed', 'message is not JSON-serialisable', e);
+    }
+    if (typeof text !== 'string' || !text.startsWith('{')) throw protocolError('malformed', 'message must be a JSON object');
+    const plaintext = new TextEncoder().encode(text);
+    const length = FRAME_HEADER_LENGTH + plaintext.length + AEAD_TAG_LENGTH;
+    if (length > this.maxFrameLength) throw protocolError('too_large', `message makes a ${length}-byte frame, over the ${this.maxFrameLength}-byte limit`);
+    const d = this.#send;
+    // RFC 8446 §5.5: stop before a key has protected too much
+    if (d.next >= MAX_FRAMES) throw protocolError('too_large', 'this session has sent its frame limit; reconnect for fresh keys');
+    const header = frameHeader(d.next);
+    // RFC 8446 §5.3 per-frame nonce; §5.2 the header as associated data; SP 800-38D GCM
+    const sealed = wrapErrors('decrypt_failed', 'AES-GCM encryption failed', () => this.#crypto.aeadSeal(d.key, frameNonce(d.iv, d.next), plaintext, header));
+    d.next++;
+    const frame = new Uint8Array(FRAME_HEADER_LENGTH + sealed.length);
+    frame.set(header, 0);
+    frame.set(sealed, FRAME_HEADER_LENGTH);
+    return frame;
+  }
+
+  /**
+   * Authenticates and decrypts the peer's next frame and returns the parsed JSON object. The
+   * frame must carry exactly the next counter. Throws ProtocolError: 'too_large' (over
+   * maxFrameLength, or the direction's frame limit reached), 'malformed' (too short, or the
+   * plaintext is not UTF-8 JSON of an object), 'unexpected_message' (not type 0x10),
+   * 'decrypt_failed' (does not authenticate: altered, reflected, or from another session),
+   * 'replay' (authentic but its counter is below the next expected: seen before) and
+   * 'out_of_order' (authentic but above: an earlier frame was dropped or reordered). Every
+   * failure is fatal: afterwards open() throws the same code again, and the caller must close
+   * the connection (seal() keeps working so that an error can still be sent).
+   */
+  open(frame: Uint8Array): unknown {
+    if (this.#recvFailure) throw protocolError(this.#recvFailure.code, `session receive side already failed: ${this.#recvFailure.message}`);
+    try {
+      return this.#open(frame);
+    } catch (e) {
+      const err = isProtocolError(e) ? e : protocolError('decrypt_failed', 'frame processing failed', e);
+      this.#recvFailure = err;
+      throw err;
+    }
+  }
+
+  #open(frame: Uint8Array): unknown {
+    const { header, counter, sealed } = splitFrame(frame, this.maxFrameLength);
+    const d = this.#recv;
+    if (d.next >= MAX_FRAMES) throw protocolError('too_large', 'this session has received its frame limit; reconnect for fresh keys');
+    // authenticate under the counter the frame claims (SP 800-38D §7.2), so that 'replay' and
+    // 'out_of_order' are only ever reported for genuine frames of this direction
+    const plaintext = this.#crypto.aeadOpen(d.key, frameNonce(d.iv, counter), sealed, header);
+    if (counter < d.next) throw protocolError('replay', `frame ${counter} replayed (expected ${d.next})`);
+    if (counter > d.next) throw protocolError('out_of_order', `frame ${counter} arrived out of order (expected ${d.next})`);
+    d.next++;
+    let value: unknown;
+    try {
+      value = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(plaintext));
+    } catch (e) {
+      throw protocolError('malformed', 'frame plaintext is not UTF-8 JSON', e);
+    }
+    if (!isJsonObject(value)) throw protocolError('malformed', 'frame plaintext is not a JSON object');
+    return value;
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * Formatting of events: human lines (snapshots, with and without colour), and the exact JSON
+ * shapes of `--json` — the interface bots rely on, so every field and its order is pinned here.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ServerEvent } from '../../src/chat/events.js';
+import {
+  formatJson,
+  formatLine,
+  formatTime,
+  mentions,
+  NAME_COLORS,
+  nameColor,
+  shouldBell,
+  statusText,
+  useColor,
+  type DisplayEvent,
+} from '../../src/client/format.js';
+import { bodyFor } from '../../src/client/input.js';
+
+const TS = Date.UTC(2024, 4, 1, 12, 3, 4); // 12:03:04 UTC
+const plain = { me: 'alice', color: false, utc: true };
+const body = bodyFor('hello');
+const forged = { text: 'hello', sha256: bodyFor('hellO').sha256 };
+
+const events: Record<string, DisplayEvent> = {
+  ready: {
+    type: 'ready',
+    name: 'alice',
+    fingerprint: 'SHA256:aaaa',
+    serverFingerprint: 'SHA256:ssss',
+    rooms: ['lobby'],
+    limits: { maxMessageLength: 4000, messagesPerSecond: 5, burst: 10 },
+  },
+  readyFull: {
+    type: 'ready',
+    name: 'alice',
+    fingerprint: 'SHA256:aaaa',
+    serverFingerprint: 'SHA256:ssss',
+    rooms: [],
+    limits: { maxMessageLength: 4000, messagesPerSecond: 5, burst: 10, commandsPerSecond: 10, commandBurst: 30, maxRoomsPerUser: 20 },
+  },
+  message: { type: 'message', id: 'm1', from: 'bob', room: 'lobby', ts: TS, body },
+  action: { type: 'message', id: 'm2', from: 'bob', room: 'lobby', ts: TS, body: bodyFor('waves', true) },
+  forged: { type: 'message', id: 'm3', from: 'mallory', room: 'lobby', ts: TS, body: forged },
+  directIn: { type: 'direct', id: 'd1', from: 'bob', to: 'alice', ts: TS, body: bodyFor('psst') },
+  directOut: { type: 'direct', id: 'd2', from: 'alice', to: 'bob', ts: TS, body: bodyFor('psst') },
+  join: { type: 'join', room: 'lobby', name: 'carol', members: 3, ts: TS },
+  join1: { type: 'join', room: 'dev', name: 'alice', members: 1, ts: TS },
+  leave: { type: 'leave', room: 'lobby', name: 'carol', members: 2, ts: TS },
+  leaveReason: { type: 'leave', room: 'lobby', name: 'carol', members: 2, ts: TS, reason: 'timed out' },
+  rooms: { type: 'rooms', rooms: [{ room: 'lobby', members: 3 }, { room: 'dev', members: 1 }] },
+  noRooms: { type: 'rooms', rooms: [] },
+  who: { type: 'who', room: 'lobby', members: ['alice', 'bob'] },
+  whois: { type: 'whois', name: 'bob', fingerprint: 'SHA256:bbbb', online: true, rooms: ['lobby', 'dev'] },
+  whoisOff: { type: 'whois', name: 'bob', fingerprint: 'SHA256:bbbb', online: false, rooms: [] },
+  system: { type: 'system', message: 'the server restarts at noon', ts: TS },
+  error: { type: 'error', code: 'rate_limited', message: 'slow down', retryAfterMs: 1500, command: 'say' },
+  errorPlain: { type: 'error', code: 'no_such_user', message: 'no user named zed' },
+  localError: { type: 'error', code: 'unknown_command', message: "unknown command '/x'", hint: 'type /help' },
+  connecting: { type: 'status', state: 'connecting', attempt: 1 },
+  connected: { type: 'status', state: 'connected' },
+  reconnecting: { type: 'status', state: 'reconnecting', inMs: 3000, reason: 'connection lost' },
+  closed: { type: 'status', state: 'closed', reason: 'bye' },
+  info: { type: 'info', message: 'line one\nline two' },
+  pong: { type: 'pong' },
+};
+
+describe('formatLine without colour (line mode)', () => {
+  const want: Record<string, string | undefined> = {
+    ready: '* connected as alice (SHA256:aaaa); server key SHA256:ssss; rooms: #lobby',
+    readyFull: '* connected as alice (SHA256:aaaa); server key SHA256:ssss',
+    message: '[12:03:04] #lobby <bob> hello ✓',
+    action: '[12:03:04] #lobby * bob waves ✓',
+    forged: '[12:03:04] #lobby <mallory> hello ✗ HASH MISMATCH',
+    directIn: '[12:03:04] *bob* → you: psst ✓',
+    directOut: '[12:03:04] you → *bob*: psst ✓',
+    join: '[12:03:04] * carol joined #lobby (3 members)',
+    join1: '[12:03:04] * alice joined #dev (1 member)',
+    leave: '[12:03:04] * carol left #lobby (2 members)',
+    leaveReason: '[12:03:04] * carol left #lobby: timed out (2 members)',
+    rooms: '* rooms: #lobby (3), #dev (1)',
+    noRooms: '* no rooms',
+    who: '* #lobby: alice, bob (2 members)',
+    whois: '* bob: SHA256:bbbb, online, in #lobby, #dev',
+    whoisOff: '* bob: SHA256:bbbb, offline',
+    system: '[12:03:04] *** the server restarts at noon',
+    error: '! rate_limited: slow down (retry in 1.5s)',
+    errorPlain: "! no_such_user: no user named zed",
+    localError: "! unknown_command: unknown command '/x'; type /help",
+    connecting: '* connecting…',
+    connected: '* connected',
+    reconnecting: '* reconnecting in 3s',
+    closed: '* disconnected: bye',
+    info: 'line one\nline two',
+    pong: undefined,
+  };
+  for (const [k, line] of Object.entries(want)) {
+    it(k, () => assert.equal(formatLine(events[k]!, plain), line));
+  }
+
+  it('an event of an unknown type shows nothing', () => {
+    assert.equal(formatLine({ type: 'future' } as unknown as ServerEvent, plain), undefined);
+  });
+
+  it('neutralises escape sequences, line breaks and bidi controls in untrusted text', () => {
+    const evil: ServerEvent = {
+      type: 'message',
+      id: 'x',
+      from: 'bob',
+      room: 'lobby',
+      ts: TS,
+      body: bodyFor('a\x1b[2J\x1b]0;pwned\x07b\nc\u202ed\u009be\tf'),
+    };
+    const line = formatLine(evil, plain)!;
+    assert.equal(line, '[12:03:04] #lobby <bob> a^[[2J^[]0;pwned^Gb⏎c\\u{202e}d\\u{9b}e f ✓');
+    assert.doesNotMatch(line, /[\x00-\x1f\x7f-\x9f\u202e]/);
+    const withColour = formatLine(evil, { ...plain, color: true })!;
+    // the only escapes left are the client's own SGR sequences
+    assert.doesNotMatch(withColour.replace(/\x1b\[[0-9;]*m/g, ''), /[\x00-\x1f\x7f-\x9f]/);
+  });
+
+  it('does not crash on a message without a proper body, and marks it', () => {
+    const bad = { type: 'message', id: 'x', from: 'bob', room: 'lobby', ts: TS, body: null } as unknown as ServerEvent;
+    assert.equal(formatLine(bad, plain), '[12:03:04] #lobby <bob>  ✗ HASH MISMATCH');
+  });
+});
+
+describe('formatLine with colour', () => {
+  const col = { me: 'alice', color: true, utc: true };
+  it('colours names stably, marks in green, mismatch loud', () => {
+    const bob = `\x1b[${nameColor('bob')}mbob\x1b[39m`;
+    assert.equal(formatLine(events.message!, col), `\x1b[2m[12:03:04]\x1b[22m \x1b[1m#lobby\x1b[22m <${bob}> hello \x1b[32m✓\x1b[39m`);
+    const mallory = `\x1b[${nameColor('mallory')}mmallory\x1b[39m`;
+    assert.equal(
+      formatLine(events.forged!, col),
+      `\x1b[2m[12:03:04]\x1b[22m \x1b[1m#lobby\x1b[22m <${mallory}> hello \x1b[1;97;41m✗ HASH MISMATCH\x1b[0m`,
+    );
+  });
+
+  it('makes a mention of me bold', () => {
+    const ev: ServerEvent = { type: 'message', id: 'x', from: 'bob', room: 'lobby', ts: TS, body: bodyFor('hi alice!') };
+    assert.match(formatLine(ev, col)!, /\x1b\[1mhi alice!\x1b\[22m/);
+  });
+
+  it('name colours: stable, from the palette of 12, spread out, never black/white/grey', () => {
+    assert.equal(NAME_COLORS.length, 12);
+    for (const c of NAME_COLORS) assert.ok(![30, 37, 90, 97, 39].includes(c));
+    assert.equal(nameColor('alice'), nameColor('alice'));
+    const used = new Set(Array.from({ length: 200 }, (_, i) => nameColor(`user${i}`)));
+    assert.equal(used.size, 12);
+    // pinned values: a change would recolour everybody
+    assert.deepEqual(['alice', 'bob', 'carol'].map(nameColor), [96, 93, 33]);
+  });
+});
+
+describe('useColor', () => {
+  it('only on a terminal, honouring NO_COLOR and TERM=dumb', () => {
+    assert.equal(useColor({ isTTY: true }, {}), true);
+    assert.equal(useColor({ isTTY: false }, {}), false);
+    assert.equal(useColor({}, {}), false);
+    assert.equal(useColor({ isTTY: true }, { NO_COLOR: '1' }), false);
+    assert.equal(useColor({ isTTY: true }, { NO_COLOR: '' }), true, 'NO_COLOR counts only when non-empty');
+    assert.equal(useColor({ isTTY: true }, { TERM: 'dumb' }), false);
+  });
+});
+
+describe('mentions and the bell', () => {
+  it('finds the name as a word, case-insensitive, with @', () => {
+    for (const t of ['alice', 'hi alice', 'hi Alice!', '@alice: look', 'alice.', '(alice)', 'ALICE?']) assert.equal(mentions(t, 'alice'), true, t);
+    for (const t of ['malice', 'alice_x', 'alice-b', 'alicex', 'ali ce', '']) assert.equal(mentions(t, 'alice'), false, t);
+    assert.equal(mentions('hey a.b', 'a.b'), true);
+    assert.equal(mentions('hey axb', 'a.b'), false, 'the dot is literal');
+  });
+
+  it('rings for a direct message to me or a mention by someone else', () => {
+    assert.equal(shouldBell(events.directIn!, 'alice'), true);
+    assert.equal(shouldBell(events.directOut!, 'alice'), false);
+    assert.equal(shouldBell(events.message!, 'alice'), false);
+    const mention: ServerEvent = { type: 'message', id: 'x', from: 'bob', room: 'lobby', ts: TS, body: bodyFor('alice: ping') };
+    assert.equal(shouldBell(mention, 'alice'), true);
+    assert.equal(shouldBell({ ...mention, from: 'alice' }, 'alice'), false);
+    assert.equal(shouldBell(events.join!, 'alice'), false);
+  });
+});
+
+describe('times and status', () => {
+  it('formats [HH:MM:SS]', () => {
+    assert.equal(formatTime(TS, true), '[12:03:04]');
+    assert.equal(formatTime(Number.NaN, true), '[--:--:--]');
+    assert.match(formatTime(TS), /^\[\d\d:\d\d:\d\d\]$/);
+  });
+  it('says the connection state', () => {
+    assert.equal(statusText({ state: 'connecting' }), 'connecting…');
+    assert.equal(statusText({ state: 'reconnecting', inMs: 3000 }), 'reconnecting in 3s');
+    assert.equal(statusText({ state: 'reconnecting', inMs: 1234 }), 'reconnecting in 1.2s');
+    assert.equal(statusText({ state: 'reconnecting', inMs: 12_600 }), 'reconnecting in 13s');
+    assert.equal(statusText({ state: 'connected' }), 'connected');
+    assert.equal(statusText({ state: 'closed' }), 'disconnected');
+  });
+});
+
+describe('formatJson: the exact shapes of --json', () => {
+  const want: Record<string, string | undefined> = {
+    ready:
+      '{"type":"ready","name":"alice","fingerprint":"SHA256:aaaa","serverFingerprint":"SHA256:ssss","rooms":["lobby"],"limits":{"maxMessageLength":4000,"messagesPerSecond":5,"burst":10,"commandsPerSecond":null,"commandBurst":null,"maxRoomsPerUser":null}}',
+    readyFull:
+      '{"type":"ready","name":"alice","fingerprint":"SHA256:aaaa","serverFingerprint":"SHA256:ssss","rooms":[],"limits":{"maxMessageLength":4000,"messagesPerSecond":5,"burst":10,"commandsPerSecond":10,"commandBurst":30,"maxRoomsPerUser":20}}',
+    message: `{"type":"message","id":"m1","room":"lobby","from":"bob","text":"hello","action":false,"verified":true,"sha256":"${body.sha256}","ts":${TS}}`,
+    action: `{"type":"message","id":"m2","room":"lobby","from":"bob","text":"waves","action":true,"verified":true,"sha256":"${bodyFor('waves').sha256}","ts":${TS}}`,
+    forged: `{"type":"message","id":"m3","room":"lobby","from":"mallory","text":"hello","action":false,"verified":false,"sha256":"${forged.sha256}","ts":${TS}}`,
+    directIn: `{"type":"direct","id":"d1","from":"bob","to":"alice","text":"psst","action":false,"verified":true,"sha256":"${bodyFor('psst').sha256}","ts":${TS}}`,
+    join: `{"type":"join","room":"lobby","name":"carol","members":3,"ts":${TS}}`,
+    leave: `{"type":"leave","room":"lobby","name":"carol","members":2,"reason":null,"ts":${TS}}`,
+    leaveReason: `{"type":"leave","room":"lobby","name":"carol","members":2,"reason":"timed out","ts":${TS}}`,
+    rooms: '{"type":"rooms","rooms":[{"room":"lobby","members":3},{"room":"dev","members":1}]}',
+    who: '{"type":"who","room":"lobby","members":["alice","bob"]}',
+    whois: '{"type":"whois","name":"bob","fingerprint":"SHA256:bbbb","online":true,"rooms":["lobby","dev"]}',
+    system: `{"type":"system","message":"the server restarts at noon","ts":${TS}}`,
+    error: '{"type":"error","code":"rate_limited","message":"slow down","retryAfterMs":1500,"command":"say"}',
+    errorPlain: '{"type":"error","code":"no_such_user","message":"no user named zed","retryAfterMs":null,"command":null}',
+    localError: `{"type":"error","code":"unknown_command","message":"unknown command '/x'; type /help","retryAfterMs":null,"command":null}`,
+    connecting: '{"type":"status","state":"connecting","inMs":null,"reason":null}',
+    reconnecting: '{"type":"status","state":"reconnecting","inMs":3000,"reason":"connection lost"}',
+    info: '{"type":"info","message":"line one\\nline two"}',
+    pong: undefined,
+  };
+  for (const [k, json] of Object.entries(want)) {
+    it(k, () => {
+      const out = formatJson(events[k]!);
+      assert.equal(out, json);
+      if (out !== undefined) {
+        assert.doesNotMatch(out, /\n/, 'one line');
+        JSON.parse(out);
+      }
+    });
+  }
+
+  it('messages carry at least type, from, room/to, text, verified, ts', () => {
+    const m = JSON.parse(formatJson(events.message!)!);
+    for (const f of ['type', 'from', 'room', 'text', 'verified', 'ts']) assert.ok(f in m, f);
+    const d = JSON.parse(formatJson(events.directIn!)!);
+    for (const f of ['type', 'from', 'to', 'text', 'verified', 'ts']) assert.ok(f in d, f);
+    const e = JSON.parse(formatJson(events.error!)!);
+    for (const f of ['type', 'code', 'message']) assert.ok(f in e, f);
+  });
+
+  it('keeps the text exact (no sanitising) but escapes every control character, C1 and U+2028/9', () => {
+    const text = 'a\x1b[31mb\nc\u0085d\u2028e\u202e"\\';
+    const ev: ServerEvent = { type: 'message', id: 'x', from: 'bob', room: 'lobby', ts: TS, body: bodyFor(text) };
+    const out = formatJson(ev)!;
+    assert.doesNotMatch(out, /[\x00-\x1f\x7f-\x9f\u2028\u2029]/);
+    assert.match(out, /\\u0085/);
+    const back = JSON.parse(out);
+    assert.equal(back.text, text);
+    assert.equal(back.verified, true);
+  });
+
+  it('passes an unknown event type through unchanged', () => {
+    assert.equal(formatJson({ type: 'typing', from: 'bob' } as unknown as ServerEvent), '{"type":"typing","from":"bob"}');
+  });
+});

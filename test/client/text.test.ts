@@ -1,0 +1,85 @@
+/** Text helpers (sanitising untrusted text, terminal widths) and the terminal prompts. */
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { promptLine, promptSecret } from '../../src/client/prompt.js';
+import { displayWidth, graphemes, graphemeWidth, sanitize, sanitizeKeepingColour, stripAnsi, truncateToWidth } from '../../src/client/text.js';
+
+describe('sanitize', () => {
+  const cases: [string, string][] = [
+    ['plain text ✓ 日本 👍🏽', 'plain text ✓ 日本 👍🏽'],
+    ['a\x1b[2Jb', 'a^[[2Jb'],
+    ['title\x1b]0;x\x07', 'title^[]0;x^G'],
+    ['a\r\nb\nc\rd\u2028e', 'a⏎b⏎c⏎d⏎e'],
+    ['tab\there', 'tab here'],
+    ['del\x7f', 'del^?'],
+    ['nul\x00', 'nul^@'],
+    ['c1\u009b31m', 'c1\\u{9b}31m'],
+    ['bidi \u202eevil\u202c \u2066x\u2069 \u200f', 'bidi \\u{202e}evil\\u{202c} \\u{2066}x\\u{2069} \\u{200f}'],
+    ['lone \ud800 surrogate', 'lone \ufffd surrogate'],
+    ['zwj 👩\u200d💻 kept', 'zwj 👩\u200d💻 kept'],
+  ];
+  for (const [input, want] of cases) it(JSON.stringify(input), () => assert.equal(sanitize(input), want));
+
+  it('sanitizeKeepingColour keeps SGR and line breaks only', () => {
+    assert.equal(sanitizeKeepingColour('\x1b[31mred\x1b[0m\x1b[2J\nnext\x1b[1;97;41mX\x1b[0m'), '\x1b[31mred\x1b[0m^[[2J\nnext\x1b[1;97;41mX\x1b[0m');
+    assert.equal(stripAnsi('\x1b[31mred\x1b[39m'), 'red');
+  });
+});
+
+describe('widths', () => {
+  it('counts columns like a terminal', () => {
+    assert.equal(displayWidth('hello'), 5);
+    assert.equal(displayWidth('héllo'), 5);
+    assert.equal(displayWidth('he\u0301llo'), 5, 'combining accent');
+    assert.equal(displayWidth('日本語'), 6);
+    assert.equal(displayWidth('한국어'), 6);
+    assert.equal(displayWidth('ｆｕｌｌ'), 8);
+    assert.equal(displayWidth('👍'), 2);
+    assert.equal(displayWidth('👍🏽'), 2);
+    assert.equal(displayWidth('👩\u200d💻'), 2);
+    assert.equal(displayWidth('🇫🇷'), 2);
+    assert.equal(displayWidth('❤️'), 2, 'emoji presentation selector');
+    assert.equal(displayWidth('✓ ✗'), 3);
+    assert.equal(displayWidth('\x1b[31mred\x1b[39m'), 3);
+    assert.equal(graphemeWidth('\u200b'), 0);
+  });
+
+  it('splits graphemes and truncates to a width', () => {
+    assert.deepEqual(graphemes('a👍🏽e\u0301'), ['a', '👍🏽', 'e\u0301']);
+    assert.equal(truncateToWidth('日本語', 5), '日本');
+    assert.equal(truncateToWidth('abc', 5), 'abc');
+  });
+});
+
+describe('terminal prompts', () => {
+  const run = async (fn: typeof promptLine, keys: string[]): Promise<{ answer: string | null; shown: string }> => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let shown = '';
+    output.on('data', (d: Buffer) => (shown += d.toString()));
+    const p = fn('Q? ', input, output);
+    for (const k of keys) {
+      input.write(k);
+      await new Promise((r) => setImmediate(r));
+    }
+    return { answer: await p, shown };
+  };
+
+  it('promptLine echoes and supports backspace', async () => {
+    const r = await run(promptLine, ['bobx', '\x7f', '\r']);
+    assert.equal(r.answer, 'bob');
+    assert.equal(r.shown, 'Q? bobx\b \b\n');
+  });
+
+  it('promptSecret shows nothing of the secret', async () => {
+    const r = await run(promptSecret, ['s3cret é', '\r']);
+    assert.equal(r.answer, 's3cret é');
+    assert.equal(r.shown, 'Q? \n');
+  });
+
+  it('Ctrl+C and Ctrl+D on an empty line give null', async () => {
+    assert.equal((await run(promptLine, ['ab', '\x03'])).answer, null);
+    assert.equal((await run(promptLine, ['\x04'])).answer, null);
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * A real server on an ephemeral port with in-process clients, for integration tests.
+ * Keys come from node:crypto (fast) converted to Parley keys; every RSA operation of the
+ * protocol still runs through src/rsa.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { once } from 'node:events';
+import { ChatConnection, type PinDecision } from '../../src/client/connection.js';
+import type { ClientRequest, ServerEvent } from '../../src/chat/events.js';
+import { MemoryNameRegistry } from '../../src/chat/index.js';
+import { ParleyServer, type ServerOptions } from '../../src/server/server.js';
+import type { Logger } from '../../src/server/log.js';
+import { base64ToBytes, os2ip, privateKeyFromComponents, type RsaPrivateKey } from '../../src/rsa/index.js';
+
+/** A fresh 2048-bit key made by OpenSSL, as a Parley key. */
+export function quickKey(): RsaPrivateKey {
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const j = privateKey.export({ format: 'jwk' });
+  const b = (s?: string) => os2ip(base64ToBytes(s!));
+  return privateKeyFromComponents({ n: b(j.n), e: b(j.e), d: b(j.d), p: b(j.p), q: b(j.q) });
+}
+
+/** Log lines recorded by a test server. */
+export class RecordingLogger implements Logger {
+  readonly lines: string[] = [];
+  info(m: string) {
+    this.lines.push(m);
+  }
+  warn(m: string) {
+    this.lines.push(`WARN ${m}`);
+  }
+  debug() {}
+}
+
+/** Starts a server on 127.0.0.1 with an ephemeral port. */
+export async function startServer(opts: Partial<ServerOptions> = {}): Promise<{ server: ParleyServer; url: string; port: number; log: RecordingLogger; key: RsaPrivateKey }> {
+  const log = new RecordingLogger();
+  const key = opts.identity ?? quickKey();
+  const server = new ParleyServer({ identity: key, names: new MemoryNameRegistry(), host: '127.0.0.1', port: 0, log, ...opts });
+  const addr = await server.listen();
+  return { server, url: `ws://127.0.0.1:${addr.port}`, port: addr.port, log, key };
+}
+
+/** An in-process client that records every event it receives. */
+export class TestClient {
+  readonly events: ServerEvent[] = [];
+  readonly fatal: { code: string; message: string }[] = [];
+  readonly conn: ChatConnection;
+  constructor(url: string, readonly name: string, readonly key: RsaPrivateKey = quickKey(), verify: (fp: string) => PinDecision = () => ({ ok: true }), reconnect = false) {
+    this.conn = new ChatConnection({ url, identity: key, name, verifyServer: verify, reconnect, minReconnectMs: 100 });
+    this.conn.on('event', (e: ServerEvent) => this.events.push(e));
+    this.conn.on('fatal', (f: { code: string; message: string }) => this.fatal.push(f));
+  }
+  /** Connects and waits for `ready`. */
+  async connect(): Promise<this> {
+    const ready = this.next((e) => e.type === 'ready');
+    this.conn.start();
+    await ready;
+    return this;
+  }
+  send(req: ClientRequest): void {
+    this.conn.send(req);
+  }
+  /** Resolves with the first event (already received or future) matching `pred`. */
+  next(pred: (e: ServerEvent) => boolean, timeoutMs = 5000): Promise<ServerEvent> {
+    const seen = this.events.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.conn.off('event', on);
+        reject(new Error(`${this.name}: no matching event within ${timeoutMs} ms; got ${JSON.stringify(this.events.slice(-5))}`));
+      }, timeoutMs);
+      const on = (e: ServerEvent) => {
+        if (pred(e)) {
+          clearTimeout(t);
+          this.conn.off('event', on);
+          resolve(e);
+        }
+      };
+      this.conn.on('event', on);
+    });
+  }
+  close(): void {
+    this.conn.close();
+  }
+}
+
+/** A temporary folder removed by the returned cleanup. */
+export function tempDir(prefix = 'parley-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Waits `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export { once };
