@@ -104,6 +104,9 @@ async function run(argv: string[]): Promise<number> {
   let maxMessageLength: number | undefined;
   let wantRoom = args.string('room');
   let pacedShown = false;
+  // lines read before the first `ready` wait for it: until then there is no room to talk in
+  let readySeen = false;
+  const early: string[] = [];
   let exitCode = EXIT_OK;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
@@ -130,12 +133,17 @@ async function run(argv: string[]): Promise<number> {
     ui.show({ type: 'error', code: f.code, message: f.message });
     exitCode = EXIT_FAILURE;
     finish(EXIT_FAILURE);
+    // the screen is gone: say it again where it stays visible
+    if (interactive) process.stderr.write(`parley: ${f.code}: ${f.message}\n`);
   });
   conn.on('event', (ev: ServerEvent) => {
     if (ev.type === 'ready') {
       maxMessageLength = ev.limits.maxMessageLength;
       room ??= ev.rooms[0];
-      if (wantRoom && !ev.rooms.includes(wantRoom)) conn.send({ t: 'join', room: wantRoom });
+      if (wantRoom && !ev.rooms.includes(wantRoom)) {
+        conn.send({ t: 'join', room: wantRoom });
+        room = wantRoom; // the join goes first, so what follows is said there
+      }
       wantRoom = undefined;
       pacedShown = false;
     }
@@ -143,9 +151,17 @@ async function run(argv: string[]): Promise<number> {
     if (ev.type === 'leave' && ev.name === identity.name && ev.room === room) room = [...conn.rooms][0];
     ui.setRoom(room);
     ui.show(ev);
+    if (ev.type === 'ready' && !readySeen) {
+      readySeen = true;
+      for (const line of early.splice(0)) handleLine(line);
+    }
   });
 
   const onLine = (line: string) => {
+    if (!readySeen) early.push(line);
+    else handleLine(line);
+  };
+  const handleLine = (line: string) => {
     const a = parseInput(line, { room, ...(maxMessageLength !== undefined && { maxMessageLength }) });
     switch (a.type) {
       case 'send':
@@ -166,7 +182,7 @@ async function run(argv: string[]): Promise<number> {
   ui.start(onLine, async () => {
     // input ended (Ctrl+D, or the end of piped input): send what is queued, then leave
     const deadline = Date.now() + 30_000;
-    while (conn.pending > 0 && exitCode === EXIT_OK && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((!readySeen || conn.pending > 0) && exitCode === EXIT_OK && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 200)); // let the last frames leave the socket
     finish(exitCode);
   });
@@ -210,14 +226,19 @@ class ScreenUi implements Ui {
 }
 
 class LineUi implements Ui {
+  private rl: ReturnType<typeof createInterface> | undefined;
+  private ended = false;
   constructor(
     private readonly me: string,
     private readonly json: boolean,
   ) {}
   start(onLine: (line: string) => void, onEnd: () => void): void {
     const rl = createInterface({ input: process.stdin, terminal: false });
+    this.rl = rl;
     rl.on('line', onLine);
-    rl.on('close', onEnd);
+    rl.on('close', () => {
+      if (!this.ended) onEnd();
+    });
   }
   show(ev: DisplayEvent): void {
     const out = this.json ? formatJson(ev) : formatLine(ev, { me: this.me, color: false });
@@ -225,7 +246,12 @@ class LineUi implements Ui {
   }
   status(): void {}
   setRoom(): void {}
-  close(): void {}
+  /** Stops reading stdin, so that a fatal error ends the program even while input is still open. */
+  close(): void {
+    this.ended = true;
+    this.rl?.close();
+    process.stdin.destroy();
+  }
 }
 
 /** The `parley chat` command. */

@@ -41,7 +41,7 @@ export type ConnectionStatus =
   | { state: 'closed'; reason: string };
 
 /** Errors after which reconnecting would not help. */
-const FATAL = new Set(['name_taken', 'invalid_name', 'server_key_changed', 'handshake_failed']);
+const FATAL = new Set(['name_taken', 'invalid_name', 'server_key_changed', 'handshake_failed', 'replaced']);
 
 /**
  * A connection that stays up: emits `status` (ConnectionStatus), `event` (ServerEvent, including
@@ -59,6 +59,7 @@ export class ChatConnection extends EventEmitter {
   private lastRefill = Date.now();
   private rate = { perSecond: 5, burst: 10 };
   private drainTimer: NodeJS.Timeout | undefined;
+  private everReady = false;
   /** Rooms to rejoin after a reconnection. */
   readonly rooms = new Set<string>();
   serverFingerprint: string | undefined;
@@ -179,7 +180,11 @@ export class ChatConnection extends EventEmitter {
       connected();
       this.attempt = 0;
       this.rate = { perSecond: ev.limits.messagesPerSecond, burst: ev.limits.burst };
-      this.tokens = Math.min(this.tokens, this.rate.burst);
+      // a full bucket on the first connection; after a reconnection the server remembers our
+      // spending (its buckets follow the key), so we keep ours
+      this.tokens = this.everReady ? Math.min(this.tokens, this.rate.burst) : this.rate.burst;
+      this.lastRefill = Date.now();
+      this.everReady = true;
       // rejoin the rooms of the previous connection
       const wanted = [...this.rooms];
       for (const r of ev.rooms) this.rooms.add(r);
@@ -197,7 +202,8 @@ export class ChatConnection extends EventEmitter {
         this.tokens = 0;
         this.lastRefill = Date.now() + ev.retryAfterMs;
       }
-      if (FATAL.has(ev.code)) this.fatal(ev.code, ev.message);
+      // a fatal error is reported once, through `fatal`
+      if (FATAL.has(ev.code)) return this.fatal(ev.code, ev.message);
     }
     this.emit('event', ev);
   }
