@@ -29,7 +29,7 @@ export interface ConnectionOptions {
   connectTimeoutMs?: number;
   /** Reconnect at all (tests turn it off). Default true. */
   reconnect?: boolean;
-  /** Largest frame accepted from the server. */
+  /** Largest frame sent or accepted (default 64 KiB, the protocol's default); must match the server's. */
   maxFrameBytes?: number;
 }
 
@@ -97,11 +97,12 @@ export class ChatConnection extends EventEmitter {
     if (this.stopped) return;
     this.attempt++;
     this.emit('status', { state: 'connecting', attempt: this.attempt } satisfies ConnectionStatus);
-    const hs = new ClientHandshake({ identity: this.opts.identity, name: this.opts.name, crypto: nodeCrypto });
+    const maxFrame = this.opts.maxFrameBytes ?? 64 * 1024;
+    const hs = new ClientHandshake({ identity: this.opts.identity, name: this.opts.name, crypto: nodeCrypto, maxFrameLength: maxFrame });
     let ws: WebSocket;
     try {
       ws = new WebSocket(this.opts.url, SUBPROTOCOL, {
-        maxPayload: this.opts.maxFrameBytes ?? 1024 * 1024,
+        maxPayload: maxFrame,
         perMessageDeflate: false,
         handshakeTimeout: this.opts.connectTimeoutMs ?? 10_000,
         ...(this.opts.ca !== undefined && { ca: this.opts.ca }),

@@ -173,7 +173,7 @@ class Conn {
     readonly ws: WebSocket,
     private readonly peer: string,
   ) {
-    this.hs = new ServerHandshake({ identity: server.identity, crypto: nodeCrypto });
+    this.hs = new ServerHandshake({ identity: server.identity, crypto: nodeCrypto, maxFrameLength: server.transport.maxFrameBytes });
     server.handshakeStarted();
     this.timer = setTimeout(() => this.refuse('handshake_timeout', 'the handshake did not finish in time'), server.transport.handshakeTimeoutMs);
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
