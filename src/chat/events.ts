@@ -47,10 +47,16 @@ export type ChatErrorCode =
   | 'replaced' // the same name signed in again with the same key; this connection was closed (do not auto-reconnect)
   | 'room_limit'; // too many rooms: this member's (maxRoomsPerUser) or the server's (maxRooms)
 
+/**
+ * A client's own label for one request (`ref`), echoed in an `error` about that request so the
+ * client knows which one failed (e.g. to send a rate-limited message again): 1–32 of A–Z a–z 0–9 _ -.
+ */
+export const REF_RE = /^[A-Za-z0-9_-]{1,32}$/;
+
 /** Client → server requests (inside session frames). */
 export type ClientRequest =
-  | { t: 'say'; room: string; body: MessageBody }
-  | { t: 'dm'; to: string; body: MessageBody }
+  | { t: 'say'; room: string; body: MessageBody; ref?: string }
+  | { t: 'dm'; to: string; body: MessageBody; ref?: string }
   | { t: 'join'; room: string }
   | { t: 'leave'; room: string }
   | { t: 'rooms' }
@@ -76,6 +82,8 @@ export type ServerEvent =
       retryAfterMs?: number;
       /** The `t` of the request that failed, when it was a known command. */
       command?: ClientRequest['t'];
+      /** The `ref` of the request that failed, when it carried a valid one. */
+      ref?: string;
     }
   | { type: 'pong' };
 

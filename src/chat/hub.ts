@@ -28,7 +28,7 @@
  * included (its confirmation), and to nobody else.
  */
 import type { ChatErrorCode, ClientRequest, MessageBody, PublicLimits, ServerEvent } from './events.js';
-import { DEFAULT_ROOM, NAME_RE } from './events.js';
+import { DEFAULT_ROOM, NAME_RE, REF_RE } from './events.js';
 import { FINGERPRINT_RE, nameKey, type NameRecord, type NameRegistry } from './names.js';
 import { resolveOptions, type ChatOptions } from './options.js';
 import { FloodCounter, TokenBucket } from './ratelimit.js';
@@ -213,6 +213,8 @@ export class ChatHub {
   private seq = 0;
   /** Message ids: a random per-hub prefix and a counter, unique across restarts in practice. */
   private readonly idPrefix = randomHex(6);
+  /** The valid `ref` of the request being handled, echoed in an error about it. */
+  private currentRef: string | undefined;
   private readonly counters = {
     messages: 0,
     directs: 0,
@@ -418,6 +420,16 @@ export class ChatHub {
   }
 
   private dispatch(m: MemberImpl, req: unknown): void {
+    const ref = isObject(req) ? field(req, 'ref') : undefined;
+    this.currentRef = typeof ref === 'string' && REF_RE.test(ref) ? ref : undefined;
+    try {
+      this.dispatchRequest(m, req);
+    } finally {
+      this.currentRef = undefined;
+    }
+  }
+
+  private dispatchRequest(m: MemberImpl, req: unknown): void {
     const t = isObject(req) ? field(req, 't') : undefined;
     const cmd = typeof t === 'string' ? this.commands.get(t) : undefined;
     const known = cmd ? (t as ClientRequest['t']) : undefined;
@@ -630,6 +642,7 @@ export class ChatHub {
     const ev: ServerEvent = { type: 'error', code, message };
     if (command !== undefined) ev.command = command;
     if (retryAfterMs !== undefined) ev.retryAfterMs = retryAfterMs;
+    if (this.currentRef !== undefined) ev.ref = this.currentRef;
     this.send(m, ev);
   }
 

@@ -5,6 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { ServerEvent } from '../chat/events.js';
+import { wsSocketFactory } from '../client/socket-ws.js';
+import { nodeCrypto } from '../protocol/crypto-node.js';
 import { ChatConnection, type ConnectionStatus } from '../client/connection.js';
 import { formatJson, formatLine, shouldBell, statusText, useColor, type DisplayEvent } from '../client/format.js';
 import { loadOrCreateIdentity, resolveHome } from '../client/home.js';
@@ -88,7 +90,8 @@ async function run(argv: string[]): Promise<number> {
     url,
     identity: identity.key,
     name: identity.name,
-    ...(ca !== undefined && { ca }),
+    crypto: nodeCrypto,
+    socket: wsSocketFactory(ca !== undefined ? { ca } : {}),
     verifyServer: (fp) => {
       const r = checkPin(home, url, fp);
       if (r === 'new') {

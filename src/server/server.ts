@@ -124,7 +124,14 @@ export class ParleyServer {
   }
 
   /** Closes every connection with a notice (`shutting_down`) and stops listening. */
-  async close(message = 'the server is shutting down'): Promise<void> {
+  close(message = 'the server is shutting down'): Promise<void> {
+    this.closed ??= this.shutdown(message);
+    return this.closed;
+  }
+
+  private closed: Promise<void> | undefined;
+
+  private async shutdown(message: string): Promise<void> {
     this.closing = true;
     this.hub.shutdown(message);
     for (const c of this.conns) c.fail('shutting_down', message);

@@ -1,6 +1,7 @@
 /** Rate limits, flooding and slow consumers in the hub, with a fake clock and fake sinks. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createHash } from 'node:crypto';
 import { setup } from './helpers.js';
 
 describe('rate limiting (fake clock)', () => {
@@ -30,6 +31,24 @@ describe('rate limiting (fake clock)', () => {
     for (let i = 0; i < 11; i++) alice.say('lobby', `again${i}`);
     assert.equal(bob.sink.of('message').length, 21, 'refilled to the burst, not beyond');
     assert.deepEqual(bob.sink.of('error'), [], 'bob is untouched');
+  });
+
+  it('an error about a request echoes its valid ref (so a client can resend it), never an invalid one', () => {
+    const { connect, clock } = setup({ messagesPerSecond: 1, burst: 1 });
+    const alice = connect('alice');
+    connect('bob');
+    alice.sink.clear();
+    const body = (text: string) => ({ text, sha256: createHash('sha256').update(text).digest('hex') });
+    alice.send({ t: 'say', room: 'lobby', body: body('first'), ref: 'm0' });
+    alice.send({ t: 'say', room: 'lobby', body: body('second'), ref: 'm1' });
+    alice.send({ t: 'dm', to: 'bob', body: body('third'), ref: 'bad ref!' });
+    const errors = alice.sink.of('error');
+    assert.deepEqual(errors.map((e) => [e.code, e.ref]), [['rate_limited', 'm1'], ['rate_limited', undefined]]);
+    alice.sink.clear();
+    clock.advance(10_000);
+    alice.send({ t: 'say', room: 'nowhere', body: body('x'), ref: 'r-9' });
+    alice.send({ t: 'join', room: 'bad room!' });
+    assert.deepEqual(alice.sink.of('error').map((e) => [e.code, e.ref]), [['not_in_room', 'r-9'], ['invalid_room', undefined]], 'any error about the request carries it, and only that one');
   });
 
   it('say and dm share the message bucket; other requests have their own', () => {

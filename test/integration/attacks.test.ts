@@ -7,7 +7,7 @@ import { bodyFor } from '../../src/client/input.js';
 import { ClientHandshake, SUBPROTOCOL, parseError } from '../../src/protocol/index.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import type { ServerEvent } from '../../src/chat/events.js';
-import { quickKey, sleep, startServer, TestClient } from './harness.js';
+import { quickKey, sleep, startServer, TestClient, closeAll } from './harness.js';
 
 type Raw = { ws: WebSocket; received: Uint8Array[]; closed: Promise<{ code: number; reason: string }> };
 
@@ -45,6 +45,9 @@ async function handshake(url: string, name: string) {
   assert.equal((res.session.open(r.received[1]!) as ServerEvent).type, 'ready');
   return { ...r, session: res.session };
 }
+
+// whatever a failed test left open is closed, so the process always exits
+after(closeAll);
 
 describe('attacks and bad input', () => {
   let ctx: Awaited<ReturnType<typeof startServer>>;

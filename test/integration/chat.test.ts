@@ -3,7 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { bodyFor } from '../../src/client/input.js';
 import type { ServerEvent } from '../../src/chat/events.js';
-import { sleep, startServer, TestClient } from './harness.js';
+import { sleep, startServer, TestClient, closeAll } from './harness.js';
+
+// whatever a failed test left open is closed, so the process always exits
+after(closeAll);
 
 describe('chat over real sockets', () => {
   let ctx: Awaited<ReturnType<typeof startServer>>;

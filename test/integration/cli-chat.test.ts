@@ -5,7 +5,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { bodyFor } from '../../src/client/input.js';
 import { CLI } from '../helpers/paths.js';
-import { startServer, tempDir, TestClient } from './harness.js';
+import { startServer, tempDir, TestClient, closeAll } from './harness.js';
 
 type JsonEvent = Record<string, unknown> & { type: string };
 
@@ -42,6 +42,9 @@ class CliClient {
     return new Promise((r) => this.proc.on('exit', (code) => r(code)));
   }
 }
+
+// whatever a failed test left open is closed, so the process always exits
+after(closeAll);
 
 describe('parley chat --json (child processes)', () => {
   let ctx: Awaited<ReturnType<typeof startServer>>;

@@ -9,6 +9,8 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { once } from 'node:events';
 import { ChatConnection, type PinDecision } from '../../src/client/connection.js';
+import { wsSocketFactory } from '../../src/client/socket-ws.js';
+import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import type { ClientRequest, ServerEvent } from '../../src/chat/events.js';
 import { MemoryNameRegistry } from '../../src/chat/index.js';
 import { ParleyServer, type ServerOptions } from '../../src/server/server.js';
@@ -40,6 +42,7 @@ export async function startServer(opts: Partial<ServerOptions> = {}): Promise<{ 
   const log = new RecordingLogger();
   const key = opts.identity ?? quickKey();
   const server = new ParleyServer({ identity: key, names: new MemoryNameRegistry(), host: '127.0.0.1', port: 0, log, ...opts });
+  live.add(server);
   const addr = await server.listen();
   return { server, url: `ws://127.0.0.1:${addr.port}`, port: addr.port, log, key };
 }
@@ -50,7 +53,8 @@ export class TestClient {
   readonly fatal: { code: string; message: string }[] = [];
   readonly conn: ChatConnection;
   constructor(url: string, readonly name: string, readonly key: RsaPrivateKey = quickKey(), verify: (fp: string) => PinDecision = () => ({ ok: true }), reconnect = false) {
-    this.conn = new ChatConnection({ url, identity: key, name, verifyServer: verify, reconnect, minReconnectMs: 100 });
+    this.conn = new ChatConnection({ url, identity: key, name, crypto: nodeCrypto, socket: wsSocketFactory(), verifyServer: verify, reconnect, minReconnectMs: 100 });
+    live.add(this);
     this.conn.on('event', (e: ServerEvent) => this.events.push(e));
     this.conn.on('fatal', (f: { code: string; message: string }) => this.fatal.push(f));
   }
@@ -84,8 +88,24 @@ export class TestClient {
     });
   }
   close(): void {
+    live.delete(this);
     this.conn.close();
   }
+}
+
+/** Servers and clients started by this file's tests, closed by closeAll. */
+const live = new Set<TestClient | ParleyServer>();
+
+/**
+ * Closes every server and client still open. Each integration test file runs it after every
+ * test (`afterEach(closeAll)`), so a failed assertion never leaves a socket that keeps the test
+ * process — and CI — waiting.
+ */
+export async function closeAll(): Promise<void> {
+  const all = [...live];
+  live.clear();
+  for (const x of all) if (x instanceof TestClient) x.conn.close();
+  await Promise.allSettled(all.filter((x): x is ParleyServer => x instanceof ParleyServer).map((s) => s.close()));
 }
 
 /** A temporary folder removed by the returned cleanup. */

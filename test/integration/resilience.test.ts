@@ -1,5 +1,5 @@
 /** Reconnection, graceful shutdown and rate limiting over real sockets. */
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -9,7 +9,10 @@ import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import type { ServerEvent } from '../../src/chat/events.js';
 import WebSocket from 'ws';
 import { CLI } from '../helpers/paths.js';
-import { quickKey, sleep, startServer, tempDir, TestClient } from './harness.js';
+import { quickKey, sleep, startServer, tempDir, TestClient, closeAll } from './harness.js';
+
+// whatever a failed test left open is closed, so the process always exits
+after(closeAll);
 
 describe('resilience', () => {
   it('reconnects by itself after the server restarts, says so, and rejoins its rooms', async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { bodyFor } from '../../src/client/input.js';
 import { CLI } from '../helpers/paths.js';
-import { sleep, startServer, tempDir, TestClient } from './harness.js';
+import { sleep, startServer, tempDir, TestClient, closeAll } from './harness.js';
 
 const HAVE_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const SKIP = !HAVE_TMUX && !process.env.CI ? 'tmux is not installed (CI installs it and fails without it)' : false;
@@ -30,6 +30,9 @@ async function until(cond: () => boolean, what: string, ms = 20000): Promise<voi
     await sleep(100);
   }
 }
+
+// whatever a failed test left open is closed, so the process always exits
+after(closeAll);
 
 describe('parley chat in a terminal', { skip: SKIP }, () => {
   let ctx: Awaited<ReturnType<typeof startServer>>;

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { bodyFor } from '../../src/client/input.js';
-import { startServer, TestClient } from './harness.js';
+import { startServer, TestClient, closeAll } from './harness.js';
 
 /** A TCP proxy that forwards to `port` and records both directions. */
 async function recordingProxy(port: number): Promise<{ port: number; bytes: () => Buffer; close: () => void }> {
@@ -38,6 +38,9 @@ async function recordingProxy(port: number): Promise<{ port: number; bytes: () =
     },
   };
 }
+
+// whatever a failed test left open is closed, so the process always exits
+after(closeAll);
 
 describe('confidentiality on the wire', () => {
   let ctx: Awaited<ReturnType<typeof startServer>>;

@@ -1,0 +1,132 @@
+/**
+ * ChatConnection over an in-process fake transport: the real handshake and session, a scripted
+ * server, no sockets. Covers pacing below the server's bucket and the resend of a message the
+ * server refused with `rate_limited`.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChatConnection } from '../../src/client/connection.js';
+import type { ClientSocket, SocketFactory, SocketHandlers } from '../../src/client/socket.js';
+import type { ClientRequest, ServerEvent } from '../../src/chat/events.js';
+import { bodyFor } from '../../src/client/input.js';
+import { nodeCrypto } from '../../src/protocol/crypto-node.js';
+import { ServerHandshake, type Session } from '../../src/protocol/index.js';
+import { rsaKey } from '../protocol/helpers.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A scripted server: completes the handshake, sends `ready`, then passes each request to `onRequest`. */
+function fakeServer(limits: { messagesPerSecond: number; burst: number }, onRequest: (req: ClientRequest, reply: (e: ServerEvent) => void) => void): { factory: SocketFactory; requests: ClientRequest[] } {
+  const requests: ClientRequest[] = [];
+  const factory: SocketFactory = (_url, h: SocketHandlers) => {
+    const hs = new ServerHandshake({ identity: rsaKey('conn-server'), crypto: nodeCrypto });
+    let session: Session | undefined;
+    let open = true;
+    let helloDone = false;
+    const reply = (e: ServerEvent) => queueMicrotask(() => open && h.onMessage(session!.seal(e), true));
+    const socket: ClientSocket = {
+      send(data) {
+        if (!open) return;
+        try {
+          if (!session) {
+            if (!helloDone) {
+              helloDone = true;
+              const sh = hs.onClientHello(data);
+              queueMicrotask(() => h.onMessage(sh, true));
+              return;
+            }
+            const r = hs.onClientFinish(data);
+            session = r.session;
+            reply({ type: 'ready', name: r.name, fingerprint: 'SHA256:x', serverFingerprint: 'SHA256:y', rooms: ['lobby'], limits: { maxMessageLength: 4000, ...limits } });
+            return;
+          }
+          const req = session.open(data) as ClientRequest;
+          requests.push(req);
+          onRequest(req, reply);
+        } catch (e) {
+          assert.fail(`fake server: ${(e as Error).message}`);
+        }
+      },
+      close() {
+        open = false;
+        queueMicrotask(() => h.onClose(1000, ''));
+      },
+      terminate() {
+        this.close();
+      },
+      get isOpen() {
+        return open;
+      },
+    };
+    queueMicrotask(() => h.onOpen());
+    return socket;
+  };
+  return { factory, requests };
+}
+
+function connection(factory: SocketFactory): ChatConnection {
+  return new ChatConnection({ url: 'ws://fake', identity: rsaKey('conn-client'), name: 'alice', crypto: nodeCrypto, socket: factory, verifyServer: () => ({ ok: true }), reconnect: false });
+}
+
+describe('ChatConnection pacing', () => {
+  it('sends a first burst one below the server burst, then paces; every message carries a fresh ref', async () => {
+    const times: number[] = [];
+    const { factory, requests } = fakeServer({ messagesPerSecond: 20, burst: 5 }, () => times.push(Date.now()));
+    const conn = connection(factory);
+    let paced = 0;
+    conn.on('paced', () => paced++);
+    conn.start();
+    for (let i = 0; i < 8; i++) conn.send({ t: 'say', room: 'lobby', body: bodyFor(`m${i}`) });
+    const end = Date.now() + 3000;
+    while (requests.length < 8 && Date.now() < end) await sleep(10);
+    conn.close();
+    assert.equal(requests.length, 8);
+    assert.deepEqual(requests.map((r) => (r.t === 'say' ? r.body.text : '')), Array.from({ length: 8 }, (_, i) => `m${i}`));
+    const refs = requests.map((r) => (r.t === 'say' ? r.ref : undefined));
+    assert.equal(new Set(refs).size, 8, 'distinct refs');
+    assert.ok(refs.every((r) => typeof r === 'string' && /^[A-Za-z0-9_-]{1,32}$/.test(r)));
+    // 4 at once (burst 5 minus one token of slack), the 5th only after a refill (≥ ~50 ms at 20/s)
+    assert.ok(times[4]! - times[0]! >= 40, `5th waited ${times[4]! - times[0]!} ms`);
+    assert.ok(paced > 0);
+  });
+
+  it('sends a message again when the server refuses it with rate_limited and its ref; the user sees no error', async () => {
+    let refused = false;
+    const { factory, requests } = fakeServer({ messagesPerSecond: 50, burst: 10 }, (req, reply) => {
+      if (req.t === 'say' && req.body.text === 'two' && !refused) {
+        refused = true;
+        reply({ type: 'error', code: 'rate_limited', message: 'slow down', retryAfterMs: 120, command: 'say', ref: req.ref! });
+      }
+    });
+    const conn = connection(factory);
+    const events: ServerEvent[] = [];
+    conn.on('event', (e) => events.push(e));
+    conn.start();
+    for (const text of ['one', 'two', 'three']) conn.send({ t: 'say', room: 'lobby', body: bodyFor(text) });
+    const end = Date.now() + 3000;
+    while (requests.length < 4 && Date.now() < end) await sleep(10);
+    conn.close();
+    const texts = requests.map((r) => (r.t === 'say' ? r.body.text : r.t));
+    assert.deepEqual(texts, ['one', 'two', 'three', 'two'], 'the refused one is sent again');
+    assert.ok(!events.some((e) => e.type === 'error'), 'no error shown for a message that was resent');
+    assert.equal(conn.pending, 0);
+  });
+
+  it('shows a rate_limited error whose ref it does not know (and keeps going)', async () => {
+    const { factory, requests } = fakeServer({ messagesPerSecond: 50, burst: 10 }, (req, reply) => {
+      if (req.t === 'join') reply({ type: 'error', code: 'rate_limited', message: 'too many requests', retryAfterMs: 50, command: 'join' });
+    });
+    const conn = connection(factory);
+    const events: ServerEvent[] = [];
+    conn.on('event', (e) => events.push(e));
+    conn.start();
+    conn.send({ t: 'join', room: 'ops' });
+    conn.send({ t: 'say', room: 'lobby', body: bodyFor('after') });
+    const end = Date.now() + 3000;
+    while (requests.length < 2 && Date.now() < end) await sleep(10);
+    await sleep(100);
+    conn.close();
+    assert.ok(events.some((e) => e.type === 'error' && e.code === 'rate_limited'));
+    assert.equal(requests.filter((r) => r.t === 'say').length, 1);
+  });
+});
