@@ -35,8 +35,9 @@ const waitFor = async (cond: () => boolean, ms = 3000) => {
 
 /** Runs a full handshake on a raw socket; returns the socket and the client session. */
 async function handshake(url: string, name: string) {
+  const identity = quickKey(); // before the socket opens: the server's handshake timer starts then
   const r = await raw(url);
-  const hs = new ClientHandshake({ identity: quickKey(), name, crypto: nodeCrypto });
+  const hs = new ClientHandshake({ identity, name, crypto: nodeCrypto });
   r.ws.send(hs.hello());
   await waitFor(() => r.received.length >= 1);
   const res = hs.onServerHello(r.received[0]!);
@@ -53,7 +54,7 @@ describe('attacks and bad input', () => {
   let ctx: Awaited<ReturnType<typeof startServer>>;
   let witness: TestClient;
   before(async () => {
-    ctx = await startServer({ transport: { handshakeTimeoutMs: 800, maxFrameBytes: 16 * 1024 } });
+    ctx = await startServer({ transport: { handshakeTimeoutMs: 2500, maxFrameBytes: 16 * 1024 } });
     witness = await new TestClient(ctx.url, 'witness').connect();
   });
   after(async () => {
