@@ -205,7 +205,7 @@ interface Ui {
 
 class ScreenUi implements Ui {
   private readonly screen: ChatScreen;
-  private readonly color = useColor(process.stdout);
+  private readonly color = useColor(process.stdout, process.env);
   constructor(private readonly me: string) {
     this.screen = new ChatScreen({ input: process.stdin, output: process.stdout, name: me });
   }

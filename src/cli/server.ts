@@ -1,10 +1,13 @@
 /** `parley server`: run a chat server; its RSA key is made on first start and kept in the data folder. */
 import { chmodSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
 import path from 'node:path';
 import { fingerprint } from '../rsa/fingerprint.js';
 import type { RsaPrivateKey } from '../rsa/key.js';
 import { exportPrivateKeyPem, exportPublicKeyPem } from '../rsa/keyfile.js';
 import { ParleyServer } from '../server/server.js';
+import { createWebHandler } from '../server/web.js';
 import { SqliteNameRegistry } from '../server/names-sqlite.js';
 import { streamLogger, type LogLevel } from '../server/log.js';
 import { parseCommandArgs, parseIntOption, type Command } from './args.js';
@@ -15,15 +18,19 @@ import { generateWithProgress } from './keygen.js';
 /** The data folder without --data or PARLEY_DATA. */
 export const DEFAULT_DATA_DIR = './.parley-server';
 
-const HELP = `Usage: parley server [--host HOST] [--port PORT] [--data DIR] [--quiet | --verbose]
+const HELP = `Usage: parley server [--host HOST] [--port PORT] [--data DIR] [--tls-cert FILE --tls-key FILE]
+                     [--quiet | --verbose]
 
 Runs a Parley chat server. On first start it generates the server's RSA key (2048 bits) in the
 data folder and keeps it (server_key, mode 0600); users pin its fingerprint on first contact.
+The same port serves the browser client: open http://HOST:PORT/ (https:// with TLS).
 
 Options:
   --host HOST               address to listen on (default 127.0.0.1)
   --port PORT               port to listen on (default 8765; 0 picks a free one)
   --data DIR                data folder: key and the name registry (default $PARLEY_DATA or ${DEFAULT_DATA_DIR})
+  --tls-cert FILE           serve https:// and wss:// with this certificate chain (PEM)
+  --tls-key FILE            the certificate's private key (PEM); both or neither
   --max-connections N       refuse connections beyond N (default 2000)
   --max-message-length N    longest message text in characters (default 4000)
   --rate N                  messages per second per user (default 5, bursts of 10)
@@ -45,6 +52,27 @@ async function loadOrCreateKey(dir: string): Promise<{ key: RsaPrivateKey; creat
   return { key, created: true };
 }
 
+/** Reads --tls-cert and --tls-key (both or neither) and checks that they make a usable TLS context. */
+async function readTls(certFile: string | undefined, keyFile: string | undefined, hint: string): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw usageError('--tls-cert and --tls-key go together: give both or neither', hint);
+  const read = async (file: string, flag: string) => {
+    try {
+      return await readFile(file);
+    } catch (e) {
+      throw failure(`cannot read ${flag} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, `check the path given to ${flag}`);
+    }
+  };
+  const cert = await read(certFile, '--tls-cert');
+  const key = await read(keyFile, '--tls-key');
+  try {
+    createSecureContext({ cert, key });
+  } catch (e) {
+    throw failure(`the TLS certificate and key are not usable: ${(e as Error).message}`, 'give a PEM certificate chain and its matching PEM private key');
+  }
+  return { cert, key };
+}
+
 async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(
     'parley server',
@@ -56,6 +84,8 @@ async function run(argv: string[]): Promise<number> {
       'max-connections': { type: 'string' },
       'max-message-length': { type: 'string' },
       rate: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       verbose: { type: 'boolean', short: 'v' },
     },
@@ -76,6 +106,8 @@ async function run(argv: string[]): Promise<number> {
   const maxMessageLength = num('max-message-length');
   const rate = num('rate');
 
+  const tls = await readTls(args.string('tls-cert'), args.string('tls-key'), args.helpHint);
+
   const dir = path.resolve(args.string('data') ?? process.env.PARLEY_DATA ?? DEFAULT_DATA_DIR);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -92,6 +124,8 @@ async function run(argv: string[]): Promise<number> {
     identity: key,
     names,
     log,
+    httpHandler: createWebHandler(),
+    ...(tls && { tls }),
     chat: {
       ...(maxMessageLength !== undefined && { maxMessageLength }),
       ...(rate !== undefined && { messagesPerSecond: rate }),
@@ -110,7 +144,12 @@ async function run(argv: string[]): Promise<number> {
     throw failure(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
   }
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  await writeStdout(`parley server listening on ws://${shown}:${addr.port}\nserver key fingerprint: ${fingerprint(key)}\n`);
+  const [wsScheme, webScheme] = tls ? ['wss', 'https'] : ['ws', 'http'];
+  await writeStdout(
+    `parley server listening on ${wsScheme}://${shown}:${addr.port}\n` +
+      `web client: ${webScheme}://${shown}:${addr.port}/\n` +
+      `server key fingerprint: ${fingerprint(key)}\n`,
+  );
 
   await new Promise<void>((resolve) => {
     let stopping = false;

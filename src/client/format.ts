@@ -80,8 +80,8 @@ export interface FormatOptions {
   utc?: boolean;
 }
 
-/** True when output to `stream` should be coloured: a terminal, NO_COLOR unset or empty, TERM not "dumb". */
-export function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+/** True when output to `stream` should be coloured: a terminal, NO_COLOR unset or empty, TERM not "dumb" (`env`: process.env in Node). */
+export function useColor(stream: { isTTY?: boolean }, env: Readonly<Record<string, string | undefined>>): boolean {
   if (stream.isTTY !== true) return false;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   return env.TERM !== 'dumb';

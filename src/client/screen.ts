@@ -116,7 +116,7 @@ export class ChatScreen {
     this.input = opts.input;
     this.output = opts.output;
     this.name = sanitize(opts.name);
-    this.color = opts.color ?? useColor(opts.output);
+    this.color = opts.color ?? useColor(opts.output, process.env);
     this.historySize = opts.historySize ?? 500;
     this.scrollbackSize = opts.scrollback ?? 1000;
     this.lastCols = this.cols();

@@ -4,6 +4,7 @@
  * a small MemberSink. The hub knows nothing of sockets; this file knows nothing of rooms.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { ChatHub, type ChatOptions, type Member, type NameRegistry } from '../chat/index.js';
@@ -36,8 +37,14 @@ export interface ServerOptions {
   chat?: Partial<ChatOptions>;
   transport?: Partial<TransportOptions>;
   log?: Logger;
-  /** Serves plain HTTP requests (the web client, issue 4); default: 426 Upgrade Required. */
+  /** Serves plain HTTP requests (the web client); default: 426 Upgrade Required. */
   httpHandler?: http.RequestListener;
+  /**
+   * Serve https:// and wss:// with this certificate chain and private key (PEM). The Parley
+   * handshake runs inside TLS unchanged: TLS protects the page and the metadata of the WebSocket;
+   * the client still pins the server's Parley key.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 function closeCodeFor(code: ChatErrorCode): number {
@@ -64,7 +71,7 @@ function closeCodeFor(code: ChatErrorCode): number {
 export class ParleyServer {
   readonly hub: ChatHub;
   readonly fingerprint: string;
-  private readonly http: http.Server;
+  private readonly http: http.Server | https.Server;
   private readonly wss: WebSocketServer;
   private readonly opts: TransportOptions;
   private readonly log: Logger;
@@ -77,13 +84,15 @@ export class ParleyServer {
     this.log = options.log ?? silentLogger;
     this.fingerprint = fingerprint(options.identity);
     this.hub = new ChatHub({ ...options.chat, serverFingerprint: this.fingerprint }, options.names);
-    this.http = http.createServer(
+    const handler: http.RequestListener =
       options.httpHandler ??
-        ((_req, res) => {
-          res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
-          res.end('Parley speaks WebSocket here: connect with `parley chat`.\n');
-        }),
-    );
+      ((_req, res) => {
+        res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
+        res.end('Parley speaks WebSocket here: connect with `parley chat`.\n');
+      });
+    this.http = options.tls
+      ? https.createServer({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, handler)
+      : http.createServer(handler);
     this.wss = new WebSocketServer({
       server: this.http,
       maxPayload: this.opts.maxFrameBytes,

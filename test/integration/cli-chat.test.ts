@@ -1,50 +1,14 @@
 /** `parley chat --json` as child processes: the scripting interface, end to end. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { bodyFor } from '../../src/client/input.js';
-import { CLI } from '../helpers/paths.js';
+import { CliClient, killCliClients } from './cli-client.js';
 import { startServer, tempDir, TestClient, closeAll } from './harness.js';
 
-type JsonEvent = Record<string, unknown> & { type: string };
-
-/** A `parley chat --json` child with its parsed stdout lines. */
-class CliClient {
-  readonly events: JsonEvent[] = [];
-  readonly stderr: string[] = [];
-  readonly proc: ChildProcessWithoutNullStreams;
-  private waiters: { pred: (e: JsonEvent) => boolean; resolve: (e: JsonEvent) => void }[] = [];
-  constructor(url: string, name: string, home: string, extra: string[] = []) {
-    this.proc = spawn(process.execPath, [CLI, 'chat', '--server', url, '--name', name, '--home', home, '--json', ...extra], {
-      env: { ...process.env, PARLEY_HOME: home, NO_COLOR: '1' },
-    });
-    createInterface({ input: this.proc.stdout }).on('line', (line) => {
-      const e = JSON.parse(line) as JsonEvent; // every stdout line must be one JSON object
-      this.events.push(e);
-      this.waiters = this.waiters.filter((w) => (w.pred(e) ? (w.resolve(e), false) : true));
-    });
-    createInterface({ input: this.proc.stderr }).on('line', (l) => this.stderr.push(l));
-  }
-  next(pred: (e: JsonEvent) => boolean, ms = 15000): Promise<JsonEvent> {
-    const seen = this.events.find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no matching event; stdout ${JSON.stringify(this.events)}; stderr ${this.stderr.join(' | ')}`)), ms);
-      this.waiters.push({ pred, resolve: (e) => (clearTimeout(t), resolve(e)) });
-    });
-  }
-  line(s: string): void {
-    this.proc.stdin.write(`${s}\n`);
-  }
-  async quit(): Promise<number | null> {
-    this.proc.stdin.end();
-    return new Promise((r) => this.proc.on('exit', (code) => r(code)));
-  }
-}
 
 // whatever a failed test left open is closed, so the process always exits
 after(closeAll);
+after(killCliClients);
 
 describe('parley chat --json (child processes)', () => {
   let ctx: Awaited<ReturnType<typeof startServer>>;

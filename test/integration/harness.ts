@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 import { once } from 'node:events';
 import { ChatConnection, type PinDecision } from '../../src/client/connection.js';
 import { wsSocketFactory } from '../../src/client/socket-ws.js';
+import type { SocketFactory } from '../../src/client/socket.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import type { ClientRequest, ServerEvent } from '../../src/chat/events.js';
 import { MemoryNameRegistry } from '../../src/chat/index.js';
@@ -52,8 +53,8 @@ export class TestClient {
   readonly events: ServerEvent[] = [];
   readonly fatal: { code: string; message: string }[] = [];
   readonly conn: ChatConnection;
-  constructor(url: string, readonly name: string, readonly key: RsaPrivateKey = quickKey(), verify: (fp: string) => PinDecision = () => ({ ok: true }), reconnect = false) {
-    this.conn = new ChatConnection({ url, identity: key, name, crypto: nodeCrypto, socket: wsSocketFactory(), verifyServer: verify, reconnect, minReconnectMs: 100 });
+  constructor(url: string, readonly name: string, readonly key: RsaPrivateKey = quickKey(), verify: (fp: string) => PinDecision = () => ({ ok: true }), reconnect = false, socket: SocketFactory = wsSocketFactory()) {
+    this.conn = new ChatConnection({ url, identity: key, name, crypto: nodeCrypto, socket, verifyServer: verify, reconnect, minReconnectMs: 100 });
     live.add(this);
     this.conn.on('event', (e: ServerEvent) => this.events.push(e));
     this.conn.on('fatal', (f: { code: string; message: string }) => this.fatal.push(f));

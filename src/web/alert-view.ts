@@ -1,0 +1,74 @@
+/**
+ * The screens that end a session: the loud refusal of a changed server key (both fingerprints,
+ * as OpenSSH shows them) and the other fatal errors (name_taken, replaced, handshake_failed…),
+ * each with what the user can do next.
+ */
+import { sanitize } from '../client/text.js';
+import { byId, showScreen } from './dom.js';
+import { IDENTITY_KEY, nameProblem, type StoredIdentity } from './key-store.js';
+import type { KeyValueStore } from './kv.js';
+import type { PinBook } from './pins.js';
+
+/**
+ * Shows the changed-key warning for `pins.mismatch`. The user may trust the new key only after
+ * ticking that they checked it with the operator; the page then reloads. Throws Error when
+ * there is no mismatch to show.
+ */
+export function showKeyChanged(pins: PinBook): void {
+  const m = pins.mismatch;
+  if (!m) throw new Error('no changed server key to show');
+  showScreen('screen-keychanged');
+  document.title = "⚠ Server key changed — Parley";
+  byId('kc-server', HTMLElement).textContent = sanitize(m.server);
+  byId('kc-pinned', HTMLElement).textContent = m.pinned;
+  byId('kc-presented', HTMLElement).textContent = m.presented;
+  const confirm = byId('kc-confirm', HTMLInputElement);
+  const trust = byId('kc-trust', HTMLButtonElement);
+  confirm.checked = false;
+  trust.disabled = true;
+  confirm.addEventListener('change', () => (trust.disabled = !confirm.checked));
+  trust.addEventListener('click', () => {
+    if (!confirm.checked) return;
+    pins.trustPresented().then(() => location.reload(), () => undefined);
+  });
+}
+
+/** Hints shown under a fatal error, by code. */
+const HINTS: Record<string, string> = {
+  name_taken: 'Another key owns this name on this server. Choose another name below.',
+  invalid_name: 'The server does not accept this name. Choose another below.',
+  replaced: 'You signed in again somewhere else (another tab or device) with this key; this tab was disconnected.',
+  handshake_failed: 'The server and this page could not agree on a secure connection. Try again later, or ask the operator.',
+  bad_url: 'The page could not work out where the server is.',
+};
+
+/**
+ * Shows a fatal error with its hint, a "Try again" button (reloads) and, for name_taken and
+ * invalid_name, a form that stores another name and reconnects. Never throws for a present page.
+ */
+export function showFatal(f: { code: string; message: string }, store: KeyValueStore, stored: StoredIdentity): void {
+  showScreen('screen-fatal');
+  byId('fatal-title', HTMLElement).textContent = f.code === 'name_taken' ? 'That name is taken' : 'Disconnected';
+  byId('fatal-message', HTMLElement).textContent = sanitize(`${f.code}: ${f.message}`);
+  byId('fatal-hint', HTMLElement).textContent = HINTS[f.code] ?? '';
+  byId('fatal-retry', HTMLButtonElement).addEventListener('click', () => location.reload());
+  const form = byId('rename-form', HTMLFormElement);
+  form.hidden = f.code !== 'name_taken' && f.code !== 'invalid_name';
+  if (form.hidden) return;
+  const input = byId('rename-name', HTMLInputElement);
+  const error = byId('rename-error', HTMLParagraphElement);
+  input.focus();
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const name = input.value.trim();
+    const problem = nameProblem(name);
+    if (problem) {
+      error.textContent = problem;
+      return;
+    }
+    store.put(IDENTITY_KEY, { ...stored, name }).then(
+      () => location.reload(),
+      (err: unknown) => (error.textContent = `Could not save the name: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  });
+}

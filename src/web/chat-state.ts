@@ -1,0 +1,218 @@
+/**
+ * What the chat screen shows, kept apart from the DOM so it can be tested in Node: the
+ * conversations (rooms the user is in, and direct-message threads), their entries, who is in
+ * each room, and which conversation is current. ServerEvents go in through `apply`; requests
+ * the state wants sent (e.g. `who` after a join) come back out.
+ */
+import type { ClientRequest, PublicLimits, ServerEvent } from '../chat/events.js';
+import { verifyBody } from '../client/input.js';
+
+/** One line of a conversation. */
+export type Entry =
+  | { kind: 'message'; from: string; to?: string; text: string; action: boolean; verified: boolean; ts: number }
+  | { kind: 'notice'; level: 'info' | 'error' | 'system' | 'presence'; text: string; ts: number };
+
+/** A room or a direct-message thread. */
+export interface Conversation {
+  /** `room:NAME` or `dm:NAME`. */
+  id: string;
+  kind: 'room' | 'direct';
+  /** The room or the other user. */
+  name: string;
+  entries: Entry[];
+  /** Entries added while it was not current. */
+  unread: number;
+  /** (rooms) members, sorted, once known. */
+  members: string[];
+}
+
+/** What the view is told after a change. */
+export interface StateListener {
+  /** `entry` was added to conversation `id`. */
+  appended(id: string, entry: Entry): void;
+  /** The conversation list, the members or the current conversation changed. */
+  changed(): void;
+}
+
+/** Entries kept per conversation; older ones are dropped. */
+export const MAX_ENTRIES = 1000;
+
+/** The conversation id of a room. */
+export const roomId = (room: string): string => `room:${room}`;
+/** The conversation id of a direct-message thread with `name`. */
+export const dmId = (name: string): string => `dm:${name}`;
+
+const textOf = (body: { text?: unknown } | undefined): string => (typeof body?.text === 'string' ? body.text : '');
+
+/** The chat screen's model. */
+export class ChatState {
+  me = '';
+  fingerprint = '';
+  serverFingerprint = '';
+  limits: PublicLimits | undefined;
+  current: string | undefined;
+  readonly conversations = new Map<string, Conversation>();
+  /** Rooms whose `who` answer refreshes the member list silently (requested by the state itself). */
+  private readonly silentWho = new Map<string, number>();
+  /** Rooms the user asked to join: the view switches to them when the join arrives. */
+  private readonly wantJoin = new Set<string>();
+
+  constructor(private readonly listener: StateListener, private readonly now: () => number = Date.now) {}
+
+  /** The room of the current conversation, or else the first room; undefined when in none. */
+  get room(): string | undefined {
+    const c = this.current ? this.conversations.get(this.current) : undefined;
+    if (c?.kind === 'room') return c.name;
+    for (const x of this.conversations.values()) if (x.kind === 'room') return x.name;
+    return undefined;
+  }
+
+  /** The other user of the current conversation when it is a direct one. */
+  get directPeer(): string | undefined {
+    const c = this.current ? this.conversations.get(this.current) : undefined;
+    return c?.kind === 'direct' ? c.name : undefined;
+  }
+
+  /** Makes `id` current (no effect for an unknown id). */
+  select(id: string): void {
+    const c = this.conversations.get(id);
+    if (!c) return;
+    this.current = id;
+    c.unread = 0;
+    this.listener.changed();
+  }
+
+  /** Opens (creating it if needed) the direct thread with `name` and makes it current. */
+  openDirect(name: string): void {
+    this.conversation('direct', name);
+    this.select(dmId(name));
+  }
+
+  /** Remembers that the user asked to join `room`, so that the view switches to it on arrival. */
+  expectJoin(room: string): void {
+    this.wantJoin.add(room.toLowerCase());
+  }
+
+  /** Adds a local notice to the current conversation (or the first one; dropped when there is none). */
+  notice(level: 'info' | 'error' | 'system', text: string): void {
+    const id = this.current ?? this.conversations.keys().next().value;
+    if (id !== undefined) this.append(id, { kind: 'notice', level, text, ts: this.now() });
+  }
+
+  private conversation(kind: 'room' | 'direct', name: string): Conversation {
+    const id = kind === 'room' ? roomId(name) : dmId(name);
+    let c = this.conversations.get(id);
+    if (!c) {
+      c = { id, kind, name, entries: [], unread: 0, members: [] };
+      this.conversations.set(id, c);
+      this.current ??= id;
+      this.listener.changed();
+    }
+    return c;
+  }
+
+  private append(id: string, entry: Entry): void {
+    const c = this.conversations.get(id);
+    if (!c) return;
+    c.entries.push(entry);
+    if (c.entries.length > MAX_ENTRIES) c.entries.splice(0, c.entries.length - MAX_ENTRIES);
+    if (id !== this.current) {
+      c.unread++;
+      this.listener.changed();
+    }
+    this.listener.appended(id, entry);
+  }
+
+  private setMembers(room: string, members: string[]): void {
+    const c = this.conversations.get(roomId(room));
+    if (!c) return;
+    c.members = [...new Set(members)].sort((a, b) => a.localeCompare(b));
+    this.listener.changed();
+  }
+
+  private who(room: string): ClientRequest {
+    this.silentWho.set(room, (this.silentWho.get(room) ?? 0) + 1);
+    return { t: 'who', room };
+  }
+
+  /** Applies one server event; returns the requests to send because of it. Never throws. */
+  apply(ev: ServerEvent): ClientRequest[] {
+    const out: ClientRequest[] = [];
+    switch (ev.type) {
+      case 'ready': {
+        this.me = ev.name;
+        this.fingerprint = ev.fingerprint;
+        this.serverFingerprint = ev.serverFingerprint;
+        this.limits = ev.limits;
+        for (const r of ev.rooms) {
+          this.conversation('room', r);
+          out.push(this.who(r));
+        }
+        this.notice('info', `Connected as ${ev.name} (${ev.fingerprint}). Server key ${ev.serverFingerprint}.`);
+        break;
+      }
+      case 'message': {
+        const c = this.conversation('room', ev.room);
+        this.append(c.id, { kind: 'message', from: ev.from, text: textOf(ev.body), action: ev.body?.action === true, verified: verifyBody(ev.body), ts: ev.ts });
+        break;
+      }
+      case 'direct': {
+        const peer = ev.from === this.me ? ev.to : ev.from;
+        const c = this.conversation('direct', peer);
+        this.append(c.id, { kind: 'message', from: ev.from, to: ev.to, text: textOf(ev.body), action: ev.body?.action === true, verified: verifyBody(ev.body), ts: ev.ts });
+        break;
+      }
+      case 'join': {
+        if (ev.name === this.me) {
+          const c = this.conversation('room', ev.room);
+          out.push(this.who(ev.room));
+          if (this.wantJoin.delete(ev.room.toLowerCase())) this.select(c.id);
+        } else {
+          const c = this.conversations.get(roomId(ev.room));
+          if (c) this.setMembers(ev.room, [...c.members, ev.name]);
+        }
+        this.append(roomId(ev.room), { kind: 'notice', level: 'presence', text: `${ev.name} joined #${ev.room} (${ev.members} here)`, ts: ev.ts });
+        break;
+      }
+      case 'leave': {
+        const id = roomId(ev.room);
+        if (ev.name === this.me) {
+          this.conversations.delete(id);
+          if (this.current === id) this.current = this.conversations.keys().next().value;
+          this.listener.changed();
+          this.notice('info', `You left #${ev.room}.`);
+        } else {
+          const c = this.conversations.get(id);
+          if (c) this.setMembers(ev.room, c.members.filter((m) => m !== ev.name));
+          this.append(id, { kind: 'notice', level: 'presence', text: `${ev.name} left #${ev.room}${ev.reason ? `: ${ev.reason}` : ''} (${ev.members} here)`, ts: ev.ts });
+        }
+        break;
+      }
+      case 'rooms':
+        this.notice('info', ev.rooms.length ? `Rooms: ${ev.rooms.map((r) => `#${r.room} (${r.members})`).join(', ')}` : 'There are no rooms.');
+        break;
+      case 'who': {
+        this.setMembers(ev.room, ev.members);
+        const silent = this.silentWho.get(ev.room) ?? 0;
+        if (silent > 1) this.silentWho.set(ev.room, silent - 1);
+        else this.silentWho.delete(ev.room);
+        if (silent === 0) this.notice('info', `In #${ev.room}: ${ev.members.join(', ')} (${ev.members.length})`);
+        break;
+      }
+      case 'whois':
+        this.notice('info', `${ev.name}: ${ev.fingerprint}, ${ev.online ? 'online' : 'offline'}${ev.rooms.length ? `, in ${ev.rooms.map((r) => `#${r}`).join(', ')}` : ''}`);
+        break;
+      case 'system':
+        this.notice('system', ev.message);
+        break;
+      case 'error': {
+        const retry = ev.retryAfterMs ? ` (retry in ${Math.ceil(ev.retryAfterMs / 100) / 10}s)` : '';
+        this.notice('error', `${ev.code}: ${ev.message}${retry}`);
+        break;
+      }
+      default:
+        break; // pong, and event types this client does not know
+    }
+    return out;
+  }
+}

@@ -1,0 +1,108 @@
+/** The web client's model (ChatState) and its input rules (parseWebInput), without a DOM. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChatState, dmId, roomId, type Entry } from '../../src/web/chat-state.js';
+import { parseWebInput } from '../../src/web/commands.js';
+import { bodyFor } from '../../src/client/input.js';
+import type { ServerEvent } from '../../src/chat/events.js';
+
+const limits = { maxMessageLength: 10, messagesPerSecond: 5, burst: 10 };
+const ready: ServerEvent = { type: 'ready', name: 'alice', fingerprint: 'SHA256:a', serverFingerprint: 'SHA256:s', rooms: ['lobby'], limits };
+
+function make() {
+  const appended: [string, Entry][] = [];
+  let changes = 0;
+  const s = new ChatState({ appended: (id, e) => appended.push([id, e]), changed: () => void changes++ }, () => 1000);
+  return { s, appended, changes: () => changes };
+}
+
+describe('ChatState', () => {
+  it('ready: rooms become conversations, members are asked for silently', () => {
+    const { s, appended } = make();
+    assert.deepEqual(s.apply(ready), [{ t: 'who', room: 'lobby' }]);
+    assert.equal(s.current, roomId('lobby'));
+    assert.equal(s.room, 'lobby');
+    assert.match((appended[0]![1] as { text: string }).text, /Connected as alice/);
+    s.apply({ type: 'who', room: 'lobby', members: ['bob', 'alice'] });
+    assert.deepEqual(s.conversations.get(roomId('lobby'))!.members, ['alice', 'bob']);
+    assert.equal(appended.length, 1, 'the silent who adds no line');
+    s.apply({ type: 'who', room: 'lobby', members: ['alice'] });
+    assert.equal(appended.length, 2, 'a who the user asked for is shown');
+  });
+
+  it('messages carry the hash check; a mismatch is marked', () => {
+    const { s } = make();
+    s.apply(ready);
+    s.apply({ type: 'message', id: '1', from: 'bob', room: 'lobby', ts: 5, body: bodyFor('hi') });
+    s.apply({ type: 'message', id: '2', from: 'eve', room: 'lobby', ts: 6, body: { text: 'evil', sha256: bodyFor('good').sha256 } });
+    const [m1, m2] = s.conversations.get(roomId('lobby'))!.entries.filter((e) => e.kind === 'message');
+    assert.deepEqual(m1, { kind: 'message', from: 'bob', text: 'hi', action: false, verified: true, ts: 5 });
+    assert.equal(m2!.kind === 'message' && m2!.verified, false);
+  });
+
+  it('direct messages go to a thread per peer, both directions; unread counts when not current', () => {
+    const { s } = make();
+    s.apply(ready);
+    s.apply({ type: 'direct', id: '1', from: 'bob', to: 'alice', ts: 5, body: bodyFor('psst') });
+    s.apply({ type: 'direct', id: '2', from: 'alice', to: 'bob', ts: 6, body: bodyFor('yes?') });
+    const t = s.conversations.get(dmId('bob'))!;
+    assert.equal(t.entries.length, 2);
+    assert.equal(t.unread, 2);
+    s.select(dmId('bob'));
+    assert.equal(t.unread, 0);
+    assert.equal(s.directPeer, 'bob');
+    assert.equal(s.room, 'lobby');
+  });
+
+  it('joins and leaves: own ones add and remove rooms; others update members with a notice', () => {
+    const { s } = make();
+    s.apply(ready);
+    s.expectJoin('dev');
+    assert.deepEqual(s.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 2 }), [{ t: 'who', room: 'dev' }]);
+    assert.equal(s.current, roomId('dev'), 'a room the user asked for becomes current');
+    s.apply({ type: 'who', room: 'dev', members: ['alice'] });
+    s.apply({ type: 'join', room: 'dev', name: 'bob', members: 2, ts: 3 });
+    assert.deepEqual(s.conversations.get(roomId('dev'))!.members, ['alice', 'bob']);
+    s.apply({ type: 'leave', room: 'dev', name: 'bob', members: 1, ts: 4, reason: 'disconnected' });
+    assert.deepEqual(s.conversations.get(roomId('dev'))!.members, ['alice']);
+    s.apply({ type: 'leave', room: 'dev', name: 'alice', members: 0, ts: 5 });
+    assert.equal(s.conversations.has(roomId('dev')), false);
+    assert.equal(s.current, roomId('lobby'));
+    // a rejoin after a reconnection does not steal the focus
+    s.select(roomId('lobby'));
+    s.apply({ type: 'join', room: 'ops', name: 'alice', members: 1, ts: 6 });
+    assert.equal(s.current, roomId('lobby'));
+  });
+
+  it('errors, whois, rooms and system events become notices in the current conversation', () => {
+    const { s, appended } = make();
+    s.apply(ready);
+    s.apply({ type: 'error', code: 'rate_limited', message: 'slow down', retryAfterMs: 1500 });
+    s.apply({ type: 'whois', name: 'bob', fingerprint: 'SHA256:b', online: true, rooms: ['lobby'] });
+    s.apply({ type: 'rooms', rooms: [{ room: 'lobby', members: 2 }] });
+    s.apply({ type: 'system', message: 'restart at noon', ts: 9 });
+    s.apply({ type: 'pong' });
+    const texts = appended.slice(1).map(([, e]) => (e as { text: string }).text);
+    assert.deepEqual(texts, ['rate_limited: slow down (retry in 1.5s)', 'bob: SHA256:b, online, in #lobby', 'Rooms: #lobby (2)', 'restart at noon']);
+  });
+});
+
+describe('parseWebInput', () => {
+  it('in a room: the terminal client\'s parser', () => {
+    assert.deepEqual(parseWebInput('hello', { room: 'lobby' }), { type: 'send', request: { t: 'say', room: 'lobby', body: bodyFor('hello') } });
+    assert.deepEqual(parseWebInput('/join #dev', { room: 'lobby' }), { type: 'send', request: { t: 'join', room: 'dev' } });
+    assert.deepEqual(parseWebInput('/whois bob', { room: 'lobby' }), { type: 'send', request: { t: 'whois', name: 'bob' } });
+    assert.equal(parseWebInput('/help', { room: 'lobby' }).type, 'help');
+    assert.equal(parseWebInput('/nope', { room: 'lobby' }).type, 'error');
+  });
+
+  it('in a direct conversation: text and /me go to the peer; other commands work as usual', () => {
+    const ctx = { room: 'lobby', directPeer: 'bob', maxMessageLength: 10 };
+    assert.deepEqual(parseWebInput('hi', ctx), { type: 'send', request: { t: 'dm', to: 'bob', body: bodyFor('hi') } });
+    assert.deepEqual(parseWebInput('//x', ctx), { type: 'send', request: { t: 'dm', to: 'bob', body: bodyFor('/x') } });
+    assert.deepEqual(parseWebInput('/me waves', ctx), { type: 'send', request: { t: 'dm', to: 'bob', body: bodyFor('waves', true) } });
+    assert.deepEqual(parseWebInput('/who', ctx), { type: 'send', request: { t: 'who', room: 'lobby' } });
+    const long = parseWebInput('x'.repeat(11), ctx);
+    assert.equal(long.type === 'error' && long.code, 'too_long');
+  });
+});
