@@ -7,12 +7,41 @@ import { messageTypeName } from './envelope.js';
 import { protocolError } from './errors.js';
 import { AEAD_NONCE_LENGTH, FRAME_HEADER_LENGTH, MIN_FRAME_LENGTH } from './limits.js';
 
+/**
+ * Writes `counter` (0 ≤ counter < 2^64) as a big-endian u64 at `out[offset..offset+8)`, byte by
+ * byte: no DataView, which would move a small array's bytes off the V8 heap on every frame.
+ */
+function writeU64(out: Uint8Array, offset: number, counter: bigint): void {
+  let hi = 0;
+  let lo: number;
+  if (counter <= 0xffffffffn) lo = Number(counter);
+  else {
+    hi = Number((counter >> 32n) & 0xffffffffn);
+    lo = Number(counter & 0xffffffffn);
+  }
+  out[offset] = hi >>> 24;
+  out[offset + 1] = (hi >>> 16) & 0xff;
+  out[offset + 2] = (hi >>> 8) & 0xff;
+  out[offset + 3] = hi & 0xff;
+  out[offset + 4] = lo >>> 24;
+  out[offset + 5] = (lo >>> 16) & 0xff;
+  out[offset + 6] = (lo >>> 8) & 0xff;
+  out[offset + 7] = lo & 0xff;
+}
+
+/**
+ * Writes the 9-byte header of the frame with `counter` (0x10 ‖ u64 big-endian counter) into
+ * `out[0..9)` and returns `out`. Never throws for 0 ≤ counter < 2^64 and `out` of ≥ 9 bytes.
+ */
+export function writeFrameHeader(out: Uint8Array, counter: bigint): Uint8Array {
+  out[0] = MessageType.Frame;
+  writeU64(out, 1, counter);
+  return out;
+}
+
 /** The 9-byte header of the frame with `counter`: 0x10 ‖ u64 big-endian counter. It is the AEAD's associated data. Never throws for 0 ≤ counter < 2^64. */
 export function frameHeader(counter: bigint): Uint8Array {
-  const h = new Uint8Array(FRAME_HEADER_LENGTH);
-  h[0] = MessageType.Frame;
-  new DataView(h.buffer).setBigUint64(1, counter, false);
-  return h;
+  return writeFrameHeader(new Uint8Array(FRAME_HEADER_LENGTH), counter);
 }
 
 /**
@@ -21,7 +50,7 @@ export function frameHeader(counter: bigint): Uint8Array {
  */
 export function frameNonce(iv: Uint8Array, counter: bigint): Uint8Array {
   const n = new Uint8Array(AEAD_NONCE_LENGTH);
-  new DataView(n.buffer).setBigUint64(4, counter, false);
+  writeU64(n, 4, counter);
   for (let i = 0; i < AEAD_NONCE_LENGTH; i++) n[i]! ^= iv[i]!;
   return n;
 }

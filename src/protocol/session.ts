@@ -5,7 +5,7 @@
  */
 import type { ProtocolCrypto } from './crypto.js';
 import { isProtocolError, protocolError, wrapErrors, type ProtocolError } from './errors.js';
-import { frameHeader, frameNonce, splitFrame } from './frame.js';
+import { frameNonce, splitFrame, writeFrameHeader } from './frame.js';
 import type { DirectionKeys, SessionKeys } from './key-schedule.js';
 import {
   AEAD_KEY_LENGTH, AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, DEFAULT_MAX_FRAME_LENGTH, FRAME_HEADER_LENGTH,
@@ -50,6 +50,46 @@ function direction(d: DirectionKeys): Direction {
 }
 
 const isJsonObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+// one encoder and one decoder for every session: both are stateless between calls (no streaming)
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+// Frames are carved out of shared 64 KiB slabs (as Node's Buffer pool does): one allocation of
+// memory outside the JS heap per slab instead of one per frame. Each frame gets its own,
+// never reused, zeroed region; `frame.buffer` is the slab, so use byteOffset/byteLength with it.
+const SLAB_SIZE = 64 * 1024;
+const SLAB_MAX_FRAME = 4096;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+function allocFrame(n: number): Uint8Array {
+  if (n > SLAB_MAX_FRAME) return new Uint8Array(n);
+  if (slabUsed + n > slab.length) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const frame = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed += (n + 7) & ~7; // keep each frame 8-byte aligned
+  return frame;
+}
+
+/**
+ * The plaintext of a frame: the UTF-8 JSON text of `message`, which must be a JSON object
+ * (docs/PROTOCOL.md §Frames). Session.seal() uses it; a sender of one message to many sessions
+ * may call it once and pass the result to each Session.sealEncoded(). Throws ProtocolError
+ * 'malformed' when `message` is not a JSON-serialisable object.
+ */
+export function encodeMessage(message: unknown): Uint8Array {
+  let text: string | undefined;
+  try {
+    text = isJsonObject(message) ? JSON.stringify(message) : undefined;
+  } catch (e) {
+    throw protocolError('malformed', 'message is not JSON-serialisable', e);
+  }
+  if (typeof text !== 'string' || !text.startsWith('{')) throw protocolError('malformed', 'message must be a JSON object');
+  return utf8Encoder.encode(text);
+}
 
 /** One side of an established session. Throws only ProtocolError. */
 export class Session {
@@ -102,25 +142,27 @@ export class Session {
    * this direction has sent MAX_FRAMES_PER_DIRECTION frames (the counter is not used up then).
    */
   seal(message: unknown): Uint8Array {
-    let text: string | undefined;
-    try {
-      text = isJsonObject(message) ? JSON.stringify(message) : undefined;
-    } catch (e) {
-      throw protocolError('malformed', 'message is not JSON-serialisable', e);
-    }
-    if (typeof text !== 'string' || !text.startsWith('{')) throw protocolError('malformed', 'message must be a JSON object');
-    const plaintext = new TextEncoder().encode(text);
+    return this.sealEncoded(encodeMessage(message));
+  }
+
+  /**
+   * Encrypts an already encoded message as the next frame: `plaintext` must be what
+   * encodeMessage() returned (the UTF-8 JSON text of one object), so that a server fanning one
+   * event out to many sessions encodes it once. The bytes are not re-checked. Throws
+   * ProtocolError 'too_large' as seal() does.
+   */
+  sealEncoded(plaintext: Uint8Array): Uint8Array {
     const length = FRAME_HEADER_LENGTH + plaintext.length + AEAD_TAG_LENGTH;
     if (length > this.maxFrameLength) throw protocolError('too_large', `message makes a ${length}-byte frame, over the ${this.maxFrameLength}-byte limit`);
     const d = this.#send;
     // RFC 8446 §5.5: stop before a key has protected too much
     if (d.next >= MAX_FRAMES) throw protocolError('too_large', 'this session has sent its frame limit; reconnect for fresh keys');
-    const header = frameHeader(d.next);
+    const frame = allocFrame(length);
+    const header = writeFrameHeader(frame.subarray(0, FRAME_HEADER_LENGTH), d.next);
     // RFC 8446 §5.3 per-frame nonce; §5.2 the header as associated data; SP 800-38D GCM
     const sealed = wrapErrors('decrypt_failed', 'AES-GCM encryption failed', () => this.#crypto.aeadSeal(d.key, frameNonce(d.iv, d.next), plaintext, header));
+    if (sealed.length !== length - FRAME_HEADER_LENGTH) throw protocolError('decrypt_failed', 'AES-GCM encryption returned a wrong length');
     d.next++;
-    const frame = new Uint8Array(FRAME_HEADER_LENGTH + sealed.length);
-    frame.set(header, 0);
     frame.set(sealed, FRAME_HEADER_LENGTH);
     return frame;
   }
@@ -159,7 +201,7 @@ export class Session {
     d.next++;
     let value: unknown;
     try {
-      value = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(plaintext));
+      value = JSON.parse(utf8Decoder.decode(plaintext));
     } catch (e) {
       throw protocolError('malformed', 'frame plaintext is not UTF-8 JSON', e);
     }

@@ -5,12 +5,13 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { ChatHub, type ChatOptions, type Member, type NameRegistry } from '../chat/index.js';
 import type { ChatErrorCode, ServerEvent } from '../chat/events.js';
 import { ProtocolError, ServerHandshake, encodeError, SUBPROTOCOL, type Session } from '../protocol/index.js';
 import { nodeCrypto } from '../protocol/crypto-node.js';
+import { encodeMessage } from '../protocol/session.js';
 import { fingerprint, type RsaPrivateKey } from '../rsa/index.js';
 import { silentLogger, type Logger } from './log.js';
 import { transportOptions, type TransportOptions } from './options.js';
@@ -93,6 +94,10 @@ export class ParleyServer {
     this.http = options.tls
       ? https.createServer({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, handler)
       : http.createServer(handler);
+    // A TCP connection that never sends its HTTP upgrade is bounded too: cut after the handshake
+    // timeout (ws clears this timeout on the sockets it upgrades), and counted against the limits.
+    this.http.setTimeout(this.opts.handshakeTimeoutMs);
+    this.http.maxConnections = this.opts.maxConnections + this.opts.maxPendingHandshakes;
     this.wss = new WebSocketServer({
       server: this.http,
       maxPayload: this.opts.maxFrameBytes,
@@ -117,7 +122,7 @@ export class ParleyServer {
         return;
       }
       const peer = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
-      const conn = new Conn(this, ws, peer);
+      const conn = new Conn(this, ws, peer, req.socket);
       this.conns.add(conn);
       ws.once('close', () => this.conns.delete(conn));
     });
@@ -145,7 +150,11 @@ export class ParleyServer {
     this.hub.shutdown(message);
     for (const c of this.conns) c.fail('shutting_down', message);
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    // sockets that never became WebSockets (idle keep-alive, or silent since they connected)
+    // would hold close() open forever; upgraded sockets are not the HTTP server's any more
+    this.http.closeAllConnections();
+    await httpClosed;
     // connections that ignore the close handshake are cut after a grace period
     setTimeout(() => {
       for (const c of this.conns) c.ws.terminate();
@@ -176,7 +185,8 @@ export class ParleyServer {
 /** One WebSocket connection: handshake, then frames to and from the hub. */
 class Conn {
   private state: 'hello' | 'finish' | 'open' | 'closed' = 'hello';
-  private hs: ServerHandshake;
+  /** Dropped once the handshake is over, so an idle connection does not keep it. */
+  private hs: ServerHandshake | undefined;
   private session: Session | undefined;
   private member: Member | undefined;
   private name = '?';
@@ -188,6 +198,8 @@ class Conn {
     private readonly server: ParleyServer,
     readonly ws: WebSocket,
     private readonly peer: string,
+    /** The connection's TCP (or TLS) socket, the one `ws` writes to: corked while a fan-out is under way. */
+    private readonly socket: Socket,
   ) {
     this.hs = new ServerHandshake({ identity: server.identity, crypto: nodeCrypto, maxFrameLength: server.transport.maxFrameBytes });
     server.handshakeStarted();
@@ -207,10 +219,11 @@ class Conn {
     if (!isBinary) return this.protocolFailure(new ProtocolError('malformed', 'text WebSocket messages are not part of the protocol'));
     try {
       if (this.state === 'hello') {
-        this.ws.send(this.hs.onClientHello(bytes));
+        this.ws.send(this.hs!.onClientHello(bytes));
         this.state = 'finish';
       } else if (this.state === 'finish') {
-        const r = this.hs.onClientFinish(bytes);
+        const r = this.hs!.onClientFinish(bytes);
+        this.hs = undefined;
         this.session = r.session;
         this.name = r.name;
         this.handshakeDone();
@@ -240,7 +253,8 @@ class Conn {
       deliver: (event: ServerEvent): boolean => {
         if (this.state !== 'open') return true;
         if (this.ws.bufferedAmount > this.server.transport.maxBufferedBytes) return false;
-        this.ws.send(this.session!.seal(event));
+        corkUntilIdle(this.socket);
+        this.ws.send(this.session!.sealEncoded(plaintextOf(event)));
         return true;
       },
       close: (code: ChatErrorCode, message: string) => this.fail(code, message),
@@ -249,7 +263,15 @@ class Conn {
 
   private startPings(): void {
     const idle = this.server.transport.idleTimeoutMs;
+    // Bytes the kernel has taken from us: when they grow, the peer is reading (TCP drains), even if
+    // its pong is still queued behind our data — a slow but live reader is not "idle"; one that
+    // stops reading fills the buffers and meets slow_consumer (maxBufferedBytes) or this timeout.
+    const drained = () => this.socket.bytesWritten - this.socket.writableLength;
+    let lastDrained = drained();
     this.pinger = setInterval(() => {
+      const now = drained();
+      if (now !== lastDrained) this.lastSeen = Date.now();
+      lastDrained = now;
       if (Date.now() - this.lastSeen > idle) return this.fail('idle_timeout', `no traffic for ${Math.round(idle / 1000)} s`);
       this.ws.ping();
     }, Math.max(1000, Math.floor(idle / 3)));
@@ -301,6 +323,51 @@ class Conn {
     this.finish();
     if (this.member && wasMember) this.server.logger.info(`disconnect ${this.name} from ${this.peer}: ${code}${reason ? ` ${reason}` : ''}`);
     else if (this.member) this.server.logger.info(`disconnect ${this.name} from ${this.peer}`);
+  }
+}
+
+// ─── fan-out helpers ──────────────────────────────────────────────────────────────────────────
+
+let lastEvent: ServerEvent | undefined;
+let lastPlaintext: Uint8Array | undefined;
+
+/**
+ * The frame plaintext of `event`, encoded once per fan-out: the hub hands the same frozen event
+ * object to every member's sink in turn (and freezes the message body it contains), so the last
+ * frozen event's encoding is remembered and reused while the same object keeps coming. An
+ * unfrozen event is encoded every time.
+ */
+function plaintextOf(event: ServerEvent): Uint8Array {
+  if (event === lastEvent) return lastPlaintext!;
+  const plaintext = encodeMessage(event);
+  if (Object.isFrozen(event)) {
+    lastEvent = event;
+    lastPlaintext = plaintext;
+  } else lastEvent = lastPlaintext = undefined;
+  return plaintext;
+}
+
+const corked = new Set<Socket>();
+let uncorkScheduled = false;
+
+function uncorkAll(): void {
+  uncorkScheduled = false;
+  for (const s of corked) s.uncork();
+  corked.clear();
+}
+
+/**
+ * Corks `socket` until the event loop has handled the I/O at hand (setImmediate runs right
+ * after the poll phase): every frame queued for one client in the meantime — several fan-outs
+ * when several requests arrived together — leaves in one write instead of one write each.
+ */
+function corkUntilIdle(socket: Socket): void {
+  if (corked.has(socket)) return;
+  socket.cork();
+  corked.add(socket);
+  if (!uncorkScheduled) {
+    uncorkScheduled = true;
+    setImmediate(uncorkAll);
   }
 }
 
