@@ -1,0 +1,44 @@
+/**
+ * The Parley server as the benchmarks run it: the real ParleyServer (handshake, hub, one
+ * AES-256-GCM seal per recipient) with the per-key rate limits and connection caps raised
+ * through ServerOptions, so that the load generator's 10 senders are not throttled. Defaults in
+ * src/ are unchanged.
+ */
+import type { AddressInfo } from 'node:net';
+import { MemoryNameRegistry, type ConnectIdentity, type MemberSink } from '../../src/chat/index.js';
+import { ParleyServer } from '../../src/server/server.js';
+import type { RsaPrivateKey } from '../../src/rsa/index.js';
+
+/** Names `i<k>x<n>` (idle connections) are put in room `idle<k>` instead of the lobby. */
+const IDLE_NAME = /^i(\d+)x\d+$/;
+
+/**
+ * Starts a ParleyServer on 127.0.0.1 (ephemeral port) with bench limits. Idle-connection
+ * clients (names `i<k>x<n>`) join room `idle<k>` first, so that 5,000 idle connections make
+ * rooms of ~100 rather than one lobby whose join notices would be a 12.5-million-event storm.
+ */
+export async function startParley(identity: RsaPrivateKey): Promise<{ server: ParleyServer; address: AddressInfo }> {
+  const server = new ParleyServer({
+    identity,
+    names: new MemoryNameRegistry(),
+    host: '127.0.0.1',
+    port: 0,
+    chat: {
+      messagesPerSecond: 10_000,
+      burst: 100_000,
+      commandsPerSecond: 10_000,
+      commandBurst: 100_000,
+      maxConnections: 1_000_000,
+      maxRooms: 1_000_000,
+    },
+    transport: { maxConnections: 100_000, maxPendingHandshakes: 10_000, idleTimeoutMs: 3_600_000, handshakeTimeoutMs: 120_000 },
+  });
+  const hub = server.hub;
+  const connect = hub.connect.bind(hub);
+  hub.connect = (id: ConnectIdentity, sink: MemberSink) => {
+    const m = IDLE_NAME.exec(id.name);
+    return connect(m ? { ...id, room: `idle${m[1]}` } : id, sink);
+  };
+  const address = await server.listen();
+  return { server, address };
+}
