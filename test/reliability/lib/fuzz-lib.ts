@@ -22,8 +22,7 @@ import {
   ClientHandshake, decodeMessageType, encodeError, isProtocolError, parseError, ServerHandshake, Session,
   MessageType, type ProtocolErrorCode, type SessionKeys,
 } from '../../../src/protocol/index.js';
-import { nodeCrypto, x25519PublicKey } from '../../../src/protocol/crypto-node.js';
-import type { ProtocolCrypto } from '../../../src/protocol/crypto.js';
+import { nodeCrypto } from '../../../src/protocol/crypto-node.js';
 import {
   appendSignature, encodeClientFinishSigned, encodeClientHello, encodeServerHelloSigned,
   parseClientFinish, parseClientHello, parseServerHello,
@@ -31,7 +30,7 @@ import {
 import { signTranscript } from '../../../src/protocol/rsa-identity.js';
 import { CONTEXT_CLIENT_SIGNATURE } from '../../../src/protocol/constants.js';
 import { fingerprint, type RsaPrivateKey } from '../../../src/rsa/index.js';
-import nodeCryptoModule from 'node:crypto';
+import { drbg, seededCrypto } from '../../protocol/helpers.js';
 import { quickKey } from './keys.js';
 
 /** The codes a ProtocolError may carry (src/protocol/errors.ts). Any other code fails the property. */
@@ -42,31 +41,6 @@ export const STABLE_CODES: ReadonlySet<ProtocolErrorCode> = new Set<ProtocolErro
 const NAME = 'fuzzer';
 const CLIENT_SEED = 'parley fuzz client';
 
-/** Deterministic bytes: SHA-256(seed ‖ counter) blocks. Not for cryptography. */
-function drbg(seed: string): (n: number) => Uint8Array {
-  let counter = 0;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let off = 0; off < n; off += 32) {
-      const block = nodeCryptoModule.createHash('sha256').update(`${seed}/${counter++}`).digest();
-      out.set(block.subarray(0, Math.min(32, n - off)), off);
-    }
-    return out;
-  };
-}
-
-/** nodeCrypto with seeded randomBytes and X25519 keys: the same ClientHello every time. */
-export function seededCrypto(seed: string): ProtocolCrypto {
-  const rnd = drbg(seed);
-  return {
-    ...nodeCrypto,
-    randomBytes: rnd,
-    x25519Keypair() {
-      const privateKey = rnd(32);
-      return { privateKey, publicKey: x25519PublicKey(privateKey) };
-    },
-  };
-}
 
 /** Genuine messages of one recorded handshake, and session keys for frames. */
 export interface Fixtures {

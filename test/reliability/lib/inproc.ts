@@ -2,20 +2,12 @@
 import { MemoryNameRegistry, type ChatOptions } from '../../../src/chat/index.js';
 import { ParleyServer } from '../../../src/server/server.js';
 import type { TransportOptions } from '../../../src/server/options.js';
-import type { Logger } from '../../../src/server/log.js';
 import type { RsaPrivateKey } from '../../../src/rsa/index.js';
 import { quickKey } from './keys.js';
 
-export class LogLines implements Logger {
-  readonly lines: string[] = [];
-  info(m: string) {
-    this.lines.push(m);
-  }
-  warn(m: string) {
-    this.lines.push(`WARN ${m}`);
-  }
-  debug() {}
-}
+/** The log lines a test server records (the integration harness's logger). */
+export { RecordingLogger as LogLines } from '../../integration/harness.js';
+import { RecordingLogger as LogLines } from '../../integration/harness.js';
 
 export interface InProcServer {
   server: ParleyServer;
