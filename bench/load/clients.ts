@@ -9,6 +9,7 @@ import type { ServerEvent } from '../../src/chat/events.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import { ClientHandshake, SUBPROTOCOL, type Session } from '../../src/protocol/index.js';
 import type { RsaPrivateKey } from '../../src/rsa/index.js';
+import { unbatch } from '../../src/client/connection.js';
 
 /** The servers under test. */
 export type Kind = 'parley' | 'ws' | 'sio';
@@ -59,10 +60,11 @@ export function connectParley(port: number, name: string, key: RsaPrivateKey, on
           session = r.session;
           return;
         }
-        const ev = session.open(bytes) as ServerEvent;
-        if (ev.type === 'message') onMessage(ev.from, ev.body.text);
-        else if (ev.type === 'ready') resolve(client);
-        else if (ev.type === 'error') reject(new Error(`${name}: ${ev.code}: ${ev.message}`));
+        for (const ev of unbatch(session.open(bytes) as ServerEvent)) {
+          if (ev.type === 'message') onMessage(ev.from, ev.body.text);
+          else if (ev.type === 'ready') resolve(client);
+          else if (ev.type === 'error') reject(new Error(`${name}: ${ev.code}: ${ev.message}`));
+        }
       } catch (e) {
         reject(e);
         ws.terminate();

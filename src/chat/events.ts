@@ -85,7 +85,9 @@ export type ServerEvent =
       /** The `ref` of the request that failed, when it carried a valid one. */
       ref?: string;
     }
-  | { type: 'pong' };
+  | { type: 'pong' }
+  /** Several events in one frame, in order (the server's choice when it has more than one ready). Never nested. */
+  | { type: 'batch'; events: ServerEvent[] };
 
 /** Limits the server tells each client in `ready`, so a well-behaved client paces itself. */
 export interface PublicLimits {

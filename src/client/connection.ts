@@ -161,7 +161,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
           return;
         }
         const ev = this.session!.open(bytes) as ServerEvent;
-        this.onEvent(ev, () => clearTimeout(handshakeTimer));
+        for (const e of unbatch(ev)) this.onEvent(e, () => clearTimeout(handshakeTimer));
       } catch (e) {
         closeReason = e instanceof Error ? e.message : String(e);
         if (e instanceof ProtocolError && state === 'hello') {
@@ -291,4 +291,18 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       this.scheduleDrain(waitMs);
     }
   }
+}
+
+/**
+ * The events of one frame: a `batch` frame's events in order (docs/PROTOCOL.md §Batches), or the
+ * frame's single event. Throws ProtocolError 'malformed' for a batch without an array of objects
+ * or a nested batch.
+ */
+export function unbatch(ev: ServerEvent): ServerEvent[] {
+  if (ev.type !== 'batch') return [ev];
+  const events: unknown = ev.events;
+  if (!Array.isArray(events) || events.some((e) => typeof e !== 'object' || e === null || Array.isArray(e) || (e as { type?: unknown }).type === 'batch')) {
+    throw new ProtocolError('malformed', 'a batch must carry an array of events, none of them a batch');
+  }
+  return events as ServerEvent[];
 }

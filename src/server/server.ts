@@ -12,6 +12,7 @@ import type { ChatErrorCode, ServerEvent } from '../chat/events.js';
 import { ProtocolError, ServerHandshake, encodeError, SUBPROTOCOL, type Session } from '../protocol/index.js';
 import { nodeCrypto } from '../protocol/crypto-node.js';
 import { encodeMessage } from '../protocol/session.js';
+import { AEAD_TAG_LENGTH, FRAME_HEADER_LENGTH } from '../protocol/limits.js';
 import { fingerprint, type RsaPrivateKey } from '../rsa/index.js';
 import { silentLogger, type Logger } from './log.js';
 import { transportOptions, type TransportOptions } from './options.js';
@@ -193,6 +194,9 @@ class Conn {
   private timer: NodeJS.Timeout | undefined;
   private lastSeen = Date.now();
   private pinger: NodeJS.Timeout | undefined;
+  /** Encoded events delivered since the last flush, and their bytes. */
+  private outbox: Uint8Array[] = [];
+  private outboxBytes = 0;
 
   constructor(
     private readonly server: ParleyServer,
@@ -252,9 +256,11 @@ class Conn {
     return {
       deliver: (event: ServerEvent): boolean => {
         if (this.state !== 'open') return true;
-        if (this.ws.bufferedAmount > this.server.transport.maxBufferedBytes) return false;
-        corkUntilIdle(this.socket);
-        this.ws.send(this.session!.sealEncoded(plaintextOf(event)));
+        if (this.ws.bufferedAmount + this.outboxBytes > this.server.transport.maxBufferedBytes) return false;
+        const plaintext = plaintextOf(event);
+        this.outbox.push(plaintext);
+        this.outboxBytes += plaintext.length;
+        flushWhenIdle(this);
         return true;
       },
       close: (code: ChatErrorCode, message: string) => this.fail(code, message),
@@ -289,10 +295,37 @@ class Conn {
     this.fail(code, message);
   }
 
+  /**
+   * Sends the events delivered since the last flush, in order: one frame each, or several in one
+   * `batch` frame (docs/PROTOCOL.md §Batches) as long as it stays within the frame limit — one
+   * AES-GCM seal per client per turn of the event loop instead of one per event.
+   */
+  flush(): void {
+    const out = this.outbox;
+    if (out.length === 0) return;
+    this.outbox = [];
+    this.outboxBytes = 0;
+    if (this.state !== 'open' || !this.session) return;
+    const room = this.session.maxFrameLength - FRAME_OVERHEAD - BATCH_OVERHEAD;
+    this.socket.cork();
+    try {
+      for (let i = 0; i < out.length; ) {
+        let j = i + 1;
+        let size = out[i]!.length;
+        while (j < out.length && size + 1 + out[j]!.length <= room) size += 1 + out[j++]!.length;
+        this.ws.send(this.session.sealEncoded(j - i === 1 ? out[i]! : batchPlaintext(out, i, j, size)));
+        i = j;
+      }
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
   /** Tells the client why (encrypted once the session exists, a plaintext error frame before) and closes. */
   fail(code: ChatErrorCode, message: string): void {
     if (this.state === 'closed') return;
     try {
+      this.flush(); // what was delivered before the failure goes first
       if (this.session && this.state === 'open') this.ws.send(this.session.seal({ type: 'error', code, message } satisfies ServerEvent));
       else this.ws.send(encodeError(code, message));
     } catch {
@@ -347,27 +380,53 @@ function plaintextOf(event: ServerEvent): Uint8Array {
   return plaintext;
 }
 
-const corked = new Set<Socket>();
-let uncorkScheduled = false;
+/** Frame header and GCM tag around a frame's plaintext. */
+const FRAME_OVERHEAD = FRAME_HEADER_LENGTH + AEAD_TAG_LENGTH;
+const BATCH_PREFIX = new TextEncoder().encode('{"type":"batch","events":[');
+const BATCH_SUFFIX = new TextEncoder().encode(']}');
+const BATCH_OVERHEAD = BATCH_PREFIX.length + BATCH_SUFFIX.length;
 
-function uncorkAll(): void {
-  uncorkScheduled = false;
-  for (const s of corked) s.uncork();
-  corked.clear();
+/** `{"type":"batch","events":[e_i,…,e_(j-1)]}` from already encoded events (`size`: their bytes plus commas). */
+function batchPlaintext(events: Uint8Array[], i: number, j: number, size: number): Uint8Array {
+  const out = new Uint8Array(BATCH_OVERHEAD + size);
+  out.set(BATCH_PREFIX, 0);
+  let o = BATCH_PREFIX.length;
+  for (let k = i; k < j; k++) {
+    if (k > i) out[o++] = 0x2c; // ','
+    out.set(events[k]!, o);
+    o += events[k]!.length;
+  }
+  out.set(BATCH_SUFFIX, o);
+  return out;
+}
+
+const toFlush = new Set<Conn>();
+let flushScheduled = false;
+
+function flushAll(): void {
+  flushScheduled = false;
+  const conns = [...toFlush];
+  toFlush.clear();
+  for (const c of conns) {
+    try {
+      c.flush();
+    } catch (e) {
+      // an event too large for a frame (the hub's limits make this unreachable); never crash the server
+      c.fail('internal_error', `internal error while sending to you: ${(e as Error).message}`);
+    }
+  }
 }
 
 /**
- * Corks `socket` until the event loop has handled the I/O at hand (setImmediate runs right
- * after the poll phase): every frame queued for one client in the meantime — several fan-outs
- * when several requests arrived together — leaves in one write instead of one write each.
+ * Sends `conn`'s delivered events once the event loop has handled the I/O at hand (setImmediate
+ * runs right after the poll phase): every event for one client in the meantime — several
+ * fan-outs when several requests arrived together — leaves in one frame and one write.
  */
-function corkUntilIdle(socket: Socket): void {
-  if (corked.has(socket)) return;
-  socket.cork();
-  corked.add(socket);
-  if (!uncorkScheduled) {
-    uncorkScheduled = true;
-    setImmediate(uncorkAll);
+function flushWhenIdle(conn: Conn): void {
+  toFlush.add(conn);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushAll);
   }
 }
 

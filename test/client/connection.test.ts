@@ -5,7 +5,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChatConnection } from '../../src/client/connection.js';
+import { ChatConnection, unbatch } from '../../src/client/connection.js';
+import { isProtocolError } from '../../src/protocol/index.js';
 import type { ClientSocket, SocketFactory, SocketHandlers } from '../../src/client/socket.js';
 import type { ClientRequest, ServerEvent } from '../../src/chat/events.js';
 import { bodyFor } from '../../src/client/input.js';
@@ -128,5 +129,36 @@ describe('ChatConnection pacing', () => {
     conn.close();
     assert.ok(events.some((e) => e.type === 'error' && e.code === 'rate_limited'));
     assert.equal(requests.filter((r) => r.t === 'say').length, 1);
+  });
+});
+
+describe('unbatch', () => {
+  it('expands a batch in order and passes a single event through', () => {
+    const a: ServerEvent = { type: 'pong' };
+    const b: ServerEvent = { type: 'system', message: 'hi', ts: 1 };
+    assert.deepEqual(unbatch({ type: 'batch', events: [a, b] }), [a, b]);
+    assert.deepEqual(unbatch(a), [a]);
+  });
+
+  it('refuses a malformed or nested batch with ProtocolError malformed', () => {
+    for (const bad of [{ type: 'batch' }, { type: 'batch', events: 'x' }, { type: 'batch', events: [1] }, { type: 'batch', events: [null] }, { type: 'batch', events: [{ type: 'batch', events: [] }] }]) {
+      assert.throws(() => unbatch(bad as unknown as ServerEvent), (e: unknown) => isProtocolError(e) && e.code === 'malformed', JSON.stringify(bad));
+    }
+  });
+
+  it('a ChatConnection emits the events of a batch frame one by one, in order', async () => {
+    const { factory, requests } = fakeServer({ messagesPerSecond: 50, burst: 10 }, (req, reply) => {
+      if (req.t === 'ping') reply({ type: 'batch', events: [{ type: 'pong' }, { type: 'system', message: 'one', ts: 1 }, { type: 'system', message: 'two', ts: 2 }] });
+    });
+    const conn = connection(factory);
+    const events: ServerEvent[] = [];
+    conn.on('event', (e) => events.push(e));
+    conn.start();
+    conn.send({ t: 'ping' });
+    const end = Date.now() + 3000;
+    while (events.length < 4 && Date.now() < end) await sleep(10);
+    conn.close();
+    assert.equal(requests.length, 1);
+    assert.deepEqual(events.map((e) => (e.type === 'system' ? e.message : e.type)), ['ready', 'pong', 'one', 'two']);
   });
 });

@@ -8,6 +8,7 @@ import { ClientHandshake, SUBPROTOCOL, parseError } from '../../src/protocol/ind
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import type { ServerEvent } from '../../src/chat/events.js';
 import { quickKey, sleep, startServer, TestClient, closeAll } from './harness.js';
+import { unbatch } from '../../src/client/connection.js';
 
 type Raw = { ws: WebSocket; received: Uint8Array[]; closed: Promise<{ code: number; reason: string }> };
 
@@ -43,7 +44,7 @@ async function handshake(url: string, name: string) {
   const res = hs.onServerHello(r.received[0]!);
   r.ws.send(res.finish);
   await waitFor(() => r.received.length >= 2); // the encrypted `ready`
-  assert.equal((res.session.open(r.received[1]!) as ServerEvent).type, 'ready');
+  assert.equal(unbatch(res.session.open(r.received[1]!) as ServerEvent)[0]!.type, 'ready');
   return { ...r, session: res.session };
 }
 
@@ -76,7 +77,7 @@ describe('attacks and bad input', () => {
     c.ws.send(frame); // the same bytes again
     const { code } = await c.closed;
     assert.equal(code, 4003);
-    const errors = c.received.slice(2).map((f) => { try { return c.session.open(f) as ServerEvent; } catch { return undefined; } });
+    const errors = c.received.slice(2).flatMap((f) => { try { return unbatch(c.session.open(f) as ServerEvent); } catch { return []; } });
     assert.ok(errors.some((e) => e?.type === 'error' && e.code === 'protocol_error' && /replay/.test(e.message)), 'told why');
     assert.equal(witness.events.filter((e) => e.type === 'message' && e.body.text === 'once').length, 1, 'delivered once');
     await stillServing('replay');

@@ -10,6 +10,7 @@ import type { ServerEvent } from '../../src/chat/events.js';
 import WebSocket from 'ws';
 import { CLI } from '../helpers/paths.js';
 import { quickKey, sleep, startServer, tempDir, TestClient, closeAll } from './harness.js';
+import { unbatch } from '../../src/client/connection.js';
 
 // whatever a failed test left open is closed, so the process always exits
 after(closeAll);
@@ -73,7 +74,7 @@ describe('resilience', () => {
     calm.send({ t: 'say', room: 'lobby', body: bodyFor('calm words') });
     await calm.next((e) => e.type === 'message' && e.body.text === 'calm words');
     await sleep(300);
-    const events = got.slice(1).map((f) => r.session.open(f) as ServerEvent);
+    const events = got.slice(1).flatMap((f) => unbatch(r.session.open(f) as ServerEvent));
     const limited = events.filter((e) => e.type === 'error' && e.code === 'rate_limited');
     assert.ok(limited.length >= 20, `${limited.length} refusals`);
     assert.ok(limited.every((e) => e.type === 'error' && (e.retryAfterMs ?? 0) > 0), 'each says when to retry');

@@ -8,6 +8,7 @@ import { ClientHandshake, parseError, SUBPROTOCOL, type Session } from '../../..
 import { nodeCrypto } from '../../../src/protocol/crypto-node.js';
 import type { ClientRequest, ServerEvent } from '../../../src/chat/events.js';
 import type { RsaPrivateKey } from '../../../src/rsa/index.js';
+import { unbatch } from '../../../src/client/connection.js';
 
 /** Why a connection attempt failed: an HTTP refusal of the upgrade (503), an Error message, or a socket problem. */
 export class ConnectError extends Error {
@@ -81,17 +82,18 @@ export class RawClient {
             state = 'open';
             return;
           }
-          const ev = c.session.open(bytes) as ServerEvent;
-          if (!c.ready) {
-            if (ev.type !== 'ready') {
-              const code = ev.type === 'error' ? ev.code : ev.type;
-              return fail(new ConnectError('refused', `${name}: ${code}`, undefined, code));
+          for (const ev of unbatch(c.session.open(bytes) as ServerEvent)) {
+            if (!c.ready) {
+              if (ev.type !== 'ready') {
+                const code = ev.type === 'error' ? ev.code : ev.type;
+                return fail(new ConnectError('refused', `${name}: ${code}`, undefined, code));
+              }
+              c.ready = ev;
+              clearTimeout(timer);
+              resolve(c);
             }
-            c.ready = ev;
-            clearTimeout(timer);
-            resolve(c);
+            c.deliver(ev);
           }
-          c.deliver(ev);
         } catch (e) {
           c.failure = e instanceof Error ? e.message : String(e);
           if (!c.ready) return fail(new ConnectError('socket', `${name}: ${c.failure}`));
