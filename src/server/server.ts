@@ -386,9 +386,20 @@ const BATCH_PREFIX = new TextEncoder().encode('{"type":"batch","events":[');
 const BATCH_SUFFIX = new TextEncoder().encode(']}');
 const BATCH_OVERHEAD = BATCH_PREFIX.length + BATCH_SUFFIX.length;
 
-/** `{"type":"batch","events":[e_i,…,e_(j-1)]}` from already encoded events (`size`: their bytes plus commas). */
+/**
+ * One scratch buffer for batch plaintexts: a plaintext lives only until it is sealed (the seal
+ * copies it into the frame), so batches reuse this memory instead of allocating their own —
+ * a native allocation per batch raised the server's resident memory under connection storms.
+ */
+let scratch = new Uint8Array(16 * 1024);
+
+/**
+ * `{"type":"batch","events":[e_i,…,e_(j-1)]}` from already encoded events (`size`: their bytes
+ * plus commas), in the shared scratch buffer: valid until the next call.
+ */
 function batchPlaintext(events: Uint8Array[], i: number, j: number, size: number): Uint8Array {
-  const out = new Uint8Array(BATCH_OVERHEAD + size);
+  if (scratch.length < BATCH_OVERHEAD + size) scratch = new Uint8Array(Math.max(BATCH_OVERHEAD + size, scratch.length * 2));
+  const out = scratch.subarray(0, BATCH_OVERHEAD + size);
   out.set(BATCH_PREFIX, 0);
   let o = BATCH_PREFIX.length;
   for (let k = i; k < j; k++) {
