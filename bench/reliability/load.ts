@@ -26,20 +26,13 @@ export interface LoadOptions {
   rounds: number;
 }
 
-export interface LoadRound {
+/** One round of the load run: the swarm's counts summed over the generator processes, plus the server's memory. */
+export interface LoadRound
+  extends Pick<SwarmReport, 'connectSeconds' | 'connectAttempts' | 'expected' | 'delivered' | 'duplicates' | 'outOfOrder' | 'foreign' | 'complete' | 'errors' | 'unexpectedCloses'> {
   round: number;
-  connectSeconds: number;
-  connectAttempts: number;
-  expected: number;
-  delivered: number;
-  duplicates: number;
-  outOfOrder: number;
-  foreign: number;
-  complete: number;
-  errors: Record<string, number>;
-  unexpectedCloses: number;
   chatSeconds: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** The worst of the generator processes' percentiles. */
+  latencyMs: Omit<SwarmReport['latencyMs'], 'count'>;
   heapConnectedMiB: number;
   heapAfterMiB: number;
   rssAfterMiB: number;

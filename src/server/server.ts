@@ -202,7 +202,7 @@ class Conn {
     private readonly server: ParleyServer,
     readonly ws: WebSocket,
     private readonly peer: string,
-    /** The connection's TCP (or TLS) socket, the one `ws` writes to: corked while a fan-out is under way. */
+    /** The connection's TCP (or TLS) socket, the one `ws` writes to: corked while flush() writes, watched for outbound progress. */
     private readonly socket: Socket,
   ) {
     this.hs = new ServerHandshake({ identity: server.identity, crypto: nodeCrypto, maxFrameLength: server.transport.maxFrameBytes });
