@@ -17,24 +17,26 @@ const SPKI_X25519_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 
 /**
  * AES key objects by raw key: a session passes the same key array to every aeadSeal/aeadOpen,
  * and importing it once saves a key import per frame. Weak, so a finished session's entry goes
- * with its array; each entry keeps a copy of the bytes it was made from and is used only while
- * the array still holds them, so a caller that changes a key array in place gets the new key.
+ * with its array; each entry remembers the bytes it was made from (as a 32-character string:
+ * a server keeps one per connection, and a string costs far less memory than a typed array
+ * with a buffer of its own) and is used only while the array still holds them, so a caller
+ * that changes a key array in place gets the new key.
  */
-const aesKeys = new WeakMap<Uint8Array, { raw: Uint8Array; key: crypto.KeyObject }>();
+const aesKeys = new WeakMap<Uint8Array, { raw: string; key: crypto.KeyObject }>();
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
+/** Whether `key` still holds the bytes of `raw` (one character per byte). */
+function holds(key: Uint8Array, raw: string): boolean {
+  if (key.length !== raw.length) return false;
   let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  for (let i = 0; i < key.length; i++) d |= key[i]! ^ raw.charCodeAt(i);
   return d === 0;
 }
 
 function aesKey(key: Uint8Array): crypto.KeyObject {
   const e = aesKeys.get(key);
-  if (e && sameBytes(e.raw, key)) return e.key;
-  const raw = new Uint8Array(key);
-  const k = crypto.createSecretKey(raw);
-  aesKeys.set(key, { raw, key: k });
+  if (e && holds(key, e.raw)) return e.key;
+  const k = crypto.createSecretKey(key); // copies the bytes
+  aesKeys.set(key, { raw: String.fromCharCode(...key), key: k });
   return k;
 }
 

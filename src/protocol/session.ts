@@ -43,10 +43,18 @@ export function checkMaxFrameLength(v: number | undefined): number {
   return n;
 }
 
-function direction(d: DirectionKeys): Direction {
+/** Bytes of one direction's secrets in a session's key material: key ‖ IV. */
+const DIRECTION_BYTES = AEAD_KEY_LENGTH + AEAD_NONCE_LENGTH;
+
+/** Copies `d`'s key and IV into `material` at `offset` and returns the direction over that copy. */
+function direction(d: DirectionKeys, material: Uint8Array, offset: number): Direction {
   if (!(d?.key instanceof Uint8Array) || d.key.length !== AEAD_KEY_LENGTH || !(d.iv instanceof Uint8Array) || d.iv.length !== AEAD_NONCE_LENGTH)
     throw protocolError('malformed', 'session keys must be 32-byte keys and 12-byte IVs');
-  return { key: new Uint8Array(d.key), iv: new Uint8Array(d.iv), next: 0n };
+  const key = material.subarray(offset, offset + AEAD_KEY_LENGTH);
+  const iv = material.subarray(offset + AEAD_KEY_LENGTH, offset + DIRECTION_BYTES);
+  key.set(d.key);
+  iv.set(d.iv);
+  return { key, iv, next: 0n };
 }
 
 const isJsonObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -97,7 +105,8 @@ export class Session {
   readonly role: 'client' | 'server';
   /** Largest whole frame accepted or produced, in bytes. */
   readonly maxFrameLength: number;
-  readonly #transcriptHash: Uint8Array;
+  /** transcript hash ‖ client→server key ‖ IV ‖ server→client key ‖ IV: the session's own copies, in one allocation. */
+  readonly #material: Uint8Array;
   readonly #crypto: ProtocolCrypto;
   readonly #send: Direction;
   readonly #recv: Direction;
@@ -114,15 +123,17 @@ export class Session {
     this.maxFrameLength = checkMaxFrameLength(opts.maxFrameLength);
     this.#crypto = opts.crypto;
     if (!(opts.transcriptHash instanceof Uint8Array) || opts.transcriptHash.length !== 32) throw protocolError('malformed', 'transcriptHash must be 32 bytes');
-    this.#transcriptHash = new Uint8Array(opts.transcriptHash);
-    const c2s = direction(opts.keys.clientToServer);
-    const s2c = direction(opts.keys.serverToClient);
+    // one allocation for all (a server keeps thousands of sessions)
+    const material = (this.#material = new Uint8Array(32 + 2 * DIRECTION_BYTES));
+    material.set(opts.transcriptHash, 0);
+    const c2s = direction(opts.keys.clientToServer, material, 32);
+    const s2c = direction(opts.keys.serverToClient, material, 32 + DIRECTION_BYTES);
     [this.#send, this.#recv] = this.role === 'client' ? [c2s, s2c] : [s2c, c2s];
   }
 
   /** SHA-256(ClientHello ‖ ServerHello ‖ ClientFinish), the same on both sides: for channel binding (a copy). */
   get transcriptHash(): Uint8Array {
-    return this.#transcriptHash.slice();
+    return this.#material.slice(0, 32);
   }
 
   /** Frames sealed so far (= the counter of the next one). */

@@ -1,0 +1,286 @@
+/**
+ * One WebSocket connection of the Parley server: the handshake, then frames to and from the chat
+ * hub, for which the connection is the member's MemberSink. It knows nothing of rooms; the
+ * server (ConnHost) gives it the hub, the limits and the log.
+ *
+ * An idle connection is kept small — a server holds thousands: no closures or timers of its own
+ * once the handshake is over (the socket listeners below are shared by every connection and the
+ * server pings all connections from one timer, see sweep()).
+ */
+import type { Socket } from 'node:net';
+import type { WebSocket, RawData } from 'ws';
+import type { ChatHub, Member, MemberSink } from '../chat/index.js';
+import type { ChatErrorCode, ServerEvent } from '../chat/events.js';
+import { ProtocolError, ServerHandshake, encodeError, type Session } from '../protocol/index.js';
+import { nodeCrypto } from '../protocol/crypto-node.js';
+import type { RsaPrivateKey } from '../rsa/index.js';
+import type { Logger } from './log.js';
+import type { TransportOptions } from './options.js';
+import { BATCH_OVERHEAD, FRAME_OVERHEAD, batchPlaintext, flushWhenIdle, plaintextOf, type Flushable } from './outbox.js';
+
+/** WebSocket close codes used by the server (4000–4999 are the application's). */
+export const CLOSE = {
+  normal: 1000,
+  goingAway: 1001,
+  tooBig: 1009,
+  handshakeFailed: 4001,
+  refused: 4002, // name_taken, server_full, invalid_name: the `error` event says which
+  protocolError: 4003,
+  rateLimited: 4004,
+  slowConsumer: 4005,
+  idle: 4006,
+} as const;
+
+function closeCodeFor(code: ChatErrorCode): number {
+  switch (code) {
+    case 'rate_limited':
+      return CLOSE.rateLimited;
+    case 'slow_consumer':
+      return CLOSE.slowConsumer;
+    case 'idle_timeout':
+      return CLOSE.idle;
+    case 'shutting_down':
+      return CLOSE.goingAway;
+    case 'protocol_error':
+      return CLOSE.protocolError;
+    case 'handshake_failed':
+    case 'handshake_timeout':
+      return CLOSE.handshakeFailed;
+    default:
+      return CLOSE.refused;
+  }
+}
+
+/** What a connection needs of its server. */
+export interface ConnHost {
+  readonly hub: ChatHub;
+  readonly identity: RsaPrivateKey;
+  readonly transport: TransportOptions;
+  readonly logger: Logger;
+  /** A handshake began / ended (finished, failed or timed out): counted against maxPendingHandshakes. */
+  handshakeStarted(): void;
+  handshakeEnded(): void;
+  /** The connection's socket closed: forget it. */
+  connClosed(conn: Conn): void;
+}
+
+// One set of socket listeners for every connection (EventEmitter calls them with `this` = the
+// socket), instead of four closures per connection.
+const connOf = new WeakMap<WebSocket, Conn>();
+function onWsMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  connOf.get(this)?.onMessage(data, isBinary);
+}
+function onWsPong(this: WebSocket): void {
+  connOf.get(this)?.onPong();
+}
+function onWsClose(this: WebSocket, code: number, reason: Buffer): void {
+  connOf.get(this)?.onClose(code, reason.toString());
+}
+function onWsError(this: WebSocket, err: Error): void {
+  connOf.get(this)?.onError(err);
+}
+
+/** One WebSocket connection: handshake, then frames to and from the hub. */
+export class Conn implements MemberSink, Flushable {
+  private state: 'hello' | 'finish' | 'open' | 'closed' = 'hello';
+  /** Dropped once the handshake is over, so an idle connection does not keep it. */
+  private hs: ServerHandshake | undefined;
+  private session: Session | undefined;
+  private member: Member | undefined;
+  private name = '?';
+  private timer: NodeJS.Timeout | undefined;
+  private lastSeen = Date.now();
+  /** Bytes of ours the kernel had taken at the last sweep (see sweep()). */
+  private lastDrained = 0;
+  /** Encoded events delivered since the last flush, and their bytes. */
+  private outbox: Uint8Array[] = [];
+  private outboxBytes = 0;
+
+  constructor(
+    private readonly host: ConnHost,
+    readonly ws: WebSocket,
+    private readonly peer: string,
+    /** The connection's TCP (or TLS) socket, the one `ws` writes to: corked while flush() writes, watched for outbound progress. */
+    private readonly socket: Socket,
+  ) {
+    this.hs = new ServerHandshake({ identity: host.identity, crypto: nodeCrypto, maxFrameLength: host.transport.maxFrameBytes });
+    host.handshakeStarted();
+    this.timer = setTimeout(() => this.refuse('handshake_timeout', 'the handshake did not finish in time'), host.transport.handshakeTimeoutMs);
+    connOf.set(ws, this);
+    ws.on('message', onWsMessage);
+    ws.on('pong', onWsPong);
+    ws.on('close', onWsClose);
+    ws.on('error', onWsError);
+  }
+
+  /** @internal A WebSocket message from the client. */
+  onMessage(data: RawData, isBinary: boolean): void {
+    this.lastSeen = Date.now();
+    if (this.state === 'closed') return;
+    const bytes = toBytes(data);
+    if (!isBinary) return this.protocolFailure(new ProtocolError('malformed', 'text WebSocket messages are not part of the protocol'));
+    try {
+      if (this.state === 'hello') {
+        this.ws.send(this.hs!.onClientHello(bytes));
+        this.state = 'finish';
+      } else if (this.state === 'finish') {
+        const r = this.hs!.onClientFinish(bytes);
+        this.hs = undefined;
+        this.session = r.session;
+        this.name = r.name;
+        this.handshakeDone();
+        this.state = 'open';
+        this.lastDrained = this.drained();
+        const joined = this.host.hub.connect({ name: r.name, fingerprint: r.clientFingerprint }, this);
+        if (!joined.ok) {
+          this.host.logger.info(`refused ${r.name} (${r.clientFingerprint}) from ${this.peer}: ${joined.code}`);
+          this.fail(joined.code, joined.message);
+          return;
+        }
+        this.member = joined.member;
+        this.host.logger.info(`connect ${r.name} (${r.clientFingerprint}) from ${this.peer}`);
+      } else {
+        const req = this.session!.open(bytes);
+        this.host.hub.handle(this.member!, req);
+      }
+    } catch (e) {
+      if (e instanceof ProtocolError) return this.protocolFailure(e);
+      this.host.logger.warn(`internal error on connection from ${this.peer}: ${(e as Error).stack ?? String(e)}`);
+      this.fail('internal_error', 'internal server error');
+    }
+  }
+
+  /** @internal */
+  onPong(): void {
+    this.lastSeen = Date.now();
+  }
+
+  /** @internal */
+  onError(err: Error): void {
+    this.host.logger.info(`connection error from ${this.peer}: ${err.message}`);
+  }
+
+  /** MemberSink: queues `event` for the next flush; false when the client is too far behind (slow consumer). */
+  deliver(event: ServerEvent): boolean {
+    if (this.state !== 'open') return true;
+    if (this.ws.bufferedAmount + this.outboxBytes > this.host.transport.maxBufferedBytes) return false;
+    const plaintext = plaintextOf(event);
+    this.outbox.push(plaintext);
+    this.outboxBytes += plaintext.length;
+    flushWhenIdle(this);
+    return true;
+  }
+
+  /** MemberSink: the hub ends this member. */
+  close(code: ChatErrorCode, message: string): void {
+    this.fail(code, message);
+  }
+
+  /** Bytes the kernel has taken from us so far (written minus still queued in user space). */
+  private drained(): number {
+    return this.socket.bytesWritten - this.socket.writableLength;
+  }
+
+  /**
+   * Called by the server every ping interval (a third of idleTimeoutMs): closes the connection
+   * as idle_timeout when nothing has moved for idleTimeoutMs, otherwise pings. Outbound progress
+   * counts as life: when the bytes the kernel took from us grow, the peer is reading (TCP
+   * drains) even if its pong is still queued behind our data — a slow but live reader is not
+   * idle; one that stops reading fills the buffers and meets slow_consumer or this timeout.
+   */
+  sweep(now: number): void {
+    if (this.state !== 'open') return;
+    const drained = this.drained();
+    if (drained !== this.lastDrained) this.lastSeen = now;
+    this.lastDrained = drained;
+    const idle = this.host.transport.idleTimeoutMs;
+    if (now - this.lastSeen > idle) return this.fail('idle_timeout', `no traffic for ${Math.round(idle / 1000)} s`);
+    this.ws.ping();
+  }
+
+  private protocolFailure(e: ProtocolError): void {
+    const code: ChatErrorCode = this.state === 'open' ? 'protocol_error' : 'handshake_failed';
+    this.host.logger.info(`${this.state === 'open' ? 'protocol error' : 'handshake failed'} (${e.code}) from ${this.peer} (${this.name}): ${e.message}`);
+    this.fail(code, `${e.code}: ${e.message}`);
+  }
+
+  private refuse(code: ChatErrorCode, message: string): void {
+    this.host.logger.info(`refused ${this.peer}: ${code}: ${message}`);
+    this.fail(code, message);
+  }
+
+  /**
+   * Sends the events delivered since the last flush, in order: one frame each, or several in one
+   * `batch` frame (docs/PROTOCOL.md §Batches) as long as it stays within the frame limit — one
+   * AES-GCM seal per client per turn of the event loop instead of one per event.
+   */
+  flush(): void {
+    const out = this.outbox;
+    if (out.length === 0) return;
+    this.outbox = [];
+    this.outboxBytes = 0;
+    if (this.state !== 'open' || !this.session) return;
+    const room = this.session.maxFrameLength - FRAME_OVERHEAD - BATCH_OVERHEAD;
+    this.socket.cork();
+    try {
+      for (let i = 0; i < out.length; ) {
+        let j = i + 1;
+        let size = out[i]!.length;
+        while (j < out.length && size + 1 + out[j]!.length <= room) size += 1 + out[j++]!.length;
+        this.ws.send(this.session.sealEncoded(j - i === 1 ? out[i]! : batchPlaintext(out, i, j, size)));
+        i = j;
+      }
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  /** @internal flush() threw: an event too large for a frame (the hub's limits make this unreachable); never crash the server. */
+  onFlushError(error: Error): void {
+    this.fail('internal_error', `internal error while sending to you: ${error.message}`);
+  }
+
+  /** Tells the client why (encrypted once the session exists, a plaintext error frame before) and closes. */
+  fail(code: ChatErrorCode, message: string): void {
+    if (this.state === 'closed') return;
+    try {
+      this.flush(); // what was delivered before the failure goes first
+      if (this.session && this.state === 'open') this.ws.send(this.session.seal({ type: 'error', code, message } satisfies ServerEvent));
+      else this.ws.send(encodeError(code, message));
+    } catch {
+      // the socket may already be gone
+    }
+    this.ws.close(closeCodeFor(code), message.slice(0, 120));
+    this.finish();
+  }
+
+  private handshakeDone(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.host.handshakeEnded();
+    }
+  }
+
+  private finish(): void {
+    this.handshakeDone();
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    if (this.member) this.host.hub.disconnect(this.member);
+  }
+
+  /** @internal The socket closed (after our close, the client's, or a network failure). */
+  onClose(code: number, reason: string): void {
+    const wasMember = this.member !== undefined && this.state !== 'closed';
+    this.finish();
+    this.host.connClosed(this);
+    if (this.member && wasMember) this.host.logger.info(`disconnect ${this.name} from ${this.peer}: ${code}${reason ? ` ${reason}` : ''}`);
+    else if (this.member) this.host.logger.info(`disconnect ${this.name} from ${this.peer}`);
+  }
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
