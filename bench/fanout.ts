@@ -90,7 +90,7 @@ async function memory(r: Results): Promise<void> {
     try {
       await load.call('keys', 4);
       r.memory[k] = await idleMemory(child, load, 'idle', k, port, IDLE, names, IDLE_WARMUP);
-      log(`memory ${LABEL[k]}: ${r.memory[k].map((m) => `${fmt(m.connections)} → ${(m.rssPerConnection / 1024).toFixed(1)} KB RSS (marginal ${(m.marginalRssPerConnection / 1024).toFixed(1)}), ${(m.heapPerConnection / 1024).toFixed(1)} KB heap`).join('; ')}`);
+      log(`memory ${LABEL[k]}: ${r.memory[k].map((m) => `${fmt(m.connections)} → ${(m.rssPerConnection / 1024).toFixed(1)} KB RSS (marginal ${(m.marginalRssPerConnection / 1024).toFixed(1)}), ${(m.heapPerConnection / 1024).toFixed(1)} KB heap, young generation +${(m.youngGenerationGrowth / 1048576).toFixed(0)} MB`).join('; ')}`);
     } finally {
       await load.stop();
       await child.stop();

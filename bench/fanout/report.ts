@@ -37,6 +37,7 @@ export function rows(r: Results): Row[] {
   for (const n of r.sizes) out.push([`${fmt(r.rate)}/s, ${n} clients: p99 latency ms`, each((k) => med(r.fixed[n]![k], (t) => t.p99)), 2]);
   r.idleCounts.forEach((c, i) => out.push([`${fmt(c)} idle: RSS KB per connection`, each((k) => (r.memory[k][i]?.rssPerConnection ?? NaN) / 1024), 1]));
   r.idleCounts.slice(1).forEach((c, i) => out.push([`${fmt(r.idleCounts[i]!)}→${fmt(c)} idle: marginal RSS KB per connection`, each((k) => (r.memory[k][i + 1]?.marginalRssPerConnection ?? NaN) / 1024), 1]));
+  r.idleCounts.forEach((c, i) => out.push([`${fmt(c)} idle: V8 young-generation growth MB (whole process)`, each((k) => (r.memory[k][i]?.youngGenerationGrowth ?? NaN) / 1048576), 0]));
   r.idleCounts.forEach((c, i) => out.push([`${fmt(c)} idle: heap+external KB per connection`, each((k) => (r.memory[k][i]?.heapPerConnection ?? NaN) / 1024), 1]));
   return out;
 }
@@ -45,7 +46,8 @@ export function rows(r: Results): Row[] {
 export function table(r: Results): string {
   const lines = ['| measure | Parley | ws | Socket.IO | Parley / ws | Parley / Socket.IO |', '|---|---|---|---|---|---|'];
   for (const [label, v, d] of rows(r)) {
-    lines.push(`| ${label} | ${fmt(v.parley, d)} | ${fmt(v.ws, d)} | ${fmt(v.sio, d)} | ${(v.parley / v.ws).toFixed(2)}× | ${(v.parley / v.sio).toFixed(2)}× |`);
+    const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '—');
+    lines.push(`| ${label} | ${fmt(v.parley, d)} | ${fmt(v.ws, d)} | ${fmt(v.sio, d)} | ${ratio(v.parley, v.ws)} | ${ratio(v.parley, v.sio)} |`);
   }
   return lines.join('\n');
 }

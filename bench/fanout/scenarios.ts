@@ -89,6 +89,8 @@ export interface MemoryPoint {
   heapPerConnection: number;
   /** RSS growth per connection since the previous step (the first step: since the baseline), bytes. */
   marginalRssPerConnection: number;
+  /** Growth of V8's young-generation reservation since the baseline, bytes (see Usage.youngGeneration). */
+  youngGenerationGrowth: number;
 }
 
 /**
@@ -115,6 +117,7 @@ export async function idleMemory(server: Child, load: Child, id: string, kind: s
       rssPerConnection: (u.rss - base.rss) / n,
       heapPerConnection: (u.heapUsed + u.external - base.heapUsed - base.external) / n,
       marginalRssPerConnection: (u.rss - prevRss) / (n - have),
+      youngGenerationGrowth: u.youngGeneration - base.youngGeneration,
     });
     prevRss = u.rss;
     have = n;
