@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   console.log(table(r));
   console.log(
     `Parley at saturation (${SIZES[SIZES.length - 1]} clients): ${s.ratio_ws}× ws, ${s.ratio_socketio}× Socket.IO (server CPU per delivery: ${s.cpu_ratio_ws}× / ${s.cpu_ratio_socketio}× as efficient); ` +
-      `p99 at ${fmt(RATE)}/s: ${s.p99_ratio_ws}× ws; RSS per idle connection (${fmt(IDLE[0]!)}): ${s.memory_ratio_ws}× ws. Chart: ${path.relative(process.cwd(), CHART)}`,
+      `p99 at ${fmt(RATE)}/s: ${s.p99_ratio_ws}× ws; RSS per idle connection (${fmt(IDLE[0]!)}): ${s.memory_ratio_ws}× ws (${s.memory_ratio_ws_without_young_generation_step}× with V8's young-generation step taken out). Chart: ${path.relative(process.cwd(), CHART)}`,
   );
   if (JSON_OUT) console.log(JSON.stringify(s));
 }

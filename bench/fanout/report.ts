@@ -24,6 +24,16 @@ type Row = [string, Record<ServerKind, number>, number];
 
 const med = <T>(xs: T[], f: (x: T) => number) => median(xs.map(f));
 
+/**
+ * RSS per idle connection without the growth of V8's young generation since the baseline (a
+ * one-time, process-wide step of up to 16 MiB that lands in whichever reading happens to trigger
+ * it; see Usage.youngGeneration), bytes.
+ */
+function steadyRss(r: Results, k: ServerKind, i: number): number {
+  const m = r.memory[k][i];
+  return m ? m.rssPerConnection - m.youngGenerationGrowth / m.connections : NaN;
+}
+
 /** The table rows: label, value per server, digits. */
 export function rows(r: Results): Row[] {
   const out: Row[] = [];
@@ -37,6 +47,7 @@ export function rows(r: Results): Row[] {
   for (const n of r.sizes) out.push([`${fmt(r.rate)}/s, ${n} clients: p99 latency ms`, each((k) => med(r.fixed[n]![k], (t) => t.p99)), 2]);
   r.idleCounts.forEach((c, i) => out.push([`${fmt(c)} idle: RSS KB per connection`, each((k) => (r.memory[k][i]?.rssPerConnection ?? NaN) / 1024), 1]));
   r.idleCounts.slice(1).forEach((c, i) => out.push([`${fmt(r.idleCounts[i]!)}→${fmt(c)} idle: marginal RSS KB per connection`, each((k) => (r.memory[k][i + 1]?.marginalRssPerConnection ?? NaN) / 1024), 1]));
+  r.idleCounts.forEach((c, i) => out.push([`${fmt(c)} idle: RSS KB per connection, young-generation step taken out`, each((k) => steadyRss(r, k, i) / 1024), 1]));
   r.idleCounts.forEach((c, i) => out.push([`${fmt(c)} idle: V8 young-generation growth MB (whole process)`, each((k) => (r.memory[k][i]?.youngGenerationGrowth ?? NaN) / 1048576), 0]));
   r.idleCounts.forEach((c, i) => out.push([`${fmt(c)} idle: heap+external KB per connection`, each((k) => (r.memory[k][i]?.heapPerConnection ?? NaN) / 1024), 1]));
   return out;
@@ -65,6 +76,7 @@ export function summary(r: Results): Record<string, unknown> {
     ratio_socketio: round(sat('parley') / sat('sio')),
     p99_ratio_ws: round(p99('parley') / p99('ws')),
     memory_ratio_ws: round(mem('parley') / mem('ws')),
+    memory_ratio_ws_without_young_generation_step: round(steadyRss(r, 'parley', 0) / steadyRss(r, 'ws', 0)),
     cpu_ratio_ws: round(cpu('ws') / cpu('parley')),
     cpu_ratio_socketio: round(cpu('sio') / cpu('parley')),
     clients: big,

@@ -27,45 +27,18 @@
  * The hub keeps no history: a message goes to the room's members at that moment, the sender
  * included (its confirmation), and to nobody else.
  */
-import type { ChatErrorCode, ClientRequest, MessageBody, PublicLimits, ServerEvent } from './events.js';
-import { DEFAULT_ROOM, NAME_RE, REF_RE } from './events.js';
-import { FINGERPRINT_RE, nameKey, type NameRecord, type NameRegistry } from './names.js';
+import { commandTable, type Command, type CommandHost, type RequestKind } from './commands.js';
+import type { ChatErrorCode, ClientRequest, PublicLimits, ServerEvent } from './events.js';
+import { DEFAULT_ROOM, REF_RE } from './events.js';
+import { MemberImpl, type ConnectIdentity, type ConnectResult, type Member, type MemberSink } from './member.js';
+import { nameKey, type NameRegistry } from './names.js';
 import { resolveOptions, type ChatOptions } from './options.js';
-import { FloodCounter, TokenBucket } from './ratelimit.js';
-import { canonicalRoom, RoomTable, type Room } from './rooms.js';
+import { RateStates } from './rate-state.js';
+import { RoomTable, type Room } from './rooms.js';
+import { field, isObject, parseIdentity, quote } from './validate.js';
 
-/** The transport's end of one member: its bounded outbound queue. */
-export interface MemberSink {
-  /** Queue `event` for the member; false when the queue is full (the hub then disconnects it). */
-  deliver(event: ServerEvent): boolean;
-  /** The hub ends this member: send `code`/`message` if possible, then close the connection. */
-  close(code: ChatErrorCode, message: string): void;
-}
-
-/** A connected member, as the transport sees it. Only the hub creates members. */
-export interface Member {
-  /** Unique per hub. */
-  readonly id: number;
-  /** The registered spelling of the name (case-insensitively equal to what the client asked for). */
-  readonly name: string;
-  readonly fingerprint: string;
-  /** The rooms the member is in (canonical, lower-case names). */
-  readonly rooms: ReadonlySet<string>;
-  /** False once the member has been disconnected (by the hub or by the transport). */
-  readonly connected: boolean;
-  /** Hub clock time of `connect`. */
-  readonly connectedAt: number;
-}
-
-/** Who is connecting: the name the client asked for, its verified key's fingerprint, and an optional first room. */
-export interface ConnectIdentity {
-  name: string;
-  fingerprint: string;
-  /** The first room to join instead of DEFAULT_ROOM. */
-  room?: string;
-}
-
-export type ConnectResult = { ok: true; member: Member } | { ok: false; code: ChatErrorCode; message: string };
+/** Re-exported so that importers of './hub.js' keep working; the types live in member.ts. */
+export type { ConnectIdentity, ConnectResult, Member, MemberSink } from './member.js';
 
 /** Counters since the hub started, and the current sizes. */
 export interface HubStats {
@@ -89,47 +62,6 @@ export interface HubStats {
   errors: number;
 }
 
-/** Which token bucket a request draws from: say/dm, or everything else. */
-type RequestKind = 'message' | 'command';
-
-class MemberImpl implements Member {
-  readonly rooms = new Set<string>();
-  connected = true;
-  /** Why the hub ended this member, when it did. */
-  endedBy: { code: ChatErrorCode; message: string } | undefined;
-  constructor(
-    readonly id: number,
-    readonly name: string,
-    /** nameKey(name) */
-    readonly key: string,
-    readonly fingerprint: string,
-    readonly connectedAt: number,
-    readonly sink: MemberSink,
-    readonly rate: RateState,
-  ) {}
-}
-
-/**
- * The rate-limit state of one key (fingerprint), shared by its connections and kept for a while
- * after the last one ends, so that reconnecting (or using another name with the same key) does
- * not refill the buckets or reset the flood count. It is forgotten once it would be the same as
- * a fresh one (buckets full again, flood window over), so forgetting loses nothing.
- */
-class RateState {
-  /** Connected members using this state. */
-  users = 0;
-  /** When the last user left (hub clock). */
-  idleSince = 0;
-  readonly messages: TokenBucket;
-  readonly commands: TokenBucket;
-  readonly flood: FloodCounter;
-  constructor(o: Readonly<ChatOptions>, now: number) {
-    this.messages = new TokenBucket(o.messagesPerSecond, o.burst, now);
-    this.commands = new TokenBucket(o.commandsPerSecond, o.commandBurst, now);
-    this.flood = new FloodCounter(o.floodDisconnectAfter, o.floodWindowMs);
-  }
-}
-
 /** A member the hub has ended, whose leave notices (and sink close) are still to be sent. */
 interface PendingDrop {
   member: MemberImpl;
@@ -140,58 +72,13 @@ interface PendingDrop {
   close?: { code: ChatErrorCode; message: string };
 }
 
-type Fields = Record<string, unknown>;
-type Handler = (m: MemberImpl, req: Fields, t: ClientRequest['t']) => void;
-
-const SHA256_HEX_RE = /^[0-9a-f]{64}$/;
-/** C0 controls except tab and newline, DEL, C1 controls (CSI 0x9b …): terminal escape injection. */
-const CONTROL_RE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
-/** A lone UTF-16 surrogate: not text; its UTF-8 (and so its hash) would be ill-defined. */
-const LONE_SURROGATE_RE = /\p{Cs}/u;
-const NAME_RULE = 'names are 1–32 characters of A–Z a–z 0–9 _ . -';
-const ROOM_RULE = 'room names are 1–32 characters of A–Z a–z 0–9 _ . -';
-
-function isObject(v: unknown): v is Fields {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** An own property only: never `toString`, `__proto__` or anything inherited. */
-function field(obj: Fields, key: string): unknown {
-  return Object.hasOwn(obj, key) ? obj[key] : undefined;
-}
-
-/** Characters JSON.stringify leaves alone that a terminal would act on: DEL, C1 controls, bidi controls. */
-const UNSAFE_IN_QUOTE_RE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/** For messages that quote client input: at most 32 characters, JSON-quoted, every control character escaped. */
-function quote(v: unknown): string {
-  if (typeof v !== 'string') return v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`;
-  return JSON.stringify(v.length > 32 ? v.slice(0, 32) + '…' : v).replace(
-    UNSAFE_IN_QUOTE_RE,
-    (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'),
-  );
-}
-
-/** Code points in `s`, counting no further than `limit + 1`. */
-function codePointsUpTo(s: string, limit: number): number {
-  let n = 0;
-  for (let i = 0; i < s.length && n <= limit; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) i++;
-    }
-    n++;
-  }
-  return n;
-}
-
 function randomHex(bytes: number): string {
   const b = new Uint8Array(bytes);
   globalThis.crypto.getRandomValues(b);
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
+/** The chat hub described above: one per server, independent of any transport. */
 export class ChatHub {
   readonly options: Readonly<ChatOptions>;
   private readonly names: NameRegistry;
@@ -199,14 +86,10 @@ export class ChatHub {
   /** Connected members by nameKey. */
   private readonly online = new Map<string, MemberImpl>();
   private readonly rooms = new RoomTable<MemberImpl>();
-  private readonly commands: ReadonlyMap<string, { kind: RequestKind; run: Handler }>;
+  private readonly commands: ReadonlyMap<string, Command>;
   private readonly pending: PendingDrop[] = [];
   /** Rate state by fingerprint: of connected keys, and of recently disconnected ones (see RateState). */
-  private readonly rateStates = new Map<string, RateState>();
-  /** Recently disconnected keys' states, oldest first (Map order), until they are as good as fresh. */
-  private readonly idleRates = new Map<string, RateState>();
-  /** How long an idle rate state matters: until both buckets are full again and the flood window is over. */
-  private readonly rateRetainMs: number;
+  private readonly rates: RateStates;
   private draining = false;
   private shuttingDown = false;
   private nextMemberId = 1;
@@ -231,23 +114,22 @@ export class ChatHub {
     this.options = resolveOptions(opts);
     this.names = names;
     this.clock = clock;
-    const o = this.options;
-    this.rateRetainMs = Math.max(
-      Math.ceil((o.burst * 1000) / o.messagesPerSecond),
-      Math.ceil((o.commandBurst * 1000) / o.commandsPerSecond),
-      o.floodWindowMs,
-    );
-    const table: [ClientRequest['t'], RequestKind, Handler][] = [
-      ['say', 'message', (m, r, t) => this.say(m, r, t)],
-      ['dm', 'message', (m, r, t) => this.dm(m, r, t)],
-      ['join', 'command', (m, r, t) => this.join(m, r, t)],
-      ['leave', 'command', (m, r, t) => this.leave(m, r, t)],
-      ['rooms', 'command', (m) => this.send(m, { type: 'rooms', rooms: this.rooms.list() })],
-      ['who', 'command', (m, r, t) => this.who(m, r, t)],
-      ['whois', 'command', (m, r, t) => this.whois(m, r, t)],
-      ['ping', 'command', (m) => this.send(m, { type: 'pong' })],
-    ];
-    this.commands = new Map(table.map(([t, kind, run]) => [t, { kind, run }]));
+    this.rates = new RateStates(this.options, () => this.clock());
+    const host: CommandHost = {
+      options: this.options,
+      names,
+      rooms: this.rooms,
+      now: () => this.clock(),
+      online: (key) => this.online.get(key),
+      nextId: () => this.nextId(),
+      send: (m, event) => this.send(m, event),
+      broadcast: (room, event) => this.broadcast(room, event),
+      error: (m, code, message, command) => this.error(m, code, message, command),
+      canCreateRoom: (room) => this.canCreateRoom(room),
+      enterRoom: (m, room) => this.enterRoom(m, room),
+      count: (what) => void this.counters[what]++,
+    };
+    this.commands = commandTable(host);
   }
 
   /** The limits each member is told in `ready`. */
@@ -291,17 +173,10 @@ export class ChatHub {
     if (!isObject(sink) || typeof sink.deliver !== 'function' || typeof sink.close !== 'function') {
       return fail('internal_error', 'invalid sink');
     }
-    const name = field(id, 'name');
-    const fingerprint = field(id, 'fingerprint');
-    const roomArg = field(id, 'room');
-    if (typeof name !== 'string' || !NAME_RE.test(name)) return fail('invalid_name', `invalid name ${quote(name)}: ${NAME_RULE}`);
-    if (typeof fingerprint !== 'string' || !FINGERPRINT_RE.test(fingerprint)) return fail('protocol_error', 'invalid key fingerprint');
-    let firstRoom = DEFAULT_ROOM;
-    if (roomArg !== undefined) {
-      const r = canonicalRoom(roomArg);
-      if (r === undefined) return fail('invalid_room', `invalid room ${quote(roomArg)}: ${ROOM_RULE}`);
-      firstRoom = r;
-    }
+    const ident = parseIdentity(id);
+    if (!ident.ok) return fail(ident.code, ident.message);
+    const { name, fingerprint } = ident.value;
+    let firstRoom = ident.value.room;
 
     const key = nameKey(name);
     const existing = this.online.get(key);
@@ -334,7 +209,7 @@ export class ChatHub {
       fingerprint,
       now,
       sink,
-      this.acquireRate(fingerprint, now),
+      this.rates.acquire(fingerprint, now),
     );
     this.online.set(key, m);
 
@@ -378,8 +253,7 @@ export class ChatHub {
     this.online.clear();
     this.rooms.clear();
     this.pending.length = 0;
-    this.rateStates.clear();
-    this.idleRates.clear();
+    this.rates.clear();
     for (const m of members) {
       m.connected = false;
       m.rooms.clear();
@@ -463,157 +337,11 @@ export class ChatHub {
     cmd.run(m, req, known);
   }
 
-  private say(m: MemberImpl, req: Fields, t: ClientRequest['t']): void {
-    const room = this.roomArg(m, req, t);
-    if (room === undefined) return;
-    if (!m.rooms.has(room)) return this.error(m, 'not_in_room', `you are not in ${room}; /join ${room} first`, t);
-    const body = this.bodyArg(m, req, t);
-    if (!body) return;
-    const r = this.rooms.get(room);
-    if (!r) return this.error(m, 'internal_error', 'internal error: room missing', t);
-    this.counters.messages++;
-    this.broadcast(r, { type: 'message', id: this.nextId(), from: m.name, room, ts: this.clock(), body });
-  }
-
-  private dm(m: MemberImpl, req: Fields, t: ClientRequest['t']): void {
-    const to = field(req, 'to');
-    if (typeof to !== 'string' || !NAME_RE.test(to)) return this.error(m, 'invalid_name', `invalid recipient ${quote(to)}: ${NAME_RULE}`, t);
-    const body = this.bodyArg(m, req, t);
-    if (!body) return;
-    const target = this.online.get(nameKey(to));
-    if (!target) return this.error(m, 'no_such_user', `${to} is not online`, t);
-    this.counters.directs++;
-    const ev = Object.freeze({ type: 'direct', id: this.nextId(), from: m.name, to: target.name, ts: this.clock(), body } as const);
-    this.send(target, ev);
-    if (target !== m) this.send(m, ev); // the echo: the sender's other views show what it sent
-  }
-
-  private join(m: MemberImpl, req: Fields, t: ClientRequest['t']): void {
-    const room = this.roomArg(m, req, t);
-    if (room === undefined) return;
-    if (m.rooms.has(room)) return this.send(m, { type: 'system', message: `you are already in ${room}`, ts: this.clock() });
-    const o = this.options;
-    if (m.rooms.size >= o.maxRoomsPerUser) {
-      return this.error(m, 'room_limit', `you are in ${m.rooms.size} rooms, the most allowed; /leave one first`, t);
-    }
-    if (!this.rooms.get(room) && !this.canCreateRoom(room)) {
-      return this.error(m, 'room_limit', `cannot create room ${room}: the server has ${o.maxRooms} rooms`, t);
-    }
-    this.enterRoom(m, room);
-  }
-
-  private leave(m: MemberImpl, req: Fields, t: ClientRequest['t']): void {
-    const room = this.roomArg(m, req, t);
-    if (room === undefined) return;
-    const r = this.rooms.get(room);
-    if (!r || !m.rooms.has(room)) return this.error(m, 'not_in_room', `you are not in ${room}`, t);
-    this.rooms.remove(r, m);
-    m.rooms.delete(room);
-    const ev: ServerEvent = Object.freeze({ type: 'leave', room, name: m.name, members: r.size, ts: this.clock() });
-    this.send(m, ev); // the confirmation
-    this.broadcast(r, ev);
-  }
-
-  /** Members of any room (an empty list for a room that does not exist). Rooms are public: anyone may join. */
-  private who(m: MemberImpl, req: Fields, t: ClientRequest['t']): void {
-    const room = this.roomArg(m, req, t);
-    if (room === undefined) return;
-    const r = this.rooms.get(room);
-    const members = r ? [...r.members].map((x) => x.name).sort(byName) : [];
-    this.send(m, { type: 'who', room, members });
-  }
-
-  private whois(m: MemberImpl, req: Fields, t: ClientRequest['t']): void {
-    const name = field(req, 'name');
-    if (typeof name !== 'string' || !NAME_RE.test(name)) return this.error(m, 'invalid_name', `invalid name ${quote(name)}: ${NAME_RULE}`, t);
-    let rec: NameRecord | undefined;
-    try {
-      rec = this.names.lookup(name);
-    } catch {
-      return this.error(m, 'internal_error', 'the name registry is unavailable', t);
-    }
-    if (!rec) return this.error(m, 'no_such_user', `nobody has registered ${name}`, t);
-    const on = this.online.get(nameKey(name));
-    this.send(m, {
-      type: 'whois',
-      name: rec.name,
-      fingerprint: rec.fingerprint,
-      online: on !== undefined,
-      rooms: on ? [...on.rooms].sort() : [],
-    });
-  }
-
-  // ─── argument validation ────────────────────────────────────────────────────────────────────
-
-  private roomArg(m: MemberImpl, req: Fields, t: ClientRequest['t']): string | undefined {
-    const raw = field(req, 'room');
-    const room = canonicalRoom(raw);
-    if (room === undefined) {
-      if (raw === undefined) this.error(m, 'bad_command', `${t} needs a room`, t);
-      else this.error(m, 'invalid_room', `invalid room ${quote(raw)}: ${ROOM_RULE}`, t);
-    }
-    return room;
-  }
-
-  /**
-   * A message body: `text` (non-empty after trimming, at most maxMessageLength code points, no
-   * control characters but tab and newline, no lone surrogates), `sha256` (64 lower-case hex
-   * digits, as the sender computed it — the hub does not recompute or change it, so the
-   * receivers' check is end to end) and an optional boolean `action`. The result holds exactly
-   * these fields (unknown ones are dropped; `action` only when true) and is frozen.
-   */
-  private bodyArg(m: MemberImpl, req: Fields, t: ClientRequest['t']): MessageBody | undefined {
-    const body = field(req, 'body');
-    if (!isObject(body)) return void this.error(m, 'bad_command', `${t} needs a body object {text, sha256}`, t);
-    const text = field(body, 'text');
-    const sha256 = field(body, 'sha256');
-    const action = field(body, 'action');
-    if (typeof text !== 'string') return void this.error(m, 'bad_command', 'body.text must be a string', t);
-    if (typeof sha256 !== 'string' || !SHA256_HEX_RE.test(sha256)) {
-      return void this.error(m, 'bad_command', 'body.sha256 must be 64 lower-case hex digits (SHA-256 of the UTF-8 text)', t);
-    }
-    if (action !== undefined && typeof action !== 'boolean') return void this.error(m, 'bad_command', 'body.action must be a boolean', t);
-    const max = this.options.maxMessageLength;
-    if (text.length > max && (text.length > 2 * max || codePointsUpTo(text, max) > max)) {
-      return void this.error(m, 'too_long', `message too long: at most ${max} characters`, t);
-    }
-    if (text.trim().length === 0) return void this.error(m, 'bad_command', 'empty message', t);
-    if (CONTROL_RE.test(text)) return void this.error(m, 'bad_command', 'message contains control characters (only tab and newline are allowed)', t);
-    if (LONE_SURROGATE_RE.test(text)) return void this.error(m, 'bad_command', 'message is not valid Unicode text (lone surrogate)', t);
-    return Object.freeze(action === true ? { text, sha256, action: true } : { text, sha256 });
-  }
-
   // ─── internals ──────────────────────────────────────────────────────────────────────────────
 
   /** The hub's own, still connected member behind `member`, or undefined. */
   private own(member: Member): MemberImpl | undefined {
     return member instanceof MemberImpl && member.connected && this.online.get(member.key) === member ? member : undefined;
-  }
-
-  /** The key's rate state: its live one, its recent one, or a fresh one. Forgets idle states that no longer matter. */
-  private acquireRate(fingerprint: string, now: number): RateState {
-    for (const [fpr, st] of this.idleRates) {
-      // oldest first; also bounded in number, so a swarm of one-off keys cannot grow it without limit
-      if (now - st.idleSince < this.rateRetainMs && this.idleRates.size <= 4 * this.options.maxConnections) break;
-      this.idleRates.delete(fpr);
-      this.rateStates.delete(fpr);
-    }
-    let st = this.rateStates.get(fingerprint);
-    if (!st) {
-      st = new RateState(this.options, now);
-      this.rateStates.set(fingerprint, st);
-    }
-    this.idleRates.delete(fingerprint);
-    st.users++;
-    return st;
-  }
-
-  private releaseRate(m: MemberImpl): void {
-    const st = m.rate;
-    if (--st.users > 0) return;
-    st.idleSince = this.clock();
-    this.idleRates.delete(m.fingerprint);
-    this.idleRates.set(m.fingerprint, st);
   }
 
   private canCreateRoom(room: string): boolean {
@@ -678,7 +406,7 @@ export class ChatHub {
     m.connected = false;
     m.endedBy = close;
     if (this.online.get(m.key) === m) this.online.delete(m.key);
-    this.releaseRate(m);
+    this.rates.release(m.fingerprint, m.rate);
     const rooms = [...m.rooms];
     for (const name of rooms) {
       const r = this.rooms.get(name);
@@ -718,8 +446,3 @@ export class ChatHub {
   }
 }
 
-function byName(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : 0;
-}

@@ -4,7 +4,8 @@
  * client commands, shared by the terminal and browser clients.
  */
 export * from './events.js';
-export { ChatHub, type ConnectIdentity, type ConnectResult, type HubStats, type Member, type MemberSink } from './hub.js';
+export { ChatHub, type HubStats } from './hub.js';
+export type { ConnectIdentity, ConnectResult, Member, MemberSink } from './member.js';
 export { canonicalRoom, Room, RoomTable } from './rooms.js';
 export { FloodCounter, TokenBucket, type TakeResult } from './ratelimit.js';
 export { ChatOptionsError, DEFAULT_CHAT_OPTIONS, resolveOptions, type ChatOptions } from './options.js';

@@ -12,12 +12,10 @@
  * readline Interface), and plain ANSI sequences. The input row never wraps: a line longer than
  * the terminal scrolls horizontally, so redrawing is always "carriage return, erase row, draw".
  *
- * Keys: printable text (UTF-8, wide characters, emoji; graphemes move as one), Backspace,
- * Delete, Left/Right, Home/End (and Ctrl+A/Ctrl+E), Ctrl+Left/Right (word), Ctrl+U (erase to
- * the start), Ctrl+K (erase to the end), Ctrl+W (erase the word before the cursor), Up/Down
- * (history, Ctrl+P/Ctrl+N too), Enter (submit), Ctrl+L (clear and redraw), Ctrl+C (quit),
- * Ctrl+D (quit on an empty line, else delete forward), Ctrl+Z (suspend; the terminal is
- * restored meanwhile). A paste (bracketed paste) never submits: its line breaks become spaces.
+ * Keys: editing, history, paste, Enter, Ctrl+C/Ctrl+D (quit), Ctrl+L (clear and redraw),
+ * Ctrl+Z (suspend); the full list and the editing are in line-editor.ts, the input row's layout
+ * (prompt, horizontal scrolling) in screen-layout.ts. This file is the controller: terminal
+ * modes, writing, resize, and the callbacks.
  *
  * Resize: the row is redrawn at the new width. Terminals that reflow lines on resize (tmux,
  * VTE, kitty, iTerm2, Windows Terminal) wrap the old input row when the window gets narrower; the
@@ -35,7 +33,11 @@
  */
 import { emitKeypressEvents } from 'node:readline';
 import { useColor } from './format.js';
-import { displayWidth, graphemeBoundaries, graphemes, graphemeWidth, sanitize, sanitizeKeepingColour, stripAnsi, truncateToWidth } from './text.js';
+import { LineEditor, type Key } from './line-editor.js';
+import { layoutInputRow, promptParts, type StatusTone } from './screen-layout.js';
+import { sanitize, sanitizeKeepingColour, stripAnsi } from './text.js';
+
+export type { StatusTone } from './screen-layout.js';
 
 /** The input side: a TTY read stream, or any readable (tests). */
 export type ScreenInput = NodeJS.ReadableStream & { isTTY?: boolean; isRaw?: boolean; setRawMode?: (mode: boolean) => unknown };
@@ -63,19 +65,6 @@ export interface ChatScreenOptions {
   scrollback?: number;
 }
 
-/** The tone of the status shown in the prompt. */
-export type StatusTone = 'ok' | 'busy' | 'error';
-
-interface Key {
-  sequence?: string;
-  name?: string;
-  ctrl?: boolean;
-  meta?: boolean;
-  shift?: boolean;
-}
-
-const CONTROL_RE = /[\x00-\x1f\x7f-\x9f]/;
-
 /**
  * The interactive screen. `onLine(cb)` gets every submitted non-empty line; `onQuit(cb)` is
  * called once on Ctrl+C / Ctrl+D (after the terminal was restored); `print(text)` shows text
@@ -87,19 +76,12 @@ export class ChatScreen {
   private readonly input: ScreenInput;
   private readonly output: ScreenOutput;
   private readonly color: boolean;
-  private readonly historySize: number;
   private readonly scrollbackSize: number;
+  private readonly editor: LineEditor;
   private name: string;
   private room: string | undefined;
   private status = '';
   private tone: StatusTone = 'busy';
-  private buf = '';
-  private cur = 0; // code-unit offset in buf, on a grapheme boundary
-  private scroll = 0; // code-unit offset of the first visible grapheme
-  private history: string[] = [];
-  private histPos = -1; // -1: editing the draft; else an index into history (0 = newest)
-  private draft = '';
-  private pasting = false;
   private lastCursorCol = 0; // where the cursor was left on the input row
   private lastCols: number;
   private readonly printed: string[] = [];
@@ -117,7 +99,7 @@ export class ChatScreen {
     this.output = opts.output;
     this.name = sanitize(opts.name);
     this.color = opts.color ?? useColor(opts.output, process.env);
-    this.historySize = opts.historySize ?? 500;
+    this.editor = new LineEditor(opts.historySize ?? 500);
     this.scrollbackSize = opts.scrollback ?? 1000;
     this.lastCols = this.cols();
     this.wasRaw = this.input.isRaw === true;
@@ -143,12 +125,12 @@ export class ChatScreen {
 
   /** The half-typed line (for tests and for a caller that wants to keep it). */
   get line(): string {
-    return this.buf;
+    return this.editor.line;
   }
 
   /** The cursor's position in `line`, in UTF-16 code units. */
   get cursor(): number {
-    return this.cur;
+    return this.editor.cursor;
   }
 
   /** True after close(). */
@@ -287,132 +269,25 @@ export class ChatScreen {
 
   // -------------------------------------------------------------------------------- rendering
 
-  /**
-   * The prompt, at most two thirds of the row wide: `(status) [#room] name> `; on a narrow terminal the
-   * least useful part goes first (a 'connected' status, else the name), then the rest.
-   */
-  private promptParts(cols: number): { plain: string; painted: string } {
-    const status = this.status ? `(${this.status}) ` : '';
-    const room = this.room !== undefined ? `[#${this.room}] ` : '';
-    const name = `${this.name}> `;
-    const toneCode = this.tone === 'ok' ? '32' : this.tone === 'error' ? '31' : '33';
-    const paint = (st: string, rm: string, nm: string): { plain: string; painted: string } => {
-      const plain = st + rm + nm;
-      if (!this.color) return { plain, painted: plain };
-      return { plain, painted: (st ? `\x1b[${toneCode}m${st}\x1b[39m` : '') + (rm ? `\x1b[1m${rm}\x1b[22m` : '') + nm };
-    };
-    const max = Math.max(2, Math.floor((cols * 2) / 3));
-    const tries =
-      this.tone === 'ok'
-        ? [paint(status, room, name), paint('', room, name), paint('', room, '> '), paint('', '', name)]
-        : [paint(status, room, name), paint(status, room, '> '), paint(status, '', '> '), paint('', room, '> ')];
-    for (const t of tries) if (displayWidth(t.plain) <= max) return t;
-    const plain = truncateToWidth(status + room + name, max - 2) + '> ';
-    return { plain, painted: plain };
-  }
-
-  private width(from: number, to: number): number {
-    let w = 0;
-    for (const g of graphemes(this.buf.slice(from, to))) w += graphemeWidth(g);
-    return w;
-  }
-
   /** The input row: erase it, prompt, the visible part of the line, cursor in place. */
   private renderInput(): string {
     const cols = this.cols();
     const fix = this.unwrapInputRow(cols);
-    const { plain, painted } = this.promptParts(cols);
-    const pw = displayWidth(plain);
-    const avail = Math.max(1, cols - 1 - pw);
-    const bounds = graphemeBoundaries(this.buf);
-    // horizontal scrolling: the cursor must be visible
-    if (this.cur < this.scroll) this.scroll = this.cur;
-    while (this.scroll < this.cur && this.width(this.scroll, this.cur) > avail - 1) {
-      this.scroll = bounds.find((b) => b > this.scroll) ?? this.cur;
-    }
-    // show as much as fits after the scroll position
-    let end = this.scroll;
-    let w = 0;
-    for (const b of bounds) {
-      if (b <= this.scroll) continue;
-      const gw = this.width(end, b);
-      if (w + gw > avail) break;
-      w += gw;
-      end = b;
-    }
-    const visible = this.buf.slice(this.scroll, end);
-    const col = pw + this.width(this.scroll, this.cur);
-    this.lastCursorCol = col;
-    return `${fix}\r\x1b[2K${painted}${visible}\r${col > 0 ? `\x1b[${col}C` : ''}`;
+    const prompt = promptParts({ status: this.status, room: this.room, name: this.name, tone: this.tone }, cols, this.color);
+    const row = layoutInputRow(prompt, this.editor.line, this.editor.cursor, this.editor.scroll, cols);
+    this.editor.scroll = row.scroll;
+    this.lastCursorCol = row.cursorCol;
+    return `${fix}${row.text}`;
   }
 
   private draw(): void {
     if (!this.isClosed) this.write(this.renderInput());
   }
 
-  // -------------------------------------------------------------------------------- editing
-
-  private prevBoundary(i: number): number {
-    const b = graphemeBoundaries(this.buf);
-    let p = 0;
-    for (const x of b) {
-      if (x >= i) break;
-      p = x;
-    }
-    return p;
-  }
-
-  private nextBoundary(i: number): number {
-    return graphemeBoundaries(this.buf).find((x) => x > i) ?? this.buf.length;
-  }
-
-  private snap(i: number): number {
-    const b = graphemeBoundaries(this.buf);
-    return b.includes(i) ? i : (b.find((x) => x > i) ?? this.buf.length);
-  }
-
-  private insert(s: string): void {
-    this.buf = this.buf.slice(0, this.cur) + s + this.buf.slice(this.cur);
-    this.cur = this.snap(this.cur + s.length);
-  }
-
-  private wordStartBefore(i: number): number {
-    let j = i;
-    while (j > 0 && /\s/.test(this.buf[j - 1]!)) j--;
-    while (j > 0 && !/\s/.test(this.buf[j - 1]!)) j--;
-    return j;
-  }
-
-  private wordEndAfter(i: number): number {
-    let j = i;
-    while (j < this.buf.length && /\s/.test(this.buf[j]!)) j++;
-    while (j < this.buf.length && !/\s/.test(this.buf[j]!)) j++;
-    return this.snap(j);
-  }
-
-  private setLine(s: string): void {
-    this.buf = s;
-    this.cur = s.length;
-    this.scroll = 0;
-  }
-
-  private historyMove(dir: 1 | -1): void {
-    const next = this.histPos + dir;
-    if (next < -1 || next >= this.history.length) return;
-    if (this.histPos === -1) this.draft = this.buf;
-    this.histPos = next;
-    this.setLine(next === -1 ? this.draft : this.history[next]!);
-  }
+  // -------------------------------------------------------------------------------- keys
 
   private submit(): void {
-    const line = this.buf;
-    this.setLine('');
-    this.histPos = -1;
-    this.draft = '';
-    if (line.trim() !== '' && this.history[0] !== line) {
-      this.history.unshift(line);
-      if (this.history.length > this.historySize) this.history.length = this.historySize;
-    }
+    const line = this.editor.submit();
     this.draw();
     if (line !== '') for (const cb of this.lineCbs) cb(line);
   }
@@ -424,134 +299,19 @@ export class ChatScreen {
 
   private handleKey(s: string | undefined, key: Key): void {
     if (this.isClosed) return;
-    const name = key.name;
-    if (name === 'paste-start') {
-      this.pasting = true;
-      return;
-    }
-    if (name === 'paste-end') {
-      this.pasting = false;
-      this.draw();
-      return;
-    }
-    if (this.pasting) {
-      // pasted text is inserted, never executed: line breaks and tabs become spaces
-      if (name === 'return' || name === 'enter' || name === 'tab') this.insert(' ');
-      else if (s && !CONTROL_RE.test(s)) this.insert(s);
-      return; // drawn at paste-end
-    }
-    if (key.ctrl && !key.meta) {
-      switch (name) {
-        case 'c':
-          return this.quit();
-        case 'd':
-          if (this.buf === '') return this.quit();
-          if (this.cur < this.buf.length) this.buf = this.buf.slice(0, this.cur) + this.buf.slice(this.nextBoundary(this.cur));
-          return this.draw();
-        case 'u':
-          this.buf = this.buf.slice(this.cur);
-          this.cur = 0;
-          return this.draw();
-        case 'k':
-          this.buf = this.buf.slice(0, this.cur);
-          return this.draw();
-        case 'w': {
-          const start = this.wordStartBefore(this.cur);
-          this.buf = this.buf.slice(0, start) + this.buf.slice(this.cur);
-          this.cur = start;
-          return this.draw();
-        }
-        case 'a':
-          this.cur = 0;
-          return this.draw();
-        case 'e':
-          this.cur = this.buf.length;
-          return this.draw();
-        case 'b':
-          this.cur = this.prevBoundary(this.cur);
-          return this.draw();
-        case 'f':
-          this.cur = this.nextBoundary(this.cur);
-          return this.draw();
-        case 'h':
-          return this.backspace();
-        case 'p':
-          this.historyMove(1);
-          return this.draw();
-        case 'n':
-          this.historyMove(-1);
-          return this.draw();
-        case 'left':
-          this.cur = this.wordStartBefore(this.cur);
-          return this.draw();
-        case 'right':
-          this.cur = this.wordEndAfter(this.cur);
-          return this.draw();
-        case 'l':
-          return this.clearScreen();
-        case 'z':
-          return this.suspend();
-        default:
-          return; // other control keys do nothing
-      }
-    }
-    if (key.meta && (name === 'b' || name === 'left')) {
-      this.cur = this.wordStartBefore(this.cur);
-      return this.draw();
-    }
-    if (key.meta && (name === 'f' || name === 'right')) {
-      this.cur = this.wordEndAfter(this.cur);
-      return this.draw();
-    }
-    if (key.meta && name === 'backspace') {
-      const start = this.wordStartBefore(this.cur);
-      this.buf = this.buf.slice(0, start) + this.buf.slice(this.cur);
-      this.cur = start;
-      return this.draw();
-    }
-    switch (name) {
-      case 'return':
-      case 'enter':
+    switch (this.editor.handleKey(s, key)) {
+      case 'draw':
+        return this.draw();
+      case 'submit':
         return this.submit();
-      case 'backspace':
-        return this.backspace();
-      case 'delete':
-        if (this.cur < this.buf.length) this.buf = this.buf.slice(0, this.cur) + this.buf.slice(this.nextBoundary(this.cur));
-        return this.draw();
-      case 'left':
-        this.cur = this.prevBoundary(this.cur);
-        return this.draw();
-      case 'right':
-        this.cur = this.nextBoundary(this.cur);
-        return this.draw();
-      case 'home':
-        this.cur = 0;
-        return this.draw();
-      case 'end':
-        this.cur = this.buf.length;
-        return this.draw();
-      case 'up':
-        this.historyMove(1);
-        return this.draw();
-      case 'down':
-        this.historyMove(-1);
-        return this.draw();
-      default:
-        break;
+      case 'quit':
+        return this.quit();
+      case 'clear':
+        return this.clearScreen();
+      case 'suspend':
+        return this.suspend();
+      case 'none':
+        return;
     }
-    if (key.meta || key.ctrl) return;
-    if (s && !CONTROL_RE.test(s)) {
-      this.insert(s);
-      this.draw();
-    }
-  }
-
-  private backspace(): void {
-    if (this.cur > 0) {
-      const start = this.prevBoundary(this.cur);
-      this.buf = this.buf.slice(0, start) + this.buf.slice(this.cur);
-      this.cur = start;
-    }
-    this.draw();
   }
 }

@@ -273,7 +273,7 @@ describe('rate limits follow the key, not the connection', () => {
       c.say('lobby', 'hi');
       hub.disconnect(c.member);
     }
-    const internal = hub as unknown as { idleRates: Map<string, unknown>; rateStates: Map<string, unknown> };
+    const internal = (hub as unknown as { rates: { idleRates: Map<string, unknown>; rateStates: Map<string, unknown> } }).rates;
     assert.equal(internal.idleRates.size, 30);
     clock.advance(10_000);
     connect('late');
@@ -284,7 +284,7 @@ describe('rate limits follow the key, not the connection', () => {
   it('idle rate states are bounded in number (4 × maxConnections)', () => {
     const { hub, connect } = setup({ maxConnections: 2 });
     for (let i = 0; i < 100; i++) hub.disconnect(connect(`user${i}`).member);
-    const internal = hub as unknown as { idleRates: Map<string, unknown>; rateStates: Map<string, unknown> };
+    const internal = (hub as unknown as { rates: { idleRates: Map<string, unknown>; rateStates: Map<string, unknown> } }).rates;
     assert.ok(internal.idleRates.size <= 9, String(internal.idleRates.size));
     assert.equal(internal.rateStates.size, internal.idleRates.size);
   });
