@@ -160,12 +160,9 @@ export class LineEditor {
         case 'k':
           this.buf = this.buf.slice(0, this.cur);
           return 'draw';
-        case 'w': {
-          const start = this.wordStartBefore(this.cur);
-          this.buf = this.buf.slice(0, start) + this.buf.slice(this.cur);
-          this.cur = start;
+        case 'w':
+          this.killWordBefore();
           return 'draw';
-        }
         case 'a':
           this.cur = 0;
           return 'draw';
@@ -210,9 +207,7 @@ export class LineEditor {
       return 'draw';
     }
     if (key.meta && name === 'backspace') {
-      const start = this.wordStartBefore(this.cur);
-      this.buf = this.buf.slice(0, start) + this.buf.slice(this.cur);
-      this.cur = start;
+      this.killWordBefore();
       return 'draw';
     }
     switch (name) {
@@ -252,6 +247,13 @@ export class LineEditor {
       return 'draw';
     }
     return 'none';
+  }
+
+  /** Deletes the word before the cursor (Ctrl+W, Alt+Backspace). */
+  private killWordBefore(): void {
+    const start = this.wordStartBefore(this.cur);
+    this.buf = this.buf.slice(0, start) + this.buf.slice(this.cur);
+    this.cur = start;
   }
 
   private backspace(): void {

@@ -90,8 +90,9 @@ export class Conn implements MemberSink, Flushable {
   private name = '?';
   private timer: NodeJS.Timeout | undefined;
   private lastSeen = Date.now();
-  /** Bytes of ours the kernel had taken at the last sweep (see sweep()). */
+  /** Bytes of ours the kernel had taken, and bytes still queued in user space, at the last sweep (see sweep()). */
   private lastDrained = 0;
+  private lastQueued = 0;
   /** Encoded events delivered since the last flush, and their bytes. */
   private outbox: Uint8Array[] = [];
   private outboxBytes = 0;
@@ -183,16 +184,20 @@ export class Conn implements MemberSink, Flushable {
 
   /**
    * Called by the server every ping interval (a third of idleTimeoutMs): closes the connection
-   * as idle_timeout when nothing has moved for idleTimeoutMs, otherwise pings. Outbound progress
-   * counts as life: when the bytes the kernel took from us grow, the peer is reading (TCP
-   * drains) even if its pong is still queued behind our data — a slow but live reader is not
-   * idle; one that stops reading fills the buffers and meets slow_consumer or this timeout.
+   * as idle_timeout when the peer has shown no sign of life for idleTimeoutMs, otherwise pings.
+   * Signs of life: a message or a pong from it, or — for a slow reader whose pong is still
+   * queued behind our data — a backlog of ours that was waiting in user space at the last sweep
+   * and has since moved into the kernel (TCP only drains when the peer reads). Bytes the kernel
+   * takes while nothing was waiting prove nothing (its buffers accept our pings even when the
+   * peer has stopped), so they do not count. A reader that stops fills the buffers and meets
+   * slow_consumer or this timeout.
    */
   sweep(now: number): void {
     if (this.state !== 'open') return;
     const drained = this.drained();
-    if (drained !== this.lastDrained) this.lastSeen = now;
+    if (this.lastQueued > 0 && drained !== this.lastDrained) this.lastSeen = now;
     this.lastDrained = drained;
+    this.lastQueued = this.socket.writableLength;
     const idle = this.host.transport.idleTimeoutMs;
     if (now - this.lastSeen > idle) return this.fail('idle_timeout', `no traffic for ${Math.round(idle / 1000)} s`);
     this.ws.ping();

@@ -23,6 +23,8 @@ export interface RawClientOptions {
   onEvent?: (e: ServerEvent, c: RawClient) => void;
   /** Gives up on the WebSocket upgrade + handshake + `ready` after this long. Default 30 s. */
   timeoutMs?: number;
+  /** Answer the server's pings (the WebSocket default); false plays a peer that has stopped. */
+  autoPong?: boolean;
 }
 
 export class RawClient {
@@ -47,7 +49,7 @@ export class RawClient {
 
   /** Connects, runs the handshake and resolves at `ready`. Rejects with ConnectError. */
   static connect(url: string, key: RsaPrivateKey, name: string, opts: RawClientOptions = {}): Promise<RawClient> {
-    const ws = new WebSocket(url, SUBPROTOCOL, { perMessageDeflate: false, maxPayload: 64 * 1024 });
+    const ws = new WebSocket(url, SUBPROTOCOL, { perMessageDeflate: false, maxPayload: 64 * 1024, autoPong: opts.autoPong ?? true });
     const c = new RawClient(ws, name, opts);
     const hs = new ClientHandshake({ identity: key, name, crypto: nodeCrypto });
     return new Promise<RawClient>((resolve, reject) => {
