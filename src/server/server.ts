@@ -113,7 +113,15 @@ export class ParleyServer {
     // one timer pings every connection and closes the idle ones (Conn.sweep), not one per connection
     this.sweeper = setInterval(() => {
       const now = Date.now();
-      for (const c of this.conns) c.sweep(now);
+      for (const c of this.conns) {
+        try {
+          c.sweep(now);
+        } catch (e) {
+          // one connection's failure must neither crash the server nor skip the others
+          this.log.warn(`internal error while checking a connection: ${(e as Error).message}`);
+          c.fail('internal_error', 'internal server error');
+        }
+      }
     }, Math.max(1000, Math.floor(this.opts.idleTimeoutMs / 3)));
     this.sweeper.unref();
   }
@@ -140,16 +148,17 @@ export class ParleyServer {
     clearInterval(this.sweeper);
     this.hub.shutdown(message);
     for (const c of this.conns) c.fail('shutting_down', message);
+    // connections that ignore the close handshake are cut after a grace period (before that,
+    // the HTTP server's close below waits for them: their sockets are still its connections)
+    setTimeout(() => {
+      for (const c of this.conns) c.ws.terminate();
+    }, 1000).unref();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     // sockets that never became WebSockets (idle keep-alive, or silent since they connected)
     // would hold close() open forever; upgraded sockets are not the HTTP server's any more
     this.http.closeAllConnections();
     await httpClosed;
-    // connections that ignore the close handshake are cut after a grace period
-    setTimeout(() => {
-      for (const c of this.conns) c.ws.terminate();
-    }, 1000).unref();
   }
 
   /** Number of open connections (for tests and stats). */

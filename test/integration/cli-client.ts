@@ -35,9 +35,14 @@ export class CliClient {
   line(s: string): void {
     this.proc.stdin.write(`${s}\n`);
   }
-  async quit(): Promise<number | null> {
+  /** Ends stdin (the client quits) and resolves with the exit code; rejects if it has not exited within `ms`. */
+  async quit(ms = 15_000): Promise<number | null> {
+    if (this.proc.exitCode !== null) return this.proc.exitCode;
     this.proc.stdin.end();
-    return new Promise((r) => this.proc.on('exit', (code) => r(code)));
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`the client did not exit within ${ms} ms of quitting; stderr ${this.stderr.join(' | ')}`)), ms);
+      this.proc.on('exit', (code) => (clearTimeout(t), resolve(code)));
+    });
   }
 }
 

@@ -36,13 +36,14 @@ function makeCert(): void {
 
 function get(url: string, ca?: Buffer): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    https
+    const req = https
       .get(url, { ...(ca && { ca }) }, (res) => {
         let body = '';
         res.on('data', (d) => (body += d));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
       })
       .on('error', reject);
+    req.setTimeout(15_000, () => req.destroy(new Error(`GET ${url}: no answer within 15 s`)));
   });
 }
 
@@ -119,7 +120,7 @@ describe('TLS', () => {
     try {
       const run = (args: string[]) => {
         try {
-          execFileSync(process.execPath, [CLI, 'server', '--port', '0', '--data', data.dir, ...args], { stdio: 'pipe' });
+          execFileSync(process.execPath, [CLI, 'server', '--port', '0', '--data', data.dir, ...args], { stdio: 'pipe', timeout: 30_000 });
           return { code: 0, err: '' };
         } catch (e) {
           const x = e as { status: number; stderr: Buffer };
