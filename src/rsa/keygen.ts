@@ -46,9 +46,11 @@ export function generateKeyPair(opts: KeygenOptions = {}): RsaPrivateKey {
   const half = nlen / 2;
   const progress = opts.onProgress;
   for (;;) {
+    progress?.({ stage: 'p', tested: 0 }); // every stage is reported as it starts, however quickly it ends
     const p = randomPrime(half, e, (tested) => progress?.({ stage: 'p', tested }));
     let q: bigint;
     do {
+      progress?.({ stage: 'q', tested: 0 });
       q = randomPrime(half, e, (tested) => progress?.({ stage: 'q', tested }));
       // §A.1.3 step 5.5 / §B.3.3 step 5.4: |p − q| > 2^(nlen/2 − 100)
     } while ((p > q ? p - q : q - p) <= 1n << BigInt(half - 100));
