@@ -30,6 +30,29 @@ export type KeyAction = 'none' | 'draw' | 'submit' | 'quit' | 'clear' | 'suspend
 
 const CONTROL_RE = /[\x00-\x1f\x7f-\x9f]/;
 
+type Edit =
+  | 'backspace' | 'deleteForward' | 'killWordBefore' | 'killToStart' | 'killToEnd'
+  | 'lineStart' | 'lineEnd' | 'charLeft' | 'charRight' | 'wordLeft' | 'wordRight' | 'historyUp' | 'historyDown';
+/** What a key does: an edit, 'eof' (Ctrl+D: quit on an empty line, else delete forward), or an action for the screen. */
+type Command = Edit | 'eof' | Exclude<KeyAction, 'none' | 'draw'>;
+/** A key table as a Map, so that a key name can never find an Object.prototype member. */
+const keyTable = (t: Record<string, Command>): ReadonlyMap<string, Command> => new Map(Object.entries(t));
+const SCREEN_ACTIONS: Record<Exclude<KeyAction, 'none' | 'draw'>, true> = { submit: true, quit: true, clear: true, suspend: true };
+
+/** Ctrl+key (other control keys do nothing). */
+const CTRL_KEYS = keyTable({
+  c: 'quit', d: 'eof', u: 'killToStart', k: 'killToEnd', w: 'killWordBefore', a: 'lineStart', e: 'lineEnd',
+  b: 'charLeft', f: 'charRight', h: 'backspace', p: 'historyUp', n: 'historyDown', left: 'wordLeft', right: 'wordRight',
+  l: 'clear', z: 'suspend',
+});
+/** Alt+key; any other Alt+key acts as the plain key. */
+const META_KEYS = keyTable({ b: 'wordLeft', left: 'wordLeft', f: 'wordRight', right: 'wordRight', backspace: 'killWordBefore' });
+/** Keys without Ctrl. */
+const PLAIN_KEYS = keyTable({
+  return: 'submit', enter: 'submit', backspace: 'backspace', delete: 'deleteForward', left: 'charLeft', right: 'charRight',
+  home: 'lineStart', end: 'lineEnd', up: 'historyUp', down: 'historyDown',
+});
+
 /**
  * The editable input line and its history. `handleKey(s, key)` applies a key and returns the
  * KeyAction for the screen; `submit()` takes the line (on Enter). Throws nothing.
@@ -145,102 +168,13 @@ export class LineEditor {
       else if (s && !CONTROL_RE.test(s)) this.insert(s);
       return 'none'; // drawn at paste-end
     }
+    const k = name ?? '';
     if (key.ctrl && !key.meta) {
-      switch (name) {
-        case 'c':
-          return 'quit';
-        case 'd':
-          if (this.buf === '') return 'quit';
-          if (this.cur < this.buf.length) this.buf = this.buf.slice(0, this.cur) + this.buf.slice(this.nextBoundary(this.cur));
-          return 'draw';
-        case 'u':
-          this.buf = this.buf.slice(this.cur);
-          this.cur = 0;
-          return 'draw';
-        case 'k':
-          this.buf = this.buf.slice(0, this.cur);
-          return 'draw';
-        case 'w':
-          this.killWordBefore();
-          return 'draw';
-        case 'a':
-          this.cur = 0;
-          return 'draw';
-        case 'e':
-          this.cur = this.buf.length;
-          return 'draw';
-        case 'b':
-          this.cur = this.prevBoundary(this.cur);
-          return 'draw';
-        case 'f':
-          this.cur = this.nextBoundary(this.cur);
-          return 'draw';
-        case 'h':
-          this.backspace();
-          return 'draw';
-        case 'p':
-          this.historyMove(1);
-          return 'draw';
-        case 'n':
-          this.historyMove(-1);
-          return 'draw';
-        case 'left':
-          this.cur = this.wordStartBefore(this.cur);
-          return 'draw';
-        case 'right':
-          this.cur = this.wordEndAfter(this.cur);
-          return 'draw';
-        case 'l':
-          return 'clear';
-        case 'z':
-          return 'suspend';
-        default:
-          return 'none'; // other control keys do nothing
-      }
+      const c = CTRL_KEYS.get(k);
+      return c ? this.run(c) : 'none'; // other control keys do nothing
     }
-    if (key.meta && (name === 'b' || name === 'left')) {
-      this.cur = this.wordStartBefore(this.cur);
-      return 'draw';
-    }
-    if (key.meta && (name === 'f' || name === 'right')) {
-      this.cur = this.wordEndAfter(this.cur);
-      return 'draw';
-    }
-    if (key.meta && name === 'backspace') {
-      this.killWordBefore();
-      return 'draw';
-    }
-    switch (name) {
-      case 'return':
-      case 'enter':
-        return 'submit';
-      case 'backspace':
-        this.backspace();
-        return 'draw';
-      case 'delete':
-        if (this.cur < this.buf.length) this.buf = this.buf.slice(0, this.cur) + this.buf.slice(this.nextBoundary(this.cur));
-        return 'draw';
-      case 'left':
-        this.cur = this.prevBoundary(this.cur);
-        return 'draw';
-      case 'right':
-        this.cur = this.nextBoundary(this.cur);
-        return 'draw';
-      case 'home':
-        this.cur = 0;
-        return 'draw';
-      case 'end':
-        this.cur = this.buf.length;
-        return 'draw';
-      case 'up':
-        this.historyMove(1);
-        return 'draw';
-      case 'down':
-        this.historyMove(-1);
-        return 'draw';
-      default:
-        break;
-    }
+    const command = (key.meta ? META_KEYS.get(k) : undefined) ?? PLAIN_KEYS.get(k); // Alt+key: the word keys, else as the plain key
+    if (command) return this.run(command);
     if (key.meta || key.ctrl) return 'none';
     if (s && !CONTROL_RE.test(s)) {
       this.insert(s);
@@ -249,11 +183,44 @@ export class LineEditor {
     return 'none';
   }
 
-  /** Deletes the word before the cursor (Ctrl+W, Alt+Backspace). */
-  private killWordBefore(): void {
-    const start = this.wordStartBefore(this.cur);
-    this.buf = this.buf.slice(0, start) + this.buf.slice(this.cur);
-    this.cur = start;
+  /** Carries out a command of the key tables: an edit (then the line is drawn), or an action for the screen. */
+  private run(command: Command): KeyAction {
+    if (Object.hasOwn(SCREEN_ACTIONS, command)) return command as KeyAction;
+    if (command === 'eof') {
+      if (this.buf === '') return 'quit';
+      this.deleteForward();
+    } else this.edits[command as Edit]();
+    return 'draw';
+  }
+
+  /** The edits, by the names the key tables use. */
+  private readonly edits: Record<Edit, () => void> = {
+    backspace: () => this.backspace(),
+    deleteForward: () => this.deleteForward(),
+    killWordBefore: () => {
+      const start = this.wordStartBefore(this.cur);
+      this.buf = this.buf.slice(0, start) + this.buf.slice(this.cur);
+      this.cur = start;
+    },
+    killToStart: () => {
+      this.buf = this.buf.slice(this.cur);
+      this.cur = 0;
+    },
+    killToEnd: () => {
+      this.buf = this.buf.slice(0, this.cur);
+    },
+    lineStart: () => (this.cur = 0),
+    lineEnd: () => (this.cur = this.buf.length),
+    charLeft: () => (this.cur = this.prevBoundary(this.cur)),
+    charRight: () => (this.cur = this.nextBoundary(this.cur)),
+    wordLeft: () => (this.cur = this.wordStartBefore(this.cur)),
+    wordRight: () => (this.cur = this.wordEndAfter(this.cur)),
+    historyUp: () => this.historyMove(1),
+    historyDown: () => this.historyMove(-1),
+  };
+
+  private deleteForward(): void {
+    if (this.cur < this.buf.length) this.buf = this.buf.slice(0, this.cur) + this.buf.slice(this.nextBoundary(this.cur));
   }
 
   private backspace(): void {

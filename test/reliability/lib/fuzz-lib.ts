@@ -300,64 +300,62 @@ interface Target<T> {
 
 function targets(fx: Fixtures): Record<string, Target<any>> {
   const others = fx.all;
+  /** A target whose case is one input built from `bases` (mutated, spliced with the others); `body` checks it. */
+  const overBases = (bases: readonly Uint8Array[], body: (input: Uint8Array) => string[]): Target<InputSpec> => ({
+    arb: inputSpecArb(bases.length),
+    run(spec, hooks, i) {
+      const input = buildInput(spec, bases, others);
+      hooks.onInput?.(input, i);
+      return body(input);
+    },
+  });
 
   // 1. pure decoders: every decoder on every input; an accepted input must re-encode to the same bytes
-  const decoderBases = fx.all;
-  const decoders: Target<InputSpec> = {
-    arb: inputSpecArb(decoderBases.length),
-    run(spec, hooks, i) {
-      const input = buildInput(spec, decoderBases, others);
-      hooks.onInput?.(input, i);
-      const codes: string[] = [];
-      const t = outcome(() => decodeMessageType(input));
-      if (t.ok) check(t.value === input[0] && Object.values(MessageType).includes(t.value), 'decodeMessageType returned another type');
-      codes.push(t.ok ? 'ok' : t.code);
-      const ch = outcome(() => parseClientHello(input));
-      if (ch.ok) check(equalBytes(encodeClientHello(ch.value), input), 'accepted ClientHello does not re-encode to the same bytes');
-      codes.push(ch.ok ? 'ok' : ch.code);
-      const sh = outcome(() => parseServerHello(input));
-      if (sh.ok) {
-        check(equalBytes(appendSignature(encodeServerHelloSigned(sh.value), sh.value.signature), input), 'accepted ServerHello does not re-encode');
-        check(equalBytes(sh.value.signed, input.subarray(0, sh.value.signed.length)), 'ServerHello.signed is not a prefix');
-      } else if (input[0] === MessageType.Error && outcome(() => parseError(input)).ok) {
-        check(sh.code === 'handshake_failed' && (sh.error as { remote?: unknown }).remote !== undefined, 'an Error message in place of ServerHello must be handshake_failed with remote');
-      }
-      codes.push(sh.ok ? 'ok' : sh.code);
-      const cf = outcome(() => parseClientFinish(input));
-      if (cf.ok) check(equalBytes(appendSignature(encodeClientFinishSigned(cf.value), cf.value.signature), input), 'accepted ClientFinish does not re-encode');
-      codes.push(cf.ok ? 'ok' : cf.code);
-      const er = outcome(() => parseError(input));
-      if (er.ok) {
-        const again = encodeError(er.value.code, er.value.message);
-        check(equalBytes(again.subarray(2), input.subarray(2)) && again[0] === input[0], 'accepted Error does not re-encode');
-      }
-      codes.push(er.ok ? 'ok' : er.code);
-      return codes;
-    },
-  };
+  const decoders = overBases(fx.all, (input) => {
+    const codes: string[] = [];
+    const t = outcome(() => decodeMessageType(input));
+    if (t.ok) check(t.value === input[0] && Object.values(MessageType).includes(t.value), 'decodeMessageType returned another type');
+    codes.push(t.ok ? 'ok' : t.code);
+    const ch = outcome(() => parseClientHello(input));
+    if (ch.ok) check(equalBytes(encodeClientHello(ch.value), input), 'accepted ClientHello does not re-encode to the same bytes');
+    codes.push(ch.ok ? 'ok' : ch.code);
+    const sh = outcome(() => parseServerHello(input));
+    if (sh.ok) {
+      check(equalBytes(appendSignature(encodeServerHelloSigned(sh.value), sh.value.signature), input), 'accepted ServerHello does not re-encode');
+      check(equalBytes(sh.value.signed, input.subarray(0, sh.value.signed.length)), 'ServerHello.signed is not a prefix');
+    } else if (input[0] === MessageType.Error && outcome(() => parseError(input)).ok) {
+      check(sh.code === 'handshake_failed' && (sh.error as { remote?: unknown }).remote !== undefined, 'an Error message in place of ServerHello must be handshake_failed with remote');
+    }
+    codes.push(sh.ok ? 'ok' : sh.code);
+    const cf = outcome(() => parseClientFinish(input));
+    if (cf.ok) check(equalBytes(appendSignature(encodeClientFinishSigned(cf.value), cf.value.signature), input), 'accepted ClientFinish does not re-encode');
+    codes.push(cf.ok ? 'ok' : cf.code);
+    const er = outcome(() => parseError(input));
+    if (er.ok) {
+      const again = encodeError(er.value.code, er.value.message);
+      check(equalBytes(again.subarray(2), input.subarray(2)) && again[0] === input[0], 'accepted Error does not re-encode');
+    }
+    codes.push(er.ok ? 'ok' : er.code);
+    return codes;
+  });
 
   // 2. the server awaiting ClientHello: a fresh ServerHandshake per case
   const helloBases = [fx.clientHello, fx.clientHello, fx.clientHello, fx.serverHello, fx.clientFinish, fx.errorMessage];
-  const serverHello: Target<InputSpec> = {
-    arb: inputSpecArb(helloBases.length),
-    run(spec, hooks, i) {
-      const input = buildInput(spec, helloBases, others);
-      hooks.onInput?.(input, i);
-      const s = new ServerHandshake({ identity: fx.serverKey, crypto: nodeCrypto });
-      const r = outcome(() => s.onClientHello(input));
-      if (r.ok) {
-        const p = outcome(() => parseServerHello(r.value));
-        check(p.ok, 'the ServerHello produced does not parse');
-        check(outcome(() => parseClientHello(input)).ok, 'a ClientHello that does not parse was accepted');
-        const again = outcome(() => s.onClientHello(input));
-        check(!again.ok && again.code === 'unexpected_message', 'a second ClientHello must be unexpected_message');
-      } else {
-        const again = outcome(() => s.onClientFinish(fx.clientFinish));
-        check(!again.ok && again.code === 'unexpected_message', 'a failed ServerHandshake must stay unusable');
-      }
-      return [r.ok ? 'ok' : r.code];
-    },
-  };
+  const serverHello = overBases(helloBases, (input) => {
+    const s = new ServerHandshake({ identity: fx.serverKey, crypto: nodeCrypto });
+    const r = outcome(() => s.onClientHello(input));
+    if (r.ok) {
+      const p = outcome(() => parseServerHello(r.value));
+      check(p.ok, 'the ServerHello produced does not parse');
+      check(outcome(() => parseClientHello(input)).ok, 'a ClientHello that does not parse was accepted');
+      const again = outcome(() => s.onClientHello(input));
+      check(!again.ok && again.code === 'unexpected_message', 'a second ClientHello must be unexpected_message');
+    } else {
+      const again = outcome(() => s.onClientFinish(fx.clientFinish));
+      check(!again.ok && again.code === 'unexpected_message', 'a failed ServerHandshake must stay unusable');
+    }
+    return [r.ok ? 'ok' : r.code];
+  });
 
   // 3. the server awaiting ClientFinish: a fresh ServerHandshake that has answered the genuine ClientHello (one RSA signature per case)
   type FinishSpec = { mode: 'genuine' | 'stale' | 'signedGarbage' | 'other'; ops: Op[]; garbage: Uint8Array; other: InputSpec };
@@ -409,27 +407,22 @@ function targets(fx: Fixtures): Record<string, Target<any>> {
 
   // 4. the client awaiting ServerHello: a fresh seeded client (its ClientHello is fx.clientHello) per case
   const shBases = [fx.serverHello, fx.serverHello, fx.serverHello, fx.errorMessage, fx.clientHello, fx.clientFinish];
-  const clientServerHello: Target<InputSpec> = {
-    arb: inputSpecArb(shBases.length),
-    run(spec, hooks, i) {
-      const input = buildInput(spec, shBases, others);
-      hooks.onInput?.(input, i);
-      const c = new ClientHandshake({ identity: fx.clientKey, name: NAME, crypto: seededCrypto(CLIENT_SEED) });
-      check(equalBytes(c.hello(), fx.clientHello), 'the seeded ClientHello changed');
-      const r = outcome(() => c.onServerHello(input));
-      if (r.ok) {
-        check(equalBytes(input, fx.serverHello), 'accepted a ServerHello other than the genuine one');
-        check(r.value.serverFingerprint === fx.serverFingerprint, 'wrong server fingerprint');
-        check(outcome(() => parseClientFinish(r.value.finish)).ok, 'the ClientFinish produced does not parse');
-      } else if (input[0] === MessageType.Error) {
-        const e = outcome(() => parseError(input));
-        if (e.ok) check(r.code === 'handshake_failed' && (r.error as { remote?: { code: string } }).remote?.code === e.value.code, 'a server Error must surface as handshake_failed with its code');
-      }
-      const again = outcome(() => c.onServerHello(fx.serverHello));
-      check(!again.ok && again.code === 'unexpected_message', 'a used ClientHandshake must refuse another ServerHello');
-      return [r.ok ? 'ok' : r.code];
-    },
-  };
+  const clientServerHello = overBases(shBases, (input) => {
+    const c = new ClientHandshake({ identity: fx.clientKey, name: NAME, crypto: seededCrypto(CLIENT_SEED) });
+    check(equalBytes(c.hello(), fx.clientHello), 'the seeded ClientHello changed');
+    const r = outcome(() => c.onServerHello(input));
+    if (r.ok) {
+      check(equalBytes(input, fx.serverHello), 'accepted a ServerHello other than the genuine one');
+      check(r.value.serverFingerprint === fx.serverFingerprint, 'wrong server fingerprint');
+      check(outcome(() => parseClientFinish(r.value.finish)).ok, 'the ClientFinish produced does not parse');
+    } else if (input[0] === MessageType.Error) {
+      const e = outcome(() => parseError(input));
+      if (e.ok) check(r.code === 'handshake_failed' && (r.error as { remote?: { code: string } }).remote?.code === e.value.code, 'a server Error must surface as handshake_failed with its code');
+    }
+    const again = outcome(() => c.onServerHello(fx.serverHello));
+    check(!again.ok && again.code === 'unexpected_message', 'a used ClientHandshake must refuse another ServerHello');
+    return [r.ok ? 'ok' : r.code];
+  });
 
   // 5. an open session, first frame: each role receives mutants of the peer's genuine frames
   const sessionBases = [fx.c2s[0]!, fx.c2s[1]!, fx.s2c[0]!, fx.s2c[1]!];
