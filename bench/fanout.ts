@@ -28,7 +28,8 @@ const TRIALS = QUICK ? 1 : 3;
 const WARMUP_MS = QUICK ? 500 : 1000;
 const MEASURE_MS = QUICK ? 1500 : 3000;
 const IDLE = QUICK ? [100, 500] : [1000, 5000];
-const IDLE_WARMUP = QUICK ? 50 : 200; // connections made and closed before the memory baseline
+const IDLE_WARMUP = QUICK ? { waves: 2, size: 50 } : { waves: 5, size: 200 }; // connections made and closed before the memory baseline (see idleMemory)
+const IDLE_SETTLE_MS = 2000; // wait after connecting before the memory reading's GCs begin (see idleMemory)
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SERVER = path.join(here, 'servers', 'child.js');
@@ -89,7 +90,7 @@ async function memory(r: Results): Promise<void> {
     const load = await Child.start(WORKER);
     try {
       await load.call('keys', 4);
-      r.memory[k] = await idleMemory(child, load, 'idle', k, port, IDLE, names, IDLE_WARMUP);
+      r.memory[k] = await idleMemory(child, load, 'idle', k, port, IDLE, names, IDLE_WARMUP, IDLE_SETTLE_MS);
       log(`memory ${LABEL[k]}: ${r.memory[k].map((m) => `${fmt(m.connections)} → ${(m.rssPerConnection / 1024).toFixed(1)} KB RSS (marginal ${(m.marginalRssPerConnection / 1024).toFixed(1)}), ${(m.heapPerConnection / 1024).toFixed(1)} KB heap, young generation +${(m.youngGenerationGrowth / 1048576).toFixed(0)} MB`).join('; ')}`);
     } finally {
       await load.stop();

@@ -14,32 +14,6 @@ const PKCS8_X25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30,
 // RFC 8410 §4: SubjectPublicKeyInfo { AlgorithmIdentifier { id-X25519 }, BIT STRING (0 unused bits, 32 bytes) }
 const SPKI_X25519_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00]);
 
-/**
- * AES key objects by raw key: a session passes the same key array to every aeadSeal/aeadOpen,
- * and importing it once saves a key import per frame. Weak, so a finished session's entry goes
- * with its array; each entry remembers the bytes it was made from (as a 32-character string:
- * a server keeps one per connection, and a string costs far less memory than a typed array
- * with a buffer of its own) and is used only while the array still holds them, so a caller
- * that changes a key array in place gets the new key.
- */
-const aesKeys = new WeakMap<Uint8Array, { raw: string; key: crypto.KeyObject }>();
-
-/** Whether `key` still holds the bytes of `raw` (one character per byte). */
-function holds(key: Uint8Array, raw: string): boolean {
-  if (key.length !== raw.length) return false;
-  let d = 0;
-  for (let i = 0; i < key.length; i++) d |= key[i]! ^ raw.charCodeAt(i);
-  return d === 0;
-}
-
-function aesKey(key: Uint8Array): crypto.KeyObject {
-  const e = aesKeys.get(key);
-  if (e && holds(key, e.raw)) return e.key;
-  const k = crypto.createSecretKey(key); // copies the bytes
-  aesKeys.set(key, { raw: String.fromCharCode(...key), key: k });
-  return k;
-}
-
 /** A Uint8Array over a Buffer's bytes, without copying them. */
 const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
@@ -112,7 +86,7 @@ export const nodeCrypto: ProtocolCrypto = {
     checkLength(key, AEAD_KEY_LENGTH, 'AES-256-GCM key', 'decrypt_failed');
     checkLength(nonce, AEAD_NONCE_LENGTH, 'GCM nonce', 'decrypt_failed');
     // SP 800-38D §7.1: GCM-AE_K(IV, P, A) → (C, T) with a 128-bit tag
-    const c = crypto.createCipheriv('aes-256-gcm', aesKey(key), nonce, { authTagLength: AEAD_TAG_LENGTH });
+    const c = crypto.createCipheriv('aes-256-gcm', key, nonce, { authTagLength: AEAD_TAG_LENGTH });
     c.setAAD(aad);
     const body = c.update(plaintext);
     const last = c.final(); // empty for GCM, a stream mode
@@ -127,7 +101,7 @@ export const nodeCrypto: ProtocolCrypto = {
     const ctLen = ciphertextAndTag.length - AEAD_TAG_LENGTH;
     try {
       // SP 800-38D §7.2: GCM-AD_K(IV, C, A, T) → P or FAIL; authTagLength pins the tag to 16 bytes
-      const d = crypto.createDecipheriv('aes-256-gcm', aesKey(key), nonce, { authTagLength: AEAD_TAG_LENGTH });
+      const d = crypto.createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: AEAD_TAG_LENGTH });
       d.setAAD(aad);
       d.setAuthTag(ciphertextAndTag.subarray(ctLen));
       const body = d.update(ciphertextAndTag.subarray(0, ctLen));

@@ -23,13 +23,6 @@ export interface SessionOptions {
   maxFrameLength?: number;
 }
 
-interface Direction {
-  key: Uint8Array;
-  iv: Uint8Array;
-  /** The counter of the next frame to send, or the only counter the next received frame may have. */
-  next: bigint;
-}
-
 const MAX_FRAMES = BigInt(MAX_FRAMES_PER_DIRECTION);
 
 /**
@@ -46,15 +39,16 @@ export function checkMaxFrameLength(v: number | undefined): number {
 /** Bytes of one direction's secrets in a session's key material: key ‖ IV. */
 const DIRECTION_BYTES = AEAD_KEY_LENGTH + AEAD_NONCE_LENGTH;
 
-/** Copies `d`'s key and IV into `material` at `offset` and returns the direction over that copy. */
-function direction(d: DirectionKeys, material: Uint8Array, offset: number): Direction {
+/** Where each direction's key ‖ IV starts in a session's key material (after the transcript hash). */
+const C2S_AT = 32;
+const S2C_AT = 32 + DIRECTION_BYTES;
+
+/** Copies `d`'s key and IV into `material` at `offset`; throws ProtocolError 'malformed' for wrong lengths. */
+function putDirection(d: DirectionKeys, material: Uint8Array, offset: number): void {
   if (!(d?.key instanceof Uint8Array) || d.key.length !== AEAD_KEY_LENGTH || !(d.iv instanceof Uint8Array) || d.iv.length !== AEAD_NONCE_LENGTH)
     throw protocolError('malformed', 'session keys must be 32-byte keys and 12-byte IVs');
-  const key = material.subarray(offset, offset + AEAD_KEY_LENGTH);
-  const iv = material.subarray(offset + AEAD_KEY_LENGTH, offset + DIRECTION_BYTES);
-  key.set(d.key);
-  iv.set(d.iv);
-  return { key, iv, next: 0n };
+  material.set(d.key, offset);
+  material.set(d.iv, offset + AEAD_KEY_LENGTH);
 }
 
 const isJsonObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -108,8 +102,12 @@ export class Session {
   /** transcript hash ‖ client→server key ‖ IV ‖ server→client key ‖ IV: the session's own copies, in one allocation. */
   readonly #material: Uint8Array;
   readonly #crypto: ProtocolCrypto;
-  readonly #send: Direction;
-  readonly #recv: Direction;
+  /** Offsets of the sending and the receiving direction's key ‖ IV in #material. */
+  readonly #sendAt: number;
+  readonly #recvAt: number;
+  /** The counter of the next frame to send, and the only counter the next received frame may have. */
+  #sendNext = 0n;
+  #recvNext = 0n;
   #recvFailure: ProtocolError | undefined;
 
   /**
@@ -123,12 +121,12 @@ export class Session {
     this.maxFrameLength = checkMaxFrameLength(opts.maxFrameLength);
     this.#crypto = opts.crypto;
     if (!(opts.transcriptHash instanceof Uint8Array) || opts.transcriptHash.length !== 32) throw protocolError('malformed', 'transcriptHash must be 32 bytes');
-    // one allocation for all (a server keeps thousands of sessions)
+    // one allocation for all, and no views kept on it: a server keeps thousands of sessions
     const material = (this.#material = new Uint8Array(32 + 2 * DIRECTION_BYTES));
     material.set(opts.transcriptHash, 0);
-    const c2s = direction(opts.keys.clientToServer, material, 32);
-    const s2c = direction(opts.keys.serverToClient, material, 32 + DIRECTION_BYTES);
-    [this.#send, this.#recv] = this.role === 'client' ? [c2s, s2c] : [s2c, c2s];
+    putDirection(opts.keys.clientToServer, material, C2S_AT);
+    putDirection(opts.keys.serverToClient, material, S2C_AT);
+    [this.#sendAt, this.#recvAt] = this.role === 'client' ? [C2S_AT, S2C_AT] : [S2C_AT, C2S_AT];
   }
 
   /** SHA-256(ClientHello ‖ ServerHello ‖ ClientFinish), the same on both sides: for channel binding (a copy). */
@@ -138,12 +136,12 @@ export class Session {
 
   /** Frames sealed so far (= the counter of the next one). */
   get framesSent(): number {
-    return Number(this.#send.next);
+    return Number(this.#sendNext);
   }
 
   /** Frames opened successfully so far (= the counter the next one must carry). */
   get framesReceived(): number {
-    return Number(this.#recv.next);
+    return Number(this.#recvNext);
   }
 
   /**
@@ -165,15 +163,15 @@ export class Session {
   sealEncoded(plaintext: Uint8Array): Uint8Array {
     const length = FRAME_HEADER_LENGTH + plaintext.length + AEAD_TAG_LENGTH;
     if (length > this.maxFrameLength) throw protocolError('too_large', `message makes a ${length}-byte frame, over the ${this.maxFrameLength}-byte limit`);
-    const d = this.#send;
+    const next = this.#sendNext;
     // RFC 8446 §5.5: stop before a key has protected too much
-    if (d.next >= MAX_FRAMES) throw protocolError('too_large', 'this session has sent its frame limit; reconnect for fresh keys');
+    if (next >= MAX_FRAMES) throw protocolError('too_large', 'this session has sent its frame limit; reconnect for fresh keys');
     const frame = allocFrame(length);
-    const header = writeFrameHeader(frame.subarray(0, FRAME_HEADER_LENGTH), d.next);
+    const header = writeFrameHeader(frame.subarray(0, FRAME_HEADER_LENGTH), next);
     // RFC 8446 §5.3 per-frame nonce; §5.2 the header as associated data; SP 800-38D GCM
-    const sealed = wrapErrors('decrypt_failed', 'AES-GCM encryption failed', () => this.#crypto.aeadSeal(d.key, frameNonce(d.iv, d.next), plaintext, header));
+    const sealed = wrapErrors('decrypt_failed', 'AES-GCM encryption failed', () => this.#crypto.aeadSeal(this.#key(this.#sendAt), this.#nonce(this.#sendAt, next), plaintext, header));
     if (sealed.length !== length - FRAME_HEADER_LENGTH) throw protocolError('decrypt_failed', 'AES-GCM encryption returned a wrong length');
-    d.next++;
+    this.#sendNext = next + 1n;
     frame.set(sealed, FRAME_HEADER_LENGTH);
     return frame;
   }
@@ -200,16 +198,26 @@ export class Session {
     }
   }
 
+  /** The AES key of the direction at `at` (a view into #material, made per frame). */
+  #key(at: number): Uint8Array {
+    return this.#material.subarray(at, at + AEAD_KEY_LENGTH);
+  }
+
+  /** The GCM nonce of frame `counter` in the direction at `at`. */
+  #nonce(at: number, counter: bigint): Uint8Array {
+    return frameNonce(this.#material.subarray(at + AEAD_KEY_LENGTH, at + DIRECTION_BYTES), counter);
+  }
+
   #open(frame: Uint8Array): unknown {
     const { header, counter, sealed } = splitFrame(frame, this.maxFrameLength);
-    const d = this.#recv;
-    if (d.next >= MAX_FRAMES) throw protocolError('too_large', 'this session has received its frame limit; reconnect for fresh keys');
+    const next = this.#recvNext;
+    if (next >= MAX_FRAMES) throw protocolError('too_large', 'this session has received its frame limit; reconnect for fresh keys');
     // authenticate under the counter the frame claims (SP 800-38D §7.2), so that 'replay' and
     // 'out_of_order' are only ever reported for genuine frames of this direction
-    const plaintext = this.#crypto.aeadOpen(d.key, frameNonce(d.iv, counter), sealed, header);
-    if (counter < d.next) throw protocolError('replay', `frame ${counter} replayed (expected ${d.next})`);
-    if (counter > d.next) throw protocolError('out_of_order', `frame ${counter} arrived out of order (expected ${d.next})`);
-    d.next++;
+    const plaintext = this.#crypto.aeadOpen(this.#key(this.#recvAt), this.#nonce(this.#recvAt, counter), sealed, header);
+    if (counter < next) throw protocolError('replay', `frame ${counter} replayed (expected ${next})`);
+    if (counter > next) throw protocolError('out_of_order', `frame ${counter} arrived out of order (expected ${next})`);
+    this.#recvNext = next + 1n;
     let value: unknown;
     try {
       value = JSON.parse(utf8Decoder.decode(plaintext));

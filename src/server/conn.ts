@@ -140,6 +140,10 @@ export class Conn implements MemberSink, Flushable {
         }
         this.member = joined.member;
         this.host.logger.info(`connect ${r.name} (${r.clientFingerprint}) from ${this.peer}`);
+        // ws's Receiver keeps the last client frame's mask as a view into the TCP read it came
+        // in, so a quiet client's ClientFinish (~0.5 KB) would stay in memory until its next
+        // frame; the pong to this ping (a 6-byte frame) takes its place at once
+        this.ws.ping();
       } else {
         const req = this.session!.open(bytes);
         this.host.hub.handle(this.member!, req);

@@ -34,11 +34,14 @@ export class RawClient {
   /** Resolves when the socket closes, with the close code and reason. */
   readonly closed: Promise<{ code: number; reason: string }>;
   closeInfo: { code: number; reason: string } | undefined;
+  /** WebSocket pings received from the server so far. */
+  pings = 0;
   /** An event that could not be decrypted or parsed (the client then closes). */
   failure: string | undefined;
   private waiters: { pred: (e: ServerEvent) => boolean; resolve: (e: ServerEvent) => void }[] = [];
 
   private constructor(readonly ws: WebSocket, readonly name: string, private readonly opts: RawClientOptions) {
+    ws.on('ping', () => this.pings++);
     this.closed = new Promise((resolve) =>
       ws.once('close', (code, reason) => {
         this.closeInfo = { code, reason: reason.toString() };
