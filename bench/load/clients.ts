@@ -9,7 +9,7 @@ import type { ServerEvent } from '../../src/chat/events.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import { ClientHandshake, SUBPROTOCOL, type Session } from '../../src/protocol/index.js';
 import type { RsaPrivateKey } from '../../src/rsa/index.js';
-import { unbatch } from '../../src/client/connection.js';
+import { unbatch } from '../../src/protocol/batch.js';
 
 /** The servers under test. */
 export type Kind = 'parley' | 'ws' | 'sio';

@@ -8,6 +8,7 @@ import type { ProtocolCrypto } from '../protocol/crypto.js';
 import { ClientHandshake } from '../protocol/client-handshake.js';
 import { SUBPROTOCOL } from '../protocol/constants.js';
 import { parseError } from '../protocol/error-message.js';
+import { unbatch } from '../protocol/batch.js';
 import { ProtocolError } from '../protocol/errors.js';
 import type { Session } from '../protocol/session.js';
 import type { RsaPrivateKey } from '../rsa/key.js';
@@ -291,18 +292,4 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       this.scheduleDrain(waitMs);
     }
   }
-}
-
-/**
- * The events of one frame: a `batch` frame's events in order (docs/PROTOCOL.md §Batches), or the
- * frame's single event. Throws ProtocolError 'malformed' for a batch without an array of objects
- * or a nested batch.
- */
-export function unbatch(ev: ServerEvent): ServerEvent[] {
-  if (ev.type !== 'batch') return [ev];
-  const events: unknown = ev.events;
-  if (!Array.isArray(events) || events.some((e) => typeof e !== 'object' || e === null || Array.isArray(e) || (e as { type?: unknown }).type === 'batch')) {
-    throw new ProtocolError('malformed', 'a batch must carry an array of events, none of them a batch');
-  }
-  return events as ServerEvent[];
 }

@@ -18,4 +18,5 @@ export { encodeError, parseError, MAX_ERROR_LENGTH } from './error-message.js';
 export { ClientHandshake, type ClientHandshakeOptions, type ClientHandshakeResult } from './client-handshake.js';
 export { ServerHandshake, type ServerHandshakeOptions, type ServerHandshakeResult } from './server-handshake.js';
 export { Session, type SessionOptions } from './session.js';
+export { unbatch } from './batch.js';
 export { deriveSessionKeys, transcriptHash, type SessionKeys, type DirectionKeys, type KeyScheduleInput } from './key-schedule.js';

@@ -5,8 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChatConnection, unbatch } from '../../src/client/connection.js';
-import { isProtocolError } from '../../src/protocol/index.js';
+import { ChatConnection } from '../../src/client/connection.js';
 import type { ClientSocket, SocketFactory, SocketHandlers } from '../../src/client/socket.js';
 import type { ClientRequest, ServerEvent } from '../../src/chat/events.js';
 import { bodyFor } from '../../src/client/input.js';
@@ -132,20 +131,7 @@ describe('ChatConnection pacing', () => {
   });
 });
 
-describe('unbatch', () => {
-  it('expands a batch in order and passes a single event through', () => {
-    const a: ServerEvent = { type: 'pong' };
-    const b: ServerEvent = { type: 'system', message: 'hi', ts: 1 };
-    assert.deepEqual(unbatch({ type: 'batch', events: [a, b] }), [a, b]);
-    assert.deepEqual(unbatch(a), [a]);
-  });
-
-  it('refuses a malformed or nested batch with ProtocolError malformed', () => {
-    for (const bad of [{ type: 'batch' }, { type: 'batch', events: 'x' }, { type: 'batch', events: [1] }, { type: 'batch', events: [null] }, { type: 'batch', events: [{ type: 'batch', events: [] }] }]) {
-      assert.throws(() => unbatch(bad as unknown as ServerEvent), (e: unknown) => isProtocolError(e) && e.code === 'malformed', JSON.stringify(bad));
-    }
-  });
-
+describe('batch frames', () => {
   it('a ChatConnection emits the events of a batch frame one by one, in order', async () => {
     const { factory, requests } = fakeServer({ messagesPerSecond: 50, burst: 10 }, (req, reply) => {
       if (req.t === 'ping') reply({ type: 'batch', events: [{ type: 'pong' }, { type: 'system', message: 'one', ts: 1 }, { type: 'system', message: 'two', ts: 2 }] });

@@ -8,7 +8,7 @@ import { ClientHandshake, SUBPROTOCOL, parseError } from '../../src/protocol/ind
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import type { ServerEvent } from '../../src/chat/events.js';
 import { quickKey, sleep, startServer, TestClient, closeAll } from './harness.js';
-import { unbatch } from '../../src/client/connection.js';
+import { unbatch } from '../../src/protocol/batch.js';
 
 type Raw = { ws: WebSocket; received: Uint8Array[]; closed: Promise<{ code: number; reason: string }> };
 

@@ -5,7 +5,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { unbatch } from '../../src/client/connection.js';
+import { unbatch } from '../../src/protocol/batch.js';
 import { bodyFor } from '../../src/client/input.js';
 import type { ServerEvent } from '../../src/chat/events.js';
 import { ClientHandshake, SUBPROTOCOL, type Session } from '../../src/protocol/index.js';

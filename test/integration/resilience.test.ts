@@ -10,7 +10,7 @@ import type { ServerEvent } from '../../src/chat/events.js';
 import WebSocket from 'ws';
 import { CLI } from '../helpers/paths.js';
 import { quickKey, sleep, startServer, tempDir, TestClient, closeAll } from './harness.js';
-import { unbatch } from '../../src/client/connection.js';
+import { unbatch } from '../../src/protocol/batch.js';
 
 // whatever a failed test left open is closed, so the process always exits
 after(closeAll);

@@ -8,7 +8,7 @@ import { ClientHandshake, parseError, SUBPROTOCOL, type Session } from '../../..
 import { nodeCrypto } from '../../../src/protocol/crypto-node.js';
 import type { ClientRequest, ServerEvent } from '../../../src/chat/events.js';
 import type { RsaPrivateKey } from '../../../src/rsa/index.js';
-import { unbatch } from '../../../src/client/connection.js';
+import { unbatch } from '../../../src/protocol/batch.js';
 
 /** Why a connection attempt failed: an HTTP refusal of the upgrade (503), an Error message, or a socket problem. */
 export class ConnectError extends Error {
