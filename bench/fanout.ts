@@ -6,7 +6,7 @@
  * clients with 10 senders — (a) closed-loop saturation, deliveries/s; (b) a fixed 20,000
  * deliveries/s, p50/p99 end-to-end latency; (c) 1,000 and 5,000 idle connections, server
  * memory per connection. Trials alternate between the servers (rotating the order) and the
- * report gives medians. Writes docs/perf-fanout.svg. This is a benchmark: it asserts nothing.
+ * report gives medians. Writes docs/perf-fanout.svg (--quick: a file in the temp folder). This is a benchmark: it asserts nothing.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -34,7 +34,8 @@ const IDLE_SETTLE_MS = 2000; // wait after connecting before the memory reading'
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SERVER = path.join(here, 'servers', 'child.js');
 const WORKER = path.join(here, 'load', 'worker.js');
-const CHART = path.resolve(here, '..', '..', 'docs', 'perf-fanout.svg');
+// a --quick smoke run must not replace the chart docs/PERFORMANCE.md shows
+const CHART = QUICK ? path.join(os.tmpdir(), 'parley-perf-fanout-quick.svg') : path.resolve(here, '..', '..', 'docs', 'perf-fanout.svg');
 
 const log = (s: string) => console.error(s);
 const rotate = <T>(xs: readonly T[], by: number): T[] => xs.map((_, i) => xs[(i + by) % xs.length]!);
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
   console.log(table(r));
   console.log(
     `Parley at saturation (${SIZES[SIZES.length - 1]} clients): ${s.ratio_ws}× ws, ${s.ratio_socketio}× Socket.IO (server CPU per delivery: ${s.cpu_ratio_ws}× / ${s.cpu_ratio_socketio}× as efficient); ` +
-      `p99 at ${fmt(RATE)}/s: ${s.p99_ratio_ws}× ws; RSS per idle connection (${fmt(IDLE[0]!)}): ${s.memory_ratio_ws}× ws (${s.memory_ratio_ws_without_young_generation_step}× with V8's young-generation step taken out). Chart: ${path.relative(process.cwd(), CHART)}`,
+      `p99 at ${fmt(RATE)}/s: ${s.p99_ratio_ws}× ws; RSS per idle connection (${fmt(IDLE[0]!)}): ${s.memory_ratio_ws}× ws (${s.memory_ratio_ws_without_young_generation_step}× with V8's young-generation step taken out). Chart: ${QUICK ? CHART : path.relative(process.cwd(), CHART)}`,
   );
   if (JSON_OUT) console.log(JSON.stringify(s));
 }
