@@ -102,9 +102,6 @@ export class Session {
   /** transcript hash ‖ client→server key ‖ IV ‖ server→client key ‖ IV: the session's own copies, in one allocation. */
   readonly #material: Uint8Array;
   readonly #crypto: ProtocolCrypto;
-  /** Offsets of the sending and the receiving direction's key ‖ IV in #material. */
-  readonly #sendAt: number;
-  readonly #recvAt: number;
   /** The counter of the next frame to send, and the only counter the next received frame may have. */
   #sendNext = 0n;
   #recvNext = 0n;
@@ -126,7 +123,6 @@ export class Session {
     material.set(opts.transcriptHash, 0);
     putDirection(opts.keys.clientToServer, material, C2S_AT);
     putDirection(opts.keys.serverToClient, material, S2C_AT);
-    [this.#sendAt, this.#recvAt] = this.role === 'client' ? [C2S_AT, S2C_AT] : [S2C_AT, C2S_AT];
   }
 
   /** SHA-256(ClientHello ‖ ServerHello ‖ ClientFinish), the same on both sides: for channel binding (a copy). */
@@ -196,6 +192,16 @@ export class Session {
       this.#recvFailure = err;
       throw err;
     }
+  }
+
+  /** Offset of the sending direction's key ‖ IV in #material (a client sends client→server). */
+  get #sendAt(): number {
+    return this.role === 'client' ? C2S_AT : S2C_AT;
+  }
+
+  /** Offset of the receiving direction's key ‖ IV in #material. */
+  get #recvAt(): number {
+    return this.role === 'client' ? S2C_AT : C2S_AT;
   }
 
   /** The AES key of the direction at `at` (a view into #material, made per frame). */

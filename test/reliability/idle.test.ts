@@ -44,15 +44,15 @@ describe('idle timeout', () => {
   it('pings a connection as soon as its handshake is done, long before the first ping interval', { timeout: 30_000 }, async () => {
     // the pong replaces the ClientFinish that ws would otherwise keep referenced (src/server/conn.ts)
     const [key] = await keyPool(1);
-    const c2 = await startInProc({ transport: { idleTimeoutMs: 600_000 } }); // first sweep ping after 200 s
+    const fresh = await startInProc({ transport: { idleTimeoutMs: 600_000 } }); // first sweep ping after 200 s
     try {
-      const c = await RawClient.connect(c2.url, key!, 'fresh');
+      const c = await RawClient.connect(fresh.url, key!, 'fresh');
       clients.push(c);
       const deadline = Date.now() + 2000;
       while (c.pings === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       assert.equal(c.pings, 1, 'one ping within 2 s of ready');
     } finally {
-      await c2.close();
+      await fresh.close();
     }
   });
 });
