@@ -45,7 +45,9 @@ export type ChatErrorCode =
   | 'shutting_down'
   | 'internal_error'
   | 'replaced' // the same name signed in again with the same key; this connection was closed (do not auto-reconnect)
-  | 'room_limit'; // too many rooms: this member's (maxRoomsPerUser) or the server's (maxRooms)
+  | 'room_limit' // too many rooms: this member's (maxRoomsPerUser) or the server's (maxRooms)
+  | 'name_limit' // no new name now: this key already holds its names (maxNamesPerKey), too many new names from this source, or the registry is full
+  | 'hash_mismatch'; // a message body whose sha256 is not the SHA-256 of its text (refused, never relayed)
 
 /**
  * A client's own label for one request (`ref`), echoed in an `error` about that request so the

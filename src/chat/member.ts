@@ -34,6 +34,12 @@ export interface ConnectIdentity {
   fingerprint: string;
   /** The first room to join instead of DEFAULT_ROOM. */
   room?: string;
+  /**
+   * Where the connection comes from, as the transport sees it (the WebSocket server: the client's
+   * address, an IPv6 /64, or the address a trusted proxy forwarded): an opaque label the hub only
+   * uses as a key for per-source limits (new names). Absent: one shared "unknown" source.
+   */
+  source?: string;
 }
 
 export type ConnectResult = { ok: true; member: Member } | { ok: false; code: ChatErrorCode; message: string };
