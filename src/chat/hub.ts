@@ -3,7 +3,7 @@
  * nothing of sockets or cryptography. A transport (the WebSocket server, a test double, later a
  * fan-out between nodes) authenticates a peer, then calls
  *
- *   const r = hub.connect({ name, fingerprint, room? }, sink);   // sink: the peer's bounded outbound queue
+ *   const r = hub.connect({ name, fingerprint, room?, source? }, sink);   // sink: the peer's bounded outbound queue
  *   hub.handle(r.member, request);                                // for every request frame (any JSON value)
  *   hub.disconnect(r.member, 'quit');                             // when the connection ends
  *
@@ -31,10 +31,12 @@ import { commandTable, type Command, type CommandHost, type RequestKind } from '
 import type { ChatErrorCode, ClientRequest, PublicLimits, ServerEvent } from './events.js';
 import { DEFAULT_ROOM, REF_RE } from './events.js';
 import { MemberImpl, type ConnectIdentity, type ConnectResult, type Member, type MemberSink } from './member.js';
+import { admitName } from './name-claim.js';
 import { nameKey, type NameRegistry } from './names.js';
 import { resolveOptions, type ChatOptions } from './options.js';
 import { RateStates } from './rate-state.js';
 import { RoomTable, type Room } from './rooms.js';
+import { SourceBudgets } from './source-budget.js';
 import { field, isObject, parseIdentity, quote } from './validate.js';
 
 /** Re-exported so that importers of './hub.js' keep working; the types live in member.ts. */
@@ -90,6 +92,8 @@ export class ChatHub {
   private readonly pending: PendingDrop[] = [];
   /** Rate state by fingerprint: of connected keys, and of recently disconnected ones (see RateState). */
   private readonly rates: RateStates;
+  /** New names per source (ConnectIdentity.source). */
+  private readonly newNames: SourceBudgets;
   private draining = false;
   private shuttingDown = false;
   private nextMemberId = 1;
@@ -115,6 +119,7 @@ export class ChatHub {
     this.names = names;
     this.clock = clock;
     this.rates = new RateStates(this.options, () => this.clock());
+    this.newNames = new SourceBudgets(this.options.newNamesPerSourcePerHour, this.options.newNamesPerSourceBurst);
     const host: CommandHost = {
       options: this.options,
       names,
@@ -149,7 +154,9 @@ export class ChatHub {
 
   /**
    * Admits an authenticated peer: checks the name's syntax, the connection limit and the name's
-   * ownership (NameRegistry.claim: the first key to use a name owns it), replaces an older
+   * ownership (NameRegistry.claim: the first key to use a name owns it; a look-alike of another
+   * key's name is `name_taken`; a new name beyond maxNamesPerKey, the source's budget of new
+   * names or maxRegisteredNames is `name_limit`, with `retryAfterMs` for the budget), replaces an older
    * connection of the same name and key, sends `ready`, and joins `id.room` or DEFAULT_ROOM
    * (with a join notice to that room, the member included). When the requested room cannot be
    * created (maxRooms), the member joins DEFAULT_ROOM and gets a `room_limit` error.
@@ -175,7 +182,7 @@ export class ChatHub {
     }
     const ident = parseIdentity(id);
     if (!ident.ok) return fail(ident.code, ident.message);
-    const { name, fingerprint } = ident.value;
+    const { name, fingerprint, source } = ident.value;
     let firstRoom = ident.value.room;
 
     const key = nameKey(name);
@@ -188,11 +195,11 @@ export class ChatHub {
     const now = this.clock();
     let claim;
     try {
-      claim = this.names.claim(name, fingerprint, now);
+      claim = admitName(this.names, this.newNames, this.options, { name, fingerprint, source }, now);
     } catch {
       return fail('internal_error', 'the name registry is unavailable');
     }
-    if (!claim.ok) return fail('name_taken', `the name ${claim.record.name} belongs to another key`);
+    if (!claim.ok) return claim;
 
     if (existing) {
       // A reconnect racing its old connection (same name, same key): the new one takes over.
@@ -254,6 +261,7 @@ export class ChatHub {
     this.rooms.clear();
     this.pending.length = 0;
     this.rates.clear();
+    this.newNames.clear();
     for (const m of members) {
       m.connected = false;
       m.rooms.clear();

@@ -10,14 +10,19 @@ export { canonicalRoom, Room, RoomTable } from './rooms.js';
 export { FloodCounter, TokenBucket, type TakeResult } from './ratelimit.js';
 export { ChatOptionsError, DEFAULT_CHAT_OPTIONS, resolveOptions, type ChatOptions } from './options.js';
 export {
+  byNameKey,
   checkClaimArgs,
+  checkNewName,
   FINGERPRINT_RE,
   MemoryNameRegistry,
   nameKey,
+  type ClaimPolicy,
+  type ClaimRefusal,
   type ClaimResult,
   type NameRecord,
   type NameRegistry,
 } from './names.js';
+export { nameSkeleton, SKELETON_CHARS } from './skeleton.js';
 
 /** One client command for /help: how it is typed and what it does. */
 export interface CommandHelp {

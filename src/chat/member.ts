@@ -42,7 +42,8 @@ export interface ConnectIdentity {
   source?: string;
 }
 
-export type ConnectResult = { ok: true; member: Member } | { ok: false; code: ChatErrorCode; message: string };
+/** `retryAfterMs`: when a later attempt may succeed (a spent budget of new names); a transport may pass it on in its `error` event. */
+export type ConnectResult = { ok: true; member: Member } | { ok: false; code: ChatErrorCode; message: string; retryAfterMs?: number };
 
 /** The hub's own record of a member (internal to src/chat: index.ts does not export it). */
 export class MemberImpl implements Member {

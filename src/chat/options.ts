@@ -37,6 +37,20 @@ export interface ChatOptions {
    * transport's sink; the hub only reacts to `false`. Default 1000.
    */
   maxQueuedEvents: number;
+  /**
+   * Names one key may hold. A key that holds them and asks for another name gets `name_limit`;
+   * it can always reconnect with a name it holds. Default 1.
+   */
+  maxNamesPerKey: number;
+  /**
+   * New names one source (ConnectIdentity.source: the client's address as the transport sees
+   * it) may register per hour, sustained (token bucket refill). Default 20.
+   */
+  newNamesPerSourcePerHour: number;
+  /** New names one source may register at once (token bucket capacity). Default 20. */
+  newNamesPerSourceBurst: number;
+  /** Names the registry may hold in all; beyond it, new names get `name_limit` until the operator releases some. Default 100000. */
+  maxRegisteredNames: number;
   /** Fingerprint of the server's key, sent to each member in `ready`. Default '' (none). */
   serverFingerprint: string;
 }
@@ -53,6 +67,10 @@ export const DEFAULT_CHAT_OPTIONS: Readonly<ChatOptions> = Object.freeze({
   maxRooms: 1000,
   maxConnections: 1000,
   maxQueuedEvents: 1000,
+  maxNamesPerKey: 1,
+  newNamesPerSourcePerHour: 20,
+  newNamesPerSourceBurst: 20,
+  maxRegisteredNames: 100_000,
   serverFingerprint: '',
 });
 
@@ -85,6 +103,10 @@ const NUMBER_RULES: Record<Exclude<keyof ChatOptions, 'serverFingerprint'>, Numb
   maxRooms: { min: 1, max: 1_000_000, integer: true },
   maxConnections: { min: 1, max: 1_000_000, integer: true },
   maxQueuedEvents: { min: 1, max: 1_000_000, integer: true },
+  maxNamesPerKey: { min: 1, max: 10_000, integer: true },
+  newNamesPerSourcePerHour: { min: 0.001, max: 1_000_000, integer: false },
+  newNamesPerSourceBurst: { min: 1, max: 1_000_000, integer: true },
+  maxRegisteredNames: { min: 1, max: 100_000_000, integer: true },
 };
 
 /**

@@ -46,8 +46,14 @@ export class TokenBucket {
       this.tokens = Math.max(0, this.tokens - 1);
       return { ok: true };
     }
-    const retryAfterMs = Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.ratePerSecond - EPSILON));
-    return { ok: false, retryAfterMs };
+    return { ok: false, retryAfterMs: this.waitMs(now) };
+  }
+
+  /** How long until a token is available: 0 when one is now (nothing is taken). */
+  waitMs(now: number): number {
+    this.refill(now);
+    if (this.tokens >= 1 - EPSILON) return 0;
+    return Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.ratePerSecond - EPSILON));
   }
 
   /** Tokens available now (for tests and stats). */

@@ -4,6 +4,7 @@
  * quoting client input safely in error messages. Nothing here throws; a bad argument is returned
  * as the error code and message the client gets.
  */
+import { createHash } from 'node:crypto';
 import type { ChatErrorCode, ClientRequest, MessageBody } from './events.js';
 import { DEFAULT_ROOM, NAME_RE } from './events.js';
 import { FINGERPRINT_RE } from './names.js';
@@ -22,6 +23,10 @@ export const CONTROL_RE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
 export const LONE_SURROGATE_RE = /\p{Cs}/u;
 export const NAME_RULE = 'names are 1–32 characters of A–Z a–z 0–9 _ . -';
 export const ROOM_RULE = 'room names are 1–32 characters of A–Z a–z 0–9 _ . -';
+/** The source of a connection that did not say where it comes from: all such share one budget of new names. */
+export const UNKNOWN_SOURCE = 'unknown';
+/** Longest ConnectIdentity.source accepted. */
+export const MAX_SOURCE_LENGTH = 256;
 
 /** True for a plain object (not null, not an array). Never throws. */
 export function isObject(v: unknown): v is Fields {
@@ -61,23 +66,29 @@ export function codePointsUpTo(s: string, limit: number): number {
 
 /**
  * The fields of a ConnectIdentity (`id` is already known to be an object): a valid name
- * (`invalid_name`), fingerprint (`protocol_error`) and, when given, room (`invalid_room`);
- * the room defaults to DEFAULT_ROOM and is returned canonical.
+ * (`invalid_name`), fingerprint (`protocol_error`), when given, room (`invalid_room`), and
+ * when given, source (a string of 1–256 characters, else `internal_error`: the transport sets
+ * it, not the client); the room defaults to DEFAULT_ROOM and is returned canonical, the source
+ * to UNKNOWN_SOURCE.
  */
-export function parseIdentity(id: Fields): ArgResult<{ name: string; fingerprint: string; room: string }> {
+export function parseIdentity(id: Fields): ArgResult<{ name: string; fingerprint: string; room: string; source: string }> {
   const fail = (code: ChatErrorCode, message: string): ArgResult<never> => ({ ok: false, code, message });
   const name = field(id, 'name');
   const fingerprint = field(id, 'fingerprint');
   const roomArg = field(id, 'room');
+  const source = field(id, 'source') ?? UNKNOWN_SOURCE;
   if (typeof name !== 'string' || !NAME_RE.test(name)) return fail('invalid_name', `invalid name ${quote(name)}: ${NAME_RULE}`);
   if (typeof fingerprint !== 'string' || !FINGERPRINT_RE.test(fingerprint)) return fail('protocol_error', 'invalid key fingerprint');
+  if (typeof source !== 'string' || source.length === 0 || source.length > MAX_SOURCE_LENGTH) {
+    return fail('internal_error', 'internal error: invalid connection source');
+  }
   let room = DEFAULT_ROOM;
   if (roomArg !== undefined) {
     const r = canonicalRoom(roomArg);
     if (r === undefined) return fail('invalid_room', `invalid room ${quote(roomArg)}: ${ROOM_RULE}`);
     room = r;
   }
-  return { ok: true, value: { name, fingerprint, room } };
+  return { ok: true, value: { name, fingerprint, room, source } };
 }
 
 /** The canonical room named by the request `t`'s `room` field, or `bad_command` (missing) / `invalid_room`. */
@@ -94,10 +105,13 @@ export function parseRoomArg(req: Fields, t: ClientRequest['t']): ArgResult<stri
 /**
  * A message body: `text` (non-empty after trimming, at most maxMessageLength code points, no
  * control characters but tab and newline, no lone surrogates), `sha256` (64 lower-case hex
- * digits, as the sender computed it — the hub does not recompute or change it, so the
- * receivers' check is end to end) and an optional boolean `action`. The result holds exactly
+ * digits, as the sender computed it) and an optional boolean `action`. The result holds exactly
  * these fields (unknown ones are dropped; `action` only when true) and is frozen.
- * A bad body is `bad_command`, or `too_long` for text over `maxMessageLength`.
+ * A bad body is `bad_command`, or `too_long` for text over `maxMessageLength`, or
+ * `hash_mismatch` when `sha256` is not the SHA-256 of the UTF-8 of `text`: such a body is
+ * corrupt or its client broken, and relaying it would only make every receiver show a mismatch
+ * (docs/PROTOCOL.md §MessageBody). The hub checks but never rewrites the hash, so the receivers'
+ * own check still covers the path from the server to them.
  */
 export function parseBodyArg(req: Fields, t: ClientRequest['t'], maxMessageLength: number): ArgResult<MessageBody> {
   const fail = (code: ChatErrorCode, message: string): ArgResult<never> => ({ ok: false, code, message });
@@ -118,5 +132,8 @@ export function parseBodyArg(req: Fields, t: ClientRequest['t'], maxMessageLengt
   if (text.trim().length === 0) return fail('bad_command', 'empty message');
   if (CONTROL_RE.test(text)) return fail('bad_command', 'message contains control characters (only tab and newline are allowed)');
   if (LONE_SURROGATE_RE.test(text)) return fail('bad_command', 'message is not valid Unicode text (lone surrogate)');
+  if (createHash('sha256').update(text, 'utf8').digest('hex') !== sha256) {
+    return fail('hash_mismatch', 'body.sha256 is not the SHA-256 of the UTF-8 text: the message was damaged or your client is broken; it was not sent');
+  }
   return { ok: true, value: Object.freeze(action === true ? { text, sha256, action: true } : { text, sha256 }) };
 }

@@ -72,16 +72,17 @@ export interface Setup {
   hub: ChatHub;
   clock: FakeClock;
   names: NameRegistry;
-  /** Connects and asserts success; `key` defaults to `name`. */
-  connect(name: string, opts?: { key?: string; room?: string }): Client;
+  /** Connects and asserts success; `key` defaults to `name`, `source` (the client's address) to one per key. */
+  connect(name: string, opts?: { key?: string; room?: string; source?: string }): Client;
 }
 
 export function setup(opts: Partial<ChatOptions> = {}, names: NameRegistry = new MemoryNameRegistry()): Setup {
   const clock = new FakeClock();
   const hub = new ChatHub({ serverFingerprint: fp('server'), ...opts }, names, clock.fn);
-  const connect = (name: string, o: { key?: string; room?: string } = {}): Client => {
+  const connect = (name: string, o: { key?: string; room?: string; source?: string } = {}): Client => {
     const sink = new FakeSink();
-    const r = hub.connect({ name, fingerprint: fp(o.key ?? name), ...(o.room !== undefined && { room: o.room }) }, sink);
+    const key = o.key ?? name;
+    const r = hub.connect({ name, fingerprint: fp(key), source: o.source ?? `host-${key}`, ...(o.room !== undefined && { room: o.room }) }, sink);
     assert.ok(r.ok, `connect ${name}: ${r.ok ? '' : r.code + ' ' + r.message}`);
     const member = r.member;
     const send = (req: unknown) => hub.handle(member, req);

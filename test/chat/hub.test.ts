@@ -100,6 +100,8 @@ describe('connect', () => {
       lookup: () => {
         throw new Error('disk on fire');
       },
+      list: () => [],
+      release: () => undefined,
       size: () => 0,
       close: () => {},
     };
@@ -191,18 +193,42 @@ describe('messages', () => {
     assert.match(ma.id, /^[0-9a-f]{12}-[0-9a-z]+$/);
   });
 
-  it('forwards the body unchanged: the hash is not recomputed (the receivers check it end to end)', () => {
+  it('forwards a valid body unchanged (known fields only): text and hash as the sender sent them', () => {
     const { connect } = setup();
     const alice = connect('alice');
     const bob = connect('bob');
-    const forged = { text: 'pay mallory', sha256: 'ab'.repeat(32) }; // well-formed, wrong
-    alice.send({ t: 'say', room: 'lobby', body: forged });
-    assert.deepEqual(bob.sink.of('message')[0]!.body, forged);
     alice.send({ t: 'say', room: 'lobby', body: { ...body('/me waves'), action: true, extra: 'x'.repeat(1000) } });
-    const m = bob.sink.of('message')[1]!;
+    const m = bob.sink.of('message')[0]!;
     assert.deepEqual(m.body, body('/me waves', true), 'known fields kept, unknown dropped');
     alice.send({ t: 'say', room: 'lobby', body: { ...body('plain'), action: false } });
-    assert.deepEqual(bob.sink.of('message')[2]!.body, body('plain'));
+    assert.deepEqual(bob.sink.of('message')[1]!.body, body('plain'));
+  });
+
+  it('refuses a say or dm whose sha256 is not the SHA-256 of its text (hash_mismatch, with command and ref) and relays nothing', () => {
+    const { connect, hub } = setup();
+    const alice = connect('alice');
+    const bob = connect('bob');
+    alice.sink.clear();
+    bob.sink.clear();
+    const forged = { text: 'pay mallory', sha256: 'ab'.repeat(32) }; // well-formed, wrong
+    const swapped = { text: 'pay mallory', sha256: body('pay alice').sha256 }; // the hash of another text
+    alice.send({ t: 'say', room: 'lobby', body: forged, ref: 'r1' });
+    alice.send({ t: 'say', room: 'lobby', body: swapped, ref: 'r2' });
+    alice.send({ t: 'dm', to: 'bob', body: forged, ref: 'r3' });
+    assert.deepEqual(
+      alice.sink.events.map((e) => (e.type === 'error' ? [e.code, e.command, e.ref] : e.type)),
+      [
+        ['hash_mismatch', 'say', 'r1'],
+        ['hash_mismatch', 'say', 'r2'],
+        ['hash_mismatch', 'dm', 'r3'],
+      ],
+    );
+    assert.match((alice.sink.events[0] as { message: string }).message, /SHA-256/);
+    assert.deepEqual(bob.sink.events, [], 'nothing reaches the room or the recipient');
+    assert.equal(hub.stats().messages + hub.stats().directs, 0);
+    // the hash is over the UTF-8 bytes: non-ASCII text with its right hash goes through
+    alice.send({ t: 'say', room: 'lobby', body: body('ünïcödé 😀') });
+    assert.equal(bob.sink.of('message')[0]?.body.text, 'ünïcödé 😀');
   });
 
   it('ids are unique; ts follows the clock; room names are case-insensitive', () => {

@@ -238,7 +238,7 @@ describe('rate limits follow the key, not the connection', () => {
   });
 
   it('another name with the same key shares the bucket; another key does not', () => {
-    const { connect } = setup({ messagesPerSecond: 5, burst: 10 });
+    const { connect } = setup({ messagesPerSecond: 5, burst: 10, maxNamesPerKey: 2 });
     const a = connect('alice', { key: 'k' });
     const b = connect('alice2', { key: 'k' });
     const c = connect('carol');

@@ -1,45 +1,23 @@
-/** The in-memory name registry, and the shared help table of client commands. */
+/** The in-memory name registry (the shared NameRegistry contract), and the help table of client commands. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { COMMAND_HELP, formatCommandHelp, MemoryNameRegistry } from '../../src/chat/index.js';
 import { fp } from './helpers.js';
+import { registryContract } from './registry-contract.js';
+
+registryContract('MemoryNameRegistry', (seed = []) => {
+  const r = new MemoryNameRegistry();
+  for (const rec of seed) r.seed(rec);
+  return r;
+});
 
 describe('MemoryNameRegistry', () => {
-  it('first key owns a name; the same key again is fine; another key is refused', () => {
+  it('seed refuses an invalid or duplicate record', () => {
     const r = new MemoryNameRegistry();
-    const a = r.claim('alice', fp('a'), 1000);
-    assert.deepEqual(a, { ok: true, created: true, record: { name: 'alice', fingerprint: fp('a'), createdAt: 1000 } });
-    assert.deepEqual(r.claim('alice', fp('a'), 2000), { ok: true, created: false, record: { name: 'alice', fingerprint: fp('a'), createdAt: 1000 } });
-    assert.deepEqual(r.claim('alice', fp('m'), 3000), { ok: false, record: { name: 'alice', fingerprint: fp('a'), createdAt: 1000 } });
+    r.seed({ name: 'alice', fingerprint: fp('a'), createdAt: 1 });
+    assert.throws(() => r.seed({ name: 'ALICE', fingerprint: fp('b'), createdAt: 2 }), RangeError);
+    assert.throws(() => r.seed({ name: 'a b', fingerprint: fp('b'), createdAt: 2 }), RangeError);
     assert.equal(r.size(), 1);
-  });
-
-  it('is case-insensitive and keeps the first spelling', () => {
-    const r = new MemoryNameRegistry();
-    r.claim('Alice', fp('a'));
-    assert.equal(r.claim('ALICE', fp('m')).ok, false);
-    const again = r.claim('alice', fp('a'));
-    assert.ok(again.ok);
-    assert.equal(again.record.name, 'Alice');
-    assert.equal(r.lookup('aLiCe')?.fingerprint, fp('a'));
-    assert.equal(r.lookup('bob'), undefined);
-    assert.equal(r.lookup('not valid'), undefined);
-  });
-
-  it('refuses invalid names and fingerprints with RangeError', () => {
-    const r = new MemoryNameRegistry();
-    assert.throws(() => r.claim('a b', fp('a')), RangeError);
-    assert.throws(() => r.claim('x'.repeat(33), fp('a')), RangeError);
-    assert.throws(() => r.claim('alice', ''), RangeError);
-    assert.throws(() => r.claim('alice', 'with space'), RangeError);
-    assert.equal(r.size(), 0);
-  });
-
-  it('returned records are copies', () => {
-    const r = new MemoryNameRegistry();
-    const c = r.claim('alice', fp('a'));
-    c.record.fingerprint = 'tampered';
-    assert.equal(r.lookup('alice')?.fingerprint, fp('a'));
   });
 });
 

@@ -12,6 +12,10 @@ describe('chat options', () => {
     assert.equal(o.messagesPerSecond, 5);
     assert.equal(o.burst, 10);
     assert.equal(o.maxQueuedEvents, 1000);
+    assert.equal(o.maxNamesPerKey, 1);
+    assert.equal(o.newNamesPerSourcePerHour, 20);
+    assert.equal(o.newNamesPerSourceBurst, 20);
+    assert.equal(o.maxRegisteredNames, 100_000);
     assert.ok(Object.isFrozen(o));
     assert.ok(Object.isFrozen(DEFAULT_CHAT_OPTIONS));
   });
@@ -40,6 +44,12 @@ describe('chat options', () => {
     ['fingerprint with space', { serverFingerprint: 'SHA256: x' }, /serverFingerprint/],
     ['zero flood limit', { floodDisconnectAfter: 0 }, /floodDisconnectAfter/],
     ['zero rooms per user', { maxRoomsPerUser: 0 }, /maxRoomsPerUser/],
+    ['zero names per key', { maxNamesPerKey: 0 }, /maxNamesPerKey: 0 is out of range/],
+    ['fractional names per key', { maxNamesPerKey: 1.5 }, /maxNamesPerKey: expected an integer/],
+    ['zero new names per hour', { newNamesPerSourcePerHour: 0 }, /newNamesPerSourcePerHour: 0 is out of range/],
+    ['zero new-name burst', { newNamesPerSourceBurst: 0 }, /newNamesPerSourceBurst/],
+    ['zero registered names', { maxRegisteredNames: 0 }, /maxRegisteredNames/],
+    ['absurd registry', { maxRegisteredNames: 1e12 }, /maxRegisteredNames: 1000000000000 is out of range/],
   ];
   for (const [label, opts, re] of BAD) {
     it(`refuses ${label}`, () => {

@@ -1,5 +1,6 @@
 /** Untrusted input: malformed requests of many shapes, and fuzzing handle() and connect() with random JSON. */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { ChatErrorCode, ServerEvent } from '../../src/chat/events.js';
 import { body, FakeSink, fp, rng, setup, sha256Hex } from './helpers.js';
@@ -7,6 +8,8 @@ import { body, FakeSink, fp, rng, setup, sha256Hex } from './helpers.js';
 const GENEROUS = { messagesPerSecond: 10_000, burst: 100_000, commandsPerSecond: 10_000, commandBurst: 100_000, floodDisconnectAfter: 1_000_000 };
 
 const good = body('hello');
+/** SHA-256 over UTF-16LE code units: a plausible client bug that the hub must not accept. */
+const sha256Utf16 = (text: string) => createHash('sha256').update(Buffer.from(text, 'utf16le')).digest('hex');
 
 const CASES: [string, unknown, ChatErrorCode][] = [
   ['null', null, 'protocol_error'],
@@ -54,6 +57,9 @@ const CASES: [string, unknown, ChatErrorCode][] = [
   ['say NUL', { t: 'say', room: 'lobby', body: body('a\0b') }, 'bad_command'],
   ['say C1 CSI', { t: 'say', room: 'lobby', body: body('a\u009b31mb') }, 'bad_command'],
   ['say lone surrogate', { t: 'say', room: 'lobby', body: { text: 'a\ud800b', sha256: good.sha256 } }, 'bad_command'],
+  ['say wrong hash', { t: 'say', room: 'lobby', body: { text: 'hello', sha256: body('hellO').sha256 } }, 'hash_mismatch'],
+  ['say hash of the UTF-16 text', { t: 'say', room: 'lobby', body: { text: 'é', sha256: sha256Utf16('é') } }, 'hash_mismatch'],
+  ['dm wrong hash', { t: 'dm', to: 'bob', body: { text: 'hello', sha256: '0'.repeat(64) } }, 'hash_mismatch'],
   ['dm without to', { t: 'dm', body: good }, 'invalid_name'],
   ['dm to number', { t: 'dm', to: 7, body: good }, 'invalid_name'],
   ['dm to bad name', { t: 'dm', to: 'bob!', body: good }, 'invalid_name'],
