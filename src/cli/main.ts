@@ -14,13 +14,14 @@ import { describeError, EXIT_INTERRUPTED, EXIT_OK, usageError } from './errors.j
 import { fingerprintCommand } from './fingerprint.js';
 import { dispatchGracefulSignal, isEpipe, runInterruptCleanups, writeStdout } from './io.js';
 import { keygenCommand } from './keygen.js';
+import { namesCommand } from './names.js';
 import { rsaCommand } from './rsa.js';
 import { serverCommand } from './server.js';
 import { chatCommand } from './chat.js';
 import { openCommand, sealCommand } from './seal.js';
 
 /** Every command, in the order `parley --help` lists them. */
-export const COMMANDS: readonly Command[] = [chatCommand, serverCommand, keygenCommand, fingerprintCommand, sealCommand, openCommand, rsaCommand];
+export const COMMANDS: readonly Command[] = [chatCommand, serverCommand, namesCommand, keygenCommand, fingerprintCommand, sealCommand, openCommand, rsaCommand];
 
 function version(): string {
   try {

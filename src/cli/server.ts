@@ -14,9 +14,9 @@ import { parseCommandArgs, parseIntOption, type Command } from './args.js';
 import { EXIT_OK, failure, usageError } from './errors.js';
 import { exists, handleSignalsGracefully, loadPrivateKey, writeNewFile, writeStdout } from './io.js';
 import { generateWithProgress } from './keygen.js';
+import { DEFAULT_DATA_DIR, lockDataDirForServer, resolveDataDir } from './data-dir.js';
 
-/** The data folder without --data or PARLEY_DATA. */
-export const DEFAULT_DATA_DIR = './.parley-server';
+export { DEFAULT_DATA_DIR };
 
 const HELP = `Usage: parley server [--host HOST] [--port PORT] [--data DIR] [--tls-cert FILE --tls-key FILE]
                      [--quiet | --verbose]
@@ -39,6 +39,8 @@ Options:
   -h, --help                show this help
 
 The log has one line per connect, disconnect and refusal, never message text.
+One server per data folder: a second one on the same folder is refused. 'parley names' lists
+and releases the names of the registry.
 Ctrl+C or SIGTERM closes every connection with a notice and exits.
 `;
 
@@ -108,13 +110,14 @@ async function run(argv: string[]): Promise<number> {
 
   const tls = await readTls(args.string('tls-cert'), args.string('tls-key'), args.helpHint);
 
-  const dir = path.resolve(args.string('data') ?? process.env.PARLEY_DATA ?? DEFAULT_DATA_DIR);
+  const dir = resolveDataDir(args.string('data'));
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
   } catch (e) {
     throw failure(`cannot use the data folder ${dir}: ${(e as Error).message}`, 'choose another with --data');
   }
+  const lock = lockDataDirForServer(dir); // one server per data folder; the OS drops the lock when this process ends
   const { key } = await loadOrCreateKey(dir);
   const names = new SqliteNameRegistry(path.join(dir, 'names.sqlite'));
   const log = streamLogger(level);
@@ -138,6 +141,7 @@ async function run(argv: string[]): Promise<number> {
     addr = await server.listen();
   } catch (e) {
     names.close();
+    lock.release();
     const code = (e as { code?: string }).code;
     if (code === 'EADDRINUSE') throw failure(`port ${port} on ${host} is already in use`, 'stop the other server or choose another --port');
     if (code === 'EACCES') throw failure(`not allowed to listen on ${host}:${port}`, 'choose a port above 1024');
@@ -159,6 +163,7 @@ async function run(argv: string[]): Promise<number> {
       log.info(`${sig}: closing every connection`);
       void server.close('the server is shutting down').then(() => {
         names.close();
+        lock.release();
         resolve();
       });
     };
