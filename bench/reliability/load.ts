@@ -72,7 +72,8 @@ function ask<T>(p: ChildProcess, msg: unknown, answer: string, timeoutMs: number
 export async function runLoad(o: LoadOptions, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<LoadResult> {
   log(`load: ${o.clients} clients, rooms of ${o.roomSize}, ${o.messages} messages each every ${o.intervalMs} ms, ${o.procs} generator processes, ${o.rounds} rounds`);
   await keyPool(o.clients, { onProgress: (n) => n % 100 === 0 && log(`  keys: ${n}/${o.clients}`) });
-  const server = await ServerChild.start({});
+  // every client comes from 127.0.0.1: its budget of new names is raised (default 20 at once)
+  const server = await ServerChild.start({ chat: { newNamesPerSourceBurst: Math.max(20, o.clients) } });
   const procs: ChildProcess[] = [];
   try {
     const { clients, roomMembers } = planClients(o.clients, o.roomSize, o.clients);

@@ -30,6 +30,10 @@ export async function startParley(identity: RsaPrivateKey): Promise<{ server: Pa
       commandBurst: 100_000,
       maxConnections: 1_000_000,
       maxRooms: 1_000_000,
+      // the load generators share keys and all come from 127.0.0.1
+      maxNamesPerKey: 10_000,
+      newNamesPerSourceBurst: 1_000_000,
+      maxRegisteredNames: 100_000_000,
     },
     transport: { maxConnections: 100_000, maxPendingHandshakes: 10_000, idleTimeoutMs: 3_600_000, handshakeTimeoutMs: 120_000 },
   });

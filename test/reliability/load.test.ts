@@ -39,7 +39,8 @@ describe('load (scaled down): 100 clients chatting on one server process', () =>
 
   it('delivers every message exactly once, in order per sender, and the heap returns to its level after disconnects', { timeout: 150_000 }, async (t) => {
     const keys = await keyPool(KEYS);
-    server = await ServerChild.start({ chat: { messagesPerSecond: 50, burst: 50 } });
+    // 4 names per key, all from 127.0.0.1: the name limits are raised too (defaults: 1 per key, 20 new per source)
+    server = await ServerChild.start({ chat: { messagesPerSecond: 50, burst: 50, maxNamesPerKey: 4, newNamesPerSourceBurst: CLIENTS } });
     const { clients, roomMembers } = planClients(CLIENTS, ROOM_SIZE, KEYS);
     swarm = new Swarm({ url: server.url, clients, roomMembers, messagesPerClient: MESSAGES, intervalMs: 200, connectConcurrency: 8, padding: 100 }, keys);
     const heap: number[] = [(await server.mem()).heapUsed];
