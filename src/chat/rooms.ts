@@ -1,8 +1,10 @@
 /**
  * Rooms: a room exists while it has members and is forgotten when the last one leaves (the hub
  * keeps no history). Room names follow ROOM_RE and are case-insensitive; the hub reports them
- * in lower case ('Dev' and 'dev' are the same room, shown as 'dev'), so that no look-alike
- * room can be made.
+ * in lower case ('Dev' and 'dev' are the same room, shown as 'dev'), so that case alone cannot
+ * make a second room that looks like the first. Other look-alikes ('dev' and 'clev', 'l0bby')
+ * are different rooms: rooms are not owned by anyone, so there is nobody to imitate (names are,
+ * and the registry refuses look-alike names: src/chat/skeleton.ts).
  */
 import { ROOM_RE } from './events.js';
 

@@ -76,7 +76,8 @@ export function parseIdentity(id: Fields): ArgResult<{ name: string; fingerprint
   const name = field(id, 'name');
   const fingerprint = field(id, 'fingerprint');
   const roomArg = field(id, 'room');
-  const source = field(id, 'source') ?? UNKNOWN_SOURCE;
+  const sourceArg = field(id, 'source');
+  const source = sourceArg === undefined ? UNKNOWN_SOURCE : sourceArg;
   if (typeof name !== 'string' || !NAME_RE.test(name)) return fail('invalid_name', `invalid name ${quote(name)}: ${NAME_RULE}`);
   if (typeof fingerprint !== 'string' || !FINGERPRINT_RE.test(fingerprint)) return fail('protocol_error', 'invalid key fingerprint');
   if (typeof source !== 'string' || source.length === 0 || source.length > MAX_SOURCE_LENGTH) {

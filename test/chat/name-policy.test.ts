@@ -127,6 +127,16 @@ describe('new names per source (newNamesPerSourceBurst, newNamesPerSourcePerHour
     assert.ok(try_('mallory', { key: 'm', source: 'S' }).ok);
   });
 
+  it('a source that is not a string of 1–256 characters is the transport\'s bug: internal_error, no throw, nothing registered', () => {
+    const { hub, names } = hubWith();
+    for (const source of ['', 'x'.repeat(257), 5, null, {}]) {
+      const r = hub.connect({ name: 'alice', fingerprint: fp('a'), source } as never, new FakeSink());
+      assert.equal(!r.ok && r.code, 'internal_error', JSON.stringify(source));
+    }
+    assert.equal(names.size(), 0);
+    assert.ok(hub.connect({ name: 'alice', fingerprint: fp('a'), source: 'x'.repeat(256) }, new FakeSink()).ok);
+  });
+
   it('without a source, connections share one budget', () => {
     const clock = new FakeClock();
     const hub = new ChatHub({ newNamesPerSourceBurst: 3 }, new MemoryNameRegistry(), clock.fn);
