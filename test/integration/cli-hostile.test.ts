@@ -145,6 +145,31 @@ describe('parley chat against a hostile server', () => {
   });
 });
 
+describe('parley chat against a server that sends a field of the wrong type', () => {
+  const home = tempDir();
+  let server: HostileServer;
+  before(async () => {
+    // a join whose member count is a string of escape sequences (the line mode printed it as a
+    // number would be), then the fatal error that ends the run
+    const badJoin = { type: 'join', room: 'lobby', name: 'bob', members: EVIL, ts: 1 } as unknown as ServerEvent;
+    const fatal: ServerEvent = { type: 'error', code: 'name_taken', message: 'taken' };
+    server = await startHostileServer((n) => (n % 2 === 0 ? { after: [ready(), badJoin, fatal] } : { after: [ready(), fatal] }));
+  });
+  after(async () => {
+    await server?.close();
+    home.cleanup();
+  });
+
+  it('line mode: the event is refused as malformed (a reconnection), nothing raw is printed', async () => {
+    const r = await runCli(['--server', server.url, '--name', 'alice', '--home', home.dir]);
+    assertClean('stdout', r.stdout);
+    assertClean('stderr', r.stderr);
+    assert.equal(r.code, 1);
+    assert.equal(server.connections(), 2, 'the malformed event ended the first connection');
+    assert.ok(!r.stdout.toString().includes('bob joined'), 'the malformed event is not shown');
+  });
+});
+
 const HAVE_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const SKIP = !HAVE_TMUX && !process.env.CI ? 'tmux is not installed (CI installs it and fails without it)' : false;
 const SOCKET = `parley-hostile-${process.pid}`;
