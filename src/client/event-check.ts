@@ -14,7 +14,7 @@ import { ProtocolError } from '../protocol/errors.js';
 import { ERROR_CODE_RE } from '../protocol/limits.js';
 
 type Kind = 'string' | 'number' | 'boolean' | 'strings' | 'body' | 'limits' | 'roomList' | 'code';
-/** A field's kind; a trailing `?` makes it optional (absent, or present with that kind). */
+/** A field's kind; a trailing `?` makes it optional (absent or null, or present with that kind). */
 type Spec = Record<string, Kind | `${Kind}?`>;
 
 /** The fields of each known event type (src/chat/events.ts is normative). */
@@ -73,7 +73,7 @@ function matches(spec: Spec, v: unknown): boolean {
   for (const [key, want] of Object.entries(spec)) {
     const optional = want.endsWith('?');
     const kind = (optional ? want.slice(0, -1) : want) as Kind;
-    const has = Object.hasOwn(v, key) && v[key] !== undefined;
+    const has = Object.hasOwn(v, key) && v[key] !== undefined && v[key] !== null;
     if (!has) {
       if (optional) continue;
       return false;

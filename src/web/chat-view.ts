@@ -91,7 +91,7 @@ export class ChatView implements StateListener {
   setStatus(s: ConnectionStatus): void {
     const status = byId('status', HTMLParagraphElement);
     status.dataset.state = s.state;
-    status.textContent = statusText(s);
+    status.textContent = sanitize(statusText(s));
     // the reason may be a forger's text (a plaintext Error before the session): shown, neutralised
     status.title = s.state === 'reconnecting' || s.state === 'closed' ? sanitize(s.reason) : s.state === 'connected' ? `server key ${sanitize(s.serverFingerprint)}` : '';
     this.input.placeholder = s.state === 'connected' ? 'Message, or /help' : 'Message (sent once connected), or /help';

@@ -15,6 +15,7 @@ const good: Record<string, unknown>[] = [
   { type: 'join', room: 'r', name: 'b', members: 2, ts: 1 },
   { type: 'leave', room: 'r', name: 'b', members: 1, ts: 1 },
   { type: 'leave', room: 'r', name: 'b', members: 1, ts: 1, reason: 'gone' },
+  { type: 'leave', room: 'r', name: 'b', members: 1, ts: 1, reason: null }, // an optional field may be null
   { type: 'rooms', rooms: [{ room: 'r', members: 1 }] },
   { type: 'who', room: 'r', members: ['a', 'b'] },
   { type: 'whois', name: 'b', fingerprint: 'f', online: false, rooms: [] },
@@ -32,6 +33,7 @@ const bad: [string, unknown][] = [
   ['a type that is not a string', { type: 7 }],
   ['join with members as a string', { type: 'join', room: 'r', name: 'b', members: '\x1b[2J', ts: 1 }],
   ['join without ts', { type: 'join', room: 'r', name: 'b', members: 2 }],
+  ['join with a null name', { type: 'join', room: 'r', name: null, members: 2, ts: 1 }],
   ['message with a number as text', { type: 'message', id: '1', from: 'b', room: 'r', ts: 1, body: { text: 5, sha256: 'x' } }],
   ['message without body', { type: 'message', id: '1', from: 'b', room: 'r', ts: 1 }],
   ['message with action as a string', { type: 'message', id: '1', from: 'b', room: 'r', ts: 1, body: { text: 't', sha256: 'x', action: 'yes' } }],
