@@ -7,13 +7,14 @@ import { createInterface } from 'node:readline';
 import type { ServerEvent } from '../chat/events.js';
 import { wsSocketFactory } from '../client/socket-ws.js';
 import { nodeCrypto } from '../protocol/crypto-node.js';
-import { ChatConnection, type ConnectionStatus } from '../client/connection.js';
-import { formatJson, formatLine, shouldBell, statusText, useColor, type DisplayEvent } from '../client/format.js';
+import { ChatConnection, type ConnectionStatus, type FatalError } from '../client/connection.js';
+import { formatFatal, formatJson, formatLine, shouldBell, statusText, useColor, type DisplayEvent } from '../client/format.js';
 import { loadOrCreateIdentity, resolveHome } from '../client/home.js';
 import { HELP_TEXT, parseInput } from '../client/input.js';
 import { checkPin, knownHostsPath, newPinMessage, pinMismatchMessage } from '../client/pins.js';
 import { promptLine, promptSecret } from '../client/prompt.js';
 import { ChatScreen } from '../client/screen.js';
+import { sanitizeLines } from '../client/text.js';
 import { parseCommandArgs, type Command } from './args.js';
 import { EXIT_FAILURE, EXIT_OK, failure, usageError } from './errors.js';
 import { handleSignalsGracefully, readPassphraseFile, writeStdout } from './io.js';
@@ -41,8 +42,12 @@ Options:
 On a terminal: type to talk; /help lists the commands (/join ROOM, /leave, /rooms, /who,
 /msg NAME TEXT, /me ACTION, /whois NAME, /fingerprint, /quit). Ctrl+C or Ctrl+D quits.
 Without a terminal: each input line is sent (lines starting with / are commands); the program
-exits when input ends and everything typed has been sent. Exit code 1 on a fatal error
-(name_taken, server_key_changed, …).
+exits when input ends and everything typed has been sent. Exit code 1 on a fatal error:
+a changed server key (server_key_changed), or the server refusing the name for good
+(name_taken, invalid_name, name_limit, replaced); anything else is retried with backoff.
+
+✓ after a message: its text matches the SHA-256 hash its sender attached (no corruption in
+transit). It is not a signature: the server could change text and hash together.
 `;
 
 async function run(argv: string[]): Promise<number> {
@@ -124,6 +129,7 @@ async function run(argv: string[]): Promise<number> {
     if (s.state === 'connecting') return ui.status(s.attempt > 1 ? `connecting… (attempt ${s.attempt})` : 'connecting…');
     if (s.state === 'reconnecting') {
       ui.status(statusText({ state: 'reconnecting', inMs: s.inMs }));
+      // the reason may be the server's (or a forger's) text: formatLine sanitizes it
       ui.show({ type: 'status', state: 'reconnecting', inMs: s.inMs, reason: s.reason });
     }
   });
@@ -132,12 +138,12 @@ async function run(argv: string[]): Promise<number> {
     pacedShown = true;
     ui.show({ type: 'info', message: `sending slower to respect the server's rate limit: ${p.queued} message(s) waiting, nothing is dropped` });
   });
-  conn.on('fatal', (f: { code: string; message: string }) => {
+  conn.on('fatal', (f: FatalError) => {
     ui.show({ type: 'error', code: f.code, message: f.message });
     exitCode = EXIT_FAILURE;
     finish(EXIT_FAILURE);
-    // the screen is gone: say it again where it stays visible
-    if (interactive) process.stderr.write(`parley: ${f.code}: ${f.message}\n`);
+    // the screen is gone: say it again where it stays visible (sanitized: it may be the server's text)
+    if (interactive) process.stderr.write(`${formatFatal(f)}\n`);
   });
   conn.on('event', (ev: ServerEvent) => {
     if (ev.type === 'ready') {
@@ -244,8 +250,10 @@ class LineUi implements Ui {
     });
   }
   show(ev: DisplayEvent): void {
+    // formatLine sanitizes every untrusted field; sanitizeLines is the last line of defence, as
+    // ChatScreen.print is on a terminal. formatJson escapes every control character.
     const out = this.json ? formatJson(ev) : formatLine(ev, { me: this.me, color: false });
-    if (out !== undefined) process.stdout.write(`${out}\n`);
+    if (out !== undefined) process.stdout.write(`${this.json ? out : sanitizeLines(out)}\n`);
   }
   status(): void {}
   setRoom(): void {}

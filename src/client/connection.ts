@@ -6,13 +6,14 @@
 import type { ClientRequest, ServerEvent } from '../chat/events.js';
 import type { ProtocolCrypto } from '../protocol/crypto.js';
 import { ClientHandshake } from '../protocol/client-handshake.js';
-import { SUBPROTOCOL } from '../protocol/constants.js';
+import { MessageType, SUBPROTOCOL } from '../protocol/constants.js';
 import { parseError } from '../protocol/error-message.js';
 import { unbatch } from '../protocol/batch.js';
 import { ProtocolError } from '../protocol/errors.js';
 import type { Session } from '../protocol/session.js';
 import type { RsaPrivateKey } from '../rsa/key.js';
 import { Emitter } from './emitter.js';
+import { checkServerEvent } from './event-check.js';
 import type { ClientSocket, SocketFactory } from './socket.js';
 
 /** What the caller decides about the server key presented on this connection. */
@@ -23,15 +24,25 @@ export interface ConnectionOptions {
   url: string;
   identity: RsaPrivateKey;
   name: string;
-  /** Checks the server's fingerprint (known_hosts); a refusal is fatal: no reconnection. */
+  /** Checks the server's fingerprint (known_hosts); a refusal is fatal (`server_key_changed`): no reconnection. */
   verifyServer: (fingerprint: string) => PinDecision;
   /** The protocol's crypto provider: nodeCrypto in Node, webCrypto in browsers. */
   crypto: ProtocolCrypto;
   /** Opens the transport: wsSocketFactory() in Node, the browser's WebSocket in the web client. */
   socket: SocketFactory;
-  /** First reconnection delay; doubles up to maxReconnectMs, with ±20 % jitter. */
+  /**
+   * First reconnection delay (default 500 ms); doubles after each failed attempt up to
+   * maxReconnectMs (default 30 s), with ±20 % jitter.
+   */
   minReconnectMs?: number;
   maxReconnectMs?: number;
+  /**
+   * A connection counts as up — and the delay starts again from minReconnectMs — only after it
+   * stayed open this long after `ready` (default 10 s). A connection cut right after `ready` (a
+   * flapping server, or a forged message injected after every handshake) keeps doubling the
+   * delay instead of reconnecting in a tight loop.
+   */
+  stableAfterMs?: number;
   /** Gives up a connection attempt (TCP + handshake) after this long. */
   connectTimeoutMs?: number;
   /** Reconnect at all (tests turn it off). Default true. */
@@ -47,8 +58,25 @@ export type ConnectionStatus =
   | { state: 'reconnecting'; inMs: number; reason: string }
   | { state: 'closed'; reason: string };
 
-/** Errors after which reconnecting would not help. */
-const FATAL = new Set(['name_taken', 'invalid_name', 'server_key_changed', 'handshake_failed', 'replaced']);
+/**
+ * What a client does with an error (docs/PROTOCOL.md §Errors, "What a client does with an error"):
+ *
+ * - An Error message (0x7F) is not authenticated: anyone on the path can forge one. Before the
+ *   session keys exist it ends this attempt only — the client reconnects with its usual backoff
+ *   and shows the code and message (sanitized by the front end) as the reason. After the client
+ *   has sent ClientFinish it is `unexpected_message`, like any message that is not a frame: the
+ *   client closes, reconnects, and never shows its text.
+ * - A ServerHello that does not parse or verify ends this attempt too (reconnect).
+ * - A pinned server key that differs stops the client for good (`server_key_changed`, before
+ *   ClientFinish is sent): its own decision, like SSH's.
+ * - Of the authenticated `error` events (inside frames), the codes below stop the client for
+ *   good: reconnecting cannot help (another key owns the name, the name is refused, this key
+ *   signed in elsewhere, this key may claim no new name now). Every other code is shown and the
+ *   connection goes on, or — when the server closes after it (`server_full`, `idle_timeout`,
+ *   `slow_consumer`, `shutting_down`, `protocol_error`, `internal_error`, a flood's
+ *   `rate_limited`) — is reconnected with backoff.
+ */
+export const FATAL_ERROR_CODES: ReadonlySet<string> = new Set(['name_taken', 'invalid_name', 'replaced', 'name_limit']);
 
 /** How many sent messages are remembered so that one the server refused can be sent again. */
 const RESEND_WINDOW = 256;
@@ -58,7 +86,18 @@ export interface ConnectionEvents extends Record<string, unknown> {
   status: ConnectionStatus;
   event: ServerEvent;
   paced: { queued: number; waitMs: number };
-  fatal: { code: string; message: string };
+  fatal: FatalError;
+}
+
+/**
+ * Why the connection stopped for good. `fromServer`: the code and message came from the server
+ * (an authenticated `error` event) and are untrusted text; otherwise the client wrote them
+ * (a changed server key, a malformed URL) and they may span several lines.
+ */
+export interface FatalError {
+  code: string;
+  message: string;
+  fromServer: boolean;
 }
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -66,7 +105,10 @@ type Timer = ReturnType<typeof setTimeout>;
 /**
  * A connection that stays up: emits `status` (ConnectionStatus), `event` (ServerEvent, including
  * `ready` after every (re)connection), `paced` ({ queued, waitMs }) when it holds messages back to
- * respect the server's rate, and `fatal` ({ code, message }) when it stops for good.
+ * respect the server's rate, and `fatal` (FatalError) when it stops for good — only for a changed
+ * server key or an authenticated FATAL_ERROR_CODES event; nothing unauthenticated stops it.
+ * Every text in these events that came from the network (status reasons, error messages) is
+ * untrusted: a front end sanitizes it before it reaches a terminal (src/client/text.ts).
  *
  * Pacing: the client keeps its own token bucket one token smaller than the server's, so network
  * jitter that bunches its frames together does not make the server refuse one; should the server
@@ -77,6 +119,10 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   private socket: ClientSocket | undefined;
   private session: Session | undefined;
   private attempt = 0;
+  /** Connections in a row that failed or did not stay up for stableAfterMs: the backoff's exponent. */
+  private failures = 0;
+  /** When the current connection got `ready`. */
+  private upSince: number | undefined;
   private stopped = false;
   private retryTimer: Timer | undefined;
   private readonly queue: ClientRequest[] = [];
@@ -125,6 +171,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   private connect(): void {
     if (this.stopped) return;
     this.attempt++;
+    this.upSince = undefined;
     this.emit('status', { state: 'connecting', attempt: this.attempt });
     const maxFrame = this.opts.maxFrameBytes ?? 64 * 1024;
     const timeoutMs = this.opts.connectTimeoutMs ?? 10_000;
@@ -136,39 +183,49 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       closeReason = 'the server did not answer the handshake in time';
       socket.terminate();
     }, timeoutMs);
+    // once this attempt has failed, nothing more the socket delivers counts
+    let ended = false;
+    const end = (why: string, code?: number, reason?: string) => {
+      ended = true;
+      closeReason = why;
+      socket.close(code, reason);
+    };
     const onMessage = (bytes: Uint8Array, isBinary: boolean) => {
+      if (ended) return;
       try {
         if (!isBinary) throw new ProtocolError('malformed', 'the server sent a text message');
-        if (bytes[0] === 0x7f) {
-          const err = parseError(bytes);
-          closeReason = `${err.code}: ${err.message}`;
-          if (FATAL.has(err.code)) this.fatal(err.code, err.message);
-          socket.close();
-          return;
-        }
         if (state === 'hello') {
+          if (bytes[0] === MessageType.Error) {
+            // unauthenticated (anyone on the path can forge one): it ends this attempt, nothing more
+            const err = parseError(bytes);
+            return end(`${err.code}: ${err.message}`);
+          }
           const r = hs.onServerHello(bytes);
           this.serverFingerprint = r.serverFingerprint;
           const pin = this.opts.verifyServer(r.serverFingerprint);
           if (!pin.ok) {
+            // docs/PROTOCOL.md §Processing, client step 7: stop, do not send ClientFinish
             clearTimeout(handshakeTimer);
-            this.fatal('server_key_changed', pin.message);
-            socket.close(1000, 'server key changed');
-            return;
+            this.fatal('server_key_changed', pin.message, false);
+            return end('server key changed', 1000, 'server key changed');
           }
           socket.send(r.finish);
           this.session = r.session;
           state = 'open';
           return;
         }
-        const ev = this.session!.open(bytes) as ServerEvent;
-        for (const e of unbatch(ev)) this.onEvent(e, () => clearTimeout(handshakeTimer));
-      } catch (e) {
-        closeReason = e instanceof Error ? e.message : String(e);
-        if (e instanceof ProtocolError && state === 'hello') {
-          this.fatal('handshake_failed', `the server's handshake is invalid (${e.code}): ${e.message}`);
+        // the session keys exist: only authenticated frames count (docs/PROTOCOL.md §Transport)
+        if (bytes[0] !== MessageType.Frame) {
+          throw new ProtocolError('unexpected_message', `the server sent an unencrypted message (type 0x${(bytes[0] ?? 0).toString(16).padStart(2, '0')}) after the handshake; it was ignored`);
         }
-        socket.close(4003, 'protocol error');
+        const ev = checkServerEvent(this.session!.open(bytes));
+        for (const e of unbatch(ev)) {
+          if (ended || this.stopped) return;
+          this.onEvent(checkServerEvent(e), () => clearTimeout(handshakeTimer));
+        }
+      } catch (e) {
+        const what = e instanceof ProtocolError ? `(${e.code}): ${e.message}` : `: ${e instanceof Error ? e.message : String(e)}`;
+        end(state === 'hello' ? `the server's handshake is invalid ${what}` : `protocol error ${what}`, 4003, 'protocol error');
       }
     };
     const onClose = (code: number, reason: string) => {
@@ -184,7 +241,9 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
         this.emit('status', { state: 'closed', reason: why });
         return;
       }
-      const base = Math.min(this.opts.maxReconnectMs ?? 30_000, (this.opts.minReconnectMs ?? 500) * 2 ** Math.min(10, this.attempt - 1));
+      const stable = this.upSince !== undefined && Date.now() - this.upSince >= (this.opts.stableAfterMs ?? 10_000);
+      this.failures = stable ? 1 : this.failures + 1;
+      const base = Math.min(this.opts.maxReconnectMs ?? 30_000, (this.opts.minReconnectMs ?? 500) * 2 ** Math.min(10, this.failures - 1));
       const inMs = Math.round(base * (0.8 + 0.4 * Math.random())); // jitter only: not security-relevant
       this.emit('status', { state: 'reconnecting', inMs, reason: why });
       this.retryTimer = setTimeout(() => this.connect(), inMs);
@@ -200,7 +259,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       }, { subprotocol: SUBPROTOCOL, maxFrameBytes: maxFrame, connectTimeoutMs: timeoutMs });
     } catch (e) {
       clearTimeout(handshakeTimer);
-      this.fatal('bad_url', `cannot connect to ${this.opts.url}: ${(e as Error).message}`);
+      this.fatal('bad_url', `cannot connect to ${this.opts.url}: ${(e as Error).message}`, false);
       return;
     }
     this.socket = socket;
@@ -210,6 +269,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     if (ev.type === 'ready') {
       connected();
       this.attempt = 0;
+      this.upSince = Date.now();
       // one token of slack below the server's bucket absorbs network jitter (see the class comment)
       this.rate = { perSecond: ev.limits.messagesPerSecond, burst: Math.max(1, ev.limits.burst - 1) };
       // a full bucket on the first connection; after a reconnection the server remembers our
@@ -244,16 +304,16 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
         }
       }
       // a fatal error is reported once, through `fatal`
-      if (FATAL.has(ev.code)) return this.fatal(ev.code, ev.message);
+      if (FATAL_ERROR_CODES.has(ev.code)) return this.fatal(ev.code, ev.message, true);
     }
     this.emit('event', ev);
   }
 
-  private fatal(code: string, message: string): void {
+  private fatal(code: string, message: string, fromServer: boolean): void {
     if (this.stopped) return;
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.emit('fatal', { code, message });
+    this.emit('fatal', { code, message, fromServer });
   }
 
   private scheduleDrain(waitMs: number): void {

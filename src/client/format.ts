@@ -13,9 +13,10 @@
  *   [12:03:04] * alice left #lobby: timed out (2 members)
  *   [12:03:04] *** the server restarts at noon                (system)
  *   ! rate_limited: slow down (retry in 1.5s)                 (error)
+ *   * reconnecting in 2s: server_full: try again later         (status; the reason is untrusted text)
  *
- * Untrusted text is passed through `sanitize` (no escape sequence of another user ever reaches
- * the terminal). With colour (a terminal, NO_COLOR unset or empty, TERM not "dumb"), each name
+ * Every field from the server or another user is passed through `sanitize` (no escape sequence
+ * they send ever reaches the terminal); the status line's reason too. With colour (a terminal, NO_COLOR unset or empty, TERM not "dumb"), each name
  * gets a stable colour: FNV-1a of its UTF-8 bytes picks one of 12 ANSI colours, never black,
  * white or grey.
  *
@@ -39,7 +40,9 @@
  *   ts           milliseconds since 1970-01-01 UTC, from the server
  *   text         the message text exactly as received (JSON-escaped; never sanitised)
  *   action       true for /me
- *   verified     the end-to-end hash check: sha256 is the lower-case hex SHA-256 of text's UTF-8
+ *   verified     the hash check: sha256 is the lower-case hex SHA-256 of text's UTF-8. It detects
+ *                corruption between the two clients, not a malicious server (which can replace
+ *                text and hash together)
  *   sha256       as the sender computed it
  *   members      (join, leave) the room's member count after the event; (who) the names
  *   reason       why a member left (e.g. "disconnected"), or null
@@ -51,12 +54,13 @@
  *   status/info  produced by the client itself (connection state; answers to /help, /fingerprint)
  *
  * `pong` is not shown. An event type this client does not know is passed through unchanged in
- * JSON (a newer server) and not shown as a line. In JSON output, U+007F–U+009F, U+2028 and
- * U+2029 are escaped as \uXXXX too, so a line is safe to print and to parse line by line.
+ * JSON (a newer server) and not shown as a line. In JSON output, DEL and the C1 controls
+ * (U+007F–U+009F), the bidirectional controls and U+2028/U+2029 are escaped as \uXXXX too
+ * (safeJson): the values are the same, and a line is safe to print and to parse line by line.
  */
 import type { ChatErrorCode, ServerEvent } from '../chat/events.js';
 import { verifyBody } from './input.js';
-import { sanitize } from './text.js';
+import { safeJson, sanitize, sanitizeLines } from './text.js';
 
 /** Connection states the client reports (ChatConnection's `status` event has this shape). */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -214,12 +218,9 @@ export function formatLine(ev: DisplayEvent, o: FormatOptions): string | undefin
         ev.rooms.length ? `; rooms: ${ev.rooms.map(room).join(', ')}` : ''
       }`;
     case 'status':
-      return `${dim('*')} ${sanitize(statusText(ev))}`;
+      return `${dim('*')} ${sanitize(statusText(ev))}${ev.state === 'reconnecting' && ev.reason ? `: ${sanitize(ev.reason)}` : ''}`;
     case 'info':
-      return ev.message
-        .split('\n')
-        .map((l) => sanitize(l))
-        .join('\n');
+      return sanitizeLines(ev.message);
     default:
       return undefined; // pong, and types this client does not know
   }
@@ -300,5 +301,14 @@ export function jsonEvent(ev: DisplayEvent): Record<string, unknown> | undefined
 export function formatJson(ev: DisplayEvent): string | undefined {
   const obj = jsonEvent(ev);
   if (obj === undefined) return undefined;
-  return JSON.stringify(obj).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return safeJson(obj);
+}
+
+/**
+ * The stderr line(s) for an error that stopped the client, `parley: CODE: MESSAGE`, with no
+ * control character left: a server's text on one line (its line breaks shown as ⏎), the
+ * client's own text (e.g. the changed-key warning) line by line.
+ */
+export function formatFatal(f: { code: string; message: string; fromServer: boolean }): string {
+  return `parley: ${sanitize(f.code)}: ${f.fromServer ? sanitize(f.message) : sanitizeLines(f.message)}`;
 }

@@ -1,7 +1,8 @@
 /**
  * What the user types, turned into actions: a request for the server, a local command, or a
  * local error with a hint. Also the message bodies with their SHA-256, and `verifyBody`, the
- * receiver's end-to-end hash check.
+ * receiver's hash check (it detects corruption between the two clients, not a malicious server,
+ * which could replace text and hash together: there are no sender signatures yet).
  *
  *   text               say `text` to the current room (`//text` says `/text`)
  *   /me ACTION         say an action (`body.action: true`), shown as `* alice ACTION`
@@ -55,7 +56,10 @@ export const HELP_TEXT = `Commands:
   /fingerprint      show your key's fingerprint and the server's
   /help             show this help
   /quit             leave (also Ctrl+D, Ctrl+C)
-Messages show ✓ when their SHA-256 matches the text, and ✗ HASH MISMATCH when it does not.`;
+After each message:
+  ✓                 its text matches the SHA-256 hash its sender attached: it was not corrupted
+                    on the way. It does not prove who wrote it: the server could change both.
+  ✗ HASH MISMATCH   the text does not match its hash: corrupted or altered, do not trust it.`;
 
 const NAME_RULE = 'names are 1–32 of A–Z a–z 0–9 _ . -';
 const ROOM_RULE = 'rooms are 1–32 of A–Z a–z 0–9 _ . - (a leading # is allowed)';
@@ -73,8 +77,9 @@ export function bodyFor(text: string, action = false): MessageBody {
 const HEX64_RE = /^[0-9a-f]{64}$/;
 
 /**
- * The end-to-end hash check of a received body: true when `body.text` is a string and
- * `body.sha256` is the lower-case hex SHA-256 of its UTF-8 bytes. Never throws, whatever it is given.
+ * The hash check of a received body: true when `body.text` is a string and `body.sha256` is the
+ * lower-case hex SHA-256 of its UTF-8 bytes. It detects corruption in transit, not a malicious
+ * server (which can recompute the hash of a text it changed). Never throws, whatever it is given.
  */
 export function verifyBody(body: unknown): boolean {
   if (typeof body !== 'object' || body === null) return false;

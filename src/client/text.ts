@@ -2,16 +2,24 @@
  * Text helpers of the terminal client: making untrusted text safe to show on a terminal, and
  * measuring how many columns a string takes (graphemes, wide CJK and emoji, ANSI colours).
  *
- * Everything another user sends (message text, and defensively names too) goes through
- * `sanitize` before it reaches a terminal: an escape sequence in a chat message must never move
- * the cursor, change the title, or hide text (terminal injection), and bidirectional overrides
- * must not reorder what is shown ("Trojan Source").
+ * Everything the server or another user sends — message text, names, rooms, fingerprints,
+ * system and error messages, connection and close reasons — goes through `sanitize` before it
+ * reaches a terminal (stdout and stderr, every mode), and `safeJson` in `--json` mode: an escape
+ * sequence must never move the cursor, change the title, clear the screen or hide text (terminal
+ * injection), and bidirectional overrides must not reorder what is shown ("Trojan Source").
  */
 
 /** SGR colour sequences (`ESC [ … m`): the only escape sequences the client itself emits inline. */
 const SGR_RE = /\x1b\[[0-9;]*m/g;
 
 const BIDI_RE = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * What JSON.stringify leaves raw that a terminal or a line-based reader would act on: DEL, the C1
+ * controls (U+009B is CSI on many terminals), bidirectional controls, and the line and paragraph
+ * separators U+2028/U+2029. (It already escapes C0 controls and lone surrogates.)
+ */
+const JSON_UNSAFE_RE = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
 
 /**
  * Makes untrusted text safe and visible on one terminal line:
@@ -22,7 +30,7 @@ const BIDI_RE = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
  */
 export function sanitize(text: string): string {
   let out = '';
-  const s = text.replace(/\r\n|[\r\n\u2028\u2029]/g, '⏎');
+  const s = String(text).replace(/\r\n|[\r\n\u2028\u2029]/g, '⏎');
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
     if (cp === 0x09) out += ' ';
@@ -33,6 +41,23 @@ export function sanitize(text: string): string {
     else out += ch;
   }
   return out;
+}
+
+/** `sanitize` line by line: text the client wrote itself over several lines stays on several lines. */
+export function sanitizeLines(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => sanitize(l))
+    .join('\n');
+}
+
+/**
+ * JSON.stringify(value), with every character of JSON_UNSAFE_RE escaped as \\uXXXX as well: still
+ * valid JSON that parses to the same value, and safe to print on a terminal. Throws what
+ * JSON.stringify throws (a cycle, a BigInt).
+ */
+export function safeJson(value: object): string {
+  return JSON.stringify(value).replace(JSON_UNSAFE_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**

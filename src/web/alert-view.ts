@@ -1,12 +1,13 @@
 /**
  * The screens that end a session: the loud refusal of a changed server key (both fingerprints,
- * as OpenSSH shows them) and the other fatal errors (name_taken, replaced, handshake_failed…),
- * each with what the user can do next.
+ * as OpenSSH shows them) and the other fatal errors (name_taken, invalid_name, name_limit,
+ * replaced), each with what the user can do next (connection-ui.ts decides what).
  */
 import { sanitize } from '../client/text.js';
 import { byId, showScreen } from './dom.js';
 import { IDENTITY_KEY, nameProblem, type StoredIdentity } from './key-store.js';
 import type { KeyValueStore } from './kv.js';
+import type { FatalView } from './connection-ui.js';
 import type { PinBook } from './pins.js';
 
 /**
@@ -33,27 +34,19 @@ export function showKeyChanged(pins: PinBook): void {
   });
 }
 
-/** Hints shown under a fatal error, by code. */
-const HINTS: Record<string, string> = {
-  name_taken: 'Another key owns this name on this server. Choose another name below.',
-  invalid_name: 'The server does not accept this name. Choose another below.',
-  replaced: 'You signed in again somewhere else (another tab or device) with this key; this tab was disconnected.',
-  handshake_failed: 'The server and this page could not agree on a secure connection. Try again later, or ask the operator.',
-  bad_url: 'The page could not work out where the server is.',
-};
-
 /**
- * Shows a fatal error with its hint, a "Try again" button (reloads) and, for name_taken and
- * invalid_name, a form that stores another name and reconnects. Never throws for a present page.
+ * Shows the fatal screen `view` (connection-ui.ts's fatalView) with a "Try again" button
+ * (reloads) and, when `view.askName` (name_taken, invalid_name), a form that stores another name
+ * and reconnects. Never throws for a present page.
  */
-export function showFatal(f: { code: string; message: string }, store: KeyValueStore, stored: StoredIdentity): void {
+export function showFatal(view: FatalView, store: KeyValueStore, stored: StoredIdentity): void {
   showScreen('screen-fatal');
-  byId('fatal-title', HTMLElement).textContent = f.code === 'name_taken' ? 'That name is taken' : 'Disconnected';
-  byId('fatal-message', HTMLElement).textContent = sanitize(`${f.code}: ${f.message}`);
-  byId('fatal-hint', HTMLElement).textContent = HINTS[f.code] ?? '';
+  byId('fatal-title', HTMLElement).textContent = view.title;
+  byId('fatal-message', HTMLElement).textContent = view.message;
+  byId('fatal-hint', HTMLElement).textContent = view.hint;
   byId('fatal-retry', HTMLButtonElement).addEventListener('click', () => location.reload());
   const form = byId('rename-form', HTMLFormElement);
-  form.hidden = f.code !== 'name_taken' && f.code !== 'invalid_name';
+  form.hidden = !view.askName;
   if (form.hidden) return;
   const input = byId('rename-name', HTMLInputElement);
   const error = byId('rename-error', HTMLParagraphElement);

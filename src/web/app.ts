@@ -8,6 +8,7 @@ import { HELP_TEXT } from '../client/input.js';
 import { webCrypto } from '../protocol/crypto-web.js';
 import { showFatal, showKeyChanged } from './alert-view.js';
 import { ChatState, dmId } from './chat-state.js';
+import { watchConnection } from './connection-ui.js';
 import { ChatView } from './chat-view.js';
 import { parseWebInput } from './commands.js';
 import { byId, showScreen } from './dom.js';
@@ -18,7 +19,7 @@ import { runSetup, runUnlock, type Unlocked } from './setup-view.js';
 import { browserSocketFactory, serverUrlFor } from './socket-browser.js';
 
 /** Errors worth a banner above the log as well as a line in it. */
-const BANNER_CODES = new Set(['rate_limited', 'too_long', 'no_such_user', 'room_limit', 'not_in_room', 'invalid_room', 'bad_command', 'unknown_command', 'shutting_down']);
+const BANNER_CODES = new Set(['rate_limited', 'too_long', 'no_such_user', 'room_limit', 'not_in_room', 'invalid_room', 'bad_command', 'unknown_command', 'shutting_down', 'hash_mismatch']);
 
 async function openStore(): Promise<{ store: KeyValueStore; persistent: boolean }> {
   try {
@@ -53,7 +54,7 @@ function chat(store: KeyValueStore, pins: PinBook, me: Unlocked, url: string, pe
           view.showBanner(`${a.message} — ${a.hint}`, 'error');
           break;
         case 'help':
-          state.notice('info', HELP_TEXT.replace('Ctrl+D, Ctrl+C', 'closes the connection'));
+          state.notice('info', HELP_TEXT.replace('(also Ctrl+D, Ctrl+C)', '(closes the connection)').replace('✗ HASH MISMATCH', '⚠ mismatch     '));
           break;
         case 'fingerprint':
           state.notice('info', `Your key: ${me.stored.fingerprint}. Server key: ${conn.serverFingerprint ?? 'not known yet'}${pins.fingerprint ? ` (pinned ${pins.fingerprint})` : ''}.`);
@@ -77,7 +78,11 @@ function chat(store: KeyValueStore, pins: PinBook, me: Unlocked, url: string, pe
   view.changed();
   view.focus();
   if (!persistent) view.showBanner('This browser refused storage (IndexedDB): your key will be lost when you close the tab.', 'error', 0);
-  conn.on('status', (s) => view.setStatus(s));
+  watchConnection(conn, pins, {
+    status: (s) => view.setStatus(s),
+    fatal: (v) => showFatal(v, store, me.stored),
+    keyChanged: () => showKeyChanged(pins),
+  });
   conn.on('paced', (p) => view.showBanner(`Holding ${p.queued} message${p.queued === 1 ? '' : 's'} back for ${Math.ceil(p.waitMs / 100) / 10}s to stay within the server's rate.`, 'info', Math.max(2000, p.waitMs)));
   conn.on('event', (ev) => {
     for (const req of state.apply(ev)) conn.send(req);
@@ -86,10 +91,6 @@ function chat(store: KeyValueStore, pins: PinBook, me: Unlocked, url: string, pe
       state.notice('info', `First contact with this server: its key ${ev.serverFingerprint} is now pinned. Parley will refuse to connect if it ever changes.`);
     }
     if (ev.type === 'error' && BANNER_CODES.has(ev.code)) view.showBanner(`${ev.code}: ${ev.message}`, 'error');
-  });
-  conn.on('fatal', (f) => {
-    if (f.code === 'server_key_changed' && pins.mismatch) showKeyChanged(pins);
-    else showFatal(f, store, me.stored);
   });
   conn.start();
 }

@@ -21,6 +21,13 @@ export interface ChatViewActions {
 
 const HISTORY = 100;
 
+/**
+ * The hash check's tooltips. Until messages carry their sender's signature, the ✓ says only that
+ * the text was not corrupted on the way, not who wrote it (docs/SECURITY.md).
+ */
+export const CHECK_OK_TITLE = '✓ text matches its hash — detects corruption in transit, not a malicious server (which could change both)';
+export const CHECK_BAD_TITLE = '⚠ the text does NOT match the hash its sender attached — corrupted or altered on the way; do not trust it';
+
 /** The DOM of #screen-chat, bound to a ChatState. */
 export class ChatView implements StateListener {
   private state!: ChatState;
@@ -84,8 +91,9 @@ export class ChatView implements StateListener {
   setStatus(s: ConnectionStatus): void {
     const status = byId('status', HTMLParagraphElement);
     status.dataset.state = s.state;
-    status.textContent = statusText(s);
-    status.title = s.state === 'reconnecting' || s.state === 'closed' ? s.reason : s.state === 'connected' ? `server key ${s.serverFingerprint}` : '';
+    status.textContent = sanitize(statusText(s));
+    // the reason may be a forger's text (a plaintext Error before the session): shown, neutralised
+    status.title = s.state === 'reconnecting' || s.state === 'closed' ? sanitize(s.reason) : s.state === 'connected' ? `server key ${sanitize(s.serverFingerprint)}` : '';
     this.input.placeholder = s.state === 'connected' ? 'Message, or /help' : 'Message (sent once connected), or /help';
   }
 
@@ -170,8 +178,8 @@ export class ChatView implements StateListener {
     parts.push(el('span', { class: e.action ? 'text action' : 'text' }, sanitize(e.text)));
     parts.push(
       e.verified
-        ? el('span', { class: 'check ok', title: 'verified: the SHA-256 of this text matches the hash its sender attached', 'aria-label': 'hash verified' }, '✓')
-        : el('span', { class: 'check bad', title: 'mismatch: the SHA-256 of this text does NOT match the hash its sender attached', 'aria-label': 'hash mismatch' }, '⚠ mismatch'),
+        ? el('span', { class: 'check ok', title: CHECK_OK_TITLE, 'aria-label': 'text matches its hash' }, '✓')
+        : el('span', { class: 'check bad', title: CHECK_BAD_TITLE, 'aria-label': 'text does not match its hash' }, '⚠ mismatch'),
     );
     return el('li', { class: `entry msg${e.to !== undefined ? ' direct' : ''}`, 'data-from': e.from }, ...parts);
   }

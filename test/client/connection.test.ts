@@ -1,66 +1,24 @@
 /**
  * ChatConnection over an in-process fake transport: the real handshake and session, a scripted
  * server, no sockets. Covers pacing below the server's bucket and the resend of a message the
- * server refused with `rate_limited`.
+ * server refused with `rate_limited`. What a client does with errors, forged or authenticated,
+ * is in connection-errors.test.ts.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatConnection } from '../../src/client/connection.js';
-import type { ClientSocket, SocketFactory, SocketHandlers } from '../../src/client/socket.js';
+import type { SocketFactory } from '../../src/client/socket.js';
 import type { ClientRequest, ServerEvent } from '../../src/chat/events.js';
 import { bodyFor } from '../../src/client/input.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
-import { ServerHandshake, type Session } from '../../src/protocol/index.js';
 import { rsaKey } from '../protocol/helpers.js';
+import { fakeSocketFactory, ready } from './fake-server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A scripted server: completes the handshake, sends `ready`, then passes each request to `onRequest`. */
 function fakeServer(limits: { messagesPerSecond: number; burst: number }, onRequest: (req: ClientRequest, reply: (e: ServerEvent) => void) => void): { factory: SocketFactory; requests: ClientRequest[] } {
-  const requests: ClientRequest[] = [];
-  const factory: SocketFactory = (_url, h: SocketHandlers) => {
-    const hs = new ServerHandshake({ identity: rsaKey('conn-server'), crypto: nodeCrypto });
-    let session: Session | undefined;
-    let open = true;
-    let helloDone = false;
-    const reply = (e: ServerEvent) => queueMicrotask(() => open && h.onMessage(session!.seal(e), true));
-    const socket: ClientSocket = {
-      send(data) {
-        if (!open) return;
-        try {
-          if (!session) {
-            if (!helloDone) {
-              helloDone = true;
-              const sh = hs.onClientHello(data);
-              queueMicrotask(() => h.onMessage(sh, true));
-              return;
-            }
-            const r = hs.onClientFinish(data);
-            session = r.session;
-            reply({ type: 'ready', name: r.name, fingerprint: 'SHA256:x', serverFingerprint: 'SHA256:y', rooms: ['lobby'], limits: { maxMessageLength: 4000, ...limits } });
-            return;
-          }
-          const req = session.open(data) as ClientRequest;
-          requests.push(req);
-          onRequest(req, reply);
-        } catch (e) {
-          assert.fail(`fake server: ${(e as Error).message}`);
-        }
-      },
-      close() {
-        open = false;
-        queueMicrotask(() => h.onClose(1000, ''));
-      },
-      terminate() {
-        this.close();
-      },
-      get isOpen() {
-        return open;
-      },
-    };
-    queueMicrotask(() => h.onOpen());
-    return socket;
-  };
+  const { factory, requests } = fakeSocketFactory(() => ({ after: [ready(limits)], onRequest }));
   return { factory, requests };
 }
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ServerEvent } from '../../src/chat/events.js';
 import {
+  formatFatal,
   formatJson,
   formatLine,
   formatTime,
@@ -91,7 +92,7 @@ describe('formatLine without colour (line mode)', () => {
     localError: "! unknown_command: unknown command '/x'; type /help",
     connecting: '* connecting…',
     connected: '* connected',
-    reconnecting: '* reconnecting in 3s',
+    reconnecting: '* reconnecting in 3s: connection lost',
     closed: '* disconnected: bye',
     info: 'line one\nline two',
     pong: undefined,
@@ -120,6 +121,33 @@ describe('formatLine without colour (line mode)', () => {
     // the only escapes left are the client's own SGR sequences
     assert.doesNotMatch(withColour.replace(/\x1b\[[0-9;]*m/g, ''), /[\x00-\x1f\x7f-\x9f]/);
   });
+
+  // every field a server controls, in every event type: nothing a terminal acts on survives
+  const EVIL = 'a\x1b]0;T\x07b\x1b[2Jc\x9bd\x7fe\u202ef\u2028g\u2066h';
+  const hostile: [string, DisplayEvent][] = [
+    ['ready', { type: 'ready', name: EVIL, fingerprint: EVIL, serverFingerprint: EVIL, rooms: [EVIL], limits: { maxMessageLength: 1, messagesPerSecond: 1, burst: 1 } }],
+    ['message', { type: 'message', id: EVIL, from: EVIL, room: EVIL, ts: TS, body: { text: EVIL, sha256: EVIL, action: true } }],
+    ['direct', { type: 'direct', id: EVIL, from: EVIL, to: EVIL, ts: TS, body: bodyFor(EVIL) }],
+    ['join', { type: 'join', room: EVIL, name: EVIL, members: 1, ts: TS }],
+    ['leave', { type: 'leave', room: EVIL, name: EVIL, members: 1, ts: TS, reason: EVIL }],
+    ['rooms', { type: 'rooms', rooms: [{ room: EVIL, members: 1 }] }],
+    ['who', { type: 'who', room: EVIL, members: [EVIL, EVIL] }],
+    ['whois', { type: 'whois', name: EVIL, fingerprint: EVIL, online: true, rooms: [EVIL] }],
+    ['system', { type: 'system', message: EVIL, ts: TS }],
+    ['error', { type: 'error', code: 'name_taken', message: EVIL }],
+    ['status', { type: 'status', state: 'reconnecting', inMs: 1000, reason: EVIL }],
+    ['closed', { type: 'status', state: 'closed', reason: EVIL }],
+    ['info', { type: 'info', message: EVIL }],
+  ];
+  for (const [what, ev] of hostile) {
+    it(`${what}: every server-supplied field is shown, neutralised, with and without colour`, () => {
+      const line = formatLine(ev, plain)!;
+      assert.doesNotMatch(line, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\u2066\u2028]/);
+      assert.match(line, /a\^\[\]0;T\^Gb\^\[\[2Jc\\u\{9b\}d\^\?e\\u\{202e\}f⏎g\\u\{2066\}h/);
+      const coloured = formatLine(ev, { ...plain, color: true })!.replace(/\x1b\[[0-9;]*m/g, '');
+      assert.doesNotMatch(coloured, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\u2066\u2028]/);
+    });
+  }
 
   it('does not crash on a message without a proper body, and marks it', () => {
     const bad = { type: 'message', id: 'x', from: 'bob', room: 'lobby', ts: TS, body: null } as unknown as ServerEvent;
@@ -185,6 +213,15 @@ describe('mentions and the bell', () => {
   });
 });
 
+describe('formatFatal: the stderr line after the screen closed', () => {
+  it("a server's message on one line, neutralised", () => {
+    assert.equal(formatFatal({ code: 'name_taken', message: 'x\x1b]0;T\x07\ny\u202e', fromServer: true }), 'parley: name_taken: x^[]0;T^G⏎y\\u{202e}');
+  });
+  it("the client's own message keeps its lines, each neutralised", () => {
+    assert.equal(formatFatal({ code: 'server_key_changed', message: 'WARNING\nServer: ws://h\x1b[2J', fromServer: false }), 'parley: server_key_changed: WARNING\nServer: ws://h^[[2J');
+  });
+});
+
 describe('times and status', () => {
   it('formats [HH:MM:SS]', () => {
     assert.equal(formatTime(TS, true), '[12:03:04]');
@@ -246,12 +283,14 @@ describe('formatJson: the exact shapes of --json', () => {
     for (const f of ['type', 'code', 'message']) assert.ok(f in e, f);
   });
 
-  it('keeps the text exact (no sanitising) but escapes every control character, C1 and U+2028/9', () => {
-    const text = 'a\x1b[31mb\nc\u0085d\u2028e\u202e"\\';
+  it('keeps the text exact (no sanitising) but escapes every control character, DEL, C1, bidi controls and U+2028/9', () => {
+    const text = 'a\x1b[31mb\nc\u0085d\u2028e\u202e"\\\x7f\x9b\u061c\u200e\u200f\u202a\u2066\u2069\u2029';
     const ev: ServerEvent = { type: 'message', id: 'x', from: 'bob', room: 'lobby', ts: TS, body: bodyFor(text) };
     const out = formatJson(ev)!;
-    assert.doesNotMatch(out, /[\x00-\x1f\x7f-\x9f\u2028\u2029]/);
+    assert.doesNotMatch(out, /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/);
     assert.match(out, /\\u0085/);
+    assert.match(out, /\\u202e/);
+    assert.match(out, /\\u007f/);
     const back = JSON.parse(out);
     assert.equal(back.text, text);
     assert.equal(back.verified, true);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { promptLine, promptSecret } from '../../src/client/prompt.js';
-import { displayWidth, graphemes, graphemeWidth, sanitize, sanitizeKeepingColour, stripAnsi, truncateToWidth } from '../../src/client/text.js';
+import { displayWidth, graphemes, graphemeWidth, safeJson, sanitize, sanitizeKeepingColour, sanitizeLines, stripAnsi, truncateToWidth } from '../../src/client/text.js';
 
 describe('sanitize', () => {
   const cases: [string, string][] = [
@@ -24,6 +24,20 @@ describe('sanitize', () => {
   it('sanitizeKeepingColour keeps SGR and line breaks only', () => {
     assert.equal(sanitizeKeepingColour('\x1b[31mred\x1b[0m\x1b[2J\nnext\x1b[1;97;41mX\x1b[0m'), '\x1b[31mred\x1b[0m^[[2J\nnext\x1b[1;97;41mX\x1b[0m');
     assert.equal(stripAnsi('\x1b[31mred\x1b[39m'), 'red');
+  });
+});
+
+describe('sanitizeLines and safeJson', () => {
+  it('sanitizeLines keeps line breaks between lines and neutralises each line', () => {
+    assert.equal(sanitizeLines('one\x1b]0;t\x07\ntwo\r\u202e'), 'one^[]0;t^G\ntwo⏎\\u{202e}');
+  });
+
+  it('safeJson: the same value, with DEL, C1, bidi controls and U+2028/9 escaped too', () => {
+    const value = { s: 'a\x1b\x7f\x9b\u061c\u200e\u200f\u202a\u202e\u2066\u2069\u2028\u2029\ud800"\\é✓', [`k\u202e`]: [1, null] };
+    const out = safeJson(value);
+    assert.doesNotMatch(out, /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]/);
+    assert.deepEqual(JSON.parse(out), value);
+    assert.match(out, /é✓/, 'other characters stay as they are');
   });
 });
 

@@ -1,0 +1,99 @@
+/**
+ * The shape check of every event a client receives (docs/PROTOCOL.md §ServerEvent), where it
+ * enters: after a frame was opened and unbatched, before anything shows or acts on it. A frame
+ * is authenticated, but the server behind it need not be honest; the clients' display code may
+ * then rely on each field having its type (a string is sanitized, a number printed as one), so
+ * that a hostile server cannot slip a control sequence in through a field the display assumed
+ * to be a number, nor make it throw.
+ *
+ * An event of a type this client does not know passes unchanged (a newer server); a known type
+ * with a field of the wrong type is a protocol error (`malformed`), like a frame that is not JSON.
+ */
+import type { ServerEvent } from '../chat/events.js';
+import { ProtocolError } from '../protocol/errors.js';
+import { ERROR_CODE_RE } from '../protocol/limits.js';
+
+type Kind = 'string' | 'number' | 'boolean' | 'strings' | 'body' | 'limits' | 'roomList' | 'code';
+/** A field's kind; a trailing `?` makes it optional (absent or null, or present with that kind). */
+type Spec = Record<string, Kind | `${Kind}?`>;
+
+/** The fields of each known event type (src/chat/events.ts is normative). */
+const SPECS: Record<string, Spec> = {
+  ready: { name: 'string', fingerprint: 'string', serverFingerprint: 'string', rooms: 'strings', limits: 'limits' },
+  message: { id: 'string', from: 'string', room: 'string', ts: 'number', body: 'body' },
+  direct: { id: 'string', from: 'string', to: 'string', ts: 'number', body: 'body' },
+  join: { room: 'string', name: 'string', members: 'number', ts: 'number' },
+  leave: { room: 'string', name: 'string', members: 'number', ts: 'number', reason: 'string?' },
+  rooms: { rooms: 'roomList' },
+  who: { room: 'string', members: 'strings' },
+  whois: { name: 'string', fingerprint: 'string', online: 'boolean', rooms: 'strings' },
+  system: { message: 'string', ts: 'number' },
+  error: { code: 'code', message: 'string', retryAfterMs: 'number?', command: 'string?', ref: 'string?' },
+  pong: {},
+};
+
+const LIMITS: Spec = {
+  maxMessageLength: 'number',
+  messagesPerSecond: 'number',
+  burst: 'number',
+  commandsPerSecond: 'number?',
+  commandBurst: 'number?',
+  maxRoomsPerUser: 'number?',
+};
+const BODY: Spec = { text: 'string', sha256: 'string', action: 'boolean?' };
+const ROOM_ENTRY: Spec = { room: 'string', members: 'number' };
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function fits(kind: Kind, v: unknown): boolean {
+  switch (kind) {
+    case 'string':
+      return typeof v === 'string';
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v);
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'strings':
+      return Array.isArray(v) && v.every((x) => typeof x === 'string');
+    case 'code':
+      return typeof v === 'string' && ERROR_CODE_RE.test(v);
+    case 'body':
+      return matches(BODY, v);
+    case 'limits':
+      return matches(LIMITS, v);
+    case 'roomList':
+      return Array.isArray(v) && v.every((x) => matches(ROOM_ENTRY, x));
+  }
+}
+
+function matches(spec: Spec, v: unknown): boolean {
+  if (!isObject(v)) return false;
+  for (const [key, want] of Object.entries(spec)) {
+    const optional = want.endsWith('?');
+    const kind = (optional ? want.slice(0, -1) : want) as Kind;
+    const has = Object.hasOwn(v, key) && v[key] !== undefined && v[key] !== null;
+    if (!has) {
+      if (optional) continue;
+      return false;
+    }
+    if (!fits(kind, v[key])) return false;
+  }
+  return true;
+}
+
+/**
+ * Returns `v` as a ServerEvent when its fields have the types its `type` requires (an unknown
+ * type only needs `type` to be a string). Throws ProtocolError 'malformed' otherwise, naming
+ * the type but quoting nothing the server sent beyond it.
+ */
+export function checkServerEvent(v: unknown): ServerEvent {
+  if (!isObject(v) || typeof v.type !== 'string') throw new ProtocolError('malformed', 'the server sent an event without a type');
+  const spec = Object.hasOwn(SPECS, v.type) ? SPECS[v.type] : undefined;
+  if (spec && !matches(spec, v)) {
+    const type = /^[a-z]{1,16}$/.test(v.type) ? v.type : '?';
+    throw new ProtocolError('malformed', `the server sent a '${type}' event with a missing or mistyped field`);
+  }
+  return v as ServerEvent;
+}

@@ -1,0 +1,61 @@
+/** checkServerEvent: the shape check of every event where it enters the client. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkServerEvent } from '../../src/client/event-check.js';
+import { bodyFor } from '../../src/client/input.js';
+import { isProtocolError } from '../../src/protocol/index.js';
+
+const limits = { maxMessageLength: 4000, messagesPerSecond: 5, burst: 10 };
+const good: Record<string, unknown>[] = [
+  { type: 'ready', name: 'a', fingerprint: 'f', serverFingerprint: 's', rooms: ['lobby'], limits },
+  { type: 'ready', name: 'a', fingerprint: 'f', serverFingerprint: 's', rooms: [], limits: { ...limits, commandsPerSecond: 10, commandBurst: 30, maxRoomsPerUser: 20 } },
+  { type: 'message', id: '1', from: 'b', room: 'lobby', ts: 1, body: bodyFor('hi') },
+  { type: 'message', id: '1', from: 'b', room: 'lobby', ts: 1, body: { text: 'x', sha256: 'not a hash', action: true } },
+  { type: 'direct', id: '1', from: 'b', to: 'a', ts: 1, body: bodyFor('hi') },
+  { type: 'join', room: 'r', name: 'b', members: 2, ts: 1 },
+  { type: 'leave', room: 'r', name: 'b', members: 1, ts: 1 },
+  { type: 'leave', room: 'r', name: 'b', members: 1, ts: 1, reason: 'gone' },
+  { type: 'leave', room: 'r', name: 'b', members: 1, ts: 1, reason: null }, // an optional field may be null
+  { type: 'rooms', rooms: [{ room: 'r', members: 1 }] },
+  { type: 'who', room: 'r', members: ['a', 'b'] },
+  { type: 'whois', name: 'b', fingerprint: 'f', online: false, rooms: [] },
+  { type: 'system', message: 'm', ts: 1 },
+  { type: 'error', code: 'hash_mismatch', message: 'm' },
+  { type: 'error', code: 'rate_limited', message: 'm', retryAfterMs: 100, command: 'say', ref: 'm1' },
+  { type: 'pong' },
+  { type: 'typing', anything: { at: 'all' } }, // a newer server's event: passed on
+  { type: 'batch', events: [] }, // unbatch checks batches
+];
+const bad: [string, unknown][] = [
+  ['not an object', 'ready'],
+  ['an array', [{ type: 'pong' }]],
+  ['no type', { name: 'x' }],
+  ['a type that is not a string', { type: 7 }],
+  ['join with members as a string', { type: 'join', room: 'r', name: 'b', members: '\x1b[2J', ts: 1 }],
+  ['join without ts', { type: 'join', room: 'r', name: 'b', members: 2 }],
+  ['join with a null name', { type: 'join', room: 'r', name: null, members: 2, ts: 1 }],
+  ['message with a number as text', { type: 'message', id: '1', from: 'b', room: 'r', ts: 1, body: { text: 5, sha256: 'x' } }],
+  ['message without body', { type: 'message', id: '1', from: 'b', room: 'r', ts: 1 }],
+  ['message with action as a string', { type: 'message', id: '1', from: 'b', room: 'r', ts: 1, body: { text: 't', sha256: 'x', action: 'yes' } }],
+  ['ready with rooms not strings', { type: 'ready', name: 'a', fingerprint: 'f', serverFingerprint: 's', rooms: [1], limits }],
+  ['ready with a limit as a string', { type: 'ready', name: 'a', fingerprint: 'f', serverFingerprint: 's', rooms: [], limits: { ...limits, burst: '10' } }],
+  ['rooms with members as a string', { type: 'rooms', rooms: [{ room: 'r', members: 'x' }] }],
+  ['who with members not an array', { type: 'who', room: 'r', members: 'a,b' }],
+  ['whois with online as a string', { type: 'whois', name: 'b', fingerprint: 'f', online: 'yes', rooms: [] }],
+  ['leave with a reason as a number', { type: 'leave', room: 'r', name: 'b', members: 1, ts: 1, reason: 5 }],
+  ['error with a code of odd characters', { type: 'error', code: 'name_taken\x1b[2J', message: 'm' }],
+  ['error with retryAfterMs as a string', { type: 'error', code: 'rate_limited', message: 'm', retryAfterMs: '5' }],
+  ['system with an inherited message only', Object.assign(Object.create({ message: 'm' }), { type: 'system', ts: 1 })],
+];
+
+describe('checkServerEvent', () => {
+  for (const ev of good) it(`accepts ${JSON.stringify(ev).slice(0, 80)}`, () => assert.equal(checkServerEvent(ev), ev));
+  for (const [what, ev] of bad) {
+    it(`refuses ${what} (malformed), quoting nothing the server sent`, () => {
+      assert.throws(
+        () => checkServerEvent(ev),
+        (e: unknown) => isProtocolError(e, 'malformed') && !/[\x00-\x1f]/.test(e.message) && !e.message.includes('2J'),
+      );
+    });
+  }
+});
