@@ -2,62 +2,18 @@
  * Input, output and key files for the CLI: stdin/stdout or files, passphrase files, and key
  * loading that turns every key problem into a one-line CliError.
  */
-import { constants as fsConstants } from 'node:fs';
-import { lstat, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { isRsaError } from '../rsa/errors.js';
 import { toPublicKey, type RsaPrivateKey, type RsaPublicKey } from '../rsa/key.js';
 import { importPrivateKey, importPublicKey } from '../rsa/keyfile.js';
 import { failure, fileError, usageError } from './errors.js';
+import { replaceFile, writeError } from './write-file.js';
+
+export { dispatchGracefulSignal, handleSignalsGracefully, onInterrupt, runInterruptCleanups } from './interrupt.js';
+export { exists, replaceFile, writeError, writeNewFile } from './write-file.js';
 
 /** Key files larger than this are refused unread (a 16384-bit PKCS#8 PEM is ~13 KB). */
 const MAX_KEY_FILE = 1 << 20;
-
-// ---------------------------------------------------------------------------------------------
-// Ctrl+C: cleanups registered here run before the process exits with 130.
-
-const cleanups = new Set<() => void>();
-
-/** Registers a synchronous cleanup to run on Ctrl+C; returns a function that unregisters it. */
-export function onInterrupt(fn: () => void): () => void {
-  cleanups.add(fn);
-  return () => cleanups.delete(fn);
-}
-
-let graceful: ((signal: 'SIGINT' | 'SIGTERM') => void) | undefined;
-
-/**
- * Lets a long-running command (server, chat) handle Ctrl+C and SIGTERM itself — closing
- * connections with a notice — instead of the immediate exit. A second signal still exits at once.
- * Returns a function that gives the signals back.
- */
-export function handleSignalsGracefully(fn: (signal: 'SIGINT' | 'SIGTERM') => void): () => void {
-  graceful = fn;
-  return () => {
-    if (graceful === fn) graceful = undefined;
-  };
-}
-
-/** Called by the entry point on a signal: true when a command took it over (the first time only). */
-export function dispatchGracefulSignal(signal: 'SIGINT' | 'SIGTERM'): boolean {
-  const fn = graceful;
-  if (!fn) return false;
-  graceful = undefined;
-  fn(signal);
-  return true;
-}
-
-/** Runs the registered cleanups (each once, errors ignored). */
-export function runInterruptCleanups(): void {
-  for (const fn of [...cleanups]) {
-    cleanups.delete(fn);
-    try {
-      fn();
-    } catch {
-      // best effort
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Reading
@@ -131,57 +87,17 @@ export function writeStdout(data: Uint8Array | string): Promise<void> {
 }
 
 /**
- * Writes `--out FILE` (replacing it), or stdout when the option is absent or "-".
- * `secret` output (decrypted data) is created with mode 0600.
+ * Writes `--out FILE`, or stdout when the option is absent or "-". An existing file is replaced
+ * atomically (replaceFile); `secret` output (decrypted data) always ends up with mode 0600, even
+ * over an existing file that others could read.
  */
 export async function writeOutput(file: string | undefined, data: Uint8Array | string, opts: { secret?: boolean } = {}): Promise<void> {
   if (file === undefined || file === '-') return writeStdout(data);
+  if (opts.secret) return replaceFile(file, data, 0o600, '--out');
   try {
-    await writeFile(file, data, { mode: opts.secret ? 0o600 : 0o666 });
+    await writeFile(file, data, { mode: 0o666 });
   } catch (e) {
     throw writeError(e, file, '--out');
-  }
-}
-
-/** A CliError for a failed write to `file`. */
-export function writeError(e: unknown, file: string, option?: string): unknown {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  const where = option ? `check the path given to ${option}` : 'check the path';
-  if (code === 'ENOENT') return failure(`cannot write ${file}: the directory ${path.dirname(file)} does not exist`, where, e);
-  if (code === 'EACCES' || code === 'EPERM') return failure(`cannot write ${file}: permission denied`, where, e);
-  if (code === 'EISDIR') return failure(`cannot write ${file}: it is a directory`, where, e);
-  if (code === 'EEXIST') return failure(`${file} already exists`, 'use --force to overwrite it, or --out to choose another file', e);
-  if (code === 'ENOSPC') return failure(`cannot write ${file}: no space left on the device`, undefined, e);
-  return e;
-}
-
-/** True when `file` exists (as anything, even a dangling symbolic link). */
-export async function exists(file: string): Promise<boolean> {
-  try {
-    await lstat(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Creates `file` exclusively with `mode` (never following a symbolic link) and writes `data`;
- * with `replace`, an existing file is removed first. Mode is set explicitly after creation so
- * that the umask cannot widen or narrow it.
- */
-export async function writeNewFile(file: string, data: string | Uint8Array, mode: number, replace: boolean, option = '--out'): Promise<void> {
-  try {
-    if (replace) await unlink(file).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
-    const fh = await open(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, mode);
-    try {
-      await fh.chmod(mode);
-      await fh.writeFile(data);
-    } finally {
-      await fh.close();
-    }
-  } catch (e) {
-    throw writeError(e, file, option);
   }
 }
 

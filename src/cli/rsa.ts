@@ -45,7 +45,7 @@ Decrypts an RSAES-OAEP ciphertext (SHA-256, MGF1-SHA-256, empty label), e.g. one
 Options:
   -k, --key PRIV            the private key (PKCS#8, encrypted PKCS#8 or PKCS#1, PEM or DER)
   -i, --in FILE             the ciphertext, raw bytes (default: stdin)
-  -o, --out FILE            the message (default: stdout; a file is created with mode 0600)
+  -o, --out FILE            the message (default: stdout; a file, even an existing one, gets mode 0600)
   -p, --passphrase-file F   the passphrase of an encrypted key: the first line of F
   -h, --help                show this help
 `;

@@ -34,7 +34,7 @@ text, after checking its SHA-256 hash. If the check fails nothing is printed and
 Options:
   -k, --key PRIV            your private key (PKCS#8, encrypted PKCS#8 or PKCS#1, PEM or DER)
   -i, --in FILE             the sealed message (default: stdin)
-  -o, --out FILE            the text (default: stdout; a file is created with mode 0600)
+  -o, --out FILE            the text (default: stdout; a file, even an existing one, gets mode 0600)
   -p, --passphrase-file F   the passphrase of an encrypted key: the first line of F
   -h, --help                show this help
 

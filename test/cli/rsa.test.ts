@@ -1,7 +1,8 @@
 /** `parley rsa encrypt|decrypt|sign|verify`, both ways against openssl, and its failures. */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, lstat, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assertCleanError, openssl, opensslKeyPair, runCli, tempDir } from './helpers.js';
@@ -67,6 +68,55 @@ describe('RSAES-OAEP-SHA-256 interop with openssl pkeyutl', () => {
     assert.equal(dec.code, 0, dec.stderr);
     assert.deepEqual(await readFile(at('pt.bin')), data);
     assert.equal((await stat(at('pt.bin'))).mode & 0o777, 0o600, 'decrypted output is private');
+  });
+});
+
+describe('decrypted output is private (mode 0600) even over an existing 0644 file', () => {
+  it('rsa decrypt --out over a 0644 file: mode 0600, the new content, no temporary file left', async () => {
+    const data = randomBytes(100);
+    const ct = openssl(['pkeyutl', '-encrypt', '-pubin', '-inkey', 'key.pem.pub', ...OAEP_OPTS], { cwd: dir, input: data }).stdout;
+    await writeFile(at('existing.bin'), 'old, public content that is longer than nothing\n');
+    await chmod(at('existing.bin'), 0o644);
+    const before = await readdir(dir);
+    const r = await runCli(['rsa', 'decrypt', '--key', 'key.pem', '--out', 'existing.bin'], { cwd: dir, input: ct });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await stat(at('existing.bin'))).mode & 0o777, 0o600, 'the existing 0644 file ends up 0600');
+    assert.deepEqual(await readFile(at('existing.bin')), data);
+    assert.deepEqual((await readdir(dir)).sort(), before.sort(), 'no temporary file left behind');
+  });
+
+  it('rsa decrypt --out through a symbolic link: the target it names is replaced, 0600', async () => {
+    const ct = openssl(['pkeyutl', '-encrypt', '-pubin', '-inkey', 'key.pem.pub', ...OAEP_OPTS, '-in', 'msg.txt'], { cwd: dir }).stdout;
+    await writeFile(at('target.txt'), 'old\n', { mode: 0o644 });
+    await chmod(at('target.txt'), 0o644);
+    await symlink('target.txt', at('link.txt'));
+    const r = await runCli(['rsa', 'decrypt', '--key', 'key.pem', '--out', 'link.txt'], { cwd: dir, input: ct });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await readFile(at('link.txt'), 'utf8'), MESSAGE);
+    assert.equal(await readFile(at('target.txt'), 'utf8'), MESSAGE);
+    assert.equal((await stat(at('target.txt'))).mode & 0o777, 0o600);
+  });
+
+  it('a dangling symbolic link is replaced by the file, never written through', async () => {
+    const ct = openssl(['pkeyutl', '-encrypt', '-pubin', '-inkey', 'key.pem.pub', ...OAEP_OPTS, '-in', 'msg.txt'], { cwd: dir }).stdout;
+    await symlink('planted-target.txt', at('dangling.txt'));
+    const r = await runCli(['rsa', 'decrypt', '--key', 'key.pem', '--out', 'dangling.txt'], { cwd: dir, input: ct });
+    assert.equal(r.code, 0, r.stderr);
+    const st = await lstat(at('dangling.txt'));
+    assert.ok(st.isFile(), 'the link itself became a regular file');
+    assert.equal(st.mode & 0o777, 0o600);
+    assert.equal(await readFile(at('dangling.txt'), 'utf8'), MESSAGE);
+    await assert.rejects(stat(at('planted-target.txt')), { code: 'ENOENT' });
+  });
+
+  it('a FIFO is written to, not replaced', async () => {
+    const ct = openssl(['pkeyutl', '-encrypt', '-pubin', '-inkey', 'key.pem.pub', ...OAEP_OPTS, '-in', 'msg.txt'], { cwd: dir }).stdout;
+    execFileSync('mkfifo', [at('fifo')]);
+    const reading = readFile(at('fifo'), 'utf8'); // opens when the writer does
+    const r = await runCli(['rsa', 'decrypt', '--key', 'key.pem', '--out', 'fifo'], { cwd: dir, input: ct });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await reading, MESSAGE);
+    assert.ok((await lstat(at('fifo'))).isFIFO());
   });
 });
 
