@@ -3,9 +3,10 @@
  * loading that turns every key problem into a one-line CliError.
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { isRsaError } from '../rsa/errors.js';
+import { isRsaError, type RsaError } from '../rsa/errors.js';
 import { toPublicKey, type RsaPrivateKey, type RsaPublicKey } from '../rsa/key.js';
 import { importPrivateKey, importPublicKey } from '../rsa/keyfile.js';
+import type { Args, OptionSpec } from './args.js';
 import { failure, fileError, usageError } from './errors.js';
 import { replaceFile, writeError } from './write-file.js';
 
@@ -110,10 +111,52 @@ function isEncryptedPem(data: Uint8Array): boolean {
   return new TextDecoder().decode(data.subarray(0, 4096)).includes('-----BEGIN ENCRYPTED PRIVATE KEY-----');
 }
 
+/** Bounds on the work of opening a key file that a command's options may raise. */
+export interface KeyLimits {
+  /** Most PBKDF2 iterations of an encrypted key (default: the RSA module's bound per PRF). */
+  maxKdfIterations?: number;
+}
+
+/** The option spec of --max-kdf-iterations, for the commands that open encrypted keys. */
+export const MAX_KDF_ITERATIONS_OPTION: Record<string, OptionSpec> = { 'max-kdf-iterations': { type: 'string' } };
+
+/** --max-kdf-iterations N (a positive whole number) as KeyLimits; a usage error otherwise. */
+export function keyLimits(args: Args): KeyLimits {
+  const v = args.string('max-kdf-iterations');
+  if (v === undefined) return {};
+  if (!/^[1-9][0-9]{0,14}$/.test(v)) throw usageError(`--max-kdf-iterations must be a positive whole number, got '${v}'`, args.helpHint);
+  return { maxKdfIterations: Number(v) };
+}
+
+/** A CliError for a key over one of the RSA module's bounds (RSA_LIMIT_EXCEEDED), saying what to do. */
+function limitError(e: RsaError, file: string): unknown {
+  const { option, value, max } = e.limit ?? { option: undefined, value: 0, max: 0 };
+  switch (option) {
+    case 'maxKdfIterations':
+      return failure(
+        `${file} asks for ${value} PBKDF2 iterations, more than the limit of ${max} (a bound on the CPU time a hostile key file can take)`,
+        `if you trust this file, run again with --max-kdf-iterations ${value}`,
+        e,
+      );
+    case 'maxExponentBits':
+      return failure(
+        `${file}: its public exponent has ${value} bits, more than the limit of ${max} (FIPS 186-5 requires e < 2^256; a larger e makes every operation slow)`,
+        'use a key with a standard public exponent such as 65537',
+        e,
+      );
+    case 'maxBits':
+      return failure(`${file}: a ${value}-bit RSA key is over the limit of ${max} bits (a bound on the CPU time one key can take)`, `use a key of at most ${max} bits`, e);
+    default:
+      return failure(`${file}: ${e.message}`, undefined, e);
+  }
+}
+
 /** A CliError for a key that does not import, by RsaError code. */
 function keyError(e: unknown, file: string, option: string): unknown {
   if (!isRsaError(e)) return e;
   switch (e.code) {
+    case 'RSA_LIMIT_EXCEEDED':
+      return limitError(e, file);
     case 'RSA_KEY_TOO_SMALL':
       return failure(`${file}: ${e.message}`, 'generate a new key with `parley keygen` (2048 bits or more)', e);
     case 'RSA_INVALID_KEY':
@@ -148,14 +191,14 @@ export async function loadPublicKey(file: string, option = '--key'): Promise<Rsa
 
 /**
  * Loads a private key: PKCS#8 (encrypted or not) or PKCS#1, PEM or DER; the passphrase is the
- * first line of `passphraseFile`. A missing or wrong passphrase and a public key given where a
- * private one is needed each get their own message.
+ * first line of `passphraseFile`. A missing or wrong passphrase, a public key given where a
+ * private one is needed, and a file over a bound of `limits` each get their own message.
  */
-export async function loadPrivateKey(file: string, passphraseFile: string | undefined, option = '--key'): Promise<RsaPrivateKey> {
+export async function loadPrivateKey(file: string, passphraseFile: string | undefined, option = '--key', limits: KeyLimits = {}): Promise<RsaPrivateKey> {
   const passphrase = passphraseFile === undefined ? undefined : await readPassphraseFile(passphraseFile);
   const data = await readFileChecked(file, option, MAX_KEY_FILE);
   try {
-    return await importPrivateKey(data, passphrase === undefined ? {} : { passphrase });
+    return await importPrivateKey(data, { ...limits, ...(passphrase !== undefined && { passphrase }) });
   } catch (e) {
     if (isRsaError(e, 'RSA_BAD_PASSPHRASE')) {
       if (passphrase === undefined)
@@ -179,15 +222,15 @@ export async function loadPrivateKey(file: string, passphraseFile: string | unde
 
 /**
  * Loads any key file as a public key for fingerprinting: a public key, an unencrypted private
- * key, or an encrypted private key when `passphraseFile` is given.
+ * key, or an encrypted private key when `passphraseFile` is given (within `limits`).
  */
-export async function loadAnyKeyAsPublic(file: string, passphraseFile: string | undefined): Promise<RsaPublicKey> {
+export async function loadAnyKeyAsPublic(file: string, passphraseFile: string | undefined, limits: KeyLimits = {}): Promise<RsaPublicKey> {
   const data = await readFileChecked(file, 'KEYFILE', MAX_KEY_FILE);
   if (passphraseFile !== undefined || isEncryptedPem(data)) {
     try {
       return importPublicKey(data);
     } catch {
-      return toPublicKey(await loadPrivateKey(file, passphraseFile, 'KEYFILE'));
+      return toPublicKey(await loadPrivateKey(file, passphraseFile, 'KEYFILE', limits));
     }
   }
   try {
