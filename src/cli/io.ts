@@ -52,8 +52,8 @@ export async function readInput(file: string | undefined, what = 'input'): Promi
  * Reads a passphrase file: its first line, without the line ending. An empty first line is an
  * error (an empty passphrase protects nothing).
  */
-export async function readPassphraseFile(file: string): Promise<string> {
-  const raw = new TextDecoder('utf-8', { ignoreBOM: false }).decode(await readFileChecked(file, '--passphrase-file', MAX_KEY_FILE));
+export async function readPassphraseFile(file: string, option = '--passphrase-file'): Promise<string> {
+  const raw = new TextDecoder('utf-8', { ignoreBOM: false }).decode(await readFileChecked(file, option, MAX_KEY_FILE));
   const line = raw.split(/\r?\n/, 1)[0] ?? '';
   if (line === '') throw failure(`the passphrase file ${file} is empty`, 'put the passphrase on its first line');
   return line;
@@ -115,6 +115,8 @@ function isEncryptedPem(data: Uint8Array): boolean {
 export interface KeyLimits {
   /** Most PBKDF2 iterations of an encrypted key (default: the RSA module's bound per PRF). */
   maxKdfIterations?: number;
+  /** The option that gives the passphrase file, for messages (default --passphrase-file). */
+  passphraseOption?: string;
 }
 
 /** The option spec of --max-kdf-iterations, for the commands that open encrypted keys. */
@@ -195,14 +197,18 @@ export async function loadPublicKey(file: string, option = '--key'): Promise<Rsa
  * private one is needed, and a file over a bound of `limits` each get their own message.
  */
 export async function loadPrivateKey(file: string, passphraseFile: string | undefined, option = '--key', limits: KeyLimits = {}): Promise<RsaPrivateKey> {
-  const passphrase = passphraseFile === undefined ? undefined : await readPassphraseFile(passphraseFile);
+  const passOption = limits.passphraseOption ?? '--passphrase-file';
+  const passphrase = passphraseFile === undefined ? undefined : await readPassphraseFile(passphraseFile, passOption);
   const data = await readFileChecked(file, option, MAX_KEY_FILE);
   try {
-    return await importPrivateKey(data, { ...limits, ...(passphrase !== undefined && { passphrase }) });
+    return await importPrivateKey(data, {
+      ...(limits.maxKdfIterations !== undefined && { maxKdfIterations: limits.maxKdfIterations }),
+      ...(passphrase !== undefined && { passphrase }),
+    });
   } catch (e) {
     if (isRsaError(e, 'RSA_BAD_PASSPHRASE')) {
       if (passphrase === undefined)
-        throw failure(`${file} is encrypted with a passphrase`, 'give it with --passphrase-file FILE (the passphrase is the first line of FILE)', e);
+        throw failure(`${file} is encrypted with a passphrase`, `give it with ${passOption} FILE (the passphrase is the first line of FILE)`, e);
       throw failure(`wrong passphrase for ${file}`, `check ${passphraseFile}: the passphrase is its first line`, e);
     }
     if (isRsaError(e, 'RSA_INVALID_FORMAT') || isRsaError(e, 'RSA_UNSUPPORTED')) {
