@@ -15,7 +15,8 @@
  * Keys are made by `openssl genpkey` and cached in the temporary folder (about 15 s for 8192
  * bits, 2–3 minutes for 16384). Every figure is process CPU time (user + system, all threads:
  * WebCrypto's PBKDF2 runs in libuv's pool), the median of the repetitions. Writes the raw result
- * as JSON to bench/results/rsa-bounds.json (or --out). A benchmark: it asserts nothing.
+ * as JSON to bench/results/rsa-bounds.json (or --out), with the load average of the machine at the
+ * start and the end (other jobs on a shared machine inflate CPU times). A benchmark: it asserts nothing.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -93,7 +94,7 @@ function machine(): Record<string, string | number> {
 }
 
 async function main(): Promise<void> {
-  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: machine(), repetitions: REPS };
+  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: machine(), repetitions: REPS, loadAverageAtStart: os.loadavg() };
   console.log(`RSA import bounds — ${JSON.stringify(result.machine)}; CPU ms, median of ${REPS}`);
 
   // 1. PBKDF2 at each PRF's default bound
@@ -159,6 +160,7 @@ async function main(): Promise<void> {
   result.worstPrivateFile = { bits: MAX_PRIVATE_BITS, prf: slowest.prf, iterations: slowest.maxIterations, cpuMs: worst.ms, runs: worst.runs };
   console.log(`\nWorst single file by default: a ${MAX_PRIVATE_BITS}-bit key under ${slowest.prf} × ${fmt(slowest.maxIterations)}: ${fmt(worst.ms)} ms`);
 
+  result.loadAverageAtEnd = os.loadavg();
   mkdirSync(path.dirname(OUT), { recursive: true });
   writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`\nraw result: ${OUT}`);

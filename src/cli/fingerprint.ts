@@ -16,7 +16,7 @@ Options:
   -p, --passphrase-file F   the passphrase of an encrypted private key: the first line of F
       --max-kdf-iterations N
                             open an encrypted key that asks for up to N PBKDF2 iterations
-                            (default: a bound per hash of under a second of CPU, 3000000
+                            (default: a bound per hash of under a second of CPU, 2000000
                             for SHA-256; a hostile key file could ask for minutes)
   -h, --help                show this help
 `;

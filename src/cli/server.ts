@@ -33,7 +33,7 @@ Options:
   --key-passphrase-file F   server_key is encrypted (PBES2, as 'parley keygen --passphrase-file'
                             writes) with the first line of F; on first start it is written so
   --max-kdf-iterations N    open a server_key that asks for up to N PBKDF2 iterations (default:
-                            a bound per hash of under a second of CPU, 3000000 for SHA-256)
+                            a bound per hash of under a second of CPU, 2000000 for SHA-256)
   --max-connections N       refuse connections beyond N (default 2000)
   --max-message-length N    longest message text in characters (default 4000)
   --rate N                  messages per second per user (default 5, bursts of 10)

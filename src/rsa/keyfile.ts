@@ -23,7 +23,7 @@ export interface KeyImportOptions extends KeyCheckOptions {
   passphrase?: string | Uint8Array;
   /**
    * Largest PBKDF2 iteration count accepted in an encrypted key, whatever its PRF. Default: a
-   * bound per PRF of under a second of CPU (DEFAULT_MAX_KDF_ITERATIONS; 3 000 000 for
+   * bound per PRF of under a second of CPU (DEFAULT_MAX_KDF_ITERATIONS; 2 000 000 for
    * HMAC-SHA-256, the PRF this module and OpenSSL write).
    */
   maxKdfIterations?: number;
@@ -331,7 +331,7 @@ export function exportPrivateKeyPem(key: RsaPrivateKey, format: 'pkcs8' | 'pkcs1
  * "ENCRYPTED PRIVATE KEY" PEM: PKCS #8 under PBES2 with PBKDF2-HMAC-SHA-256 (16-byte salt,
  * `opts.iterations`, default 600 000) and AES-256-CBC, readable by `openssl pkey -passin`.
  * Throws RSA_INVALID_ARGUMENT for a bad key, an empty passphrase or an iteration count outside
- * [1000, 10 000 000]; RSA_UNSUPPORTED without WebCrypto. Above 3 000 000 iterations, reading the
+ * [1000, 10 000 000]; RSA_UNSUPPORTED without WebCrypto. Above 2 000 000 iterations, reading the
  * key back needs `maxKdfIterations` (importPrivateKey's default bound for HMAC-SHA-256).
  */
 export async function exportEncryptedPrivateKeyPem(

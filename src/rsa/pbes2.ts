@@ -22,7 +22,7 @@ import { randomBytes } from './random.js';
 export const DEFAULT_PBKDF2_ITERATIONS = 600_000;
 /** Fewest iterations accepted when exporting (RFC 8018 §4.2 recommends at least 1000). */
 export const MIN_PBKDF2_ITERATIONS = 1000;
-/** Most iterations accepted when exporting. Above 3 000 000, import needs maxKdfIterations. */
+/** Most iterations accepted when exporting. Above 2 000 000, import needs maxKdfIterations. */
 export const MAX_PBKDF2_ITERATIONS = 10_000_000;
 
 const OID_PBES2 = '1.2.840.113549.1.5.13'; // RFC 8018 Appendix A.4
@@ -36,7 +36,7 @@ const OID_PBKDF2 = '1.2.840.113549.1.5.12'; // RFC 8018 Appendix A.2
 const PRFS: Record<string, { name: string; maxIterations: number; webcrypto?: string; noble?: CHash }> = {
   '1.2.840.113549.2.7': { name: 'hmacWithSHA1', maxIterations: 1_500_000, webcrypto: 'SHA-1' },
   '1.2.840.113549.2.8': { name: 'hmacWithSHA224', maxIterations: 100_000, noble: sha224 },
-  '1.2.840.113549.2.9': { name: 'hmacWithSHA256', maxIterations: 3_000_000, webcrypto: 'SHA-256' },
+  '1.2.840.113549.2.9': { name: 'hmacWithSHA256', maxIterations: 2_000_000, webcrypto: 'SHA-256' },
   '1.2.840.113549.2.10': { name: 'hmacWithSHA384', maxIterations: 1_000_000, webcrypto: 'SHA-384' },
   '1.2.840.113549.2.11': { name: 'hmacWithSHA512', maxIterations: 1_000_000, webcrypto: 'SHA-512' },
   '1.2.840.113549.2.12': { name: 'hmacWithSHA512-224', maxIterations: 50_000, noble: sha512_224 },
@@ -195,7 +195,7 @@ function parseEncrypted(der: Uint8Array, maxIterations: number | undefined): { p
 /**
  * Decrypts EncryptedPrivateKeyInfo DER and returns the PrivateKeyInfo DER inside (not yet parsed).
  * `opts.maxIterations` bounds the PBKDF2 iteration count for every PRF; by default each PRF has
- * its own bound of under a second of CPU (DEFAULT_MAX_KDF_ITERATIONS: 3 000 000 for
+ * its own bound of under a second of CPU (DEFAULT_MAX_KDF_ITERATIONS: 2 000 000 for
  * HMAC-SHA-256, 1 500 000 for SHA-1, 1 000 000 for SHA-384/512, 100 000 for SHA-224 and
  * 50 000 for SHA-512/224 and SHA-512/256, which run in JavaScript).
  * Throws RSA_INVALID_FORMAT for a malformed structure, RSA_UNSUPPORTED for schemes other than

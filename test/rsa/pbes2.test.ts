@@ -49,7 +49,7 @@ describe('PBKDF2 iteration bounds per PRF', () => {
     assert.deepEqual({ ...DEFAULT_MAX_KDF_ITERATIONS }, {
       hmacWithSHA1: 1_500_000,
       hmacWithSHA224: 100_000,
-      hmacWithSHA256: 3_000_000,
+      hmacWithSHA256: 2_000_000,
       hmacWithSHA384: 1_000_000,
       hmacWithSHA512: 1_000_000,
       'hmacWithSHA512-224': 50_000,
