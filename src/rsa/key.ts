@@ -41,7 +41,7 @@ export interface KeyCheckOptions {
   /**
    * Largest modulus accepted, in bits: a bound on the work one key can cause. Default
    * MAX_BITS (16384) for a public key and MAX_PRIVATE_BITS (8192) for a private key, whose import
-   * tests p and q for primality (about 3.5 s of CPU at 16384 bits; see docs/SECURITY.md).
+   * tests p and q for primality (3–4 s of CPU at 16384 bits, 0.5–0.7 s at 8192; docs/SECURITY.md).
    */
   maxBits?: number;
   /**

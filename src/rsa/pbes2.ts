@@ -29,7 +29,7 @@ const OID_PBES2 = '1.2.840.113549.1.5.13'; // RFC 8018 Appendix A.4
 const OID_PBKDF2 = '1.2.840.113549.1.5.12'; // RFC 8018 Appendix A.2
 
 // RFC 8018 Appendix B.1: PRF OIDs → hash; WebCrypto name when WebCrypto has it (native code),
-// else a pure-JS hash from @noble/hashes, 20–90 times slower per iteration.
+// else a pure-JS hash from @noble/hashes, 10–20 times slower per iteration than its native kin.
 // `maxIterations`: the default import bound, under a second of CPU on the reference machine
 // (per-iteration costs measured by bench/rsa-bounds.ts, bench/results/rsa-bounds.json; see
 // docs/SECURITY.md): a hostile file cannot make the tools spin for minutes.
