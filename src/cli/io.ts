@@ -2,62 +2,19 @@
  * Input, output and key files for the CLI: stdin/stdout or files, passphrase files, and key
  * loading that turns every key problem into a one-line CliError.
  */
-import { constants as fsConstants } from 'node:fs';
-import { lstat, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { isRsaError } from '../rsa/errors.js';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { isRsaError, type RsaError } from '../rsa/errors.js';
 import { toPublicKey, type RsaPrivateKey, type RsaPublicKey } from '../rsa/key.js';
 import { importPrivateKey, importPublicKey } from '../rsa/keyfile.js';
+import type { Args, OptionSpec } from './args.js';
 import { failure, fileError, usageError } from './errors.js';
+import { replaceFile, writeError } from './write-file.js';
+
+export { dispatchGracefulSignal, handleSignalsGracefully, onInterrupt, runInterruptCleanups } from './interrupt.js';
+export { exists, replaceFile, writeError, writeNewFile } from './write-file.js';
 
 /** Key files larger than this are refused unread (a 16384-bit PKCS#8 PEM is ~13 KB). */
 const MAX_KEY_FILE = 1 << 20;
-
-// ---------------------------------------------------------------------------------------------
-// Ctrl+C: cleanups registered here run before the process exits with 130.
-
-const cleanups = new Set<() => void>();
-
-/** Registers a synchronous cleanup to run on Ctrl+C; returns a function that unregisters it. */
-export function onInterrupt(fn: () => void): () => void {
-  cleanups.add(fn);
-  return () => cleanups.delete(fn);
-}
-
-let graceful: ((signal: 'SIGINT' | 'SIGTERM') => void) | undefined;
-
-/**
- * Lets a long-running command (server, chat) handle Ctrl+C and SIGTERM itself — closing
- * connections with a notice — instead of the immediate exit. A second signal still exits at once.
- * Returns a function that gives the signals back.
- */
-export function handleSignalsGracefully(fn: (signal: 'SIGINT' | 'SIGTERM') => void): () => void {
-  graceful = fn;
-  return () => {
-    if (graceful === fn) graceful = undefined;
-  };
-}
-
-/** Called by the entry point on a signal: true when a command took it over (the first time only). */
-export function dispatchGracefulSignal(signal: 'SIGINT' | 'SIGTERM'): boolean {
-  const fn = graceful;
-  if (!fn) return false;
-  graceful = undefined;
-  fn(signal);
-  return true;
-}
-
-/** Runs the registered cleanups (each once, errors ignored). */
-export function runInterruptCleanups(): void {
-  for (const fn of [...cleanups]) {
-    cleanups.delete(fn);
-    try {
-      fn();
-    } catch {
-      // best effort
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Reading
@@ -95,8 +52,8 @@ export async function readInput(file: string | undefined, what = 'input'): Promi
  * Reads a passphrase file: its first line, without the line ending. An empty first line is an
  * error (an empty passphrase protects nothing).
  */
-export async function readPassphraseFile(file: string): Promise<string> {
-  const raw = new TextDecoder('utf-8', { ignoreBOM: false }).decode(await readFileChecked(file, '--passphrase-file', MAX_KEY_FILE));
+export async function readPassphraseFile(file: string, option = '--passphrase-file'): Promise<string> {
+  const raw = new TextDecoder('utf-8', { ignoreBOM: false }).decode(await readFileChecked(file, option, MAX_KEY_FILE));
   const line = raw.split(/\r?\n/, 1)[0] ?? '';
   if (line === '') throw failure(`the passphrase file ${file} is empty`, 'put the passphrase on its first line');
   return line;
@@ -131,57 +88,17 @@ export function writeStdout(data: Uint8Array | string): Promise<void> {
 }
 
 /**
- * Writes `--out FILE` (replacing it), or stdout when the option is absent or "-".
- * `secret` output (decrypted data) is created with mode 0600.
+ * Writes `--out FILE`, or stdout when the option is absent or "-". An existing file is replaced
+ * atomically (replaceFile); `secret` output (decrypted data) always ends up with mode 0600, even
+ * over an existing file that others could read.
  */
 export async function writeOutput(file: string | undefined, data: Uint8Array | string, opts: { secret?: boolean } = {}): Promise<void> {
   if (file === undefined || file === '-') return writeStdout(data);
+  if (opts.secret) return replaceFile(file, data, 0o600, '--out');
   try {
-    await writeFile(file, data, { mode: opts.secret ? 0o600 : 0o666 });
+    await writeFile(file, data, { mode: 0o666 });
   } catch (e) {
     throw writeError(e, file, '--out');
-  }
-}
-
-/** A CliError for a failed write to `file`. */
-export function writeError(e: unknown, file: string, option?: string): unknown {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  const where = option ? `check the path given to ${option}` : 'check the path';
-  if (code === 'ENOENT') return failure(`cannot write ${file}: the directory ${path.dirname(file)} does not exist`, where, e);
-  if (code === 'EACCES' || code === 'EPERM') return failure(`cannot write ${file}: permission denied`, where, e);
-  if (code === 'EISDIR') return failure(`cannot write ${file}: it is a directory`, where, e);
-  if (code === 'EEXIST') return failure(`${file} already exists`, 'use --force to overwrite it, or --out to choose another file', e);
-  if (code === 'ENOSPC') return failure(`cannot write ${file}: no space left on the device`, undefined, e);
-  return e;
-}
-
-/** True when `file` exists (as anything, even a dangling symbolic link). */
-export async function exists(file: string): Promise<boolean> {
-  try {
-    await lstat(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Creates `file` exclusively with `mode` (never following a symbolic link) and writes `data`;
- * with `replace`, an existing file is removed first. Mode is set explicitly after creation so
- * that the umask cannot widen or narrow it.
- */
-export async function writeNewFile(file: string, data: string | Uint8Array, mode: number, replace: boolean, option = '--out'): Promise<void> {
-  try {
-    if (replace) await unlink(file).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
-    const fh = await open(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, mode);
-    try {
-      await fh.chmod(mode);
-      await fh.writeFile(data);
-    } finally {
-      await fh.close();
-    }
-  } catch (e) {
-    throw writeError(e, file, option);
   }
 }
 
@@ -194,10 +111,54 @@ function isEncryptedPem(data: Uint8Array): boolean {
   return new TextDecoder().decode(data.subarray(0, 4096)).includes('-----BEGIN ENCRYPTED PRIVATE KEY-----');
 }
 
+/** Bounds on the work of opening a key file that a command's options may raise. */
+export interface KeyLimits {
+  /** Most PBKDF2 iterations of an encrypted key (default: the RSA module's bound per PRF). */
+  maxKdfIterations?: number;
+  /** The option that gives the passphrase file, for messages (default --passphrase-file). */
+  passphraseOption?: string;
+}
+
+/** The option spec of --max-kdf-iterations, for the commands that open encrypted keys. */
+export const MAX_KDF_ITERATIONS_OPTION: Record<string, OptionSpec> = { 'max-kdf-iterations': { type: 'string' } };
+
+/** --max-kdf-iterations N (a positive whole number) as KeyLimits; a usage error otherwise. */
+export function keyLimits(args: Args): KeyLimits {
+  const v = args.string('max-kdf-iterations');
+  if (v === undefined) return {};
+  if (!/^[1-9][0-9]{0,14}$/.test(v)) throw usageError(`--max-kdf-iterations must be a positive whole number, got '${v}'`, args.helpHint);
+  return { maxKdfIterations: Number(v) };
+}
+
+/** A CliError for a key over one of the RSA module's bounds (RSA_LIMIT_EXCEEDED), saying what to do. */
+function limitError(e: RsaError, file: string): unknown {
+  const { option, value, max } = e.limit ?? { option: undefined, value: 0, max: 0 };
+  switch (option) {
+    case 'maxKdfIterations':
+      return failure(
+        `${file} asks for ${value} PBKDF2 iterations, more than the limit of ${max} (a bound on the CPU time a hostile key file can take)`,
+        `if you trust this file, run again with --max-kdf-iterations ${value}`,
+        e,
+      );
+    case 'maxExponentBits':
+      return failure(
+        `${file}: its public exponent has ${value} bits, more than the limit of ${max} (FIPS 186-5 requires e < 2^256; a larger e makes every operation slow)`,
+        'use a key with a standard public exponent such as 65537',
+        e,
+      );
+    case 'maxBits':
+      return failure(`${file}: a ${value}-bit RSA key is over the limit of ${max} bits (a bound on the CPU time one key can take)`, `use a key of at most ${max} bits`, e);
+    default:
+      return failure(`${file}: ${e.message}`, undefined, e);
+  }
+}
+
 /** A CliError for a key that does not import, by RsaError code. */
 function keyError(e: unknown, file: string, option: string): unknown {
   if (!isRsaError(e)) return e;
   switch (e.code) {
+    case 'RSA_LIMIT_EXCEEDED':
+      return limitError(e, file);
     case 'RSA_KEY_TOO_SMALL':
       return failure(`${file}: ${e.message}`, 'generate a new key with `parley keygen` (2048 bits or more)', e);
     case 'RSA_INVALID_KEY':
@@ -232,18 +193,22 @@ export async function loadPublicKey(file: string, option = '--key'): Promise<Rsa
 
 /**
  * Loads a private key: PKCS#8 (encrypted or not) or PKCS#1, PEM or DER; the passphrase is the
- * first line of `passphraseFile`. A missing or wrong passphrase and a public key given where a
- * private one is needed each get their own message.
+ * first line of `passphraseFile`. A missing or wrong passphrase, a public key given where a
+ * private one is needed, and a file over a bound of `limits` each get their own message.
  */
-export async function loadPrivateKey(file: string, passphraseFile: string | undefined, option = '--key'): Promise<RsaPrivateKey> {
-  const passphrase = passphraseFile === undefined ? undefined : await readPassphraseFile(passphraseFile);
+export async function loadPrivateKey(file: string, passphraseFile: string | undefined, option = '--key', limits: KeyLimits = {}): Promise<RsaPrivateKey> {
+  const passOption = limits.passphraseOption ?? '--passphrase-file';
+  const passphrase = passphraseFile === undefined ? undefined : await readPassphraseFile(passphraseFile, passOption);
   const data = await readFileChecked(file, option, MAX_KEY_FILE);
   try {
-    return await importPrivateKey(data, passphrase === undefined ? {} : { passphrase });
+    return await importPrivateKey(data, {
+      ...(limits.maxKdfIterations !== undefined && { maxKdfIterations: limits.maxKdfIterations }),
+      ...(passphrase !== undefined && { passphrase }),
+    });
   } catch (e) {
     if (isRsaError(e, 'RSA_BAD_PASSPHRASE')) {
       if (passphrase === undefined)
-        throw failure(`${file} is encrypted with a passphrase`, 'give it with --passphrase-file FILE (the passphrase is the first line of FILE)', e);
+        throw failure(`${file} is encrypted with a passphrase`, `give it with ${passOption} FILE (the passphrase is the first line of FILE)`, e);
       throw failure(`wrong passphrase for ${file}`, `check ${passphraseFile}: the passphrase is its first line`, e);
     }
     if (isRsaError(e, 'RSA_INVALID_FORMAT') || isRsaError(e, 'RSA_UNSUPPORTED')) {
@@ -263,15 +228,15 @@ export async function loadPrivateKey(file: string, passphraseFile: string | unde
 
 /**
  * Loads any key file as a public key for fingerprinting: a public key, an unencrypted private
- * key, or an encrypted private key when `passphraseFile` is given.
+ * key, or an encrypted private key when `passphraseFile` is given (within `limits`).
  */
-export async function loadAnyKeyAsPublic(file: string, passphraseFile: string | undefined): Promise<RsaPublicKey> {
+export async function loadAnyKeyAsPublic(file: string, passphraseFile: string | undefined, limits: KeyLimits = {}): Promise<RsaPublicKey> {
   const data = await readFileChecked(file, 'KEYFILE', MAX_KEY_FILE);
   if (passphraseFile !== undefined || isEncryptedPem(data)) {
     try {
       return importPublicKey(data);
     } catch {
-      return toPublicKey(await loadPrivateKey(file, passphraseFile, 'KEYFILE'));
+      return toPublicKey(await loadPrivateKey(file, passphraseFile, 'KEYFILE', limits));
     }
   }
   try {

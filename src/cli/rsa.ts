@@ -10,7 +10,9 @@ import { oaepDecrypt, oaepEncrypt, oaepMaxMessageLength } from '../rsa/oaep.js';
 import { pssSign, pssVerify } from '../rsa/pss.js';
 import { parseCommandArgs, type Command } from './args.js';
 import { EXIT_FAILURE, EXIT_OK, failure, usageError } from './errors.js';
-import { assertBinaryOutputOk, loadPrivateKey, loadPublicKey, readFileChecked, readInput, writeOutput, writeStdout } from './io.js';
+import {
+  assertBinaryOutputOk, keyLimits, loadPrivateKey, loadPublicKey, MAX_KDF_ITERATIONS_OPTION, readFileChecked, readInput, writeOutput, writeStdout,
+} from './io.js';
 
 const OAEP = { hash: 'SHA-256', mgfHash: 'SHA-256' } as const;
 const PSS_SALT = 32;
@@ -38,6 +40,7 @@ Options:
 `;
 
 const DECRYPT_HELP = `Usage: parley rsa decrypt --key PRIV [--in FILE] [--out FILE] [--passphrase-file F]
+                          [--max-kdf-iterations N]
 
 Decrypts an RSAES-OAEP ciphertext (SHA-256, MGF1-SHA-256, empty label), e.g. one made by
 'parley rsa encrypt' or 'openssl pkeyutl -encrypt … -pkeyopt rsa_padding_mode:oaep'.
@@ -45,12 +48,17 @@ Decrypts an RSAES-OAEP ciphertext (SHA-256, MGF1-SHA-256, empty label), e.g. one
 Options:
   -k, --key PRIV            the private key (PKCS#8, encrypted PKCS#8 or PKCS#1, PEM or DER)
   -i, --in FILE             the ciphertext, raw bytes (default: stdin)
-  -o, --out FILE            the message (default: stdout; a file is created with mode 0600)
+  -o, --out FILE            the message (default: stdout; a file always gets mode 0600)
   -p, --passphrase-file F   the passphrase of an encrypted key: the first line of F
+      --max-kdf-iterations N
+                            open an encrypted key that asks for up to N PBKDF2 iterations
+                            (default: a bound per hash of under a second of CPU, 2000000
+                            for SHA-256; a hostile key file could ask for minutes)
   -h, --help                show this help
 `;
 
 const SIGN_HELP = `Usage: parley rsa sign --key PRIV [--in FILE] [--out FILE] [--passphrase-file F]
+                       [--max-kdf-iterations N]
 
 Signs a message with RSASSA-PSS (RFC 8017 §8.1): SHA-256, MGF1-SHA-256, 32-byte salt.
 The signature is raw bytes, as long as the key's modulus.
@@ -62,6 +70,10 @@ Options:
   -i, --in FILE             the message (default: stdin)
   -o, --out FILE            the signature (default: stdout, which must not be a terminal)
   -p, --passphrase-file F   the passphrase of an encrypted key: the first line of F
+      --max-kdf-iterations N
+                            open an encrypted key that asks for up to N PBKDF2 iterations
+                            (default: a bound per hash of under a second of CPU, 2000000
+                            for SHA-256; a hostile key file could ask for minutes)
   -h, --help                show this help
 `;
 
@@ -105,10 +117,11 @@ async function decrypt(argv: string[]): Promise<number> {
     in: { type: 'string', short: 'i' },
     out: { type: 'string', short: 'o' },
     'passphrase-file': { type: 'string', short: 'p' },
+    ...MAX_KDF_ITERATIONS_OPTION,
   });
   if (args.help) return writeStdout(DECRYPT_HELP).then(() => EXIT_OK);
   const keyFile = args.required('key', 'PRIV');
-  const priv = await loadPrivateKey(keyFile, args.string('passphrase-file'));
+  const priv = await loadPrivateKey(keyFile, args.string('passphrase-file'), '--key', keyLimits(args));
   const ct = await readInput(args.string('in'), 'the ciphertext');
   // the length is public: saying it leaks nothing, and catches base64 or sealed input early
   if (ct.length !== priv.size)
@@ -138,12 +151,13 @@ async function sign(argv: string[]): Promise<number> {
     in: { type: 'string', short: 'i' },
     out: { type: 'string', short: 'o' },
     'passphrase-file': { type: 'string', short: 'p' },
+    ...MAX_KDF_ITERATIONS_OPTION,
   });
   if (args.help) return writeStdout(SIGN_HELP).then(() => EXIT_OK);
   const keyFile = args.required('key', 'PRIV');
   const out = args.string('out');
   assertBinaryOutputOk(out, 'parley rsa sign');
-  const priv = await loadPrivateKey(keyFile, args.string('passphrase-file'));
+  const priv = await loadPrivateKey(keyFile, args.string('passphrase-file'), '--key', keyLimits(args));
   const msg = await readInput(args.string('in'), 'the message');
   await writeOutput(out, pssSign(priv, msg, { hash: 'SHA-256', mgfHash: 'SHA-256', saltLength: PSS_SALT }));
   return EXIT_OK;

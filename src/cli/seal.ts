@@ -7,7 +7,7 @@ import { isRsaError } from '../rsa/errors.js';
 import { armorSealed, dearmorSealed, openText, sealText } from '../rsa/seal.js';
 import { parseCommandArgs, type Command } from './args.js';
 import { EXIT_OK, failure } from './errors.js';
-import { loadPrivateKey, loadPublicKey, readInput, writeOutput, writeStdout } from './io.js';
+import { keyLimits, loadPrivateKey, loadPublicKey, MAX_KDF_ITERATIONS_OPTION, readInput, writeOutput, writeStdout } from './io.js';
 
 const SEAL_HELP = `Usage: parley seal --to PUB [--in FILE] [--out FILE]
 
@@ -27,6 +27,7 @@ Example:
 `;
 
 const OPEN_HELP = `Usage: parley open --key PRIV [--in FILE] [--out FILE] [--passphrase-file F]
+                   [--max-kdf-iterations N]
 
 Decrypts a message made by 'parley seal' (armored text or the raw binary form) and prints the
 text, after checking its SHA-256 hash. If the check fails nothing is printed and the exit code is 1.
@@ -34,8 +35,12 @@ text, after checking its SHA-256 hash. If the check fails nothing is printed and
 Options:
   -k, --key PRIV            your private key (PKCS#8, encrypted PKCS#8 or PKCS#1, PEM or DER)
   -i, --in FILE             the sealed message (default: stdin)
-  -o, --out FILE            the text (default: stdout; a file is created with mode 0600)
+  -o, --out FILE            the text (default: stdout; a file always gets mode 0600)
   -p, --passphrase-file F   the passphrase of an encrypted key: the first line of F
+      --max-kdf-iterations N
+                            open an encrypted key that asks for up to N PBKDF2 iterations
+                            (default: a bound per hash of under a second of CPU, 2000000
+                            for SHA-256; a hostile key file could ask for minutes)
   -h, --help                show this help
 
 Example:
@@ -68,10 +73,11 @@ async function open(argv: string[]): Promise<number> {
     in: { type: 'string', short: 'i' },
     out: { type: 'string', short: 'o' },
     'passphrase-file': { type: 'string', short: 'p' },
+    ...MAX_KDF_ITERATIONS_OPTION,
   });
   if (args.help) return writeStdout(OPEN_HELP).then(() => EXIT_OK);
   const keyFile = args.required('key', 'PRIV');
-  const priv = await loadPrivateKey(keyFile, args.string('passphrase-file'));
+  const priv = await loadPrivateKey(keyFile, args.string('passphrase-file'), '--key', keyLimits(args));
   const input = await readInput(args.string('in'), 'the sealed message');
   let text: string;
   try {

@@ -4,25 +4,24 @@ import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import path from 'node:path';
 import { fingerprint } from '../rsa/fingerprint.js';
-import type { RsaPrivateKey } from '../rsa/key.js';
-import { exportPrivateKeyPem, exportPublicKeyPem } from '../rsa/keyfile.js';
 import { ParleyServer } from '../server/server.js';
 import { createWebHandler } from '../server/web.js';
 import { SqliteNameRegistry } from '../server/names-sqlite.js';
 import { streamLogger, type LogLevel } from '../server/log.js';
 import { parseCommandArgs, parseIntOption, type Command } from './args.js';
 import { EXIT_OK, failure, usageError } from './errors.js';
-import { exists, handleSignalsGracefully, loadPrivateKey, writeNewFile, writeStdout } from './io.js';
-import { generateWithProgress } from './keygen.js';
+import { handleSignalsGracefully, keyLimits, MAX_KDF_ITERATIONS_OPTION, writeStdout } from './io.js';
+import { loadOrCreateServerKey } from './server-key.js';
 import { DEFAULT_DATA_DIR, lockDataDirForServer, resolveDataDir } from './data-dir.js';
 
 export { DEFAULT_DATA_DIR };
 
 const HELP = `Usage: parley server [--host HOST] [--port PORT] [--data DIR] [--tls-cert FILE --tls-key FILE]
-                     [--quiet | --verbose]
+                     [--key-passphrase-file F] [--quiet | --verbose]
 
 Runs a Parley chat server. On first start it generates the server's RSA key (2048 bits) in the
 data folder and keeps it (server_key, mode 0600); users pin its fingerprint on first contact.
+It refuses to start when group or others can read or change server_key (run chmod 600 on it).
 The same port serves the browser client: open http://HOST:PORT/ (https:// with TLS).
 
 Options:
@@ -31,6 +30,10 @@ Options:
   --data DIR                data folder: key and the name registry (default $PARLEY_DATA or ${DEFAULT_DATA_DIR})
   --tls-cert FILE           serve https:// and wss:// with this certificate chain (PEM)
   --tls-key FILE            the certificate's private key (PEM); both or neither
+  --key-passphrase-file F   server_key is encrypted (PBES2, as 'parley keygen --passphrase-file'
+                            writes) with the first line of F; on first start it is written so
+  --max-kdf-iterations N    open a server_key that asks for up to N PBKDF2 iterations (default:
+                            a bound per hash of under a second of CPU, 2000000 for SHA-256)
   --max-connections N       refuse connections beyond N (default 2000)
   --max-message-length N    longest message text in characters (default 4000)
   --rate N                  messages per second per user (default 5, bursts of 10)
@@ -43,16 +46,6 @@ One server per data folder: a second one on the same folder is refused. 'parley 
 and releases the names of the registry.
 Ctrl+C or SIGTERM closes every connection with a notice and exits.
 `;
-
-async function loadOrCreateKey(dir: string): Promise<{ key: RsaPrivateKey; created: boolean }> {
-  const keyFile = path.join(dir, 'server_key');
-  if (await exists(keyFile)) return { key: await loadPrivateKey(keyFile, undefined, '--data'), created: false };
-  process.stderr.write(`first start: generating the server's RSA key in ${dir}\n`);
-  const key = await generateWithProgress(2048);
-  await writeNewFile(keyFile, exportPrivateKeyPem(key, 'pkcs8'), 0o600, false, '--data');
-  await writeNewFile(`${keyFile}.pub`, exportPublicKeyPem(key.publicKey), 0o644, false, '--data');
-  return { key, created: true };
-}
 
 /** Reads --tls-cert and --tls-key (both or neither) and checks that they make a usable TLS context. */
 async function readTls(certFile: string | undefined, keyFile: string | undefined, hint: string): Promise<{ cert: Buffer; key: Buffer } | undefined> {
@@ -88,6 +81,8 @@ async function run(argv: string[]): Promise<number> {
       rate: { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      'key-passphrase-file': { type: 'string' },
+      ...MAX_KDF_ITERATIONS_OPTION,
       quiet: { type: 'boolean', short: 'q' },
       verbose: { type: 'boolean', short: 'v' },
     },
@@ -118,7 +113,8 @@ async function run(argv: string[]): Promise<number> {
     throw failure(`cannot use the data folder ${dir}: ${(e as Error).message}`, 'choose another with --data');
   }
   const lock = lockDataDirForServer(dir); // one server per data folder; the OS drops the lock when this process ends
-  const { key } = await loadOrCreateKey(dir);
+  const passphraseFile = args.string('key-passphrase-file');
+  const { key } = await loadOrCreateServerKey(dir, { ...keyLimits(args), ...(passphraseFile !== undefined && { passphraseFile }) });
   const names = new SqliteNameRegistry(path.join(dir, 'names.sqlite'));
   const log = streamLogger(level);
   const server = new ParleyServer({

@@ -32,16 +32,19 @@ export function os2ip(b: Uint8Array): bigint {
 /**
  * I2OSP (RFC 8017 §4.1): a non-negative integer to exactly `len` big-endian bytes.
  * Throws RSA_INPUT_OUT_OF_RANGE ("integer too large") when x ≥ 256^len.
+ *
+ * Fixed-length for secret inputs (a decrypted OAEP block): the hex string converted is always
+ * that of x + 256^len, 2·len + 1 digits whatever the leading zero bytes of x, whose count must
+ * not show in the time taken (Manger 2001). The leading '1' is then skipped.
  */
 export function i2osp(x: bigint, len: number): Uint8Array {
   if (x < 0n) throw rsaError('RSA_INPUT_OUT_OF_RANGE', 'integer is negative');
-  const hex = x.toString(16);
-  const padded = hex.length % 2 ? '0' + hex : hex;
-  const n = padded.length / 2;
-  if (x !== 0n && n > len) throw rsaError('RSA_INPUT_OUT_OF_RANGE', 'integer too large');
+  // §4.1 step 1: x ≥ 256^len is "integer too large"; below it, x + 256^len is '1' and 2·len hex digits
+  const hex = (x + (1n << BigInt(8 * len))).toString(16);
+  if (hex.length !== 2 * len + 1 || hex[0] !== '1') throw rsaError('RSA_INPUT_OUT_OF_RANGE', 'integer too large');
+  // §4.1 step 2: the base-256 digits of x, most significant first
   const out = new Uint8Array(len);
-  if (x === 0n) return out;
-  for (let i = 0; i < n; i++) out[len - n + i] = parseInt(padded.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < len; i++) out[i] = parseInt(hex.slice(2 * i + 1, 2 * i + 3), 16);
   return out;
 }
 

@@ -17,6 +17,18 @@ import {
 import { decryptPrivateKeyInfo, encryptPrivateKeyInfo } from './pbes2.js';
 import { looksLikePem, pemDecode, pemEncode } from './pem.js';
 
+/** Options of importPrivateKey and importKey: the key checks, and for an encrypted key its passphrase. */
+export interface KeyImportOptions extends KeyCheckOptions {
+  /** The passphrase of an encrypted PKCS #8 key (a string is UTF-8 encoded). */
+  passphrase?: string | Uint8Array;
+  /**
+   * Largest PBKDF2 iteration count accepted in an encrypted key, whatever its PRF. Default: a
+   * bound per PRF of under a second of CPU (DEFAULT_MAX_KDF_ITERATIONS; 2 000 000 for
+   * HMAC-SHA-256, the PRF this module and OpenSSL write).
+   */
+  maxKdfIterations?: number;
+}
+
 /** RSASSA-PSS parameters bound to an id-RSASSA-PSS key (RFC 4055 §3.1). */
 export interface PssKeyParams {
   hash: HashName;
@@ -231,17 +243,15 @@ export function parsePrivateKey(data: string | Uint8Array, opts?: KeyCheckOption
 /**
  * Reads a private key from PEM or DER: PKCS #8, PKCS #1, or encrypted PKCS #8 ("ENCRYPTED
  * PRIVATE KEY", PBES2) opened with `opts.passphrase`. Throws as parsePrivateKey, plus
- * RSA_BAD_PASSPHRASE for a missing or wrong passphrase and RSA_UNSUPPORTED for legacy
- * "Proc-Type: 4,ENCRYPTED" PEM and encryption schemes other than PBES2/PBKDF2/AES-CBC.
+ * RSA_BAD_PASSPHRASE for a missing or wrong passphrase, RSA_LIMIT_EXCEEDED for more PBKDF2
+ * iterations than `opts.maxKdfIterations` (or the PRF's default bound), and RSA_UNSUPPORTED for
+ * legacy "Proc-Type: 4,ENCRYPTED" PEM and encryption schemes other than PBES2/PBKDF2/AES-CBC.
  */
-export async function importPrivateKey(
-  data: string | Uint8Array,
-  opts?: KeyCheckOptions & { passphrase?: string | Uint8Array },
-): Promise<RsaPrivateKey> {
+export async function importPrivateKey(data: string | Uint8Array, opts?: KeyImportOptions): Promise<RsaPrivateKey> {
   const { der, format } = readInput(data);
   if (format !== 'encrypted') return parsePrivateKey(der, opts);
   if (opts?.passphrase === undefined) return parsePrivateKey(der, opts); // throws "a passphrase is needed"
-  const plain = await decryptPrivateKeyInfo(der, opts.passphrase);
+  const plain = await decryptPrivateKeyInfo(der, opts.passphrase, opts.maxKdfIterations === undefined ? {} : { maxIterations: opts.maxKdfIterations });
   let k: Decoded;
   try {
     k = parsePkcs8(plain);
@@ -257,10 +267,7 @@ export async function importPrivateKey(
  * Reads any key file this module understands and returns a public or a private key, as
  * importPublicKey or importPrivateKey would (same errors).
  */
-export async function importKey(
-  data: string | Uint8Array,
-  opts?: KeyCheckOptions & { passphrase?: string | Uint8Array },
-): Promise<RsaPublicKey | RsaPrivateKey> {
+export async function importKey(data: string | Uint8Array, opts?: KeyImportOptions): Promise<RsaPublicKey | RsaPrivateKey> {
   const { der, format } = readInput(data);
   return PRIVATE_FORMATS.includes(format) ? importPrivateKey(data, opts) : build(decodeUnencrypted(der, format), opts);
 }
@@ -324,7 +331,8 @@ export function exportPrivateKeyPem(key: RsaPrivateKey, format: 'pkcs8' | 'pkcs1
  * "ENCRYPTED PRIVATE KEY" PEM: PKCS #8 under PBES2 with PBKDF2-HMAC-SHA-256 (16-byte salt,
  * `opts.iterations`, default 600 000) and AES-256-CBC, readable by `openssl pkey -passin`.
  * Throws RSA_INVALID_ARGUMENT for a bad key, an empty passphrase or an iteration count outside
- * [1000, 10 000 000]; RSA_UNSUPPORTED without WebCrypto.
+ * [1000, 10 000 000]; RSA_UNSUPPORTED without WebCrypto. Above 2 000 000 iterations, reading the
+ * key back needs `maxKdfIterations` (importPrivateKey's default bound for HMAC-SHA-256).
  */
 export async function exportEncryptedPrivateKeyPem(
   key: RsaPrivateKey,

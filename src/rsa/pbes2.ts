@@ -12,7 +12,7 @@ import { sha224, sha512_224, sha512_256 } from '@noble/hashes/sha2.js';
 import type { CHash } from '@noble/hashes/utils.js';
 import { derInteger, derNull, derOctetString, derOid, derSequence, derSequenceReader } from './asn1.js';
 import { utf8ToBytes } from './bytes.js';
-import { rsaError } from './errors.js';
+import { limitError, rsaError } from './errors.js';
 import { randomBytes } from './random.js';
 
 /**
@@ -22,22 +22,31 @@ import { randomBytes } from './random.js';
 export const DEFAULT_PBKDF2_ITERATIONS = 600_000;
 /** Fewest iterations accepted when exporting (RFC 8018 §4.2 recommends at least 1000). */
 export const MIN_PBKDF2_ITERATIONS = 1000;
-/** Most iterations accepted when importing: a bound on the work a hostile file can demand. */
+/** Most iterations accepted when exporting. Above 2 000 000, import needs maxKdfIterations. */
 export const MAX_PBKDF2_ITERATIONS = 10_000_000;
 
 const OID_PBES2 = '1.2.840.113549.1.5.13'; // RFC 8018 Appendix A.4
 const OID_PBKDF2 = '1.2.840.113549.1.5.12'; // RFC 8018 Appendix A.2
 
-// RFC 8018 Appendix B.1: PRF OIDs → hash; WebCrypto name when WebCrypto has it
-const PRFS: Record<string, { name: string; webcrypto?: string; noble?: CHash }> = {
-  '1.2.840.113549.2.7': { name: 'hmacWithSHA1', webcrypto: 'SHA-1' },
-  '1.2.840.113549.2.8': { name: 'hmacWithSHA224', noble: sha224 },
-  '1.2.840.113549.2.9': { name: 'hmacWithSHA256', webcrypto: 'SHA-256' },
-  '1.2.840.113549.2.10': { name: 'hmacWithSHA384', webcrypto: 'SHA-384' },
-  '1.2.840.113549.2.11': { name: 'hmacWithSHA512', webcrypto: 'SHA-512' },
-  '1.2.840.113549.2.12': { name: 'hmacWithSHA512-224', noble: sha512_224 },
-  '1.2.840.113549.2.13': { name: 'hmacWithSHA512-256', noble: sha512_256 },
+// RFC 8018 Appendix B.1: PRF OIDs → hash; WebCrypto name when WebCrypto has it (native code),
+// else a pure-JS hash from @noble/hashes, 10–20 times slower per iteration than its native kin.
+// `maxIterations`: the default import bound, under a second of CPU on the reference machine
+// (per-iteration costs measured by bench/rsa-bounds.ts, bench/results/rsa-bounds.json; see
+// docs/SECURITY.md): a hostile file cannot make the tools spin for minutes.
+const PRFS: Record<string, { name: string; maxIterations: number; webcrypto?: string; noble?: CHash }> = {
+  '1.2.840.113549.2.7': { name: 'hmacWithSHA1', maxIterations: 1_500_000, webcrypto: 'SHA-1' },
+  '1.2.840.113549.2.8': { name: 'hmacWithSHA224', maxIterations: 100_000, noble: sha224 },
+  '1.2.840.113549.2.9': { name: 'hmacWithSHA256', maxIterations: 2_000_000, webcrypto: 'SHA-256' },
+  '1.2.840.113549.2.10': { name: 'hmacWithSHA384', maxIterations: 1_000_000, webcrypto: 'SHA-384' },
+  '1.2.840.113549.2.11': { name: 'hmacWithSHA512', maxIterations: 1_000_000, webcrypto: 'SHA-512' },
+  '1.2.840.113549.2.12': { name: 'hmacWithSHA512-224', maxIterations: 50_000, noble: sha512_224 },
+  '1.2.840.113549.2.13': { name: 'hmacWithSHA512-256', maxIterations: 50_000, noble: sha512_256 },
 };
+
+/** The default import bound on PBKDF2 iterations for each PRF name (see PRFS). */
+export const DEFAULT_MAX_KDF_ITERATIONS: Readonly<Record<string, number>> = Object.freeze(
+  Object.fromEntries(Object.values(PRFS).map((p) => [p.name, p.maxIterations])),
+);
 const OID_HMAC_SHA1 = '1.2.840.113549.2.7';
 const OID_HMAC_SHA256 = '1.2.840.113549.2.9';
 
@@ -121,8 +130,11 @@ export async function encryptPrivateKeyInfo(
   return derSequence(algorithm, derOctetString(ct));
 }
 
-/** Reads EncryptedPrivateKeyInfo with PBES2 parameters (RFC 5958 §3, RFC 8018 A.2 and A.4). */
-function parseEncrypted(der: Uint8Array): { params: Pbes2Params; ciphertext: Uint8Array } {
+/**
+ * Reads EncryptedPrivateKeyInfo with PBES2 parameters (RFC 5958 §3, RFC 8018 A.2 and A.4), and
+ * refuses an iteration count over `maxIterations` (default: the PRF's bound) before any work.
+ */
+function parseEncrypted(der: Uint8Array, maxIterations: number | undefined): { params: Pbes2Params; ciphertext: Uint8Array } {
   const what = 'encrypted PKCS #8';
   const top = derSequenceReader(der, what);
   const alg = top.sequence('encryptionAlgorithm');
@@ -146,8 +158,6 @@ function parseEncrypted(der: Uint8Array): { params: Pbes2Params; ciphertext: Uin
   const salt = kp.octetString('salt');
   const iterations = kp.uint('iterationCount');
   if (iterations < 1n) throw rsaError('RSA_INVALID_FORMAT', `${what}: PBKDF2 iterationCount must be at least 1`);
-  if (iterations > BigInt(MAX_PBKDF2_ITERATIONS))
-    throw rsaError('RSA_UNSUPPORTED', `PBKDF2 iteration count ${iterations} exceeds the limit of ${MAX_PBKDF2_ITERATIONS}`);
   const keyLength = kp.peekTag() === 0x02 ? kp.uint('keyLength') : undefined;
   let prfOid = OID_HMAC_SHA1; // RFC 8018 A.2: prf DEFAULT algid-hmacWithSHA1
   if (!kp.done) {
@@ -157,7 +167,13 @@ function parseEncrypted(der: Uint8Array): { params: Pbes2Params; ciphertext: Uin
     prf.finish('prf');
   }
   kp.finish('PBKDF2-params');
-  if (!PRFS[prfOid]) throw rsaError('RSA_UNSUPPORTED', `PBKDF2 pseudo-random function ${prfOid} is not supported`);
+  const prf = PRFS[prfOid];
+  if (!prf) throw rsaError('RSA_UNSUPPORTED', `PBKDF2 pseudo-random function ${prfOid} is not supported`);
+  const max = maxIterations ?? prf.maxIterations;
+  if (iterations > BigInt(max)) {
+    const n = iterations > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(iterations);
+    throw limitError('maxKdfIterations', `PBKDF2 with ${prf.name} at ${iterations} iterations`, n, max, `iterations${maxIterations === undefined ? ` for ${prf.name}` : ''}`);
+  }
   const enc = pbes2.sequence('encryptionScheme');
   pbes2.finish('PBES2-params');
   const cipherOid = enc.oid('encryption scheme');
@@ -178,13 +194,25 @@ function parseEncrypted(der: Uint8Array): { params: Pbes2Params; ciphertext: Uin
 
 /**
  * Decrypts EncryptedPrivateKeyInfo DER and returns the PrivateKeyInfo DER inside (not yet parsed).
+ * `opts.maxIterations` bounds the PBKDF2 iteration count for every PRF; by default each PRF has
+ * its own bound of under a second of CPU (DEFAULT_MAX_KDF_ITERATIONS: 2 000 000 for
+ * HMAC-SHA-256, 1 500 000 for SHA-1, 1 000 000 for SHA-384/512, 100 000 for SHA-224 and
+ * 50 000 for SHA-512/224 and SHA-512/256, which run in JavaScript).
  * Throws RSA_INVALID_FORMAT for a malformed structure, RSA_UNSUPPORTED for schemes other than
- * PBES2/PBKDF2/AES-CBC or more than MAX_PBKDF2_ITERATIONS, and RSA_BAD_PASSPHRASE when the CBC
+ * PBES2/PBKDF2/AES-CBC, RSA_LIMIT_EXCEEDED (before any key derivation) for an iteration count over
+ * the bound, RSA_INVALID_ARGUMENT for a bad maxIterations, and RSA_BAD_PASSPHRASE when the CBC
  * padding is wrong (the usual sign of a wrong passphrase).
  */
-export async function decryptPrivateKeyInfo(encrypted: Uint8Array, passphrase: string | Uint8Array): Promise<Uint8Array> {
+export async function decryptPrivateKeyInfo(
+  encrypted: Uint8Array,
+  passphrase: string | Uint8Array,
+  opts: { maxIterations?: number } = {},
+): Promise<Uint8Array> {
   const pass = passphraseBytes(passphrase);
-  const { params, ciphertext } = parseEncrypted(encrypted);
+  const maxIterations = opts.maxIterations;
+  if (maxIterations !== undefined && (!Number.isSafeInteger(maxIterations) || maxIterations < 1))
+    throw rsaError('RSA_INVALID_ARGUMENT', 'maxKdfIterations must be a positive integer');
+  const { params, ciphertext } = parseEncrypted(encrypted, maxIterations);
   const key = await aesKey(await pbkdf2(pass, params, CIPHERS[params.cipherOid]!), 'decrypt');
   try {
     return new Uint8Array(await subtle('encrypted key files need AES-CBC').decrypt({ name: 'AES-CBC', iv: buf(params.iv) }, key, buf(ciphertext)));

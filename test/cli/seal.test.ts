@@ -1,7 +1,7 @@
 /** `parley seal` and `parley open`: round trips, formats, wrong keys, tampering, EPIPE. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { concatBytes, utf8ToBytes } from '../../src/rsa/bytes.js';
@@ -70,6 +70,18 @@ describe('parley seal / open round trips', () => {
     const r = await runCli(['open', '--key', 'bob'], { cwd: dir, input: `Hi Bob, see below.\r\n\r\n${armored}\r\n-- Alice\r\n` });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.toString(), 'wrapped');
+  });
+});
+
+describe('parley open --out over an existing file', () => {
+  it('a 0644 file becomes 0600 with the opened text', async () => {
+    await writeFile(at('open-existing.txt'), 'old public content\n');
+    await chmod(at('open-existing.txt'), 0o644);
+    await writeFile(at('sealed.txt'), await seal(UNICODE));
+    const r = await runCli(['open', '--key', 'bob', '--in', 'sealed.txt', '--out', 'open-existing.txt'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await stat(at('open-existing.txt'))).mode & 0o777, 0o600);
+    assert.equal(await readFile(at('open-existing.txt'), 'utf8'), UNICODE);
   });
 });
 

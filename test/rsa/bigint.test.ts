@@ -18,7 +18,11 @@ describe('I2OSP / OS2IP (RFC 8017 §4)', () => {
     assert.equal(os2ip(Uint8Array.of(0, 0, 0xff)), 255n);
   });
   it('rejects an integer too large for the length, and negatives', () => {
-    assert.throws(() => i2osp(256n, 1), (e) => isRsaError(e, 'RSA_INPUT_OUT_OF_RANGE'));
+    for (const [x, len] of [[256n, 1], [511n, 1], [512n, 1], [1n << 24n, 3], [(1n << 25n) - 1n, 3], [1n, 0]] as const)
+      assert.throws(() => i2osp(x, len), (e) => isRsaError(e, 'RSA_INPUT_OUT_OF_RANGE'), `i2osp(${x}, ${len})`);
+    assert.deepEqual(i2osp(255n, 1), Uint8Array.of(255));
+    assert.deepEqual(i2osp((1n << 24n) - 1n, 3), Uint8Array.of(255, 255, 255));
+    assert.deepEqual(i2osp(0n, 0), new Uint8Array(0));
     assert.throws(() => i2osp(-1n, 4), (e) => isRsaError(e, 'RSA_INPUT_OUT_OF_RANGE'));
   });
 });

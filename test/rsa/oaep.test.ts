@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import { oaepDecrypt, oaepEncrypt, oaepMaxMessageLength } from '../../src/rsa/oaep.js';
 import { i2osp, os2ip } from '../../src/rsa/bigint.js';
 import { isRsaError, DECRYPTION_FAILED } from '../../src/rsa/errors.js';
+import { privateKeyFromComponents } from '../../src/rsa/key.js';
 import { rsaep } from '../../src/rsa/primitives.js';
 import { opensslKey } from '../helpers/keys.js';
 
@@ -74,5 +75,46 @@ describe('RSAES-OAEP (RFC 8017 §7.1)', () => {
     for (const m of [emWithFirstByte, 0n, 1n, (1n << BigInt(8 * (k - hLen - 1))) - 1n]) {
       assert.throws(() => oaepDecrypt(key, i2osp(rsaep(pub, m), k)), failed);
     }
+  });
+
+  it('converts the decrypted integer to EM in fixed length: hex strings do not shorten with leading zero bytes', () => {
+    // RFC 8017 §7.1.2 step 2.c: EM = I2OSP(m, k). The number of leading zero bytes of EM is secret
+    // (Manger 2001 measures whether the first one is zero), so every integer→string conversion made
+    // while decrypting must have the same length whatever EM is. Radix-2 strings are the exponent
+    // plans of the blinded CRT exponents (random per call by design), so only radix 16 is recorded.
+    const k = 256;
+    const fresh = privateKeyFromComponents(key, { minBits: 1024 }); // its own blinding state: no refresh below
+    const withZeros = (zeros: number): bigint => {
+      const em = new Uint8Array(crypto.randomBytes(k));
+      em.fill(0, 0, zeros);
+      em[zeros] = 0x01 + (em[zeros]! % 0x7f); // the first non-zero byte, below 0x80 so that m < n
+      return os2ip(em);
+    };
+    const ciphertexts = [0, 1, 2, 3].map((z) => i2osp(rsaep(pub, withZeros(z)), k));
+    ciphertexts.push(oaepEncrypt(pub, Uint8Array.of(1, 2, 3))); // a valid one too (EM starts with 0x00)
+    assert.throws(() => oaepDecrypt(fresh, ciphertexts[0]!), failed); // warm-up: creates the blinding state
+    const original = BigInt.prototype.toString;
+    const lengths: number[][] = [];
+    let current: number[] = [];
+    BigInt.prototype.toString = function (this: bigint, radix?: number): string {
+      const s = original.call(this, radix);
+      if (radix === 16) current.push(s.length);
+      return s;
+    };
+    try {
+      for (const ct of ciphertexts) {
+        current = [];
+        try {
+          oaepDecrypt(fresh, ct);
+        } catch (e) {
+          assert.ok(failed(e));
+        }
+        lengths.push(current);
+      }
+    } finally {
+      BigInt.prototype.toString = original;
+    }
+    assert.ok(lengths[0]!.length > 0, 'the conversion of m goes through toString(16)');
+    for (const [i, l] of lengths.entries()) assert.deepEqual(l, lengths[0], `EM with ${i} leading zero bytes: ${l} vs ${lengths[0]}`);
   });
 });

@@ -75,7 +75,7 @@ describe('key validation on import', () => {
     assert.throws(() => publicKeyFromComponents({ n: c.n, e: 1n }), code('RSA_INVALID_KEY'));
     assert.throws(() => publicKeyFromComponents({ n: c.n + 1n, e: 65537n }), code('RSA_INVALID_KEY'));
     assert.throws(() => publicKeyFromComponents({ n: (1n << 1023n) + 1n, e: 65537n }), code('RSA_KEY_TOO_SMALL'));
-    assert.throws(() => publicKeyFromComponents({ n: (1n << 16400n) + 1n, e: 65537n }), code('RSA_UNSUPPORTED'));
+    assert.throws(() => publicKeyFromComponents({ n: (1n << 16400n) + 1n, e: 65537n }), code('RSA_LIMIT_EXCEEDED'));
     assert.throws(() => publicKeyFromComponents({ n: c.n, e: 65537n }, { minBits: 512 }), code('RSA_INVALID_ARGUMENT'));
   });
 });
