@@ -10,7 +10,9 @@ import { ParleyServer } from '../server/server.js';
 import { createWebHandler } from '../server/web.js';
 import { SqliteNameRegistry } from '../server/names-sqlite.js';
 import { streamLogger, type LogLevel } from '../server/log.js';
-import { parseCommandArgs, parseIntOption, type Command } from './args.js';
+import type { TransportOptions } from '../server/options.js';
+import { TrustedProxies } from '../server/source.js';
+import { parseCommandArgs, parseIntOption, type Args, type Command } from './args.js';
 import { EXIT_OK, failure, usageError } from './errors.js';
 import { exists, handleSignalsGracefully, loadPrivateKey, writeNewFile, writeStdout } from './io.js';
 import { generateWithProgress } from './keygen.js';
@@ -32,6 +34,12 @@ Options:
   --tls-cert FILE           serve https:// and wss:// with this certificate chain (PEM)
   --tls-key FILE            the certificate's private key (PEM); both or neither
   --max-connections N       refuse connections beyond N (default 2000)
+  --max-per-source N        refuse one client address's connections beyond N (default 256;
+                            an IPv6 client counts by its /64)
+  --handshake-rate N        new connections per second per client address, bursts of 5×N
+                            (default 4); beyond it the upgrade gets HTTP 429 and Retry-After
+  --trust-proxy ADDR,…      reverse proxies (addresses or CIDR prefixes) whose X-Forwarded-For
+                            header names the client; ignored from anyone else (default: none)
   --max-message-length N    longest message text in characters (default 4000)
   --rate N                  messages per second per user (default 5, bursts of 10)
   -q, --quiet               log only warnings
@@ -73,6 +81,30 @@ async function readTls(certFile: string | undefined, keyFile: string | undefined
   return { cert, key };
 }
 
+/** --max-per-source, --handshake-rate and --trust-proxy as transport options. Throws a usage error for a bad value. */
+function transportFlags(args: Args, num: (name: string) => number | undefined): Partial<TransportOptions> {
+  const positive = (name: string) => {
+    const v = num(name);
+    if (v === 0) throw usageError(`--${name} must be at least 1`, args.helpHint);
+    return v;
+  };
+  const perSource = positive('max-per-source');
+  const rate = positive('handshake-rate');
+  const proxies = args.string('trust-proxy')?.split(',').map((p) => p.trim()).filter(Boolean);
+  if (proxies) {
+    try {
+      new TrustedProxies(proxies);
+    } catch (e) {
+      throw usageError(`--trust-proxy: ${(e as Error).message}`, args.helpHint);
+    }
+  }
+  return {
+    ...(perSource !== undefined && { maxConnectionsPerSource: perSource }),
+    ...(rate !== undefined && { handshakesPerSecondPerSource: rate, handshakeBurstPerSource: 5 * rate }),
+    ...(proxies && { trustedProxies: proxies }),
+  };
+}
+
 async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(
     'parley server',
@@ -82,6 +114,9 @@ async function run(argv: string[]): Promise<number> {
       port: { type: 'string' },
       data: { type: 'string' },
       'max-connections': { type: 'string' },
+      'max-per-source': { type: 'string' },
+      'handshake-rate': { type: 'string' },
+      'trust-proxy': { type: 'string' },
       'max-message-length': { type: 'string' },
       rate: { type: 'string' },
       'tls-cert': { type: 'string' },
@@ -105,6 +140,7 @@ async function run(argv: string[]): Promise<number> {
   const maxConnections = num('max-connections');
   const maxMessageLength = num('max-message-length');
   const rate = num('rate');
+  const transport = transportFlags(args, num);
 
   const tls = await readTls(args.string('tls-cert'), args.string('tls-key'), args.helpHint);
 
@@ -131,7 +167,7 @@ async function run(argv: string[]): Promise<number> {
       ...(rate !== undefined && { messagesPerSecond: rate }),
       ...(maxConnections !== undefined && { maxConnections }),
     },
-    transport: { ...(maxConnections !== undefined && { maxConnections }) },
+    transport: { ...(maxConnections !== undefined && { maxConnections }), ...transport },
   });
   let addr;
   try {
