@@ -58,8 +58,8 @@ export interface TransportOptions {
  * office of a hundred or two people behind one NAT address: 256 connections, 16 handshakes at
  * once, 64 non-WebSocket TCP connections (browsers open up to 6 each to load the page), and 20
  * handshakes at once then 4 a second — a reconnection storm of 200 clients after a restart takes
- * ~45 s, while one address can make the server sign at most ~4 ClientHellos a second (≤ ~0.1
- * of a core, docs/RELIABILITY.md). Raise them for a bigger NAT, or name your reverse proxy in
+ * ~45 s, while one address can make the server sign at most ~4 ClientHellos a second (~4 % of
+ * a core, docs/RELIABILITY.md). Raise them for a bigger NAT, or name your reverse proxy in
  * trustedProxies so that its clients are counted apart.
  */
 export const DEFAULT_TRANSPORT: TransportOptions = {
