@@ -140,8 +140,9 @@ export class Admission {
 
   /**
    * ws hands over the WebSocket of an admitted request: its TCP connection stops counting as
-   * not-yet-upgraded; returns the request's source. (A request admit() never saw, which cannot
-   * happen through verifyClient, gets its source resolved and counted now.)
+   * not-yet-upgraded; returns the request's source. (A request verify() never saw, which cannot
+   * happen through verifyClient, gets its source resolved and counted now, unchecked, so that
+   * the Conn's releases balance.)
    */
   upgraded(req: IncomingMessage): Source {
     uncount(rawSocketOf(req.socket));
@@ -152,7 +153,7 @@ export class Admission {
       return a.source;
     }
     const source = resolveSource(req.socket.remoteAddress, req.socket.remotePort, req.headers['x-forwarded-for'], this.trusted);
-    this.table.admit(source.key);
+    this.table.track(source.key);
     return source;
   }
 

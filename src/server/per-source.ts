@@ -104,6 +104,13 @@ export class SourceTable {
     return undefined;
   }
 
+  /** Counts a connection in its handshake without any check (for one that bypassed admit(), so that its releases balance). */
+  track(key: string): void {
+    const e = this.entry(key);
+    e.conns++;
+    e.pending++;
+  }
+
   /** An admitted connection's handshake finished, failed or timed out. */
   handshakeEnded(key: string): void {
     const e = this.live.get(key);
