@@ -12,6 +12,8 @@ import { SqliteNameRegistry } from '../server/names-sqlite.js';
 import { streamLogger, type LogLevel } from '../server/log.js';
 import type { TransportOptions } from '../server/options.js';
 import { TrustedProxies } from '../server/source.js';
+import { ServerHandshake } from '../protocol/index.js';
+import { nodeCrypto } from '../protocol/crypto-node.js';
 import { parseCommandArgs, parseIntOption, type Args, type Command } from './args.js';
 import { EXIT_OK, failure, usageError } from './errors.js';
 import { exists, handleSignalsGracefully, loadPrivateKey, writeNewFile, writeStdout } from './io.js';
@@ -105,6 +107,16 @@ function transportFlags(args: Args, num: (name: string) => number | undefined): 
   };
 }
 
+/** The protocol accepts 2048–4096-bit keys with e = 65537 only: refuse to start with another rather than fail every handshake. */
+function checkKeyBounds(key: RsaPrivateKey, file: string): void {
+  try {
+    new ServerHandshake({ identity: key, crypto: nodeCrypto });
+  } catch (e) {
+    const why = (e as Error).message.replace(/ \(make a new key with `parley keygen`\)$/, '');
+    throw failure(`the server key ${file} cannot be used: ${why}`, 'move it away and start again to have a new one made (clients will then see a new server fingerprint)');
+  }
+}
+
 async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(
     'parley server',
@@ -152,6 +164,7 @@ async function run(argv: string[]): Promise<number> {
     throw failure(`cannot use the data folder ${dir}: ${(e as Error).message}`, 'choose another with --data');
   }
   const { key } = await loadOrCreateKey(dir);
+  checkKeyBounds(key, path.join(dir, 'server_key'));
   const names = new SqliteNameRegistry(path.join(dir, 'names.sqlite'));
   const log = streamLogger(level);
   const server = new ParleyServer({

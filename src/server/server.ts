@@ -9,10 +9,9 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { ChatHub, type ChatOptions, type NameRegistry } from '../chat/index.js';
-import { SUBPROTOCOL } from '../protocol/index.js';
-import { fingerprint, type RsaPrivateKey } from '../rsa/index.js';
+import { SUBPROTOCOL, ServerHandshake } from '../protocol/index.js';
 import { nodeCrypto } from '../protocol/crypto-node.js';
-import { ServerHandshake } from '../protocol/index.js';
+import { fingerprint, type RsaPrivateKey } from '../rsa/index.js';
 import { Admission } from './admission.js';
 import { CLOSE, Conn, type ConnHost } from './conn.js';
 import { silentLogger, type Logger } from './log.js';
@@ -24,6 +23,7 @@ export { CLOSE } from './conn.js';
 export interface ServerOptions {
   host?: string;
   port?: number;
+  /** The server's RSA key: 2048–4096 bits with e = 65537 (else the constructor throws ProtocolError 'handshake_failed'). */
   identity: RsaPrivateKey;
   names: NameRegistry;
   chat?: Partial<ChatOptions>;

@@ -1,14 +1,17 @@
 /**
  * `parley server`'s transport flags: --trust-proxy, --max-per-source and --handshake-rate reach
  * the server (a real `parley server` process: X-Forwarded-For from the named proxy is believed,
- * and one forwarded client is held to --max-per-source), and bad values are usage errors.
+ * and one forwarded client is held to --max-per-source), and bad values are usage errors. A
+ * server key outside the protocol's bounds (2048–4096 bits, e = 65537) stops the start.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { chmodSync } from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { CLI } from '../helpers/paths.js';
-import { assertCleanError, runCli, tempDir } from '../cli/helpers.js';
+import { assertCleanError, openssl, runCli, tempDir } from '../cli/helpers.js';
 import { keyPool } from '../reliability/lib/keys.js';
 import { ConnectError, RawClient } from '../reliability/lib/raw-client.js';
 
@@ -23,6 +26,16 @@ describe('parley server transport flags', () => {
     assertCleanError(await runCli(['server', '--trust-proxy', '10.0.0.0/40']), 2, /--trust-proxy/);
     assertCleanError(await runCli(['server', '--max-per-source', '0']), 2, /--max-per-source must be at least 1/);
     assertCleanError(await runCli(['server', '--handshake-rate', 'fast']), 2, /--handshake-rate must be a whole number/);
+  });
+
+  it('a server key outside the protocol\'s bounds (e = 3) is refused at start, with what to do', { timeout: 30_000 }, async () => {
+    const data = await tempDir('parley-server-e3-');
+    cleanups.push(data.cleanup);
+    const keyFile = path.join(data.dir, 'server_key');
+    openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-pkeyopt', 'rsa_keygen_pubexp:3', '-out', keyFile]);
+    chmodSync(keyFile, 0o600);
+    chmodSync(data.dir, 0o700);
+    assertCleanError(await runCli(['server', '--data', data.dir, '--port', '0']), 1, /server key .*server_key cannot be used: server RSA public exponent is 3; only e = 65537 is accepted; move it away/);
   });
 
   it('--help documents them', async () => {
