@@ -6,7 +6,9 @@
  * level before; two rounds, so a per-round leak shows as growth from round 1 to round 2.
  *
  * The server and the load generators are separate processes (server-proc.ts, swarm-proc.ts).
- * Default chat limits (5 messages/s, bursts of 10; 1000 members) — the clients stay under them.
+ * Default chat limits (5 messages/s, bursts of 10; 1000 members) — the clients stay under them —
+ * and default transport limits: each client connects from its own loopback address (127.1.x.y,
+ * see planClients), so the per-source limits see 1,000 users, as they would in real use.
  *
  *   node dist/bench/reliability/load.js [--clients 1000] [--room-size 50] [--messages 10]
  *     [--interval-ms 2000] [--procs 2] [--rounds 2] [--json]

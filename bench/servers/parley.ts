@@ -1,8 +1,9 @@
 /**
  * The Parley server as the benchmarks run it: the real ParleyServer (handshake, hub, one
- * AES-256-GCM seal per recipient) with the per-key rate limits and connection caps raised
- * through ServerOptions, so that the load generator's 10 senders are not throttled. Defaults in
- * src/ are unchanged.
+ * AES-256-GCM seal per recipient) with the per-key rate limits and connection caps — and the
+ * per-source ones, since every client comes from 127.0.0.1 — raised through ServerOptions, so
+ * that the load generator's senders and handshakes are not throttled. Defaults in src/ are
+ * unchanged.
  */
 import type { AddressInfo } from 'node:net';
 import { MemoryNameRegistry, type ConnectIdentity, type MemberSink } from '../../src/chat/index.js';
@@ -35,7 +36,12 @@ export async function startParley(identity: RsaPrivateKey): Promise<{ server: Pa
       newNamesPerSourceBurst: 1_000_000,
       maxRegisteredNames: 100_000_000,
     },
-    transport: { maxConnections: 100_000, maxPendingHandshakes: 10_000, idleTimeoutMs: 3_600_000, handshakeTimeoutMs: 120_000 },
+    // every load-generator client comes from 127.0.0.1: the per-source limits are raised with the others
+    transport: {
+      maxConnections: 100_000, maxPendingHandshakes: 10_000, idleTimeoutMs: 3_600_000, handshakeTimeoutMs: 120_000,
+      maxConnectionsPerSource: 100_000, maxPendingHandshakesPerSource: 10_000, maxRawConnectionsPerSource: 100_000,
+      handshakesPerSecondPerSource: 1_000_000, handshakeBurstPerSource: 1_000_000,
+    },
   });
   const hub = server.hub;
   const connect = hub.connect.bind(hub);

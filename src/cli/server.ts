@@ -4,11 +4,16 @@ import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import path from 'node:path';
 import { fingerprint } from '../rsa/fingerprint.js';
+import type { RsaPrivateKey } from '../rsa/key.js';
 import { ParleyServer } from '../server/server.js';
 import { createWebHandler } from '../server/web.js';
 import { SqliteNameRegistry } from '../server/names-sqlite.js';
 import { streamLogger, type LogLevel } from '../server/log.js';
-import { parseCommandArgs, parseIntOption, type Command } from './args.js';
+import type { TransportOptions } from '../server/options.js';
+import { TrustedProxies } from '../server/source.js';
+import { ServerHandshake } from '../protocol/index.js';
+import { nodeCrypto } from '../protocol/crypto-node.js';
+import { parseCommandArgs, parseIntOption, type Args, type Command } from './args.js';
 import { EXIT_OK, failure, usageError } from './errors.js';
 import { handleSignalsGracefully, keyLimits, MAX_KDF_ITERATIONS_OPTION, writeStdout } from './io.js';
 import { loadOrCreateServerKey } from './server-key.js';
@@ -35,6 +40,12 @@ Options:
   --max-kdf-iterations N    open a server_key that asks for up to N PBKDF2 iterations (default:
                             a bound per hash of under a second of CPU, 2000000 for SHA-256)
   --max-connections N       refuse connections beyond N (default 2000)
+  --max-per-source N        refuse one client address's connections beyond N (default 256;
+                            an IPv6 client counts by its /64)
+  --handshake-rate N        new connections per second per client address, bursts of 5×N
+                            (default 4); beyond it the upgrade gets HTTP 429 and Retry-After
+  --trust-proxy ADDR,…      reverse proxies (addresses or CIDR prefixes) whose X-Forwarded-For
+                            header names the client; ignored from anyone else (default: none)
   --max-message-length N    longest message text in characters (default 4000)
   --rate N                  messages per second per user (default 5, bursts of 10)
   -q, --quiet               log only warnings
@@ -68,6 +79,40 @@ async function readTls(certFile: string | undefined, keyFile: string | undefined
   return { cert, key };
 }
 
+/** --max-per-source, --handshake-rate and --trust-proxy as transport options. Throws a usage error for a bad value. */
+function transportFlags(args: Args, num: (name: string) => number | undefined): Partial<TransportOptions> {
+  const positive = (name: string) => {
+    const v = num(name);
+    if (v === 0) throw usageError(`--${name} must be at least 1`, args.helpHint);
+    return v;
+  };
+  const perSource = positive('max-per-source');
+  const rate = positive('handshake-rate');
+  const proxies = args.string('trust-proxy')?.split(',').map((p) => p.trim()).filter(Boolean);
+  if (proxies) {
+    try {
+      new TrustedProxies(proxies);
+    } catch (e) {
+      throw usageError(`--trust-proxy: ${(e as Error).message}`, args.helpHint);
+    }
+  }
+  return {
+    ...(perSource !== undefined && { maxConnectionsPerSource: perSource }),
+    ...(rate !== undefined && { handshakesPerSecondPerSource: rate, handshakeBurstPerSource: 5 * rate }),
+    ...(proxies && { trustedProxies: proxies }),
+  };
+}
+
+/** The protocol accepts 2048–4096-bit keys with e = 65537 only: refuse to start with another rather than fail every handshake. */
+function checkKeyBounds(key: RsaPrivateKey, file: string): void {
+  try {
+    new ServerHandshake({ identity: key, crypto: nodeCrypto });
+  } catch (e) {
+    const why = (e as Error).message.replace(/ \(make a new key with `parley keygen`\)$/, '');
+    throw failure(`the server key ${file} cannot be used: ${why}`, 'move it away and start again to have a new one made (clients will then see a new server fingerprint)');
+  }
+}
+
 async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(
     'parley server',
@@ -77,6 +122,9 @@ async function run(argv: string[]): Promise<number> {
       port: { type: 'string' },
       data: { type: 'string' },
       'max-connections': { type: 'string' },
+      'max-per-source': { type: 'string' },
+      'handshake-rate': { type: 'string' },
+      'trust-proxy': { type: 'string' },
       'max-message-length': { type: 'string' },
       rate: { type: 'string' },
       'tls-cert': { type: 'string' },
@@ -102,6 +150,7 @@ async function run(argv: string[]): Promise<number> {
   const maxConnections = num('max-connections');
   const maxMessageLength = num('max-message-length');
   const rate = num('rate');
+  const transport = transportFlags(args, num);
 
   const tls = await readTls(args.string('tls-cert'), args.string('tls-key'), args.helpHint);
 
@@ -115,6 +164,7 @@ async function run(argv: string[]): Promise<number> {
   const lock = lockDataDirForServer(dir); // one server per data folder; the OS drops the lock when this process ends
   const passphraseFile = args.string('key-passphrase-file');
   const { key } = await loadOrCreateServerKey(dir, { ...keyLimits(args), ...(passphraseFile !== undefined && { passphraseFile }) });
+  checkKeyBounds(key, path.join(dir, 'server_key'));
   const names = new SqliteNameRegistry(path.join(dir, 'names.sqlite'));
   const log = streamLogger(level);
   const server = new ParleyServer({
@@ -130,7 +180,7 @@ async function run(argv: string[]): Promise<number> {
       ...(rate !== undefined && { messagesPerSecond: rate }),
       ...(maxConnections !== undefined && { maxConnections }),
     },
-    transport: { ...(maxConnections !== undefined && { maxConnections }) },
+    transport: { ...(maxConnections !== undefined && { maxConnections }), ...transport },
   });
   let addr;
   try {

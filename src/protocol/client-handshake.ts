@@ -17,7 +17,7 @@ import { NONCE_LENGTH, SECRET_LENGTH, X25519_LENGTH } from './limits.js';
 
 /** Options of ClientHandshake. */
 export interface ClientHandshakeOptions {
-  /** The client's long-term RSA key (2048–8192 bits). */
+  /** The client's long-term RSA key (2048–4096 bits, e = 65537). */
   identity: RsaPrivateKey;
   /** The requested name (NAME_RE). */
   name: string;
@@ -53,7 +53,7 @@ export class ClientHandshake {
 
   /**
    * Checks the options. Throws ProtocolError 'handshake_failed' when `identity` is not an RSA
-   * private key of 2048–8192 bits with e < 2^32, and 'malformed' for an invalid name or
+   * private key of 2048–4096 bits with e = 65537, and 'malformed' for an invalid name or
    * maxFrameLength.
    */
   constructor(opts: ClientHandshakeOptions) {

@@ -18,18 +18,36 @@ export const AEAD_TAG_LENGTH = 16;
 /** Total output of the key schedule: 2 keys and 2 IVs. */
 export const SESSION_KEY_MATERIAL_LENGTH = 2 * AEAD_KEY_LENGTH + 2 * AEAD_NONCE_LENGTH;
 
-/** Longest RSA SubjectPublicKeyInfo DER accepted in ClientHello and ServerHello. */
-export const MAX_SPKI_LENGTH = 2048;
-/** Smallest RSA modulus accepted from a peer (and as an identity), in bits. */
+/**
+ * Smallest RSA modulus accepted from a peer and as our own identity, in bits (FIPS 186-5 §A.1.1's
+ * smallest size; what `parley keygen` and the browser make by default).
+ */
 export const MIN_RSA_BITS = 2048;
-/** Largest RSA modulus accepted, in bits: bounds the work a peer can make us do with its key. */
-export const MAX_RSA_BITS = 8192;
-/** Largest RSA public exponent accepted, in bits (e < 2^32; 65537 is usual): bounds public-key work. */
-export const MAX_RSA_EXPONENT_BITS = 32;
+/**
+ * Largest RSA modulus accepted from a peer and as our own identity, in bits: the largest size
+ * `parley keygen` and the browser client make. It bounds the work a peer's key costs us: a
+ * public-key operation grows with the square of the size and a private-key one with its cube.
+ */
+export const MAX_RSA_BITS = 4096;
+/**
+ * The one RSA public exponent accepted (FIPS 186-5 §A.1.1 allows 2^16 < e < 2^256; every
+ * key Parley, OpenSSL and WebCrypto make has e = 65537): a public-key operation with it costs
+ * 17 modular squarings, and no peer can make us verify or encrypt with a larger one.
+ */
+export const RSA_PUBLIC_EXPONENT = 65537n;
 /** Longest wrapped secret or signature: the byte length of a MAX_RSA_BITS modulus. */
 export const MAX_RSA_BYTES = MAX_RSA_BITS / 8;
-/** Longest handshake message (ClientHello, ServerHello, ClientFinish) accepted. */
-export const MAX_HANDSHAKE_LENGTH = 8192;
+/**
+ * Longest RSA SubjectPublicKeyInfo DER accepted in ClientHello and ServerHello: exactly the
+ * canonical encoding of a MAX_RSA_BITS key with e = 65537 (RFC 3279 §2.3.1; 550 bytes).
+ */
+export const MAX_SPKI_LENGTH = 550;
+/**
+ * Longest handshake message (ClientHello, ServerHello, ClientFinish) accepted. The largest
+ * possible one, a ServerHello with 4096-bit keys on both sides, is 72 + 550 + 512 + 512 = 1646
+ * bytes.
+ */
+export const MAX_HANDSHAKE_LENGTH = 2048;
 
 /** Length of a frame header: type (1) and counter (8). */
 export const FRAME_HEADER_LENGTH = 9;

@@ -5,13 +5,13 @@
  * 'bad_signature', and a failed unwrap does not throw at all (implicit rejection, below).
  */
 import {
-  bitLength, exportPublicKeyDer, fingerprint, importPublicKey, oaepDecrypt, oaepEncrypt, pssSign, pssVerify,
+  exportPublicKeyDer, fingerprint, importPublicKey, oaepDecrypt, oaepEncrypt, pssSign, pssVerify,
   type RsaPrivateKey, type RsaPublicKey,
 } from '../rsa/index.js';
 import { concat } from './bytes.js';
 import type { ProtocolCrypto } from './crypto.js';
 import { protocolError, wrapErrors } from './errors.js';
-import { MAX_RSA_BITS, MAX_RSA_EXPONENT_BITS, MAX_SPKI_LENGTH, MIN_RSA_BITS, SECRET_LENGTH } from './limits.js';
+import { MAX_RSA_BITS, MAX_SPKI_LENGTH, MIN_RSA_BITS, RSA_PUBLIC_EXPONENT, SECRET_LENGTH } from './limits.js';
 
 /** RSASSA-PSS parameters of both signatures: SHA-256, MGF1-SHA-256, 32-byte salt (RFC 8017 §9.1). */
 const PSS = { hash: 'SHA-256', mgfHash: 'SHA-256', saltLength: 32 } as const;
@@ -25,24 +25,31 @@ export interface KnownKey {
   fingerprint: string;
 }
 
-function checkBounds(key: RsaPublicKey, who: string): void {
+/**
+ * The protocol's key bounds (docs/PROTOCOL.md §RSA keys), the same for both peers and for our
+ * own identity: MIN_RSA_BITS–MAX_RSA_BITS and e = RSA_PUBLIC_EXPONENT exactly. Public checks:
+ * the message names the reason and what is accepted.
+ */
+function checkBounds(key: RsaPublicKey, who: string, hint = ''): void {
   if (key.bits < MIN_RSA_BITS || key.bits > MAX_RSA_BITS)
-    throw protocolError('handshake_failed', `${who} RSA key is ${key.bits} bits; ${MIN_RSA_BITS}–${MAX_RSA_BITS} are accepted`);
-  if (bitLength(key.e) > MAX_RSA_EXPONENT_BITS)
-    throw protocolError('handshake_failed', `${who} RSA public exponent exceeds ${MAX_RSA_EXPONENT_BITS} bits`);
+    throw protocolError('handshake_failed', `${who} RSA key is ${key.bits} bits; ${MIN_RSA_BITS}–${MAX_RSA_BITS}-bit keys are accepted${hint}`);
+  if (key.e !== RSA_PUBLIC_EXPONENT) {
+    const e = key.e < 2n ** 64n ? String(key.e) : `a ${key.e.toString(2).length}-bit number`;
+    throw protocolError('handshake_failed', `${who} RSA public exponent is ${e}; only e = ${RSA_PUBLIC_EXPONENT} is accepted${hint}`);
+  }
 }
 
 /**
  * Checks our own identity key and returns its public half, SPKI DER and fingerprint.
  * Throws ProtocolError 'handshake_failed' when it is not an RsaPrivateKey from src/rsa or its
- * size or exponent is outside the protocol's bounds.
+ * size or exponent is outside the protocol's bounds (2048–4096 bits, e = 65537).
  */
 export function ownIdentity(identity: RsaPrivateKey, who: string): KnownKey {
   return wrapErrors('handshake_failed', `${who} identity is not an RSA private key`, () => {
     if (identity?.type !== 'private') throw new TypeError('not a private key');
     const spki = exportPublicKeyDer(identity, 'spki'); // throws unless a key made by src/rsa
     const key = identity.publicKey;
-    checkBounds(key, who);
+    checkBounds(key, who, ' (make a new key with `parley keygen`)');
     if (spki.length > MAX_SPKI_LENGTH) throw protocolError('handshake_failed', `${who} RSA key is too large`);
     return { key, spki, fingerprint: fingerprint(key) };
   });
@@ -51,7 +58,7 @@ export function ownIdentity(identity: RsaPrivateKey, who: string): KnownKey {
 /**
  * Imports the peer's RSA key from the SPKI DER it sent. Accepted: exactly the canonical DER
  * that exportPublicKeyDer produces (rsaEncryption, minimal encoding; so the fingerprint is the
- * hash of the very bytes in the transcript), MIN_RSA_BITS–MAX_RSA_BITS, e < 2^32.
+ * hash of the very bytes in the transcript), MIN_RSA_BITS–MAX_RSA_BITS bits, e = 65537.
  * Throws ProtocolError 'handshake_failed' otherwise, naming the reason (key checks are public).
  */
 export function importPeerKey(spki: Uint8Array, who: string): KnownKey {

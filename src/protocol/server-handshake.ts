@@ -16,7 +16,7 @@ import { NONCE_LENGTH, SECRET_LENGTH } from './limits.js';
 
 /** Options of ServerHandshake. */
 export interface ServerHandshakeOptions {
-  /** The server's long-term RSA key (2048–8192 bits); clients pin its fingerprint. */
+  /** The server's long-term RSA key (2048–4096 bits, e = 65537); clients pin its fingerprint. */
   identity: RsaPrivateKey;
   crypto: ProtocolCrypto;
   /** Passed to the Session; default DEFAULT_MAX_FRAME_LENGTH. */
@@ -57,7 +57,7 @@ export class ServerHandshake {
 
   /**
    * Checks the options. Throws ProtocolError 'handshake_failed' when `identity` is not an RSA
-   * private key of 2048–8192 bits with e < 2^32, and 'malformed' for a bad maxFrameLength.
+   * private key of 2048–4096 bits with e = 65537, and 'malformed' for a bad maxFrameLength.
    */
   constructor(opts: ServerHandshakeOptions) {
     this.#own = ownIdentity(opts.identity, 'server');
@@ -74,7 +74,7 @@ export class ServerHandshake {
   /**
    * Processes a ClientHello and returns the ServerHello to send. Checks, cheapest first: the
    * envelope and every length, the name (NAME_RE), the client's RSA key (canonical SPKI,
-   * 2048–8192 bits, e < 2^32) and its X25519 share (not low-order); only then does it sign.
+   * 2048–4096 bits, e = 65537) and its X25519 share (not low-order); only then does it sign.
    * Throws ProtocolError 'unexpected_message' (wrong state or type), 'unsupported_version',
    * 'malformed', 'too_large' or 'handshake_failed'. After any failure this object is unusable.
    */

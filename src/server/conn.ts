@@ -16,6 +16,7 @@ import { nodeCrypto } from '../protocol/crypto-node.js';
 import type { RsaPrivateKey } from '../rsa/index.js';
 import type { Logger } from './log.js';
 import type { TransportOptions } from './options.js';
+import type { Source } from './source.js';
 import { BATCH_OVERHEAD, FRAME_OVERHEAD, batchPlaintext, flushWhenIdle, plaintextOf, type Flushable } from './outbox.js';
 
 /** WebSocket close codes used by the server (4000–4999 are the application's). */
@@ -57,9 +58,9 @@ export interface ConnHost {
   readonly identity: RsaPrivateKey;
   readonly transport: TransportOptions;
   readonly logger: Logger;
-  /** A handshake began / ended (finished, failed or timed out): counted against maxPendingHandshakes. */
+  /** A handshake began / ended (finished, failed or timed out): counted against maxPendingHandshakes (and per source). */
   handshakeStarted(): void;
-  handshakeEnded(): void;
+  handshakeEnded(conn: Conn): void;
   /** The connection's socket closed: forget it. */
   connClosed(conn: Conn): void;
 }
@@ -100,7 +101,8 @@ export class Conn implements MemberSink, Flushable {
   constructor(
     private readonly host: ConnHost,
     readonly ws: WebSocket,
-    private readonly peer: string,
+    /** Where the connection comes from (src/server/source.ts): its per-source limits and the hub's key on `source.key`. */
+    readonly source: Source,
     /** The connection's TCP (or TLS) socket, the one `ws` writes to: corked while flush() writes, watched for outbound progress. */
     private readonly socket: Socket,
   ) {
@@ -112,6 +114,11 @@ export class Conn implements MemberSink, Flushable {
     ws.on('pong', onWsPong);
     ws.on('close', onWsClose);
     ws.on('error', onWsError);
+  }
+
+  /** For log lines: the peer's address and port (and the forwarded client address behind a trusted proxy). */
+  private get peer(): string {
+    return this.source.label;
   }
 
   /** @internal A WebSocket message from the client. */
@@ -132,7 +139,7 @@ export class Conn implements MemberSink, Flushable {
         this.handshakeDone();
         this.state = 'open';
         this.lastDrained = this.drained();
-        const joined = this.host.hub.connect({ name: r.name, fingerprint: r.clientFingerprint }, this);
+        const joined = this.host.hub.connect({ name: r.name, fingerprint: r.clientFingerprint, source: this.source.key }, this);
         if (!joined.ok) {
           this.host.logger.info(`refused ${r.name} (${r.clientFingerprint}) from ${this.peer}: ${joined.code}`);
           this.fail(joined.code, joined.message);
@@ -267,7 +274,7 @@ export class Conn implements MemberSink, Flushable {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
-      this.host.handshakeEnded();
+      this.host.handshakeEnded(this);
     }
   }
 

@@ -9,8 +9,10 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { ChatHub, type ChatOptions, type NameRegistry } from '../chat/index.js';
-import { SUBPROTOCOL } from '../protocol/index.js';
+import { SUBPROTOCOL, ServerHandshake } from '../protocol/index.js';
+import { nodeCrypto } from '../protocol/crypto-node.js';
 import { fingerprint, type RsaPrivateKey } from '../rsa/index.js';
+import { Admission } from './admission.js';
 import { CLOSE, Conn, type ConnHost } from './conn.js';
 import { silentLogger, type Logger } from './log.js';
 import { transportOptions, type TransportOptions } from './options.js';
@@ -21,6 +23,7 @@ export { CLOSE } from './conn.js';
 export interface ServerOptions {
   host?: string;
   port?: number;
+  /** The server's RSA key: 2048–4096 bits with e = 65537 (else the constructor throws ProtocolError 'handshake_failed'). */
   identity: RsaPrivateKey;
   names: NameRegistry;
   chat?: Partial<ChatOptions>;
@@ -46,6 +49,8 @@ export class ParleyServer {
   private readonly log: Logger;
   private readonly conns = new Set<Conn>();
   private pending = 0;
+  /** Who may connect: server-wide and per-source limits, before any RSA work. */
+  private readonly admission: Admission;
   private closing = false;
   private readonly sweeper: NodeJS.Timeout;
   /** What each connection sees of this server. */
@@ -54,6 +59,8 @@ export class ParleyServer {
   constructor(private readonly options: ServerOptions) {
     this.opts = transportOptions(options.transport);
     this.log = options.log ?? silentLogger;
+    // the identity must be within the protocol's key bounds (2048–4096 bits, e = 65537): refuse to start rather than fail every handshake
+    void new ServerHandshake({ identity: options.identity, crypto: nodeCrypto });
     this.fingerprint = fingerprint(options.identity);
     this.hub = new ChatHub({ ...options.chat, serverFingerprint: this.fingerprint }, options.names);
     this.host = {
@@ -62,9 +69,15 @@ export class ParleyServer {
       transport: this.opts,
       logger: this.log,
       handshakeStarted: () => void this.pending++,
-      handshakeEnded: () => void this.pending--,
-      connClosed: (conn) => void this.conns.delete(conn),
+      handshakeEnded: (conn) => {
+        this.pending--;
+        this.admission.handshakeEnded(conn.source.key);
+      },
+      connClosed: (conn) => {
+        if (this.conns.delete(conn)) this.admission.connectionClosed(conn.source.key);
+      },
     };
+    this.admission = new Admission(this.opts, this.log, () => ({ closing: this.closing, connections: this.conns.size, pendingHandshakes: this.pending }));
     const handler: http.RequestListener =
       options.httpHandler ??
       ((_req, res) => {
@@ -73,42 +86,41 @@ export class ParleyServer {
       });
     // A TCP connection that never sends its HTTP upgrade (or a whole request) is bounded too: Node
     // answers 408 and closes it after the handshake timeout, checked by one server-wide timer
-    // (no timer per socket); it is counted against the connection limits below.
+    // (no timer per socket); it is counted against the connection limits below, and against its
+    // address's maxRawConnectionsPerSource (Admission.gate). Over TLS, the TLS handshake itself
+    // must also finish within the handshake timeout (Node's default is 120 s).
     const limits: http.ServerOptions = {
       headersTimeout: this.opts.handshakeTimeoutMs,
       requestTimeout: this.opts.handshakeTimeoutMs,
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(this.opts.handshakeTimeoutMs / 4))),
     };
     this.http = options.tls
-      ? https.createServer({ ...limits, cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, handler)
+      ? https.createServer({ ...limits, handshakeTimeout: this.opts.handshakeTimeoutMs, cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, handler)
       : http.createServer(limits, handler);
     this.http.maxConnections = this.opts.maxConnections + this.opts.maxPendingHandshakes;
+    this.admission.gate(this.http, options.tls !== undefined);
     this.wss = new WebSocketServer({
       server: this.http,
       maxPayload: this.opts.maxFrameBytes,
       perMessageDeflate: false, // compression before encryption leaks (CRIME); frames are ciphertext anyway
       clientTracking: false, // this.conns tracks the connections
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
-      verifyClient: (_info, cb) => {
-        if (this.closing) return cb(false, 503, 'shutting down');
-        if (this.conns.size >= this.opts.maxConnections) {
-          this.log.info(`refused connection: server_full (${this.conns.size} connections)`);
-          return cb(false, 503, 'server full');
-        }
-        if (this.pending >= this.opts.maxPendingHandshakes) {
-          this.log.info(`refused connection: too many pending handshakes (${this.pending})`);
-          return cb(false, 503, 'too many pending handshakes');
-        }
-        cb(true);
+      // every check before any RSA work: server-wide limits (503), then the source's (429 with Retry-After)
+      verifyClient: (info, cb) => {
+        const v = this.admission.verify(info.req);
+        if (!v.ok) return cb(false, v.status, v.message, v.headers);
+        cb(true); // ws completes the upgrade (and emits 'connection') synchronously, or drops a dead socket
+        this.admission.afterVerify(info.req);
       },
     });
     this.wss.on('connection', (ws, req) => {
+      const source = this.admission.upgraded(req);
       if (ws.protocol !== SUBPROTOCOL) {
+        this.admission.release(source.key);
         ws.close(CLOSE.protocolError, `subprotocol ${SUBPROTOCOL} required`);
         return;
       }
-      const peer = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
-      this.conns.add(new Conn(this.host, ws, peer, req.socket));
+      this.conns.add(new Conn(this.host, ws, source, req.socket));
     });
     // one timer pings every connection and closes the idle ones (Conn.sweep), not one per connection
     this.sweeper = setInterval(() => {
@@ -122,6 +134,7 @@ export class ParleyServer {
           c.fail('internal_error', 'internal server error');
         }
       }
+      this.admission.sweep();
     }, Math.max(1000, Math.floor(this.opts.idleTimeoutMs / 3)));
     this.sweeper.unref();
   }
@@ -159,6 +172,15 @@ export class ParleyServer {
     // would hold close() open forever; upgraded sockets are not the HTTP server's any more
     this.http.closeAllConnections();
     await httpClosed;
+  }
+
+  /**
+   * What one source (an IPv4 address, an IPv6 /64 as `2001:db8:1:2::/64`, see src/server/source.ts)
+   * has open now: TCP connections that are not WebSockets yet, WebSocket connections, and those
+   * still in the handshake (for tests and stats).
+   */
+  sourceCounts(source: string): { raw: number; connections: number; pendingHandshakes: number } {
+    return this.admission.table.counts(source);
   }
 
   /** Number of open connections (for tests and stats). */

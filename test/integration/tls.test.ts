@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { wsSocketFactory } from '../../src/client/socket-ws.js';
@@ -18,6 +19,8 @@ import { closeAll, sleep, startServer, tempDir, TestClient } from './harness.js'
 
 // whatever a failed test left open is closed, so the process always exits
 after(closeAll);
+const sockets: net.Socket[] = [];
+after(() => sockets.forEach((s) => s.destroy()));
 after(killCliClients);
 
 const tmp = tempDir('parley-tls-');
@@ -77,6 +80,29 @@ describe('TLS', () => {
     const end2 = Date.now() + 5000;
     while (!st.some((s) => s.state === 'closed') && Date.now() < end2) await sleep(20);
     assert.ok(!plain.events.some((e) => e.type === 'ready'), 'plain ws to a TLS port never gets in');
+  });
+
+  it('over TLS, chat connections stop counting as raw TCP once upgraded; past maxRawConnectionsPerSource a silent socket is closed', async () => {
+    const ca = readFileSync(CERT);
+    const ctx = await startServer({ tls: { cert: readFileSync(CERT), key: readFileSync(KEY) }, transport: { maxRawConnectionsPerSource: 2 } });
+    const url = `wss://127.0.0.1:${ctx.port}`;
+    for (let i = 0; i < 4; i++) await new TestClient(url, `u${i}`, undefined, undefined, false, wsSocketFactory({ ca })).connect();
+    assert.deepEqual(ctx.server.sourceCounts('127.0.0.1'), { raw: 0, connections: 4, pendingHandshakes: 0 }, 'four chat connections over TLS, none counted as raw');
+    const closedAfter: (number | undefined)[] = [];
+    const t0 = Date.now();
+    for (let i = 0; i < 3; i++) {
+      const s = net.connect(ctx.port, '127.0.0.1');
+      s.on('error', () => {});
+      const k = closedAfter.push(undefined) - 1;
+      s.on('close', () => (closedAfter[k] = Date.now() - t0));
+      sockets.push(s);
+      await sleep(100);
+    }
+    await sleep(300);
+    assert.deepEqual(closedAfter.slice(0, 2), [undefined, undefined], 'two silent sockets are held (until the handshake timeout)');
+    assert.ok(closedAfter[2] !== undefined, 'the third is closed at once: no HTTP can be spoken before TLS');
+    assert.equal(ctx.server.sourceCounts('127.0.0.1').raw, 2);
+    assert.ok(ctx.log.lines.some((l) => /^refused TCP connection from 127\.0\.0\.1: raw_connections/.test(l)));
   });
 
   it('parley server --tls-cert/--tls-key: wss:// for parley chat --ca, the web page over https with its security headers', async () => {

@@ -2,14 +2,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { exportPublicKeyDer, exportPublicKeyPem, fingerprint, publicKeyFromComponents } from '../../src/rsa/index.js';
 import {
-  ClientHandshake, decodeMessageType, encodeError, MessageType, parseError, ProtocolError, ServerHandshake, isProtocolError,
-  type ProtocolCrypto,
+  ClientHandshake, decodeMessageType, encodeError, MAX_HANDSHAKE_LENGTH, MAX_SPKI_LENGTH, MessageType, parseError, ProtocolError, ServerHandshake, isProtocolError,
+  type ProtocolCrypto, type ProtocolErrorCode,
 } from '../../src/protocol/index.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import { appendSignature, encodeServerHelloSigned, parseClientFinish, parseClientHello, parseServerHello, encodeClientHello } from '../../src/protocol/messages.js';
 import { signTranscript, wrapSecret } from '../../src/protocol/rsa-identity.js';
 import { CONTEXT_SERVER_SIGNATURE, LABEL_SERVER_SECRET } from '../../src/protocol/constants.js';
-import { flip, rsaKey, runHandshake, seededCrypto, throwsCode } from './helpers.js';
+import { flip, recordingIdentity, rsaKey, runHandshake, seededCrypto, throwsCode } from './helpers.js';
 
 const clientKey = rsaKey('client');
 const serverKey = rsaKey('server');
@@ -140,7 +140,7 @@ describe('ClientHello checks (server side)', () => {
     for (const bad of ['', 'a b', 'x'.repeat(33)]) throwsCode(() => new ClientHandshake({ identity: clientKey, name: bad, crypto: nodeCrypto }), 'malformed');
   });
 
-  it("the client's RSA key: canonical SPKI DER only, 2048–8192 bits, e < 2^32", () => {
+  it("the client's RSA key: canonical SPKI DER only, at least 2048 bits", () => {
     const eph = nodeCrypto.x25519Keypair().publicKey;
     const withKey = (spki: Uint8Array) => Buffer.concat([Uint8Array.of(1, 1), new Uint8Array(32), eph, Uint8Array.of(spki.length >> 8, spki.length & 0xff), spki, Uint8Array.of(1, 0x61)]);
     const small = rsaKey('small', 1024);
@@ -158,15 +158,48 @@ describe('ClientHello checks (server side)', () => {
     throwsCode(() => new ServerHandshake({ identity: small, crypto: nodeCrypto }), 'handshake_failed');
   });
 
-  it('a large public exponent is refused (DoS bound); e = 2^32 + 15 is over, 65537 and 3 are fine', () => {
+  it("keys outside 2048–4096 bits or with e ≠ 65537 are refused before the server uses its private key", () => {
     const eph = nodeCrypto.x25519Keypair().publicKey;
     const withKey = (spki: Uint8Array) => Buffer.concat([Uint8Array.of(1, 1), new Uint8Array(32), eph, Uint8Array.of(spki.length >> 8, spki.length & 0xff), spki, Uint8Array.of(1, 0x61)]);
-    const bigE = publicKeyFromComponents({ n: clientKey.n, e: 2n ** 32n + 15n });
-    throwsCode(() => server().onClientHello(withKey(exportPublicKeyDer(bigE))), 'handshake_failed', 'e > 2^32');
-    const huge = publicKeyFromComponents({ n: (1n << 8199n) + 12345n, e: 65537n });
-    throwsCode(() => server().onClientHello(withKey(exportPublicKeyDer(huge))), 'handshake_failed', '8200-bit modulus');
+    const odd = (bits: number) => (1n << BigInt(bits - 1)) + 12345n; // any odd number of that size: what an attacker sends
+    const cases: [string, Uint8Array, ProtocolErrorCode][] = [
+      // longer SPKI than any accepted key's: refused by the parser, before the key is even imported
+      ['8192-bit modulus (fake)', exportPublicKeyDer(publicKeyFromComponents({ n: odd(8192), e: 65537n })), 'malformed'],
+      ['4097-bit modulus, e = 3 (fits the SPKI bound)', exportPublicKeyDer(publicKeyFromComponents({ n: odd(4097), e: 3n })), 'handshake_failed'],
+      ['e = 3', exportPublicKeyDer(rsaKey('e3', 2048, 3).publicKey), 'handshake_failed'],
+      ['e = 65539', exportPublicKeyDer(publicKeyFromComponents({ n: clientKey.n, e: 65539n })), 'handshake_failed'],
+      ['e = 2^32 + 15', exportPublicKeyDer(publicKeyFromComponents({ n: clientKey.n, e: 2n ** 32n + 15n })), 'handshake_failed'],
+      ['e = 2^32 − 1', exportPublicKeyDer(publicKeyFromComponents({ n: clientKey.n, e: 2n ** 32n - 1n })), 'handshake_failed'],
+    ];
+    for (const [what, spki, code] of cases) {
+      const { identity, used } = recordingIdentity(serverKey);
+      const s = new ServerHandshake({ identity, crypto: nodeCrypto });
+      throwsCode(() => s.onClientHello(withKey(spki)), code, what);
+      assert.deepEqual([...used], [], `${what}: no private-key component was touched`);
+    }
+    // and with the same server, an acceptable key gets a signed ServerHello: the recording sees the signature
+    const { identity, used } = recordingIdentity(serverKey);
+    assert.ok(new ServerHandshake({ identity, crypto: nodeCrypto }).onClientHello(withKey(exportPublicKeyDer(clientKey))).length > 0);
+    assert.ok(used.size > 0, 'the control: signing reads the private key');
+    // the message says what is accepted
+    assert.throws(() => server().onClientHello(withKey(cases[2]![1])), /public exponent is 3; only e = 65537 is accepted/);
+    assert.throws(() => server().onClientHello(withKey(cases[1]![1])), /4097 bits; 2048–4096-bit keys are accepted/);
+  });
+
+  it('our own identity obeys the same bounds (client and server), with a hint', () => {
     const e3 = rsaKey('e3', 2048, 3);
-    assert.ok(server().onClientHello(withKey(exportPublicKeyDer(e3))).length > 0);
+    throwsCode(() => new ClientHandshake({ identity: e3, name: 'a', crypto: nodeCrypto }), 'handshake_failed');
+    throwsCode(() => new ServerHandshake({ identity: e3, crypto: nodeCrypto }), 'handshake_failed');
+    assert.throws(() => new ClientHandshake({ identity: e3, name: 'a', crypto: nodeCrypto }), /only e = 65537 is accepted \(make a new key with `parley keygen`\)/);
+  });
+
+  it('4096-bit keys work, and their SPKI is exactly MAX_SPKI_LENGTH', () => {
+    const big = rsaKey('c4096', 4096);
+    assert.equal(exportPublicKeyDer(big).length, MAX_SPKI_LENGTH);
+    const h = runHandshake({ clientKey: big, serverKey: rsaKey('s4096', 4096) });
+    assert.equal(h.serverHello.length, 72 + MAX_SPKI_LENGTH + 512 + 512, 'the largest ServerHello');
+    assert.ok(h.serverHello.length <= MAX_HANDSHAKE_LENGTH);
+    assert.deepEqual(h.server.session.open(h.client.session.seal({ t: 'ping' })), { t: 'ping' });
   });
 
   it('a low-order X25519 share → handshake_failed before the server signs anything', () => {

@@ -31,6 +31,23 @@ export function rsaKey(label: string, bits = 2048, e = 65537): RsaPrivateKey {
   return key;
 }
 
+/**
+ * `key` behind a Proxy that records which private components (d, p, q, dp, dq, qi) are read: a
+ * test can show that a refusal came before any private-key operation. The proxy passes src/rsa's
+ * key checks (its target is the frozen key).
+ */
+export function recordingIdentity(key: RsaPrivateKey): { identity: RsaPrivateKey; used: Set<string> } {
+  const used = new Set<string>();
+  const secret = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi']);
+  const identity = new Proxy(key, {
+    get(target, prop, receiver) {
+      if (typeof prop === 'string' && secret.has(prop)) used.add(prop);
+      return Reflect.get(target, prop, receiver) as unknown;
+    },
+  });
+  return { identity, used };
+}
+
 /** Deterministic bytes: SHA-256(seed ‖ counter) blocks. For tests only. */
 export function drbg(seed: string): (n: number) => Uint8Array {
   let counter = 0;

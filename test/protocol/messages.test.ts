@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  decodeMessageType, encodeError, MAX_ERROR_MESSAGE_LENGTH, MessageType, parseError, PROTOCOL_VERSION, SUBPROTOCOL,
+  decodeMessageType, encodeError, MAX_ERROR_MESSAGE_LENGTH, MAX_RSA_BYTES, MAX_SPKI_LENGTH, MessageType, parseError, PROTOCOL_VERSION, SUBPROTOCOL,
 } from '../../src/protocol/index.js';
 import {
   appendSignature, encodeClientFinishSigned, encodeClientHello, encodeServerHelloSigned, parseClientFinish, parseClientHello, parseServerHello,
@@ -51,12 +51,14 @@ describe('handshake message codecs', () => {
     const ch = (spkiLen: number, nameLen: number) => Buffer.concat([Uint8Array.of(1, 1), fill(64, 0), Uint8Array.of(spkiLen >> 8, spkiLen & 0xff), fill(spkiLen, 0x30), Uint8Array.of(nameLen), fill(nameLen, 0x61)]);
     assert.equal(parseClientHello(ch(1, 1)).name, 'a');
     throwsCode(() => parseClientHello(ch(0, 1)), 'malformed', 'empty SPKI');
-    throwsCode(() => parseClientHello(ch(2049, 1)), 'malformed', 'SPKI over 2048');
+    assert.equal(parseClientHello(ch(MAX_SPKI_LENGTH, 1)).rsaKey.length, MAX_SPKI_LENGTH);
+    throwsCode(() => parseClientHello(ch(MAX_SPKI_LENGTH + 1, 1)), 'malformed', `SPKI over ${MAX_SPKI_LENGTH}`);
     throwsCode(() => parseClientHello(ch(1, 0)), 'malformed', 'empty name');
     throwsCode(() => parseClientHello(ch(1, 33)), 'malformed', '33-byte name');
     const cf = (w: number, s: number) => Buffer.concat([Uint8Array.of(3, 1, w >> 8, w & 0xff), fill(w, 1), Uint8Array.of(s >> 8, s & 0xff), fill(s, 2)]);
-    assert.ok(parseClientFinish(cf(1024, 1024)));
-    throwsCode(() => parseClientFinish(cf(1025, 1)), 'malformed');
+    assert.ok(parseClientFinish(cf(MAX_RSA_BYTES, MAX_RSA_BYTES)));
+    throwsCode(() => parseClientFinish(cf(MAX_RSA_BYTES + 1, 1)), 'malformed');
+    throwsCode(() => parseClientFinish(cf(1, MAX_RSA_BYTES + 1)), 'malformed');
     throwsCode(() => parseClientFinish(cf(1, 0)), 'malformed');
   });
 });

@@ -14,7 +14,7 @@ import { ClientHandshake, SUBPROTOCOL, parseError } from '../../src/protocol/ind
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import type { ServerEvent } from '../../src/chat/events.js';
 import { keyPool } from './lib/keys.js';
-import { startInProc, sleep, within, type InProcServer } from './lib/inproc.js';
+import { PER_SOURCE_OFF, startInProc, sleep, within, type InProcServer } from './lib/inproc.js';
 import { ConnectError, RawClient } from './lib/raw-client.js';
 import { percentiles, sha256Hex } from './lib/swarm.js';
 
@@ -124,7 +124,8 @@ describe('floods', () => {
       const keys = await keyPool(2);
       const PENDING = 16;
       const TIMEOUT = 1500;
-      ctx = await startInProc({ transport: { maxPendingHandshakes: PENDING, handshakeTimeoutMs: TIMEOUT, maxConnections: 200 } });
+      // every connection comes from 127.0.0.1: the per-source limits (per-source.test.ts) are raised out of the way
+      ctx = await startInProc({ transport: { ...PER_SOURCE_OFF, maxPendingHandshakes: PENDING, handshakeTimeoutMs: TIMEOUT, maxConnections: 200 } });
       // one genuine ClientHello, replayed on every connection: costs the attacker nothing, the server one RSA signature each
       const hello = kind === 'ClientHello, no ClientFinish' ? new ClientHandshake({ identity: keys[1]!, name: 'mallory', crypto: nodeCrypto }).hello() : undefined;
       const t0 = Date.now();
@@ -164,7 +165,7 @@ describe('floods', () => {
 
   it('TCP connections that never send the HTTP upgrade are bounded too (closed by the handshake timeout)', { timeout: 30_000 }, async (t) => {
     const TIMEOUT = 1000;
-    ctx = await startInProc({ transport: { maxPendingHandshakes: 8, handshakeTimeoutMs: TIMEOUT, maxConnections: 20 } });
+    ctx = await startInProc({ transport: { ...PER_SOURCE_OFF, maxPendingHandshakes: 8, handshakeTimeoutMs: TIMEOUT, maxConnections: 20 } });
     const t0 = Date.now();
     const closedAt: number[] = [];
     const answers = new Set<string>(); // read what the server says, or the socket never sees its end
@@ -207,7 +208,7 @@ describe('floods', () => {
 
   it('past maxConnections new upgrades are refused with 503, and a chat server past its member limit answers server_full', { timeout: 60_000 }, async (t) => {
     const keys = await keyPool(4);
-    ctx = await startInProc({ transport: { maxConnections: 3 }, chat: { maxConnections: 2 } });
+    ctx = await startInProc({ transport: { ...PER_SOURCE_OFF, maxConnections: 3 }, chat: { maxConnections: 2 } });
     const a = await RawClient.connect(ctx.url, keys[0]!, 'a1');
     const b = await RawClient.connect(ctx.url, keys[1]!, 'b1');
     clients.push(a, b);

@@ -6,7 +6,9 @@
  * is bench/reliability/load.ts.
  *
  * The 100 clients share 25 keys (4 names per key; generating 100 keys takes too long on a busy
- * 2-core machine), so the chat rate is raised: its buckets follow the key.
+ * 2-core machine), so the chat rate is raised: its buckets follow the key. Each key connects from
+ * its own loopback address (127.1.0.x, see planClients), so the default per-source transport
+ * limits apply unchanged: 4 connections per address.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

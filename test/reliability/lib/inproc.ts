@@ -9,6 +9,18 @@ import { quickKey } from './keys.js';
 export { RecordingLogger as LogLines } from '../../integration/harness.js';
 import { RecordingLogger as LogLines } from '../../integration/harness.js';
 
+/**
+ * The per-source limits raised out of the way, for tests of the server-wide limits whose
+ * clients all come from 127.0.0.1.
+ */
+export const PER_SOURCE_OFF: Partial<TransportOptions> = {
+  maxConnectionsPerSource: 1_000_000,
+  maxPendingHandshakesPerSource: 1_000_000,
+  maxRawConnectionsPerSource: 1_000_000,
+  handshakesPerSecondPerSource: 1_000_000,
+  handshakeBurstPerSource: 1_000_000,
+};
+
 export interface InProcServer {
   server: ParleyServer;
   url: string;

@@ -10,9 +10,9 @@ import type { ClientRequest, ServerEvent } from '../../../src/chat/events.js';
 import type { RsaPrivateKey } from '../../../src/rsa/index.js';
 import { unbatch } from '../../../src/protocol/batch.js';
 
-/** Why a connection attempt failed: an HTTP refusal of the upgrade (503), an Error message, or a socket problem. */
+/** Why a connection attempt failed: an HTTP refusal of the upgrade (503, 429), an Error message, or a socket problem. */
 export class ConnectError extends Error {
-  constructor(readonly kind: 'http' | 'refused' | 'socket' | 'timeout', message: string, readonly status?: number, readonly code?: string) {
+  constructor(readonly kind: 'http' | 'refused' | 'socket' | 'timeout', message: string, readonly status?: number, readonly code?: string, readonly retryAfter?: string) {
     super(message);
     this.name = 'ConnectError';
   }
@@ -25,6 +25,10 @@ export interface RawClientOptions {
   timeoutMs?: number;
   /** Answer the server's pings (the WebSocket default); false plays a peer that has stopped. */
   autoPong?: boolean;
+  /** Connect from this local address (any of 127.0.0.0/8 works on Linux: several sources on one machine). */
+  localAddress?: string;
+  /** Extra headers of the upgrade request (e.g. X-Forwarded-For). */
+  headers?: Record<string, string>;
 }
 
 export class RawClient {
@@ -52,7 +56,11 @@ export class RawClient {
 
   /** Connects, runs the handshake and resolves at `ready`. Rejects with ConnectError. */
   static connect(url: string, key: RsaPrivateKey, name: string, opts: RawClientOptions = {}): Promise<RawClient> {
-    const ws = new WebSocket(url, SUBPROTOCOL, { perMessageDeflate: false, maxPayload: 64 * 1024, autoPong: opts.autoPong ?? true });
+    const ws = new WebSocket(url, SUBPROTOCOL, {
+      perMessageDeflate: false, maxPayload: 64 * 1024, autoPong: opts.autoPong ?? true,
+      ...(opts.localAddress !== undefined && { localAddress: opts.localAddress }),
+      ...(opts.headers !== undefined && { headers: opts.headers }),
+    });
     const c = new RawClient(ws, name, opts);
     const hs = new ClientHandshake({ identity: key, name, crypto: nodeCrypto });
     return new Promise<RawClient>((resolve, reject) => {
@@ -65,7 +73,8 @@ export class RawClient {
       const timer = setTimeout(() => fail(new ConnectError('timeout', `${name}: no ready within ${opts.timeoutMs ?? 30_000} ms`)), opts.timeoutMs ?? 30_000);
       ws.on('unexpected-response', (_req, res) => {
         res.resume();
-        fail(new ConnectError('http', `${name}: upgrade refused with HTTP ${res.statusCode}`, res.statusCode));
+        const retryAfter = res.headers['retry-after'];
+        fail(new ConnectError('http', `${name}: upgrade refused with HTTP ${res.statusCode}`, res.statusCode, undefined, typeof retryAfter === 'string' ? retryAfter : undefined));
       });
       ws.on('error', (e) => fail(new ConnectError('socket', `${name}: ${e.message}`)));
       ws.once('close', (code, reason) => {
@@ -110,7 +119,7 @@ export class RawClient {
 
   /**
    * Connects, retrying refusals of the upgrade (HTTP 503: too many pending handshakes, server
-   * full) and socket errors with a growing delay, for at most `deadlineMs`.
+   * full; 429: a per-source limit) and socket errors with a growing delay, for at most `deadlineMs`.
    */
   static async connectWithRetry(url: string, key: RsaPrivateKey, name: string, opts: RawClientOptions & { deadlineMs?: number } = {}): Promise<{ client: RawClient; attempts: number }> {
     const end = Date.now() + (opts.deadlineMs ?? 60_000);

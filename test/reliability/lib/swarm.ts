@@ -17,6 +17,8 @@ export interface SwarmClientPlan {
   /** Index into the key list given to the swarm. */
   key: number;
   room: string;
+  /** The local address to connect from (see loopbackAddress): the server's per-source limits count by it. */
+  localAddress?: string;
 }
 
 export interface SwarmPlan {
@@ -118,6 +120,7 @@ export class Swarm {
         const { client, attempts } = await RawClient.connectWithRetry(this.plan.url, this.keys[st.plan.key]!, st.plan.name, {
           deadlineMs,
           onEvent: (e) => this.onEvent(st, e),
+          ...(st.plan.localAddress !== undefined && { localAddress: st.plan.localAddress }),
         });
         this.attempts += attempts;
         st.client = client;
@@ -255,13 +258,27 @@ export class Swarm {
 }
 
 /** Plans `n` clients named `${prefix}${i}` in rooms of `roomSize`, using `keys` keys round-robin. */
+/**
+ * A distinct loopback address for user `k` (0 ≤ k < 65535): 127.1.x.y. Linux routes all of
+ * 127.0.0.0/8 to the loopback interface, so a client can connect from any of them, and the
+ * server's per-source limits see many users instead of one address.
+ */
+export function loopbackAddress(k: number): string {
+  return `127.1.${((k + 1) >> 8) & 255}.${(k + 1) & 255}`;
+}
+
+/**
+ * `n` clients in rooms of `roomSize`, on `keys` keys (client i uses key i mod keys); every key is
+ * one user, connecting from its own loopback address (loopbackAddress), as users do from their
+ * own machines — so the server's default per-source limits apply as they would in real use.
+ */
 export function planClients(n: number, roomSize: number, keys: number, prefix = 'u'): { clients: SwarmClientPlan[]; roomMembers: Record<string, string[]> } {
   const clients: SwarmClientPlan[] = [];
   const roomMembers: Record<string, string[]> = {};
   for (let i = 0; i < n; i++) {
     const room = `room${Math.floor(i / roomSize)}`;
     const name = `${prefix}${i}`;
-    clients.push({ name, key: i % keys, room });
+    clients.push({ name, key: i % keys, room, localAddress: loopbackAddress(i % keys) });
     (roomMembers[room] ??= []).push(name);
   }
   return { clients, roomMembers };
