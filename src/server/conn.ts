@@ -142,7 +142,7 @@ export class Conn implements MemberSink, Flushable {
         const joined = this.host.hub.connect({ name: r.name, fingerprint: r.clientFingerprint, source: this.source.key }, this);
         if (!joined.ok) {
           this.host.logger.info(`refused ${r.name} (${r.clientFingerprint}) from ${this.peer}: ${joined.code}`);
-          this.fail(joined.code, joined.message);
+          this.fail(joined.code, joined.message, joined.retryAfterMs);
           return;
         }
         this.member = joined.member;
@@ -256,13 +256,18 @@ export class Conn implements MemberSink, Flushable {
     this.fail('internal_error', `internal error while sending to you: ${error.message}`);
   }
 
-  /** Tells the client why (encrypted once the session exists, a plaintext error frame before) and closes. */
-  fail(code: ChatErrorCode, message: string): void {
+  /**
+   * Tells the client why (encrypted once the session exists, with `retryAfterMs` when given; a
+   * plaintext Error message before) and closes.
+   */
+  fail(code: ChatErrorCode, message: string, retryAfterMs?: number): void {
     if (this.state === 'closed') return;
     try {
       this.flush(); // what was delivered before the failure goes first
-      if (this.session && this.state === 'open') this.ws.send(this.session.seal({ type: 'error', code, message } satisfies ServerEvent));
-      else this.ws.send(encodeError(code, message));
+      if (this.session && this.state === 'open') {
+        const ev: ServerEvent = { type: 'error', code, message, ...(retryAfterMs !== undefined && { retryAfterMs }) };
+        this.ws.send(this.session.seal(ev));
+      } else this.ws.send(encodeError(code, message));
     } catch {
       // the socket may already be gone
     }
