@@ -28,7 +28,7 @@ import { isRsaError } from '../src/rsa/errors.js';
 import { MAX_BITS, MAX_EXPONENT_BITS, MAX_PRIVATE_BITS, publicKeyFromComponents } from '../src/rsa/key.js';
 import { importPrivateKey, parsePrivateKey } from '../src/rsa/keyfile.js';
 import { oaepEncrypt } from '../src/rsa/oaep.js';
-import { DEFAULT_MAX_KDF_ITERATIONS, decryptPrivateKeyInfo } from '../src/rsa/pbes2.js';
+import { DEFAULT_MAX_KDF_ITERATIONS, PRF_OIDS, decryptPrivateKeyInfo } from '../src/rsa/pbes2.js';
 import { pssVerify } from '../src/rsa/pss.js';
 import { fmt, median } from './lib/stats.js';
 
@@ -38,17 +38,6 @@ const OUT = args.includes('--out') ? args[args.indexOf('--out') + 1]! : path.joi
 const REPS = QUICK ? 1 : 3;
 const OLD_MAX_ITERATIONS = 10_000_000;
 const KEY_CACHE = path.join(os.tmpdir(), 'parley-bench-rsa-bounds');
-
-// RFC 8018 Appendix B.1 PRF OIDs, by the names DEFAULT_MAX_KDF_ITERATIONS uses
-const PRF_OIDS: Record<string, string> = {
-  hmacWithSHA1: '1.2.840.113549.2.7',
-  hmacWithSHA224: '1.2.840.113549.2.8',
-  hmacWithSHA256: '1.2.840.113549.2.9',
-  hmacWithSHA384: '1.2.840.113549.2.10',
-  hmacWithSHA512: '1.2.840.113549.2.11',
-  'hmacWithSHA512-224': '1.2.840.113549.2.12',
-  'hmacWithSHA512-256': '1.2.840.113549.2.13',
-};
 
 /** CPU milliseconds (user + system, every thread of the process) of one run of `fn`. */
 async function cpuMs(fn: () => unknown): Promise<number> {

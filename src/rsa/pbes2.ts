@@ -47,6 +47,8 @@ const PRFS: Record<string, { name: string; maxIterations: number; webcrypto?: st
 export const DEFAULT_MAX_KDF_ITERATIONS: Readonly<Record<string, number>> = Object.freeze(
   Object.fromEntries(Object.values(PRFS).map((p) => [p.name, p.maxIterations])),
 );
+/** The PRF OIDs by name (RFC 8018 Appendix B.1), as DEFAULT_MAX_KDF_ITERATIONS names them. */
+export const PRF_OIDS: Readonly<Record<string, string>> = Object.freeze(Object.fromEntries(Object.entries(PRFS).map(([oid, p]) => [p.name, oid])));
 const OID_HMAC_SHA1 = '1.2.840.113549.2.7';
 const OID_HMAC_SHA256 = '1.2.840.113549.2.9';
 

@@ -11,16 +11,18 @@
  * (the oldest is forgotten first, its bucket starting full again), and dropped as soon as their
  * bucket is full (at the next sweep, or when touched).
  */
+import type { TransportOptions } from './options.js';
 
 /** The limits the table enforces (the TransportOptions of the same names). */
-export interface PerSourceLimits {
-  maxConnectionsPerSource: number;
-  maxPendingHandshakesPerSource: number;
-  maxRawConnectionsPerSource: number;
-  handshakesPerSecondPerSource: number;
-  handshakeBurstPerSource: number;
-  maxIdleSources: number;
-}
+export type PerSourceLimits = Pick<
+  TransportOptions,
+  | 'maxConnectionsPerSource'
+  | 'maxPendingHandshakesPerSource'
+  | 'maxRawConnectionsPerSource'
+  | 'handshakesPerSecondPerSource'
+  | 'handshakeBurstPerSource'
+  | 'maxIdleSources'
+>;
 
 /** Why a source's new connection is refused, and when it may retry (whole seconds, for Retry-After). */
 export interface SourceRefusal {

@@ -13,7 +13,8 @@ import { exportEncryptedPrivateKeyPem, exportPrivateKeyPem, importKey, importPri
 import { DEFAULT_MAX_KDF_ITERATIONS, DEFAULT_PBKDF2_ITERATIONS, decryptPrivateKeyInfo } from '../../src/rsa/pbes2.js';
 import { opensslKey } from '../helpers/keys.js';
 
-// RFC 8018 Appendix B.1: the PRF OIDs, by the names the bounds use
+// RFC 8018 Appendix B.1: the PRF OIDs, by the names the bounds use — written out here, not taken from
+// src/rsa/pbes2.ts, so that a wrong OID there would show
 const PRF_OIDS: Record<string, string> = {
   hmacWithSHA1: '1.2.840.113549.2.7',
   hmacWithSHA224: '1.2.840.113549.2.8',
