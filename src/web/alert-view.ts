@@ -4,7 +4,7 @@
  * replaced), each with what the user can do next (connection-ui.ts decides what).
  */
 import { sanitize } from '../client/text.js';
-import { byId, showScreen } from './dom.js';
+import { byId, setFingerprint, showScreen } from './dom.js';
 import { IDENTITY_KEY, nameProblem, type StoredIdentity } from './key-store.js';
 import type { KeyValueStore } from './kv.js';
 import type { FatalView } from './connection-ui.js';
@@ -21,8 +21,9 @@ export function showKeyChanged(pins: PinBook): void {
   showScreen('screen-keychanged');
   document.title = "⚠ Server key changed — Parley";
   byId('kc-server', HTMLElement).textContent = sanitize(m.server);
-  byId('kc-pinned', HTMLElement).textContent = m.pinned;
-  byId('kc-presented', HTMLElement).textContent = m.presented;
+  // both broken at the same places on a narrow screen, so they can be compared group by group
+  setFingerprint(byId('kc-pinned', HTMLElement), sanitize(m.pinned));
+  setFingerprint(byId('kc-presented', HTMLElement), sanitize(m.presented));
   const confirm = byId('kc-confirm', HTMLInputElement);
   const trust = byId('kc-trust', HTMLButtonElement);
   confirm.checked = false;
@@ -42,7 +43,11 @@ export function showKeyChanged(pins: PinBook): void {
 export function showFatal(view: FatalView, store: KeyValueStore, stored: StoredIdentity): void {
   showScreen('screen-fatal');
   byId('fatal-title', HTMLElement).textContent = view.title;
-  byId('fatal-message', HTMLElement).textContent = view.message;
+  const message = byId('fatal-message', HTMLElement);
+  message.textContent = view.message;
+  // the code, for whoever reports the problem; the words are what is shown
+  message.dataset.code = view.code;
+  message.title = `error code: ${view.code}`;
   byId('fatal-hint', HTMLElement).textContent = view.hint;
   byId('fatal-retry', HTMLButtonElement).addEventListener('click', () => location.reload());
   const form = byId('rename-form', HTMLFormElement);
@@ -55,8 +60,9 @@ export function showFatal(view: FatalView, store: KeyValueStore, stored: StoredI
     e.preventDefault();
     const name = input.value.trim();
     const problem = nameProblem(name);
+    input.setAttribute('aria-invalid', String(problem !== undefined));
     if (problem) {
-      error.textContent = problem;
+      error.textContent = `${problem.charAt(0).toUpperCase()}${problem.slice(1)}`;
       return;
     }
     store.put(IDENTITY_KEY, { ...stored, name }).then(

@@ -6,11 +6,27 @@
  */
 import type { ClientRequest, PublicLimits, ServerEvent } from '../chat/events.js';
 import { verifyBody } from '../client/input.js';
+import type { HelpSection } from './help.js';
 
 /** One line of a conversation. */
 export type Entry =
   | { kind: 'message'; from: string; to?: string; text: string; action: boolean; verified: boolean; ts: number }
-  | { kind: 'notice'; level: 'info' | 'error' | 'system' | 'presence'; text: string; ts: number };
+  /** `code`: an error's stable code (the text is in words; the view keeps the code in an attribute). */
+  | { kind: 'notice'; level: 'info' | 'error' | 'system' | 'presence'; text: string; ts: number; code?: string }
+  /** The /help list. */
+  | { kind: 'help'; sections: HelpSection[]; ts: number };
+
+/** What a reload restores (memory.ts keeps it per server and identity); names are validated there. */
+export interface Remembered {
+  /** Rooms the user was in, in the order of the list. */
+  rooms: string[];
+  /** The other users of the direct-message threads, in the order of the list. */
+  directs: string[];
+  /** The current conversation's id, if any. */
+  current?: string;
+  /** The server's limits as last announced, used until `ready` brings the current ones. */
+  limits?: PublicLimits;
+}
 
 /** A room or a direct-message thread. */
 export interface Conversation {
@@ -28,8 +44,8 @@ export interface Conversation {
 
 /** What the view is told after a change. */
 export interface StateListener {
-  /** `entry` was added to conversation `id`. */
-  appended(id: string, entry: Entry): void;
+  /** `entry` was added to conversation `id` (undefined: there is no conversation yet; shown until one is). */
+  appended(id: string | undefined, entry: Entry): void;
   /** The conversation list, the members or the current conversation changed. */
   changed(): void;
 }
@@ -56,6 +72,8 @@ export class ChatState {
   private readonly silentWho = new Map<string, number>();
   /** Rooms the user asked to join: the view switches to them when the join arrives. */
   private readonly wantJoin = new Set<string>();
+  /** The conversation that was current before a reload: made current again when it reappears. */
+  private wantCurrent: string | undefined;
 
   constructor(private readonly listener: StateListener, private readonly now: () => number = Date.now) {}
 
@@ -77,6 +95,7 @@ export class ChatState {
   select(id: string): void {
     const c = this.conversations.get(id);
     if (!c) return;
+    this.wantCurrent = undefined;
     this.current = id;
     c.unread = 0;
     this.listener.changed();
@@ -93,10 +112,44 @@ export class ChatState {
     this.wantJoin.add(room.toLowerCase());
   }
 
-  /** Adds a local notice to the current conversation (or the first one; dropped when there is none). */
-  notice(level: 'info' | 'error' | 'system', text: string): void {
+  /**
+   * Adds a local notice to the current conversation (or the first one; when there is none, the
+   * listener is told with an undefined id). `code`: an error's stable code.
+   */
+  notice(level: 'info' | 'error' | 'system', text: string, code?: string): void {
+    this.place({ kind: 'notice', level, text, ts: this.now(), ...(code !== undefined && { code }) });
+  }
+
+  /** Adds the /help list where a notice would go. */
+  help(sections: HelpSection[]): void {
+    this.place({ kind: 'help', sections, ts: this.now() });
+  }
+
+  /** What a reload should restore: the rooms, the direct threads, the current one, the limits. */
+  snapshot(): Remembered {
+    const r: Remembered = { rooms: [], directs: [] };
+    for (const c of this.conversations.values()) (c.kind === 'room' ? r.rooms : r.directs).push(c.name);
+    if (this.current !== undefined) r.current = this.current;
+    if (this.limits) r.limits = this.limits;
+    return r;
+  }
+
+  /**
+   * Restores what `snapshot` saved before a reload: the direct threads reappear (empty: messages
+   * are not kept), the limits hold until `ready`, and the current conversation becomes current
+   * again when it reappears (a room, once the connection has rejoined it; app.ts hands the rooms
+   * to ChatConnection). Call before any event.
+   */
+  restore(r: Remembered): void {
+    if (r.limits) this.limits = r.limits;
+    this.wantCurrent = r.current;
+    for (const name of r.directs) this.conversation('direct', name);
+  }
+
+  private place(entry: Entry): void {
     const id = this.current ?? this.conversations.keys().next().value;
-    if (id !== undefined) this.append(id, { kind: 'notice', level, text, ts: this.now() });
+    if (id !== undefined) this.append(id, entry);
+    else this.listener.appended(undefined, entry);
   }
 
   private conversation(kind: 'room' | 'direct', name: string): Conversation {
@@ -106,6 +159,10 @@ export class ChatState {
       c = { id, kind, name, entries: [], unread: 0, members: [] };
       this.conversations.set(id, c);
       this.current ??= id;
+      if (id === this.wantCurrent) {
+        this.current = id;
+        this.wantCurrent = undefined;
+      }
       this.listener.changed();
     }
     return c;
@@ -116,7 +173,9 @@ export class ChatState {
     if (!c) return;
     c.entries.push(entry);
     if (c.entries.length > MAX_ENTRIES) c.entries.splice(0, c.entries.length - MAX_ENTRIES);
-    if (id !== this.current) {
+    // your own messages (the server's echo of what you sent) are not news to you
+    const own = entry.kind === 'message' && entry.from === this.me;
+    if (id !== this.current && !own) {
       c.unread++;
       this.listener.changed();
     }
@@ -206,8 +265,9 @@ export class ChatState {
         this.notice('system', ev.message);
         break;
       case 'error': {
+        // in words (the server's message); the code stays with the entry for the view's attribute
         const retry = ev.retryAfterMs ? ` (retry in ${Math.ceil(ev.retryAfterMs / 100) / 10}s)` : '';
-        this.notice('error', `${ev.code}: ${ev.message}${retry}`);
+        this.notice('error', `${ev.message}${retry}`, ev.code);
         break;
       }
       default:

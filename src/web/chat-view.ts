@@ -7,12 +7,17 @@ import type { ConnectionStatus } from '../client/connection.js';
 import { formatTime, statusText } from '../client/format.js';
 import { sanitize } from '../client/text.js';
 import { type ChatState, type Conversation, type Entry, type StateListener } from './chat-state.js';
-import { byId, clear, el, nameClass } from './dom.js';
+import type { Refusal } from './composer.js';
+import { byId, clear, el, nameClass, setFingerprint, textWithFingerprints } from './dom.js';
+import type { HelpSection } from './help.js';
 
 /** What the view reports. */
 export interface ChatViewActions {
-  /** A line typed into the input (not empty). */
-  submit(line: string): void;
+  /**
+   * A line typed into the input (not empty). Returns undefined when it was taken (the input is
+   * cleared) or why it was refused (the line stays in the input, the reason is shown under it).
+   */
+  submit(line: string): Refusal | undefined;
   /** The user picked a conversation. */
   select(id: string): void;
   /** The user picked a person to write to. */
@@ -35,6 +40,8 @@ export class ChatView implements StateListener {
   private readonly log = byId('log', HTMLOListElement);
   private readonly input = byId('input', HTMLInputElement);
   private readonly banner = byId('banner', HTMLDivElement);
+  private readonly inputError = byId('input-error', HTMLParagraphElement);
+  private readonly joinRoom = byId('join-room', HTMLInputElement);
   private bannerTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly history: string[] = [];
   private historyPos = 0;
@@ -44,21 +51,65 @@ export class ChatView implements StateListener {
       e.preventDefault();
       const line = this.input.value;
       if (line.trim() === '') return;
-      this.history.push(line);
-      if (this.history.length > HISTORY) this.history.shift();
-      this.historyPos = this.history.length;
+      const refused = this.actions.submit(line);
+      if (refused) return this.showInputError(refused, this.input);
+      this.remember(line);
       this.input.value = '';
-      this.actions.submit(line);
+      this.clearInputError();
     });
+    const room = this.joinRoom;
     byId('join-form', HTMLFormElement).addEventListener('submit', (e) => {
       e.preventDefault();
-      const room = byId('join-room', HTMLInputElement);
       if (room.value.trim() === '') return;
-      this.actions.submit(`/join ${room.value.trim()}`);
+      const refused = this.actions.submit(`/join ${room.value.trim()}`);
+      if (refused) return this.showInputError(refused, room);
       room.value = '';
+      this.clearInputError();
       this.input.focus();
     });
+    for (const i of [this.input, room]) i.addEventListener('input', () => this.clearInputError());
     this.input.addEventListener('keydown', (e) => this.onKey(e));
+  }
+
+  private remember(line: string): void {
+    this.history.push(line);
+    if (this.history.length > HISTORY) this.history.shift();
+    this.historyPos = this.history.length;
+  }
+
+  /**
+   * Shows why a line was refused, once, right under the input line (role=alert, and tied to the
+   * field with aria-invalid and aria-describedby); the code stays in `data-code`. The draft stays.
+   */
+  showInputError(r: Refusal, field: HTMLInputElement = this.input): void {
+    this.clearInputError();
+    this.inputError.textContent = sanitize(r.text);
+    this.inputError.dataset.code = r.code;
+    this.inputError.hidden = false;
+    field.setAttribute('aria-invalid', 'true');
+    field.setAttribute('aria-describedby', `${field === this.input ? 'input-help ' : ''}input-error`);
+    field.focus();
+  }
+
+  private clearInputError(): void {
+    this.inputError.hidden = true;
+    this.inputError.textContent = '';
+    delete this.inputError.dataset.code;
+    this.input.removeAttribute('aria-invalid');
+    this.input.setAttribute('aria-describedby', 'input-help');
+    this.joinRoom.removeAttribute('aria-invalid');
+    this.joinRoom.removeAttribute('aria-describedby');
+  }
+
+  /**
+   * Gives a line back to the user with the reason it was refused (a message held until the limit
+   * was known, then found too long): into the input when it is empty, else into the history
+   * (Up recalls it).
+   */
+  giveBack(line: string, r: Refusal): void {
+    if (this.input.value === '') this.input.value = line;
+    else this.remember(line);
+    this.showInputError(this.input.value === line ? r : { ...r, text: `${r.text} (Press Up to get it back.)` });
   }
 
   /** Binds the state (once, before any event). */
@@ -84,6 +135,7 @@ export class ChatView implements StateListener {
       this.input.value = this.history[this.historyPos] ?? '';
     } else if (e.key === 'Escape') {
       this.input.value = '';
+      this.clearInputError();
     }
   }
 
@@ -106,8 +158,8 @@ export class ChatView implements StateListener {
     this.bannerTimer = ms > 0 ? setTimeout(() => (this.banner.hidden = true), ms) : undefined;
   }
 
-  /** StateListener: renders a new entry when its conversation is shown. */
-  appended(id: string, entry: Entry): void {
+  /** StateListener: renders a new entry when its conversation is shown (or there is none yet, and none is shown). */
+  appended(id: string | undefined, entry: Entry): void {
     if (id !== this.shown) return;
     const nearBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
     this.log.append(this.entryNode(entry));
@@ -120,8 +172,8 @@ export class ChatView implements StateListener {
     const s = this.state;
     const me = byId('me', HTMLParagraphElement);
     me.replaceChildren(...(s.me ? [el('span', { class: `name ${nameClass(s.me)}` }, sanitize(s.me))] : []));
-    byId('own-fp', HTMLElement).textContent = s.fingerprint;
-    byId('server-fp', HTMLElement).textContent = s.serverFingerprint;
+    setFingerprint(byId('own-fp', HTMLElement), sanitize(s.fingerprint));
+    setFingerprint(byId('server-fp', HTMLElement), sanitize(s.serverFingerprint));
     const rooms: Conversation[] = [];
     const dms: Conversation[] = [];
     for (const c of s.conversations.values()) (c.kind === 'room' ? rooms : dms).push(c);
@@ -168,7 +220,12 @@ export class ChatView implements StateListener {
 
   private entryNode(e: Entry): HTMLLIElement {
     const time = el('time', { datetime: new Date(e.ts).toISOString() }, formatTime(e.ts).slice(1, -1));
-    if (e.kind === 'notice') return el('li', { class: `entry notice ${e.level}` }, time, el('span', { class: 'text' }, sanitize(e.text)));
+    if (e.kind === 'help') return el('li', { class: 'entry notice info help' }, time, helpNode(e.sections));
+    if (e.kind === 'notice') {
+      // in words; an error's code is kept for scripts and the curious (data-code, tooltip)
+      const code = e.code === undefined ? {} : { 'data-code': sanitize(e.code), title: `error code: ${sanitize(e.code)}` };
+      return el('li', { class: `entry notice ${e.level}`, ...code }, time, el('span', { class: 'text' }, ...textWithFingerprints(sanitize(e.text))));
+    }
     const from = el('span', { class: `from name ${nameClass(e.from)}` }, sanitize(e.from));
     const parts: (Node | string)[] = [time];
     if (e.to !== undefined) {
@@ -183,4 +240,16 @@ export class ChatView implements StateListener {
     );
     return el('li', { class: `entry msg${e.to !== undefined ? ' direct' : ''}`, 'data-from': e.from }, ...parts);
   }
+}
+
+/** The /help list: each section a heading and a list of command and meaning (help.ts). */
+function helpNode(sections: HelpSection[]): HTMLDivElement {
+  const box = el('div', { class: 'text help-list' });
+  for (const s of sections) {
+    if (s.title) box.append(el('p', { class: 'help-title' }, s.title));
+    const dl = el('dl');
+    for (const r of s.rows) dl.append(el('dt', {}, el('code', {}, r.term)), el('dd', {}, r.text));
+    box.append(dl);
+  }
+  return box;
 }

@@ -12,9 +12,10 @@ import type { PinBook } from './pins.js';
 
 /** The fatal screen's content. Every string is already sanitized. */
 export interface FatalView {
+  /** The stable error code: kept out of the text, in the page's `data-code` attribute and a tooltip. */
   code: string;
   title: string;
-  /** `code: message`. */
+  /** What happened, in words (the server's or the client's message, without the code). */
   message: string;
   /** What the user can do next ('' when there is nothing to add). */
   hint: string;
@@ -45,7 +46,7 @@ export function fatalView(f: FatalError): FatalView {
   return {
     code,
     title: TITLES[f.code] ?? 'Disconnected',
-    message: `${code}: ${f.fromServer ? sanitize(f.message) : sanitizeLines(f.message)}`,
+    message: f.fromServer ? sanitize(f.message) : sanitizeLines(f.message),
     hint: HINTS[f.code] ?? '',
     askName: f.code === 'name_taken' || f.code === 'invalid_name',
   };

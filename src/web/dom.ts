@@ -44,3 +44,48 @@ export function showScreen(id: string): void {
   document.querySelectorAll<HTMLElement>('section.screen').forEach((s) => (s.hidden = s.id !== id));
   byId(id, HTMLElement).hidden = false;
 }
+
+/** A key fingerprint as the page shows it: `SHA256:` and 43 Base64 characters (src/rsa/fingerprint.ts). */
+export const FINGERPRINT_RE = /SHA256:[A-Za-z0-9+/]{43}/g;
+
+/** A fingerprint breaks only after `SHA256:` and between groups of this many characters. */
+export const FP_GROUP = 11;
+
+/**
+ * The nodes of fingerprint `fp`: `SHA256:` and groups of FP_GROUP characters, each kept on one
+ * line (class `fp-part`), with a line-break opportunity (`<wbr>`, which adds no character when
+ * copied) between them, so that on a narrow screen a fingerprint wraps at the same places every
+ * time and two of them can be compared group by group. Never throws.
+ */
+export function fingerprintNodes(fp: string): Node[] {
+  const parts = fp.startsWith('SHA256:') ? ['SHA256:'] : [];
+  const rest = fp.slice(parts.length ? 7 : 0);
+  for (let i = 0; i < rest.length; i += FP_GROUP) parts.push(rest.slice(i, i + FP_GROUP));
+  const out: Node[] = [];
+  parts.forEach((p, i) => {
+    if (i > 0) out.push(el('wbr'));
+    out.push(el('span', { class: 'fp-part' }, p));
+  });
+  return out;
+}
+
+/** Shows fingerprint `fp` (already sanitized) in `e` (a `.fp` element), as fingerprintNodes. Never throws. */
+export function setFingerprint(e: HTMLElement, fp: string): void {
+  e.replaceChildren(...fingerprintNodes(fp));
+}
+
+/**
+ * `text` (already sanitized) as nodes, with every fingerprint in it as a `<span class="fp">` of
+ * fingerprintNodes: monospace, and broken only between its groups. Never throws.
+ */
+export function textWithFingerprints(text: string): Node[] {
+  const out: Node[] = [];
+  let last = 0;
+  for (const m of text.matchAll(FINGERPRINT_RE)) {
+    if (m.index > last) out.push(document.createTextNode(text.slice(last, m.index)));
+    out.push(el('span', { class: 'fp' }, ...fingerprintNodes(m[0])));
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) out.push(document.createTextNode(text.slice(last)));
+  return out;
+}

@@ -46,6 +46,26 @@ export function passphraseProblem(passphrase: string, confirm: string): string |
   return passphrase === confirm ? undefined : 'the two passphrases differ';
 }
 
+/** The setup form's field a problem belongs to. */
+export type SetupField = 'name' | 'pass' | 'pass2';
+
+/** The passphrase rule, said up front on the setup form (and in its errors). */
+export const PASSPHRASE_RULE = `at least ${MIN_PASSPHRASE_LENGTH} characters, or leave both fields empty for none`;
+
+/**
+ * Every problem of the setup form, each with the field it belongs to (shown next to that field):
+ * the name, a passphrase too short (`pass`), a confirmation that differs (`pass2`). Empty when the
+ * form is acceptable. Never throws.
+ */
+export function setupProblems(name: string, passphrase: string, confirm: string): { field: SetupField; message: string }[] {
+  const out: { field: SetupField; message: string }[] = [];
+  const n = nameProblem(name);
+  if (n) out.push({ field: 'name', message: n.charAt(0).toUpperCase() + n.slice(1) });
+  if (passphrase !== '' && passphrase.length < MIN_PASSPHRASE_LENGTH) out.push({ field: 'pass', message: `Too short: use ${PASSPHRASE_RULE}.` });
+  else if (passphrase !== confirm) out.push({ field: 'pass2', message: 'The two passphrases differ: type the same one twice.' });
+  return out;
+}
+
 function isStoredIdentity(v: unknown): v is StoredIdentity {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Record<string, unknown>;

@@ -5,9 +5,9 @@
  */
 import { isRsaError } from '../rsa/errors.js';
 import type { RsaPrivateKey } from '../rsa/key.js';
-import { byId, showScreen } from './dom.js';
+import { byId, setFingerprint, showScreen } from './dom.js';
 import { generateInWorker } from './keygen-client.js';
-import { forgetIdentity, nameProblem, passphraseProblem, saveIdentity, unlockIdentity, type StoredIdentity } from './key-store.js';
+import { forgetIdentity, PASSPHRASE_RULE, saveIdentity, setupProblems, unlockIdentity, type SetupField, type StoredIdentity } from './key-store.js';
 import type { KeyValueStore } from './kv.js';
 
 /** An identity ready to connect with. */
@@ -34,23 +34,33 @@ export function runSetup(store: KeyValueStore): Promise<Unlocked> {
   const box = byId('setup-progress-box', HTMLDivElement);
   const bar = byId('setup-progress', HTMLProgressElement);
   const status = byId('setup-status', HTMLParagraphElement);
-  for (const i of [name, pass, pass2])
-    i.addEventListener('input', () => {
+  // each field's error sits right under it and is tied to it (aria-describedby, aria-invalid)
+  const fields: Record<SetupField, HTMLInputElement> = { name, pass, pass2 };
+  const errorOf = (f: SetupField) => byId(`setup-${f}-error`, HTMLParagraphElement);
+  const clearField = (f: SetupField) => {
+    errorOf(f).textContent = '';
+    fields[f].removeAttribute('aria-invalid');
+  };
+  byId('setup-pass-rule', HTMLElement).textContent = `Use ${PASSPHRASE_RULE}.`;
+  for (const f of ['name', 'pass', 'pass2'] as const)
+    fields[f].addEventListener('input', () => {
+      clearField(f);
+      if (f !== 'name') clearField(f === 'pass' ? 'pass2' : 'pass');
       error.textContent = '';
-      i.removeAttribute('aria-invalid');
     });
   name.focus();
   return new Promise((resolve) => {
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       if (go.disabled) return;
-      const problem = nameProblem(name.value.trim());
-      const passProblem = passphraseProblem(pass.value, pass2.value);
-      name.setAttribute('aria-invalid', String(problem !== undefined));
-      pass.setAttribute('aria-invalid', String(passProblem !== undefined));
-      if (problem || passProblem) {
-        error.textContent = problem ?? `Passphrase: ${passProblem}`;
-        (problem ? name : pass).focus();
+      const problems = setupProblems(name.value.trim(), pass.value, pass2.value);
+      for (const f of ['name', 'pass', 'pass2'] as const) clearField(f);
+      for (const p of problems) {
+        errorOf(p.field).textContent = p.message;
+        fields[p.field].setAttribute('aria-invalid', 'true');
+      }
+      if (problems.length) {
+        fields[problems[0]!.field].focus();
         return;
       }
       error.textContent = '';
@@ -89,7 +99,7 @@ export function runSetup(store: KeyValueStore): Promise<Unlocked> {
 export function runUnlock(store: KeyValueStore, stored: StoredIdentity): Promise<Unlocked> {
   showScreen('screen-unlock');
   byId('unlock-name', HTMLElement).textContent = stored.name;
-  byId('unlock-fp', HTMLElement).textContent = stored.fingerprint;
+  setFingerprint(byId('unlock-fp', HTMLElement), stored.fingerprint);
   const pass = byId('unlock-pass', HTMLInputElement);
   const error = byId('unlock-error', HTMLParagraphElement);
   const go = byId('unlock-go', HTMLButtonElement);

@@ -10,7 +10,7 @@ const limits = { maxMessageLength: 10, messagesPerSecond: 5, burst: 10 };
 const ready: ServerEvent = { type: 'ready', name: 'alice', fingerprint: 'SHA256:a', serverFingerprint: 'SHA256:s', rooms: ['lobby'], limits };
 
 function make() {
-  const appended: [string, Entry][] = [];
+  const appended: [string | undefined, Entry][] = [];
   let changes = 0;
   const s = new ChatState({ appended: (id, e) => appended.push([id, e]), changed: () => void changes++ }, () => 1000);
   return { s, appended, changes: () => changes };
@@ -47,7 +47,7 @@ describe('ChatState', () => {
     s.apply({ type: 'direct', id: '2', from: 'alice', to: 'bob', ts: 6, body: bodyFor('yes?') });
     const t = s.conversations.get(dmId('bob'))!;
     assert.equal(t.entries.length, 2);
-    assert.equal(t.unread, 2);
+    assert.equal(t.unread, 1, 'only bob\'s message is unread; your own is not');
     s.select(dmId('bob'));
     assert.equal(t.unread, 0);
     assert.equal(s.directPeer, 'bob');
@@ -83,7 +83,67 @@ describe('ChatState', () => {
     s.apply({ type: 'system', message: 'restart at noon', ts: 9 });
     s.apply({ type: 'pong' });
     const texts = appended.slice(1).map(([, e]) => (e as { text: string }).text);
-    assert.deepEqual(texts, ['rate_limited: slow down (retry in 1.5s)', 'bob: SHA256:b, online, in #lobby', 'Rooms: #lobby (2)', 'restart at noon']);
+    assert.deepEqual(texts, ['slow down (retry in 1.5s)', 'bob: SHA256:b, online, in #lobby', 'Rooms: #lobby (2)', 'restart at noon']);
+    // in words: the code is kept beside the text, not in it
+    assert.equal((appended[1]![1] as { code?: string }).code, 'rate_limited');
+    assert.equal((appended[2]![1] as { code?: string }).code, undefined);
+  });
+
+  it('your own messages never count as unread: a DM sent from a room, your echo in another room', () => {
+    const { s } = make();
+    s.apply(ready);
+    s.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 2 });
+    s.select(roomId('dev')); // read the join notice
+    s.openDirect('bob');
+    s.select(roomId('lobby'));
+    // `/msg bob …` typed in #lobby: the server echoes it into the thread with bob
+    s.apply({ type: 'direct', id: '1', from: 'alice', to: 'bob', ts: 5, body: bodyFor('see you') });
+    s.apply({ type: 'message', id: '2', from: 'alice', room: 'dev', ts: 6, body: bodyFor('mine') });
+    assert.equal(s.conversations.get(dmId('bob'))!.unread, 0);
+    assert.equal(s.conversations.get(roomId('dev'))!.unread, 0);
+    s.apply({ type: 'direct', id: '3', from: 'bob', to: 'alice', ts: 7, body: bodyFor('ok') });
+    s.apply({ type: 'message', id: '4', from: 'carol', room: 'dev', ts: 8, body: bodyFor('theirs') });
+    assert.equal(s.conversations.get(dmId('bob'))!.unread, 1);
+    assert.equal(s.conversations.get(roomId('dev'))!.unread, 1);
+  });
+
+  it('a notice or /help before any conversation exists is still shown (appended with no id)', () => {
+    const { s, appended } = make();
+    s.notice('error', 'nowhere yet', 'not_in_room');
+    s.help([{ title: 'Commands', rows: [{ term: '/help', text: 'show this help' }] }]);
+    assert.deepEqual(appended.map(([id, e]) => [id, e.kind]), [[undefined, 'notice'], [undefined, 'help']]);
+  });
+
+  it('snapshot and restore: rooms, direct threads, the current conversation and the limits survive a reload', () => {
+    const { s } = make();
+    s.apply(ready);
+    s.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 2 });
+    s.openDirect('bob');
+    s.openDirect('carol');
+    s.select(roomId('dev'));
+    const saved = s.snapshot();
+    assert.deepEqual(saved, { rooms: ['lobby', 'dev'], directs: ['bob', 'carol'], current: roomId('dev'), limits });
+
+    // the next page: threads at once (empty), the remembered room current again once rejoined
+    const { s: s2, appended } = make();
+    s2.restore(structuredClone(saved));
+    assert.deepEqual([...s2.conversations.keys()], [dmId('bob'), dmId('carol')]);
+    assert.equal(s2.conversations.get(dmId('bob'))!.entries.length, 0);
+    assert.deepEqual(s2.limits, limits, 'the last limits hold until ready');
+    s2.apply(ready);
+    s2.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 3 });
+    assert.equal(s2.current, roomId('dev'));
+    assert.ok(appended.length > 0);
+    assert.deepEqual(s2.snapshot(), { rooms: ['lobby', 'dev'], directs: ['bob', 'carol'], current: roomId('dev'), limits });
+  });
+
+  it('restore: a choice the user made meanwhile wins over the remembered conversation', () => {
+    const { s } = make();
+    s.restore({ rooms: ['dev'], directs: ['bob'], current: roomId('dev') });
+    s.apply(ready);
+    s.select(roomId('lobby'));
+    s.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 3 });
+    assert.equal(s.current, roomId('lobby'));
   });
 });
 

@@ -91,7 +91,8 @@ describe('fatalView', () => {
       const v = fatalView({ code, message: 'why\x1b[2J\u202e', fromServer: true });
       assert.equal(v.askName, askName);
       assert.match(v.title, title);
-      assert.equal(v.message, `${code}: why^[[2J\\u{202e}`, 'sanitized');
+      assert.equal(v.message, 'why^[[2J\\u{202e}', 'sanitized, in words: no code in the text');
+      assert.equal(v.code, code, 'the code is kept apart (the page puts it in data-code)');
     });
   }
 
