@@ -129,7 +129,9 @@ export class ChatState {
   snapshot(): Remembered {
     const r: Remembered = { rooms: [], directs: [] };
     for (const c of this.conversations.values()) (c.kind === 'room' ? r.rooms : r.directs).push(c.name);
-    if (this.current !== undefined) r.current = this.current;
+    // a conversation still to come back after a reload stays the one to open
+    const current = this.wantCurrent ?? this.current;
+    if (current !== undefined) r.current = current;
     if (this.limits) r.limits = this.limits;
     return r;
   }

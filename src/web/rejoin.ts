@@ -14,6 +14,8 @@ export class RoomsToRejoin {
   private readonly waiting: Set<string>;
   /** Answers still expected to the rejoin burst after the last `ready` (0: none expected). */
   private answersLeft = 0;
+  /** The rooms of that burst not answered by a join yet (lower case): only their joins are answers. */
+  private readonly asked = new Set<string>();
 
   constructor(rooms: Iterable<string>) {
     this.waiting = new Set(rooms);
@@ -34,10 +36,13 @@ export class RoomsToRejoin {
     if (ev.type === 'ready') {
       for (const r of ev.rooms) this.forget(r);
       this.answersLeft = rejoining.length;
+      this.asked.clear();
+      for (const r of rejoining) this.asked.add(r.toLowerCase());
       return this.settle();
     }
     if (this.answersLeft === 0) return [];
-    if (ev.type === 'join' && ev.name.toLowerCase() === me.toLowerCase()) {
+    // (the join into ready's own room, which follows ready, is not an answer)
+    if (ev.type === 'join' && ev.name.toLowerCase() === me.toLowerCase() && this.asked.delete(ev.room.toLowerCase())) {
       this.forget(ev.room);
       this.answersLeft--;
     } else if (ev.type === 'error' && ev.command === 'join') this.answersLeft--;

@@ -9,6 +9,8 @@ import { byId, setFingerprint, showScreen } from './dom.js';
 import { generateInWorker } from './keygen-client.js';
 import { forgetIdentity, PASSPHRASE_RULE, saveIdentity, setupProblems, unlockIdentity, type SetupField, type StoredIdentity } from './key-store.js';
 import type { KeyValueStore } from './kv.js';
+import { memoryKey } from './memory.js';
+import { serverUrlFor } from './socket-browser.js';
 
 /** An identity ready to connect with. */
 export interface Unlocked {
@@ -108,7 +110,8 @@ export function runUnlock(store: KeyValueStore, stored: StoredIdentity): Promise
   confirm.addEventListener('change', () => (forget.disabled = !confirm.checked));
   forget.addEventListener('click', () => {
     if (!confirm.checked) return;
-    forgetIdentity(store).then(
+    // what the page remembered for this identity on this server (rooms, threads) goes with it
+    Promise.all([forgetIdentity(store), store.delete(memoryKey(serverUrlFor(location), stored.fingerprint))]).then(
       () => location.reload(),
       (e: unknown) => (error.textContent = `Could not delete the key: ${message(e)}`),
     );

@@ -130,6 +130,7 @@ describe('ChatState', () => {
     assert.deepEqual([...s2.conversations.keys()], [dmId('bob'), dmId('carol')]);
     assert.equal(s2.conversations.get(dmId('bob'))!.entries.length, 0);
     assert.deepEqual(s2.limits, limits, 'the last limits hold until ready');
+    assert.equal(s2.snapshot().current, roomId('dev'), 'until dev is back, it is still the one to open (a reload now forgets nothing)');
     s2.apply(ready);
     s2.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 3 });
     assert.equal(s2.current, roomId('dev'));

@@ -24,6 +24,15 @@ describe('RoomsToRejoin', () => {
     assert.deepEqual(r.apply(refusal, 'alice'), []);
   });
 
+  it("the join into ready's own room, which follows ready, is no answer to a rejoin", () => {
+    const r = new RoomsToRejoin(['dev']);
+    r.apply(ready(['lobby']), 'alice', ['dev']);
+    assert.deepEqual(r.apply(join('lobby'), 'alice'), []);
+    assert.deepEqual(r.pending, ['dev'], 'still waiting for dev');
+    assert.deepEqual(r.apply(join('dev'), 'alice'), []);
+    assert.deepEqual(r.pending, []);
+  });
+
   it('nothing to rejoin: settled at ready', () => {
     const r = new RoomsToRejoin(['lobby']);
     assert.deepEqual(r.apply(ready(['lobby']), 'alice', []), []);
