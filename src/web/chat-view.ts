@@ -15,7 +15,7 @@ import type { HelpSection } from './help.js';
 export interface ChatViewActions {
   /**
    * A line typed into the input (not empty). Returns undefined when it was taken (the input is
-   * cleared) or why it was refused (the line stays in the input, the reason is shown under it).
+   * cleared) or why it was refused (the line stays in the input, the reason is shown just above it).
    */
   submit(line: string): Refusal | undefined;
   /** The user picked a conversation. */
@@ -78,7 +78,7 @@ export class ChatView implements StateListener {
   }
 
   /**
-   * Shows why a line was refused, once, right under the input line (role=alert, and tied to the
+   * Shows why a line was refused, once, just above the input line (role=alert, and tied to the
    * field with aria-invalid and aria-describedby); the code stays in `data-code`. The draft stays.
    */
   showInputError(r: Refusal, field: HTMLInputElement = this.input): void {
