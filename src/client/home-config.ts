@@ -4,7 +4,6 @@
  * config.json, else the terminal, and is remembered when new.
  */
 import { NAME_RE } from '../chat/events.js';
-import { EXIT_USAGE } from '../cli/errors.js';
 import { writeFileAtomicSync } from './fsutil.js';
 import type { IdentityOptions } from './home.js';
 import { ensureHome, HomeError, homePaths, readSmall, why, writeFailed, type HomePaths } from './home-folder.js';
@@ -62,7 +61,7 @@ export function rememberName(home: string, name: string): void {
 }
 
 function invalidName(name: string, source: string): HomeError {
-  return new HomeError('INVALID_NAME', `'${name}' is not a valid name`, `${NAME_RULE}; check ${source}`, { exitCode: EXIT_USAGE });
+  return new HomeError('INVALID_NAME', `'${name}' is not a valid name`, `${NAME_RULE}; check ${source}`);
 }
 
 /**

@@ -9,8 +9,9 @@
  *   known_hosts  pinned server keys (see pins.ts)
  *
  * The folder is created with mode 0700. On first run a 2048-bit key is generated; later runs
- * load it. Every problem is a HomeError: a CliError (one line `parley: message; hint`) with a
- * stable `code` saying what went wrong, and a hint saying what to do.
+ * load it. Every problem is a HomeError: a ClientError (src/client/errors.ts) with a stable
+ * `code` saying what went wrong and a hint saying what to do (the CLI prints it as one line
+ * `parley: message; hint`).
  *
  * This file loads or creates the identity; the folder, its paths and HomeError are in
  * home-folder.ts, config.json and the name in home-config.ts, the key files in home-key.ts

@@ -21,7 +21,7 @@
  */
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CliError } from '../cli/errors.js';
+import { ClientError } from './errors.js';
 import { LockTimeoutError, withLockSync, writeFileAtomicSync } from './fsutil.js';
 import { KNOWN_HOSTS_FILE } from './home.js';
 
@@ -36,13 +36,11 @@ export type PinResult =
 
 export type PinErrorCode = 'INVALID_SERVER' | 'INVALID_FINGERPRINT' | 'KNOWN_HOSTS_UNREADABLE' | 'KNOWN_HOSTS_LOCKED' | 'KNOWN_HOSTS_WRITE_FAILED';
 
-/** A problem with known_hosts or with the arguments of checkPin. */
-export class PinError extends CliError {
-  readonly code: PinErrorCode;
+/** A problem with known_hosts or with the arguments of checkPin (the CLI prints it, exit 1). */
+export class PinError extends ClientError<PinErrorCode> {
   constructor(code: PinErrorCode, message: string, hint?: string, cause?: unknown) {
-    super(message, { hint, cause });
+    super(code, message, hint, { cause });
     this.name = 'PinError';
-    this.code = code;
   }
 }
 

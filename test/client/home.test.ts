@@ -158,7 +158,7 @@ describe('names', () => {
 
   it('an invalid --name is a usage error (exit 2)', async () => {
     await rejectsWith(loadOrCreateIdentity(fresh(), opts({ name: 'al ice' })), 'INVALID_NAME', /'al ice' is not a valid name/, /1–32/);
-    await assert.rejects(loadOrCreateIdentity(fresh(), opts({ name: '' })), (e: unknown) => isHomeError(e, 'INVALID_NAME') && e.exitCode === 2);
+    await assert.rejects(loadOrCreateIdentity(fresh(), opts({ name: '' })), (e: unknown) => isHomeError(e, 'INVALID_NAME') && describeError(e).exitCode === 2);
   });
 });
 
