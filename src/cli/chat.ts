@@ -74,6 +74,7 @@ async function run(argv: string[]): Promise<number> {
   if (args.help) return writeStdout(HELP).then(() => EXIT_OK);
   const url = args.string('server') ?? DEFAULT_SERVER;
   if (!/^wss?:\/\/[^\s/]+/.test(url)) throw usageError(`--server must be a ws:// or wss:// URL, got '${url}'`, 'for example --server ws://127.0.0.1:8765');
+  if (!URL.canParse(url)) throw usageError(`--server '${url}' is not a valid URL (check the host and the port, 1–65535)`, 'for example --server ws://127.0.0.1:8765');
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
   const json = args.flag('json');
   if (json && interactive) throw usageError('--json is for scripts: use it with stdin not a terminal', args.helpHint);
