@@ -9,7 +9,7 @@ import { wsSocketFactory } from '../client/socket-ws.js';
 import { nodeCrypto } from '../protocol/crypto-node.js';
 import { ChatConnection, type ConnectionStatus, type FatalError } from '../client/connection.js';
 import { formatFatal, formatJson, formatLine, shouldBell, statusText, useColor, type DisplayEvent } from '../client/format.js';
-import { isHomeError, loadOrCreateIdentity, NAME_RULE, nameProblem, rememberName, resolveHome } from '../client/home.js';
+import { isHomeError, loadOrCreateIdentity, NAME_RULE, nameProblem, quoteName, rememberName, resolveHome } from '../client/home.js';
 import { HELP_TEXT, parseInput } from '../client/input.js';
 import { checkPin, knownHostsPath, newPinMessage, pinMismatchMessage } from '../client/pins.js';
 import { promptLine, promptSecret } from '../client/prompt.js';
@@ -214,7 +214,7 @@ async function run(argv: string[]): Promise<number> {
     const name = line.trim();
     if (name === '/quit') return finish(EXIT_OK);
     const problem = nameProblem(name);
-    if (problem !== undefined) return ui.show({ type: 'error', code: 'invalid_name', message: `${JSON.stringify(name)} is not a valid name: ${problem}`, hint: NAME_RULE });
+    if (problem !== undefined) return ui.show({ type: 'error', code: 'invalid_name', message: `${quoteName(name)} is not a valid name: ${problem}`, hint: NAME_RULE });
     choosingName = false;
     myName = name;
     ui.setName(name);

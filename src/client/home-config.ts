@@ -41,8 +41,8 @@ export function nameProblem(name: string): string | undefined {
   return problems.join('; ');
 }
 
-/** `name` quoted for a message, its control characters escaped (the terminal prompt lets none through; --name may). */
-function quoted(name: string): string {
+/** `name` quoted for a message ('alice'), its control characters escaped (the terminal prompt lets none through; --name may). Throws nothing. */
+export function quoteName(name: string): string {
   return `'${Array.from(name).map((c) => (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(c) ? charName(c) : c)).join('')}'`;
 }
 
@@ -94,7 +94,7 @@ export function rememberName(home: string, name: string): void {
 }
 
 function invalidName(name: string, source: string): HomeError {
-  return new HomeError('INVALID_NAME', `${quoted(name)} is not a valid name: ${nameProblem(name) ?? 'it is not allowed'}`, `${NAME_RULE}; check ${source}`);
+  return new HomeError('INVALID_NAME', `${quoteName(name)} is not a valid name: ${nameProblem(name) ?? 'it is not allowed'}`, `${NAME_RULE}; check ${source}`);
 }
 
 /**
@@ -119,8 +119,8 @@ export async function resolveName(cfg: Config, opts: IdentityOptions): Promise<s
       const problem = nameProblem(a);
       if (problem === undefined) name = a;
       else {
-        refused.push(`${quoted(a)}: ${problem}`);
-        question = `${quoted(a)} is not a valid name: ${problem} (${NAME_RULE}). Your name: `;
+        refused.push(`${quoteName(a)}: ${problem}`);
+        question = `${quoteName(a)} is not a valid name: ${problem} (${NAME_RULE}). Your name: `;
       }
     }
     if (name === undefined) {

@@ -29,7 +29,7 @@ import { readConfig, resolveName } from './home-config.js';
 import { ensureHome, HomeError, homePaths, writeFailed, type HomePaths } from './home-folder.js';
 import { ensurePublicKey, IDENTITY_KEY_BITS, keyCorrupt, loadKey, readKeyFile } from './home-key.js';
 
-export { MAX_NAME_ATTEMPTS, NAME_RULE, nameProblem, rememberName } from './home-config.js';
+export { MAX_NAME_ATTEMPTS, NAME_RULE, nameProblem, quoteName, rememberName } from './home-config.js';
 export {
   CONFIG_FILE,
   HomeError,

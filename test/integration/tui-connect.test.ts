@@ -116,7 +116,7 @@ describe('parley chat on a terminal: names', { skip: TMUX_SKIP }, () => {
     await s.until((l) => l.some((x) => /^! name_taken: the name carol belongs to another key$/.test(x)) && l.some((x) => /^Type another name and press Enter/.test(x)), 'the question');
     assert.equal(existsSync(config), false, 'the refused name is not remembered');
     s.line('carol 2');
-    await s.until((l) => l.some((x) => /^! invalid_name: "carol 2" is not a valid name: a space is not allowed; a name is 1–32 of/.test(x)), 'why the name is refused');
+    await s.until((l) => l.some((x) => /^! invalid_name: 'carol 2' is not a valid name: a space is not allowed; a name is 1–32 of/.test(x)), 'why the name is refused');
     s.line('carol2');
     await s.until((l) => l.some((x) => /\* connected as carol2 /.test(x)), 'the connection as carol2');
     await carol.next((e) => e.type === 'join' && e.name === 'carol2');
