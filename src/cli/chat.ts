@@ -9,7 +9,7 @@ import { wsSocketFactory } from '../client/socket-ws.js';
 import { nodeCrypto } from '../protocol/crypto-node.js';
 import { ChatConnection, type ConnectionStatus, type FatalError } from '../client/connection.js';
 import { formatFatal, formatJson, formatLine, shouldBell, statusText, useColor, type DisplayEvent } from '../client/format.js';
-import { loadOrCreateIdentity, resolveHome } from '../client/home.js';
+import { isHomeError, loadOrCreateIdentity, NAME_RULE, nameProblem, quoteName, rememberName, resolveHome } from '../client/home.js';
 import { HELP_TEXT, parseInput } from '../client/input.js';
 import { checkPin, knownHostsPath, newPinMessage, pinMismatchMessage } from '../client/pins.js';
 import { promptLine, promptSecret } from '../client/prompt.js';
@@ -25,13 +25,15 @@ export const DEFAULT_SERVER = 'ws://127.0.0.1:8765';
 
 const HELP = `Usage: parley chat [--server URL] [--name NAME] [--room ROOM] [--home DIR] [--json]
 
-Chats on a Parley server. The first run generates your RSA key (2048 bits) in the home folder,
-asks for your name (on a terminal) and remembers both; the server's key fingerprint is pinned on
-first contact (known_hosts) and a changed key is refused.
+Chats on a Parley server. The first run generates your RSA key (2048 bits) in the home folder
+and asks for your name (on a terminal); the name is remembered once a server accepted it. On a
+terminal, a name the server refuses (taken by another key, or not accepted) is asked for again.
+The server's key fingerprint is pinned on first contact (known_hosts) and a changed key is
+refused ('parley pins' lists and forgets pins).
 
 Options:
   -s, --server URL          ws://HOST:PORT or wss://HOST:PORT (default ${DEFAULT_SERVER})
-  -n, --name NAME           your name: 1–32 of A–Z a–z 0–9 _ . - (remembered)
+  -n, --name NAME           your name: 1–32 of A–Z a–z 0–9 _ . - (remembered once accepted)
   -r, --room ROOM           join this room after connecting (default: lobby)
       --home DIR            identity folder (default $PARLEY_HOME or ~/.parley)
   -p, --passphrase-file F   the passphrase of your key (first line of F); a new key is encrypted with it
@@ -43,8 +45,12 @@ On a terminal: type to talk; /help lists the commands (/join ROOM, /leave, /room
 /msg NAME TEXT, /me ACTION, /whois NAME, /fingerprint, /quit). Ctrl+C or Ctrl+D quits.
 Without a terminal: each input line is sent (lines starting with / are commands); the program
 exits when input ends and everything typed has been sent. Exit code 1 on a fatal error:
-a changed server key (server_key_changed), or the server refusing the name for good
-(name_taken, invalid_name, name_limit, replaced); anything else is retried with backoff.
+a changed server key (server_key_changed), a TLS certificate refused (tls_untrusted: see --ca),
+the wrong scheme (wrong_scheme: ws:// to a TLS server or wss:// to a plain one), a malformed
+URL (bad_url), or the server refusing the name for good (name_taken, invalid_name, name_limit,
+replaced; on a terminal, name_taken and invalid_name ask for another name instead). Anything
+else (server down, wrong port, unknown host, server full) is retried with backoff, the reason
+and what to check shown once on the screen and in the status line.
 
 ✓ after a message: its text matches the SHA-256 hash its sender attached (no corruption in
 transit). It is not a signature: the server could change text and hash together.
@@ -68,6 +74,7 @@ async function run(argv: string[]): Promise<number> {
   if (args.help) return writeStdout(HELP).then(() => EXIT_OK);
   const url = args.string('server') ?? DEFAULT_SERVER;
   if (!/^wss?:\/\/[^\s/]+/.test(url)) throw usageError(`--server must be a ws:// or wss:// URL, got '${url}'`, 'for example --server ws://127.0.0.1:8765');
+  if (!URL.canParse(url)) throw usageError(`--server '${url}' is not a valid URL (check the host and the port, 1–65535)`, 'for example --server ws://127.0.0.1:8765');
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
   const json = args.flag('json');
   if (json && interactive) throw usageError('--json is for scripts: use it with stdin not a terminal', args.helpHint);
@@ -89,6 +96,9 @@ async function run(argv: string[]): Promise<number> {
     generateKey: () => generateWithProgress(2048),
   });
   for (const w of identity.warnings) process.stderr.write(`parley: warning: ${w}\n`);
+  // the name in use: remembered in config.json only once a server accepted it (on `ready`)
+  let myName = identity.name;
+  let nameSaved = identity.nameSaved;
 
   const ui = interactive ? new ScreenUi(identity.name) : new LineUi(identity.name, json);
   const conn = new ChatConnection({
@@ -124,13 +134,22 @@ async function run(argv: string[]): Promise<number> {
     resolveDone(code);
   };
 
+  // why the last attempt failed: in the status line until connected; a reason is printed once
+  // (--json: every time), not at every retry of a loop
+  let lastBrief: string | undefined;
+  let shownReason: string | undefined;
   conn.on('status', (s: ConnectionStatus) => {
-    if (s.state === 'connected') return ui.status('connected');
-    if (s.state === 'connecting') return ui.status(s.attempt > 1 ? `connecting… (attempt ${s.attempt})` : 'connecting…');
+    if (s.state === 'connected') {
+      lastBrief = shownReason = undefined;
+      return ui.status('connected');
+    }
+    if (s.state === 'connecting') return ui.status(s.attempt > 1 ? `connecting…, attempt ${s.attempt}${lastBrief ? ` (last: ${lastBrief})` : ''}` : 'connecting…');
     if (s.state === 'reconnecting') {
-      ui.status(statusText({ state: 'reconnecting', inMs: s.inMs }));
-      // the reason may be the server's (or a forger's) text: formatLine sanitizes it
-      ui.show({ type: 'status', state: 'reconnecting', inMs: s.inMs, reason: s.reason });
+      lastBrief = s.brief;
+      // the reason may be the server's (or a forger's) text: formatLine and the screen sanitize it
+      ui.status(`${statusText({ state: 'reconnecting', inMs: s.inMs })}${s.brief ? `: ${s.brief}` : ''}`);
+      if (json || s.reason !== shownReason) ui.show({ type: 'status', state: 'reconnecting', inMs: s.inMs, reason: s.reason });
+      shownReason = s.reason;
     }
   });
   conn.on('paced', (p: { queued: number; waitMs: number }) => {
@@ -138,15 +157,35 @@ async function run(argv: string[]): Promise<number> {
     pacedShown = true;
     ui.show({ type: 'info', message: `sending slower to respect the server's rate limit: ${p.queued} message(s) waiting, nothing is dropped` });
   });
+  // a name the server refused for good, on a terminal: the next line typed is another name to try
+  let choosingName = false;
   conn.on('fatal', (f: FatalError) => {
-    ui.show({ type: 'error', code: f.code, message: f.message });
+    if (interactive && (f.code === 'name_taken' || f.code === 'invalid_name')) {
+      choosingName = true;
+      ui.show({ type: 'error', code: f.code, message: f.message });
+      ui.show({ type: 'info', message: `Type another name and press Enter (${NAME_RULE}), or /quit.` });
+      ui.status(f.code === 'name_taken' ? 'name taken' : 'name refused');
+      return;
+    }
+    const shown = f.hint ? { ...f, message: `${f.message}; ${f.hint}` } : f; // the client's own advice (tls_untrusted, wrong_scheme, bad_url)
+    ui.show({ type: 'error', code: shown.code, message: shown.message });
     exitCode = EXIT_FAILURE;
     finish(EXIT_FAILURE);
     // the screen is gone: say it again where it stays visible (sanitized: it may be the server's text)
-    if (interactive) process.stderr.write(`${formatFatal(f)}\n`);
+    if (interactive) process.stderr.write(`${formatFatal(shown)}\n`);
   });
   conn.on('event', (ev: ServerEvent) => {
     if (ev.type === 'ready') {
+      if (!nameSaved && ev.name === myName) {
+        // the server accepted the name: from now on it is this identity's
+        try {
+          rememberName(home, myName);
+          nameSaved = true;
+        } catch (e) {
+          if (!isHomeError(e)) throw e;
+          ui.show({ type: 'error', code: e.code, message: `your name was not remembered: ${e.message}`, ...(e.hint !== undefined && { hint: e.hint }) });
+        }
+      }
       maxMessageLength = ev.limits.maxMessageLength;
       room ??= ev.rooms[0];
       if (wantRoom && !ev.rooms.includes(wantRoom)) {
@@ -156,8 +195,8 @@ async function run(argv: string[]): Promise<number> {
       wantRoom = undefined;
       pacedShown = false;
     }
-    if (ev.type === 'join' && ev.name === identity.name) room = ev.room;
-    if (ev.type === 'leave' && ev.name === identity.name && ev.room === room) room = [...conn.rooms][0];
+    if (ev.type === 'join' && ev.name === myName) room = ev.room;
+    if (ev.type === 'leave' && ev.name === myName && ev.room === room) room = [...conn.rooms][0];
     ui.setRoom(room);
     ui.show(ev);
     if (ev.type === 'ready' && !readySeen) {
@@ -167,8 +206,20 @@ async function run(argv: string[]): Promise<number> {
   });
 
   const onLine = (line: string) => {
-    if (!readySeen) early.push(line);
+    if (choosingName) chooseName(line);
+    else if (!readySeen) early.push(line);
     else handleLine(line);
+  };
+  const chooseName = (line: string) => {
+    const name = line.trim();
+    if (name === '/quit') return finish(EXIT_OK);
+    const problem = nameProblem(name);
+    if (problem !== undefined) return ui.show({ type: 'error', code: 'invalid_name', message: `${quoteName(name)} is not a valid name: ${problem}`, hint: NAME_RULE });
+    choosingName = false;
+    myName = name;
+    ui.setName(name);
+    ui.show({ type: 'info', message: `connecting as ${name}…` });
+    conn.retryAs(name);
   };
   const handleLine = (line: string) => {
     const a = parseInput(line, { room, ...(maxMessageLength !== undefined && { maxMessageLength }) });
@@ -206,13 +257,15 @@ interface Ui {
   show(ev: DisplayEvent): void;
   status(text: string): void;
   setRoom(room: string | undefined): void;
+  /** The user's name changed (another one after a refusal). */
+  setName(name: string): void;
   close(): void;
 }
 
 class ScreenUi implements Ui {
   private readonly screen: ChatScreen;
   private readonly color = useColor(process.stdout, process.env);
-  constructor(private readonly me: string) {
+  constructor(private me: string) {
     this.screen = new ChatScreen({ input: process.stdin, output: process.stdout, name: me });
   }
   start(onLine: (line: string) => void, onEnd: () => void): void {
@@ -229,6 +282,10 @@ class ScreenUi implements Ui {
   setRoom(room: string | undefined): void {
     this.screen.setPrompt(room);
   }
+  setName(name: string): void {
+    this.me = name;
+    this.screen.setName(name);
+  }
   close(): void {
     if (!this.screen.closed) this.screen.close();
   }
@@ -238,7 +295,7 @@ class LineUi implements Ui {
   private rl: ReturnType<typeof createInterface> | undefined;
   private ended = false;
   constructor(
-    private readonly me: string,
+    private me: string,
     private readonly json: boolean,
   ) {}
   start(onLine: (line: string) => void, onEnd: () => void): void {
@@ -257,6 +314,9 @@ class LineUi implements Ui {
   }
   status(): void {}
   setRoom(): void {}
+  setName(name: string): void {
+    this.me = name;
+  }
   /** Stops reading stdin, so that a fatal error ends the program even while input is still open. */
   close(): void {
     this.ended = true;

@@ -1,10 +1,13 @@
 /**
  * Errors the CLI expects, and how every error becomes one line on stderr.
  *
- * Expected failures (a missing file, a bad key, a wrong passphrase…) are CliErrors: they print
- * `parley: <message>; <hint>` and exit 1, or 2 for usage errors. Anything else is a bug: it
- * prints one line too, and its stack only when PARLEY_DEBUG=1.
+ * Expected failures (a missing file, a bad key, a wrong passphrase…) are CliErrors, or the client
+ * layer's ClientErrors (src/client/errors.ts: the identity folder, known_hosts), which know no exit
+ * codes: clientExitCode maps their codes. Both print `parley: <message>; <hint>` and exit 1, or 2
+ * for usage errors. Anything else is a bug: it prints one line too, and its stack only when
+ * PARLEY_DEBUG=1.
  */
+import { ClientError } from '../client/errors.js';
 import { isRsaError } from '../rsa/errors.js';
 
 /** Exit codes: 0 success, 1 failure (or "invalid" from `rsa verify`), 2 usage error, 130 Ctrl+C. */
@@ -39,9 +42,20 @@ function oneLine(s: string): string {
   return s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
-/** The stderr line for a CliError: `parley: message; hint`. */
-export function formatCliError(e: CliError): string {
+/** The stderr line for a CliError or a ClientError: `parley: message; hint`. */
+export function formatCliError(e: { message: string; hint?: string | undefined }): string {
   return `parley: ${oneLine(e.message)}${e.hint ? `; ${oneLine(e.hint)}` : ''}\n`;
+}
+
+/**
+ * The client layer's error codes whose exit code is not EXIT_FAILURE: an invalid name given on
+ * the command line (--name) is a usage error.
+ */
+const CLIENT_EXIT_CODES: Readonly<Record<string, number>> = { INVALID_NAME: EXIT_USAGE };
+
+/** The exit code of a ClientError (HomeError, PinError): 2 for INVALID_NAME, else 1. Throws nothing. */
+export function clientExitCode(e: ClientError): number {
+  return CLIENT_EXIT_CODES[e.code] ?? EXIT_FAILURE;
 }
 
 /**
@@ -69,13 +83,14 @@ export function fileError(e: unknown, path: string, option?: string): unknown {
 }
 
 /**
- * Turns any thrown value into the text for stderr and an exit code. CliErrors and the few
- * RsaErrors that can escape are expected failures; everything else is "internal error", with
- * the stack only when PARLEY_DEBUG=1.
+ * Turns any thrown value into the text for stderr and an exit code. CliErrors, ClientErrors
+ * and the few RsaErrors that can escape are expected failures; everything else is "internal
+ * error", with the stack only when PARLEY_DEBUG=1.
  */
 export function describeError(e: unknown, debug = process.env.PARLEY_DEBUG === '1'): { text: string; exitCode: number } {
   // an expected failure never shows a stack, not even with PARLEY_DEBUG=1
   if (e instanceof CliError) return { text: formatCliError(e), exitCode: e.exitCode };
+  if (e instanceof ClientError) return { text: formatCliError(e), exitCode: clientExitCode(e) };
   if (isRsaError(e)) {
     const extra = debug && e.stack ? `${e.stack}\n` : '';
     return { text: `parley: ${oneLine(e.message)} (${e.code})\n${extra}`, exitCode: EXIT_FAILURE };

@@ -15,13 +15,14 @@ import { fingerprintCommand } from './fingerprint.js';
 import { dispatchGracefulSignal, isEpipe, runInterruptCleanups, writeStdout } from './io.js';
 import { keygenCommand } from './keygen.js';
 import { namesCommand } from './names.js';
+import { pinsCommand } from './pins.js';
 import { rsaCommand } from './rsa.js';
 import { serverCommand } from './server.js';
 import { chatCommand } from './chat.js';
 import { openCommand, sealCommand } from './seal.js';
 
 /** Every command, in the order `parley --help` lists them. */
-export const COMMANDS: readonly Command[] = [chatCommand, serverCommand, namesCommand, keygenCommand, fingerprintCommand, sealCommand, openCommand, rsaCommand];
+export const COMMANDS: readonly Command[] = [chatCommand, pinsCommand, serverCommand, namesCommand, keygenCommand, fingerprintCommand, sealCommand, openCommand, rsaCommand];
 
 function version(): string {
   try {

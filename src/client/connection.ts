@@ -3,7 +3,7 @@
  * frames, automatic reconnection with backoff, and paced sending so that nothing the user typed
  * is ever dropped. It knows nothing of terminals: the chat command and tests drive it.
  */
-import type { ClientRequest, ServerEvent } from '../chat/events.js';
+import { NAME_RE, type ClientRequest, type ServerEvent } from '../chat/events.js';
 import type { ProtocolCrypto } from '../protocol/crypto.js';
 import { ClientHandshake } from '../protocol/client-handshake.js';
 import { MessageType, SUBPROTOCOL } from '../protocol/constants.js';
@@ -12,6 +12,7 @@ import { unbatch } from '../protocol/batch.js';
 import { ProtocolError } from '../protocol/errors.js';
 import type { Session } from '../protocol/session.js';
 import type { RsaPrivateKey } from '../rsa/key.js';
+import { describeFailure } from './connect-failure.js';
 import { Emitter } from './emitter.js';
 import { checkServerEvent } from './event-check.js';
 import type { ClientSocket, SocketFactory } from './socket.js';
@@ -49,13 +50,23 @@ export interface ConnectionOptions {
   reconnect?: boolean;
   /** Largest frame sent or accepted (default 64 KiB, the protocol's default); must match the server's. */
   maxFrameBytes?: number;
+  /**
+   * The longest wait a server's Retry-After (on an HTTP 429/503 refusal of the upgrade) may
+   * impose before the next attempt (default 10 minutes): the header is unauthenticated, so it
+   * may lengthen a wait, never stop the client.
+   */
+  maxRetryAfterMs?: number;
 }
 
 /** Connection states, reported through the `status` event. */
 export type ConnectionStatus =
   | { state: 'connecting'; attempt: number }
   | { state: 'connected'; serverFingerprint: string }
-  | { state: 'reconnecting'; inMs: number; reason: string }
+  /**
+   * `reason`: why the attempt failed, with what to do (untrusted text: sanitize it); `brief`: the
+   * same in a few words, for a status line.
+   */
+  | { state: 'reconnecting'; inMs: number; reason: string; brief?: string }
   | { state: 'closed'; reason: string };
 
 /**
@@ -69,6 +80,11 @@ export type ConnectionStatus =
  * - A ServerHello that does not parse or verify ends this attempt too (reconnect).
  * - A pinned server key that differs stops the client for good (`server_key_changed`, before
  *   ClientFinish is sent): its own decision, like SSH's.
+ * - So do the transport failures that waiting cannot heal, all decided by the client's own TLS
+ *   stack or URL parser (connect-failure.ts): a certificate it refuses (`tls_untrusted`), the
+ *   wrong scheme (`wrong_scheme`: wss:// to a plain server, ws:// to a TLS server), a malformed
+ *   URL (`bad_url`). Every other transport failure (refused, unknown host, timeout, HTTP 429/503
+ *   …) is retried with backoff, its reason and advice in the `reconnecting` status.
  * - Of the authenticated `error` events (inside frames), the codes below stop the client for
  *   good: reconnecting cannot help (another key owns the name, the name is refused, this key
  *   signed in elsewhere, this key may claim no new name now). Every other code is shown and the
@@ -98,6 +114,8 @@ export interface FatalError {
   code: string;
   message: string;
   fromServer: boolean;
+  /** What the user can do (the client's own text; set for transport failures and bad_url). */
+  hint?: string;
 }
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -124,6 +142,12 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   /** When the current connection got `ready`. */
   private upSince: number | undefined;
   private stopped = false;
+  /** Counts connect() calls: a socket of an earlier attempt reports nothing any more. */
+  private generation = 0;
+  /** The code of the fatal error that stopped the connection, if one did. */
+  private stoppedBy: string | undefined;
+  /** The name asked for in the handshake (retryAs changes it). */
+  private name: string;
   private retryTimer: Timer | undefined;
   private readonly queue: ClientRequest[] = [];
   private tokens = 0;
@@ -140,6 +164,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
 
   constructor(private readonly opts: ConnectionOptions) {
     super();
+    this.name = opts.name;
   }
 
   /** Connects (and keeps reconnecting until close() or a fatal error). */
@@ -163,6 +188,32 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     this.emit('status', { state: 'closed', reason });
   }
 
+  /**
+   * After the server refused the name for good (a `fatal` name_taken or invalid_name): connects
+   * again, asking for `name` — for a front end that let the user choose another. Throws
+   * RangeError in any other state, and for a name outside NAME_RE (the handshake would refuse it).
+   */
+  retryAs(name: string): void {
+    if (this.stoppedBy !== 'name_taken' && this.stoppedBy !== 'invalid_name') throw new RangeError('retryAs: the connection was not stopped by a refused name');
+    if (!NAME_RE.test(name)) throw new RangeError(`retryAs: invalid name ${JSON.stringify(name)}`);
+    this.socket?.terminate();
+    this.socket = undefined;
+    this.session = undefined;
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+    this.name = name;
+    this.stopped = false;
+    this.stoppedBy = undefined;
+    this.failures = 0;
+    this.attempt = 0;
+    this.connect();
+  }
+
+  /** The name asked for on the next (or current) connection. */
+  get currentName(): string {
+    return this.name;
+  }
+
   /** Messages waiting to be sent. */
   get pending(): number {
     return this.queue.length;
@@ -170,35 +221,42 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
 
   private connect(): void {
     if (this.stopped) return;
+    const generation = ++this.generation;
     this.attempt++;
     this.upSince = undefined;
     this.emit('status', { state: 'connecting', attempt: this.attempt });
     const maxFrame = this.opts.maxFrameBytes ?? 64 * 1024;
     const timeoutMs = this.opts.connectTimeoutMs ?? 10_000;
-    const hs = new ClientHandshake({ identity: this.opts.identity, name: this.opts.name, crypto: this.opts.crypto, maxFrameLength: maxFrame });
+    const hs = new ClientHandshake({ identity: this.opts.identity, name: this.name, crypto: this.opts.crypto, maxFrameLength: maxFrame });
     let state: 'hello' | 'open' = 'hello';
+    // why this attempt failed: the first reason given wins (a timeout's terminate() then makes the socket report an error too)
     let closeReason = '';
+    let closeBrief = '';
+    let retryAfterMs: number | undefined;
     let socket: ClientSocket;
     const handshakeTimer = setTimeout(() => {
       closeReason = 'the server did not answer the handshake in time';
+      closeBrief = 'no answer';
       socket.terminate();
     }, timeoutMs);
     // once this attempt has failed, nothing more the socket delivers counts
     let ended = false;
-    const end = (why: string, code?: number, reason?: string) => {
+    const end = (why: string, brief: string, code?: number, reason?: string) => {
       ended = true;
-      closeReason = why;
+      closeReason ||= why;
+      closeBrief ||= brief;
       socket.close(code, reason);
     };
+    const current = () => generation === this.generation;
     const onMessage = (bytes: Uint8Array, isBinary: boolean) => {
-      if (ended) return;
+      if (ended || !current()) return;
       try {
         if (!isBinary) throw new ProtocolError('malformed', 'the server sent a text message');
         if (state === 'hello') {
           if (bytes[0] === MessageType.Error) {
             // unauthenticated (anyone on the path can forge one): it ends this attempt, nothing more
             const err = parseError(bytes);
-            return end(`${err.code}: ${err.message}`);
+            return end(`${err.code}: ${err.message}`, `refused (${err.code})`);
           }
           const r = hs.onServerHello(bytes);
           this.serverFingerprint = r.serverFingerprint;
@@ -207,7 +265,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
             // docs/PROTOCOL.md §Processing, client step 7: stop, do not send ClientFinish
             clearTimeout(handshakeTimer);
             this.fatal('server_key_changed', pin.message, false);
-            return end('server key changed', 1000, 'server key changed');
+            return end('server key changed', 'server key changed', 1000, 'server key changed');
           }
           socket.send(r.finish);
           this.session = r.session;
@@ -220,22 +278,25 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
         }
         const ev = checkServerEvent(this.session!.open(bytes));
         for (const e of unbatch(ev)) {
-          if (ended || this.stopped) return;
+          if (ended || this.stopped || !current()) return;
           this.onEvent(checkServerEvent(e), () => clearTimeout(handshakeTimer));
         }
       } catch (e) {
         const what = e instanceof ProtocolError ? `(${e.code}): ${e.message}` : `: ${e instanceof Error ? e.message : String(e)}`;
-        end(state === 'hello' ? `the server's handshake is invalid ${what}` : `protocol error ${what}`, 4003, 'protocol error');
+        if (state === 'hello') end(`the server's handshake is invalid ${what}`, 'invalid handshake', 4003, 'protocol error');
+        else end(`protocol error ${what}`, 'protocol error', 4003, 'protocol error');
       }
     };
     const onClose = (code: number, reason: string) => {
       clearTimeout(handshakeTimer);
+      if (!current()) return;
       this.session = undefined;
       if (this.socket === socket) this.socket = undefined;
       if (this.drainTimer) clearTimeout(this.drainTimer);
       this.drainTimer = undefined;
       if (this.stopped) return;
       const why = closeReason || reason || `connection closed (${code})`;
+      const brief = closeBrief || 'connection closed';
       if (this.opts.reconnect === false) {
         this.stopped = true;
         this.emit('status', { state: 'closed', reason: why });
@@ -244,22 +305,35 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       const stable = this.upSince !== undefined && Date.now() - this.upSince >= (this.opts.stableAfterMs ?? 10_000);
       this.failures = stable ? 1 : this.failures + 1;
       const base = Math.min(this.opts.maxReconnectMs ?? 30_000, (this.opts.minReconnectMs ?? 500) * 2 ** Math.min(10, this.failures - 1));
-      const inMs = Math.round(base * (0.8 + 0.4 * Math.random())); // jitter only: not security-relevant
-      this.emit('status', { state: 'reconnecting', inMs, reason: why });
+      const backoff = Math.round(base * (0.8 + 0.4 * Math.random())); // jitter only: not security-relevant
+      // the server's Retry-After may lengthen the wait (up to maxRetryAfterMs), never shorten it
+      const inMs = Math.max(backoff, Math.min(retryAfterMs ?? 0, this.opts.maxRetryAfterMs ?? 600_000));
+      this.emit('status', { state: 'reconnecting', inMs, reason: why, brief });
       this.retryTimer = setTimeout(() => this.connect(), inMs);
     };
     try {
       socket = this.opts.socket(this.opts.url, {
         onOpen: () => socket.send(hs.hello()),
         onMessage,
-        onError: (message) => {
-          closeReason = message;
+        onError: (message, failure) => {
+          if (!current() || closeReason) return;
+          const f = describeFailure(this.opts.url, message, failure);
+          if (f.fatal) {
+            // the client's own TLS stack refused, or the scheme is wrong: waiting cannot help
+            clearTimeout(handshakeTimer);
+            ended = true;
+            closeReason = f.reason;
+            return this.fatal(f.fatal.code, f.fatal.message, false, f.fatal.hint);
+          }
+          closeReason = f.reason;
+          closeBrief = f.brief;
+          retryAfterMs = f.retryAfterMs;
         },
         onClose,
       }, { subprotocol: SUBPROTOCOL, maxFrameBytes: maxFrame, connectTimeoutMs: timeoutMs });
     } catch (e) {
       clearTimeout(handshakeTimer);
-      this.fatal('bad_url', `cannot connect to ${this.opts.url}: ${(e as Error).message}`, false);
+      this.fatal('bad_url', `cannot connect to ${this.opts.url}: ${(e as Error).message}`, false, 'give the server as ws://HOST:PORT or wss://HOST:PORT');
       return;
     }
     this.socket = socket;
@@ -286,8 +360,8 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       this.drain();
       return;
     }
-    if (ev.type === 'join' && ev.name === this.opts.name) this.rooms.add(ev.room);
-    if (ev.type === 'leave' && ev.name === this.opts.name) this.rooms.delete(ev.room);
+    if (ev.type === 'join' && ev.name === this.name) this.rooms.add(ev.room);
+    if (ev.type === 'leave' && ev.name === this.name) this.rooms.delete(ev.room);
     if (ev.type === 'error') {
       if (ev.code === 'rate_limited' && ev.retryAfterMs) {
         // the server refused one: hold everything back for as long as it asks
@@ -309,11 +383,12 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     this.emit('event', ev);
   }
 
-  private fatal(code: string, message: string, fromServer: boolean): void {
+  private fatal(code: string, message: string, fromServer: boolean, hint?: string): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.stoppedBy = code;
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.emit('fatal', { code, message, fromServer });
+    this.emit('fatal', { code, message, fromServer, ...(hint !== undefined && { hint }) });
   }
 
   private scheduleDrain(waitMs: number): void {

@@ -1,10 +1,11 @@
 /**
  * config.json of the identity folder and the user's name in it: `{"name": "alice"}`, mode
  * 0600; unknown fields are kept when it is updated. The name comes from --name, else
- * config.json, else the terminal, and is remembered when new.
+ * config.json, else the terminal. It is remembered (rememberName) only once a server accepted
+ * it — the chat client calls it on `ready` — so that a name the server refused (`name_taken`)
+ * is not asked for again on every later run.
  */
 import { NAME_RE } from '../chat/events.js';
-import { EXIT_USAGE } from '../cli/errors.js';
 import { writeFileAtomicSync } from './fsutil.js';
 import type { IdentityOptions } from './home.js';
 import { ensureHome, HomeError, homePaths, readSmall, why, writeFailed, type HomePaths } from './home-folder.js';
@@ -12,7 +13,38 @@ import { ensureHome, HomeError, homePaths, readSmall, why, writeFailed, type Hom
 /** What the rules for names are, for messages. */
 export const NAME_RULE = 'a name is 1–32 of A–Z a–z 0–9 _ . -';
 
-const MAX_NAME_ATTEMPTS = 5;
+/** How many names the terminal prompt takes before it gives up. */
+export const MAX_NAME_ATTEMPTS = 5;
+
+/** A character of a refused name, as a message shows it: "a space", "'é'", "U+0007". */
+function charName(c: string): string {
+  if (c === ' ') return 'a space';
+  if (/^[\p{L}\p{N}\p{P}\p{S}]$/u.test(c)) return `'${c}'`;
+  return `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * Why `name` is not a valid name (NAME_RE), in words: "it is empty", "a space and '!' are not
+ * allowed", "it is 40 characters long (at most 32)"; undefined for a valid name. Throws nothing.
+ */
+export function nameProblem(name: string): string | undefined {
+  if (NAME_RE.test(name)) return undefined;
+  const chars = Array.from(name);
+  if (chars.length === 0) return 'it is empty';
+  const problems: string[] = [];
+  const bad = [...new Set(chars.filter((c) => !/^[A-Za-z0-9_.-]$/.test(c)))].map(charName);
+  if (bad.length > 0) {
+    const list = bad.length <= 2 ? bad.join(' and ') : `${bad.slice(0, 3).join(', ')}${bad.length > 3 ? ' …' : ''}`;
+    problems.push(`${list} ${bad.length === 1 ? 'is' : 'are'} not allowed`);
+  }
+  if (chars.length > 32) problems.push(`it is ${chars.length} characters long (at most 32)`);
+  return problems.join('; ');
+}
+
+/** `name` quoted for a message ('alice'), its control characters escaped (the terminal prompt lets none through; --name may). Throws nothing. */
+export function quoteName(name: string): string {
+  return `'${Array.from(name).map((c) => (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(c) ? charName(c) : c)).join('')}'`;
+}
 
 /** config.json: a JSON object; `name`, when present, a valid name. Unknown fields are kept. */
 export type Config = Record<string, unknown> & { name?: string };
@@ -62,14 +94,15 @@ export function rememberName(home: string, name: string): void {
 }
 
 function invalidName(name: string, source: string): HomeError {
-  return new HomeError('INVALID_NAME', `'${name}' is not a valid name`, `${NAME_RULE}; check ${source}`, { exitCode: EXIT_USAGE });
+  return new HomeError('INVALID_NAME', `${quoteName(name)} is not a valid name: ${nameProblem(name) ?? 'it is not allowed'}`, `${NAME_RULE}; check ${source}`);
 }
 
 /**
- * The name: --name, else config.json, else asked on the terminal; remembered when new.
- * Throws HomeError INVALID_NAME, NAME_REQUIRED or WRITE_FAILED.
+ * The name: --name, else config.json, else asked on the terminal (re-asked, saying why, while
+ * invalid; at most MAX_NAME_ATTEMPTS times). Not remembered here: see rememberName.
+ * Throws HomeError INVALID_NAME or NAME_REQUIRED.
  */
-export async function resolveName(p: HomePaths, cfg: Config, opts: IdentityOptions): Promise<string> {
+export async function resolveName(cfg: Config, opts: IdentityOptions): Promise<string> {
   let name: string | undefined;
   if (opts.name !== undefined) {
     if (!NAME_RE.test(opts.name)) throw invalidName(opts.name, '--name');
@@ -78,17 +111,24 @@ export async function resolveName(p: HomePaths, cfg: Config, opts: IdentityOptio
     name = cfg.name;
   } else if (opts.interactive && opts.prompt) {
     let question = 'Choose your name (1–32 of A–Z a–z 0–9 _ . -): ';
+    const refused: string[] = [];
     for (let i = 0; i < MAX_NAME_ATTEMPTS && name === undefined; i++) {
       const answer = await opts.prompt(question);
       if (answer === null) break;
       const a = answer.trim();
-      if (NAME_RE.test(a)) name = a;
-      else question = `'${a}' is not a valid name (${NAME_RULE}). Your name: `;
+      const problem = nameProblem(a);
+      if (problem === undefined) name = a;
+      else {
+        refused.push(`${quoteName(a)}: ${problem}`);
+        question = `${quoteName(a)} is not a valid name: ${problem} (${NAME_RULE}). Your name: `;
+      }
     }
-    if (name === undefined) throw new HomeError('NAME_REQUIRED', 'no name chosen', 'run again and type a name, or give one with --name NAME');
+    if (name === undefined) {
+      const why = refused.length === 0 ? '' : `: ${refused.length === 1 ? 'the name typed was refused' : `all ${refused.length} names typed were refused`} (${refused.join('; ')})`;
+      throw new HomeError('NAME_REQUIRED', `no name chosen${why}`, `${NAME_RULE}; run again and type one, or give one with --name NAME`);
+    }
   } else {
-    throw new HomeError('NAME_REQUIRED', 'no name is known for this identity', 'give one with --name NAME (it is remembered in the parley folder)');
+    throw new HomeError('NAME_REQUIRED', 'no name is known for this identity', 'give one with --name NAME (it is remembered in the parley folder once a server accepts it)');
   }
-  if (cfg.name !== name) writeConfig(p, { ...cfg, name });
   return name;
 }

@@ -1,12 +1,12 @@
 /**
  * The identity folder itself (see home.ts for its layout): where it is, the names of its
  * files, creating it (mode 0700), reading its small files, and HomeError, the error every
- * problem with the folder becomes (a CliError with a stable `code` and a hint).
+ * problem with the folder becomes (a ClientError with a stable `code` and a hint).
  */
 import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CliError, EXIT_FAILURE } from '../cli/errors.js';
+import { ClientError } from './errors.js';
 
 export const KEY_FILE = 'key';
 export const PUBLIC_KEY_FILE = 'key.pub';
@@ -29,13 +29,14 @@ export type HomeErrorCode =
   | 'INVALID_NAME' // the name given does not match NAME_RE
   | 'WRITE_FAILED'; // a file of the home could not be written
 
-/** An identity-folder problem: `parley: message; hint`, exit 1 (2 for an invalid --name). */
-export class HomeError extends CliError {
-  readonly code: HomeErrorCode;
-  constructor(code: HomeErrorCode, message: string, hint: string, opts: { cause?: unknown; exitCode?: number } = {}) {
-    super(message, { hint, exitCode: opts.exitCode ?? EXIT_FAILURE, cause: opts.cause });
+/**
+ * An identity-folder problem, with a hint saying what to do. The CLI prints it as
+ * `parley: message; hint` and exits 1 (2 for INVALID_NAME: a bad --name is a usage error).
+ */
+export class HomeError extends ClientError<HomeErrorCode> {
+  constructor(code: HomeErrorCode, message: string, hint: string, opts: { cause?: unknown } = {}) {
+    super(code, message, hint, opts);
     this.name = 'HomeError';
-    this.code = code;
   }
 }
 

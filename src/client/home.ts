@@ -5,12 +5,14 @@
  *   key          the user's RSA private key, PKCS#8 PEM, mode 0600; "ENCRYPTED PRIVATE KEY"
  *                (PBES2) when created with a passphrase
  *   key.pub      its public key, SPKI PEM, mode 0644 (rewritten from `key` if missing or stale)
- *   config.json  {"name": "alice"}, mode 0600; unknown fields are kept when it is updated
+ *   config.json  {"name": "alice"}, mode 0600; unknown fields are kept when it is updated; the
+ *                name is written once a server accepted it (rememberName), not before
  *   known_hosts  pinned server keys (see pins.ts)
  *
  * The folder is created with mode 0700. On first run a 2048-bit key is generated; later runs
- * load it. Every problem is a HomeError: a CliError (one line `parley: message; hint`) with a
- * stable `code` saying what went wrong, and a hint saying what to do.
+ * load it. Every problem is a HomeError: a ClientError (src/client/errors.ts) with a stable
+ * `code` saying what went wrong and a hint saying what to do (the CLI prints it as one line
+ * `parley: message; hint`).
  *
  * This file loads or creates the identity; the folder, its paths and HomeError are in
  * home-folder.ts, config.json and the name in home-config.ts, the key files in home-key.ts
@@ -27,7 +29,7 @@ import { readConfig, resolveName } from './home-config.js';
 import { ensureHome, HomeError, homePaths, writeFailed, type HomePaths } from './home-folder.js';
 import { ensurePublicKey, IDENTITY_KEY_BITS, keyCorrupt, loadKey, readKeyFile } from './home-key.js';
 
-export { NAME_RULE, rememberName } from './home-config.js';
+export { MAX_NAME_ATTEMPTS, NAME_RULE, nameProblem, quoteName, rememberName } from './home-config.js';
 export {
   CONFIG_FILE,
   HomeError,
@@ -52,6 +54,11 @@ export interface Identity {
   created: boolean;
   /** True when `key` is stored encrypted with a passphrase. */
   encrypted: boolean;
+  /**
+   * True when config.json already holds `name`. When false (a new name from --name or the
+   * prompt), call rememberName once a server accepted the name.
+   */
+  nameSaved: boolean;
   paths: HomePaths;
   /** Things worth telling the user that did not stop loading (a folder open to others, a repaired key.pub). */
   warnings: string[];
@@ -59,7 +66,7 @@ export interface Identity {
 
 /** Options of loadOrCreateIdentity. */
 export interface IdentityOptions {
-  /** The name to use (--name): validated, and remembered in config.json. */
+  /** The name to use (--name): validated; remembered in config.json by rememberName once a server accepts it. */
   name?: string;
   /** Encrypts a new key / opens an encrypted one. */
   passphrase?: string;
@@ -79,8 +86,10 @@ export interface IdentityOptions {
 
 /**
  * Loads the identity of `home`, creating it on first run: the folder (0700), a new 2048-bit key
- * (`key`, 0600, encrypted when `passphrase` is given; `key.pub`), and config.json with the name.
- * The name comes from `opts.name`, else config.json, else `opts.prompt` (re-asked while invalid).
+ * (`key`, 0600, encrypted when `passphrase` is given; `key.pub`). The name comes from
+ * `opts.name`, else config.json, else `opts.prompt` (re-asked, saying why, while invalid); a new
+ * name is not written to config.json (`nameSaved` false): rememberName does that once a server
+ * accepted it.
  * Two processes starting at once in an empty home end up with the same key.
  * Throws HomeError (see HomeErrorCode).
  */
@@ -91,10 +100,10 @@ export async function loadOrCreateIdentity(home: string, opts: IdentityOptions):
 
   let data = readKeyFile(p);
   if (data !== undefined) {
-    const name = await resolveName(p, cfg, opts);
+    const name = await resolveName(cfg, opts);
     const { key, encrypted } = await loadKey(p, data, opts);
     warnings.push(...ensurePublicKey(p, key));
-    return { name, key, fingerprint: fingerprint(key.publicKey), created: false, encrypted, paths: p, warnings };
+    return { name, key, fingerprint: fingerprint(key.publicKey), created: false, encrypted, nameSaved: cfg.name === name, paths: p, warnings };
   }
 
   // first run — unless the identity was lost, which must not silently become a new one
@@ -112,7 +121,7 @@ export async function loadOrCreateIdentity(home: string, opts: IdentityOptions):
       `restore ${p.key} from a backup; or, to create a new identity, delete ${p.publicKey} (your name then belongs to the old key on servers you used)`,
     );
 
-  const name = await resolveName(p, cfg, opts);
+  const name = await resolveName(cfg, opts);
   opts.onKeygenStart?.(IDENTITY_KEY_BITS);
   const generate = opts.generateKey ?? ((onProgress) => generateKeyPair({ bits: IDENTITY_KEY_BITS, onProgress }));
   const key = await generate(opts.onProgress);
@@ -130,8 +139,8 @@ export async function loadOrCreateIdentity(home: string, opts: IdentityOptions):
     if (data === undefined) throw keyCorrupt(p, 'it vanished while being created');
     const loaded = await loadKey(p, data, opts);
     warnings.push(...ensurePublicKey(p, loaded.key));
-    return { name, key: loaded.key, fingerprint: fingerprint(loaded.key.publicKey), created: false, encrypted: loaded.encrypted, paths: p, warnings };
+    return { name, key: loaded.key, fingerprint: fingerprint(loaded.key.publicKey), created: false, encrypted: loaded.encrypted, nameSaved: cfg.name === name, paths: p, warnings };
   }
   warnings.push(...ensurePublicKey(p, key));
-  return { name, key, fingerprint: fingerprint(key.publicKey), created: true, encrypted, paths: p, warnings };
+  return { name, key, fingerprint: fingerprint(key.publicKey), created: true, encrypted, nameSaved: cfg.name === name, paths: p, warnings };
 }

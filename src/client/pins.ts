@@ -21,9 +21,9 @@
  */
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CliError } from '../cli/errors.js';
+import { ClientError } from './errors.js';
 import { LockTimeoutError, withLockSync, writeFileAtomicSync } from './fsutil.js';
-import { KNOWN_HOSTS_FILE } from './home.js';
+import { KNOWN_HOSTS_FILE, resolveHome } from './home.js';
 
 /** The result of checkPin. */
 export type PinResult =
@@ -36,13 +36,11 @@ export type PinResult =
 
 export type PinErrorCode = 'INVALID_SERVER' | 'INVALID_FINGERPRINT' | 'KNOWN_HOSTS_UNREADABLE' | 'KNOWN_HOSTS_LOCKED' | 'KNOWN_HOSTS_WRITE_FAILED';
 
-/** A problem with known_hosts or with the arguments of checkPin. */
-export class PinError extends CliError {
-  readonly code: PinErrorCode;
+/** A problem with known_hosts or with the arguments of checkPin (the CLI prints it, exit 1). */
+export class PinError extends ClientError<PinErrorCode> {
   constructor(code: PinErrorCode, message: string, hint?: string, cause?: unknown) {
-    super(message, { hint, cause });
+    super(code, message, hint, { cause });
     this.name = 'PinError';
-    this.code = code;
   }
 }
 
@@ -190,18 +188,41 @@ export function checkPin(home: string, server: string, presentedFingerprint: str
   });
 }
 
-/** Removes every pin of `server` (like `ssh-keygen -R`); returns how many lines were removed. */
-export function removePin(home: string, server: string): number {
+/**
+ * Removes every pin of `server` (like `ssh-keygen -R`) and returns the pins removed (none when
+ * the server was not pinned; known_hosts is then left untouched). Throws PinError
+ * INVALID_SERVER, KNOWN_HOSTS_UNREADABLE, KNOWN_HOSTS_LOCKED or KNOWN_HOSTS_WRITE_FAILED.
+ */
+export function forgetPin(home: string, server: string): Pin[] {
   const id = serverId(server);
   const file = knownHostsPath(home);
+  if (!parse(readText(file)).some((p) => p.server === id)) return []; // nothing to do: no lock, no folder created
   return locked(home, () => {
     const text = readText(file);
-    if (text === '') return 0;
-    const drop = new Set(parse(text).filter((p) => p.server === id).map((p) => p.line));
-    if (drop.size === 0) return 0;
+    const gone = parse(text).filter((p) => p.server === id);
+    if (gone.length === 0) return [];
+    const drop = new Set(gone.map((p) => p.line));
     write(file, text.split('\n').filter((_, i) => !drop.has(i + 1)).join('\n'));
-    return drop.size;
+    return gone;
   });
+}
+
+/** Removes every pin of `server`; returns how many lines were removed. Throws as forgetPin. */
+export function removePin(home: string, server: string): number {
+  return forgetPin(home, server).length;
+}
+
+/** `s` as one shell word: as it is when it is plain, else in single quotes. */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_.:/@%+=,[\]-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command that forgets the pins of `server` in the folder `home`: `parley pins forget ID`,
+ * with `--home HOME` unless `home` is the folder parley uses without --home (`defaultHome`).
+ */
+export function forgetCommand(server: string, home: string, defaultHome: string = resolveHome()): string {
+  return `parley pins forget ${shellWord(safeServer(server))}${path.resolve(home) === path.resolve(defaultHome) ? '' : ` --home ${shellWord(home)}`}`;
 }
 
 /** The notice for a first contact (result 'new'). */
@@ -220,9 +241,10 @@ function safeServer(server: string): string {
 /**
  * The loud, multi-line refusal for a changed server key, in the manner of OpenSSH's
  * "REMOTE HOST IDENTIFICATION HAS CHANGED": both fingerprints, where the pin is, and how to
- * accept the new key when the change is expected. Ends with a newline.
+ * accept the new key when the change is expected (`parley pins forget`, see forgetCommand for
+ * `defaultHome`). Ends with a newline. Throws nothing.
  */
-export function pinMismatchMessage(server: string, pinned: string, presented: string, knownHostsFile: string, line?: number): string {
+export function pinMismatchMessage(server: string, pinned: string, presented: string, knownHostsFile: string, line?: number, defaultHome?: string): string {
   const id = safeServer(server);
   const title = "WARNING: THE SERVER'S IDENTIFICATION HAS CHANGED!";
   const bar = '@'.repeat(title.length + 10);
@@ -244,8 +266,9 @@ export function pinMismatchMessage(server: string, pinned: string, presented: st
     'Parley refused to connect; nothing was sent.',
     '',
     'If the change is expected, check the new fingerprint with the server\'s operator through',
-    `another channel, then remove the old line${line === undefined ? ` (the one starting with '${id} ')` : ` (line ${line}, starting with '${id} ')`}`,
-    `from ${knownHostsFile} and connect again: the new key will be pinned.`,
+    'another channel, then forget the old key and connect again (the new key will be pinned):',
+    `    ${forgetCommand(server, path.dirname(knownHostsFile), defaultHome)}`,
+    `(or remove${line === undefined ? ` the line starting with '${id} '` : ` line ${line}, starting with '${id} ',`} from ${knownHostsFile}).`,
     '',
   ].join('\n');
 }

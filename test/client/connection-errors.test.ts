@@ -198,3 +198,54 @@ describe('events of the wrong shape', () => {
     assert.ok(why && why.state === 'reconnecting' && /malformed/.test(why.reason) && !why.reason.includes('\x1b'), JSON.stringify(why));
   });
 });
+
+describe('retryAs: another name after a refused one', () => {
+  for (const code of ['name_taken', 'invalid_name'] as const) {
+    it(`after a fatal ${code}: connects again asking for the new name, exactly once`, async () => {
+      const { factory, connections, names } = fakeSocketFactory((n) =>
+        n === 0 ? { after: [{ type: 'error', code, message: 'no' }], close: { code: 4002, reason: code } } : { after: [ready({}, { name: 'bob' })] },
+      );
+      const c = client(factory);
+      c.conn.start();
+      await until(() => c.fatal.length === 1, 'the fatal error');
+      assert.equal(c.fatal[0]!.code, code);
+      await sleep(30); // the refused connection is closed by now
+      c.conn.retryAs('bob');
+      assert.equal(c.conn.currentName, 'bob');
+      await until(() => readies(c.events) === 1, 'ready as bob');
+      await sleep(60);
+      c.conn.close();
+      assert.deepEqual(names, ['alice', 'bob']);
+      assert.equal(connections(), 2, 'one new connection, no reconnection loop from the old socket');
+    });
+  }
+
+  it('retryAs right after the fatal event (the refused socket still open): the old socket reports nothing more', async () => {
+    const { factory, connections, names } = fakeSocketFactory((n) =>
+      n === 0 ? { after: [{ type: 'error', code: 'name_taken', message: 'no' }], close: { code: 4002, reason: 'taken' } } : { after: [ready({}, { name: 'bob' })] },
+    );
+    const c = client(factory);
+    c.conn.on('fatal', () => c.conn.retryAs('bob'));
+    c.conn.start();
+    await until(() => readies(c.events) === 1, 'ready as bob');
+    await sleep(60);
+    c.conn.close();
+    assert.deepEqual(names, ['alice', 'bob']);
+    assert.equal(connections(), 2);
+    assert.ok(!c.statuses.some((s) => s.state === 'reconnecting'), JSON.stringify(c.statuses));
+  });
+
+  it('throws in any other state, and for an invalid name', async () => {
+    const { factory } = fakeSocketFactory((n) => (n === 0 ? { after: [{ type: 'error', code: 'name_taken', message: 'no' }] } : {}));
+    const c = client(factory);
+    assert.throws(() => c.conn.retryAs('bob'), RangeError, 'not stopped');
+    c.conn.start();
+    await until(() => c.fatal.length === 1, 'the fatal error');
+    assert.throws(() => c.conn.retryAs('no way'), RangeError);
+    c.conn.close();
+    const k = client(fakeSocketFactory(() => ({ identity: rsaKey('an-impostor') })).factory, () => ({ ok: false, message: 'changed' }));
+    k.conn.start();
+    await until(() => k.fatal.length === 1, 'server_key_changed');
+    assert.throws(() => k.conn.retryAs('bob'), RangeError, 'only a refused name can be retried');
+  });
+});

@@ -57,7 +57,7 @@ export interface DriverIo {
  * Runs `plan` for one connection; returns the handler of each binary message from the client.
  * A protocol failure of the client's messages throws (the test is wrong, not the client).
  */
-export function serverDriver(plan: ConnPlan, io: DriverIo, requests: ClientRequest[] = []): (data: Uint8Array) => void {
+export function serverDriver(plan: ConnPlan, io: DriverIo, requests: ClientRequest[] = [], names: string[] = []): (data: Uint8Array) => void {
   const hs = new ServerHandshake({ identity: plan.identity ?? rsaKey('fake-server'), crypto: nodeCrypto });
   let session: Session | undefined;
   let helloDone = false;
@@ -75,7 +75,9 @@ export function serverDriver(plan: ConnPlan, io: DriverIo, requests: ClientReque
       return;
     }
     if (!session) {
-      session = hs.onClientFinish(data).session;
+      const done = hs.onClientFinish(data);
+      session = done.session;
+      names.push(done.name);
       for (const item of plan.after ?? [ready()]) {
         if (item instanceof Uint8Array) io.send(item);
         else reply(item);
@@ -89,9 +91,13 @@ export function serverDriver(plan: ConnPlan, io: DriverIo, requests: ClientReque
   };
 }
 
-/** A SocketFactory whose n-th connection (from 0) follows plans(n); counts connections and records requests. */
-export function fakeSocketFactory(plans: (n: number) => ConnPlan): { factory: SocketFactory; connections: () => number; requests: ClientRequest[] } {
+/**
+ * A SocketFactory whose n-th connection (from 0) follows plans(n); counts connections, records
+ * requests and the name each finished handshake asked for.
+ */
+export function fakeSocketFactory(plans: (n: number) => ConnPlan): { factory: SocketFactory; connections: () => number; requests: ClientRequest[]; names: string[] } {
   const requests: ClientRequest[] = [];
+  const names: string[] = [];
   let count = 0;
   const factory: SocketFactory = (_url, h: SocketHandlers) => {
     const plan = plans(count++);
@@ -108,6 +114,7 @@ export function fakeSocketFactory(plans: (n: number) => ConnPlan): { factory: So
         close: (code, reason) => queueMicrotask(() => closeOnce(code, reason)),
       },
       requests,
+      names,
     );
     const socket: ClientSocket = {
       send(data) {
@@ -126,5 +133,5 @@ export function fakeSocketFactory(plans: (n: number) => ConnPlan): { factory: So
     queueMicrotask(() => h.onOpen());
     return socket;
   };
-  return { factory, connections: () => count, requests };
+  return { factory, connections: () => count, requests, names };
 }

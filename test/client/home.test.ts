@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { describeError } from '../../src/cli/errors.js';
-import { homePaths, isHomeError, loadOrCreateIdentity, rememberName, resolveHome, type HomeErrorCode, type IdentityOptions } from '../../src/client/home.js';
+import { homePaths, isHomeError, loadOrCreateIdentity, nameProblem, rememberName, resolveHome, type HomeErrorCode, type IdentityOptions } from '../../src/client/home.js';
 import { exportEncryptedPrivateKeyPem, exportPrivateKeyPem, exportPublicKeyPem, fingerprint, importPublicKey, type RsaPrivateKey } from '../../src/rsa/index.js';
 import { opensslKey } from '../helpers/keys.js';
 
@@ -50,7 +50,7 @@ let firstKey: RsaPrivateKey;
 describe('first run and later runs', () => {
   const home = path.join(root, 'nested', 'first');
 
-  it('first run: generates a 2048-bit key with progress, writes key (0600), key.pub, config.json; folder 0700', async () => {
+  it('first run: generates a 2048-bit key with progress, writes key (0600), key.pub; folder 0700; the name only once rememberName is called', async () => {
     const starts: number[] = [];
     let progress = 0;
     const id = await loadOrCreateIdentity(home, {
@@ -72,9 +72,13 @@ describe('first run and later runs', () => {
     assert.equal(mode(home), 0o700);
     assert.equal(mode(p.key), 0o600);
     assert.equal(mode(p.publicKey), 0o644);
-    assert.equal(mode(p.config), 0o600);
     assert.match(readFileSync(p.key, 'utf8'), /^-----BEGIN PRIVATE KEY-----\n/);
     assert.match(readFileSync(p.publicKey, 'utf8'), /^-----BEGIN PUBLIC KEY-----\n/);
+    // a name is saved only once a server accepted it (the chat client calls rememberName on `ready`)
+    assert.equal(id.nameSaved, false);
+    assert.equal(existsSync(p.config), false, 'no config.json before the server accepted the name');
+    rememberName(home, 'alice');
+    assert.equal(mode(p.config), 0o600);
     assert.deepEqual(JSON.parse(readFileSync(p.config, 'utf8')), { name: 'alice' });
     assert.equal(id.fingerprint, fingerprint(importPublicKey(readFileSync(p.publicKey))));
     assert.match(id.fingerprint, /^SHA256:[A-Za-z0-9+/]{43}$/);
@@ -88,16 +92,21 @@ describe('first run and later runs', () => {
     });
     assert.equal(id.created, false);
     assert.equal(id.name, 'alice');
+    assert.equal(id.nameSaved, true);
     assert.equal(id.fingerprint, fingerprint(firstKey.publicKey));
     assert.equal(id.key.d, firstKey.d);
   });
 
-  it('--name overrides the remembered name and is remembered, other config fields kept', async () => {
+  it('--name overrides the remembered name, which stays until rememberName; other config fields kept', async () => {
     const p = homePaths(home);
     writeFileSync(p.config, JSON.stringify({ name: 'alice', theme: 'dark' }));
     const id = await loadOrCreateIdentity(home, opts({ name: 'alice2', generateKey: noKeygen }));
     assert.equal(id.name, 'alice2');
+    assert.equal(id.nameSaved, false);
+    assert.deepEqual(JSON.parse(readFileSync(p.config, 'utf8')), { name: 'alice', theme: 'dark' }, 'not saved: the server has not accepted it yet');
+    rememberName(home, 'alice2');
     assert.deepEqual(JSON.parse(readFileSync(p.config, 'utf8')), { name: 'alice2', theme: 'dark' });
+    assert.equal((await loadOrCreateIdentity(home, opts({ name: 'alice2', generateKey: noKeygen }))).nameSaved, true);
     rememberName(home, 'alice');
     assert.deepEqual(JSON.parse(readFileSync(p.config, 'utf8')), { name: 'alice', theme: 'dark' });
     assert.throws(() => rememberName(home, 'no way'), (e: unknown) => isHomeError(e, 'INVALID_NAME'));
@@ -129,18 +138,37 @@ describe('first run and later runs', () => {
 });
 
 describe('names', () => {
-  it('asks on a terminal, re-asks while invalid, remembers the answer', async () => {
+  it('asks on a terminal, re-asks saying why each answer was refused; the answer is remembered by rememberName', async () => {
     const home = fresh();
-    const answers = ['', 'bad name!', 'x'.repeat(33), '  bob  '];
+    const answers = ['', 'bad name!', 'x'.repeat(33), 'zoë/x', '  bob  '];
     const questions: string[] = [];
     const id = await loadOrCreateIdentity(home, opts({ interactive: true, prompt: async (q) => (questions.push(q), answers.shift()!) }));
     assert.equal(id.name, 'bob');
-    assert.equal(questions.length, 4);
+    assert.equal(id.nameSaved, false);
+    assert.equal(questions.length, 5);
     assert.match(questions[0]!, /Choose your name/);
-    assert.match(questions[2]!, /'bad name!' is not a valid name \(a name is 1–32 of/);
-    assert.deepEqual(JSON.parse(readFileSync(homePaths(home).config, 'utf8')), { name: 'bob' });
+    assert.equal(questions[1], "'' is not a valid name: it is empty (a name is 1–32 of A–Z a–z 0–9 _ . -). Your name: ");
+    assert.equal(questions[2], "'bad name!' is not a valid name: a space and '!' are not allowed (a name is 1–32 of A–Z a–z 0–9 _ . -). Your name: ");
+    assert.match(questions[3]!, /^'x{33}' is not a valid name: it is 33 characters long \(at most 32\) \(a name is/);
+    assert.match(questions[4]!, /^'zoë\/x' is not a valid name: 'ë' and '\/' are not allowed \(/);
+    assert.equal(existsSync(homePaths(home).config), false);
+    rememberName(home, id.name);
     const again = await loadOrCreateIdentity(home, opts({ generateKey: noKeygen }));
     assert.equal(again.name, 'bob');
+  });
+
+  it('nameProblem says what is wrong with a name', () => {
+    const cases: [string, string | undefined][] = [
+      ['alice', undefined],
+      ['a.b-c_9', undefined],
+      ['', 'it is empty'],
+      ['Alice Smith', 'a space is not allowed'],
+      ['a\x07b', 'U+0007 is not allowed'],
+      ['ä/ö!?', "'ä', '/', 'ö' … are not allowed"],
+      ['y'.repeat(40), 'it is 40 characters long (at most 32)'],
+      [`${'é'.repeat(33)}`, "'é' is not allowed; it is 33 characters long (at most 32)"],
+    ];
+    for (const [name, problem] of cases) assert.equal(nameProblem(name), problem, JSON.stringify(name));
   });
 
   it('without a terminal and without --name: NAME_REQUIRED, and no key is created', async () => {
@@ -149,16 +177,24 @@ describe('names', () => {
     assert.equal(existsSync(homePaths(home).key), false);
   });
 
-  it('end of input at the question, or five invalid answers: NAME_REQUIRED', async () => {
-    await rejectsWith(loadOrCreateIdentity(fresh(), opts({ interactive: true, prompt: async () => null })), 'NAME_REQUIRED', /no name chosen/);
-    let asked = 0;
-    await rejectsWith(loadOrCreateIdentity(fresh(), opts({ interactive: true, prompt: async () => (asked++, '!') })), 'NAME_REQUIRED');
-    assert.equal(asked, 5);
+  it('end of input at the question, or five invalid answers: NAME_REQUIRED, saying why each answer was refused', async () => {
+    await rejectsWith(loadOrCreateIdentity(fresh(), opts({ interactive: true, prompt: async () => null })), 'NAME_REQUIRED', /^no name chosen$/, /1–32 of .*--name NAME/);
+    const answers = ['Alice Smith', '', 'x/y', 'y'.repeat(40), 'é'];
+    await rejectsWith(
+      loadOrCreateIdentity(fresh(), opts({ interactive: true, prompt: async () => answers.shift() ?? assert.fail('asked a sixth time') })),
+      'NAME_REQUIRED',
+      new RegExp(
+        "^no name chosen: all 5 names typed were refused \\('Alice Smith': a space is not allowed; '': it is empty; 'x/y': '/' is not allowed; " +
+          "'y{40}': it is 40 characters long \\(at most 32\\); 'é': 'é' is not allowed\\)$",
+      ),
+      /^a name is 1–32 of A–Z a–z 0–9 _ \. -; run again and type one, or give one with --name NAME$/,
+    );
+    assert.equal(answers.length, 0);
   });
 
   it('an invalid --name is a usage error (exit 2)', async () => {
-    await rejectsWith(loadOrCreateIdentity(fresh(), opts({ name: 'al ice' })), 'INVALID_NAME', /'al ice' is not a valid name/, /1–32/);
-    await assert.rejects(loadOrCreateIdentity(fresh(), opts({ name: '' })), (e: unknown) => isHomeError(e, 'INVALID_NAME') && e.exitCode === 2);
+    await rejectsWith(loadOrCreateIdentity(fresh(), opts({ name: 'al ice' })), 'INVALID_NAME', /^'al ice' is not a valid name: a space is not allowed$/, /1–32/);
+    await assert.rejects(loadOrCreateIdentity(fresh(), opts({ name: '' })), (e: unknown) => isHomeError(e, 'INVALID_NAME') && describeError(e).exitCode === 2);
   });
 });
 
@@ -168,6 +204,7 @@ describe('passphrases', () => {
 
   it('first run with a passphrase writes an encrypted PKCS#8 key (0600)', async () => {
     const id = await loadOrCreateIdentity(home, opts({ name: 'carol', passphrase: 'correct horse' }));
+    rememberName(home, id.name);
     fp = id.fingerprint;
     assert.equal(id.created, true);
     assert.equal(id.encrypted, true);
@@ -287,6 +324,8 @@ describe('several identities', () => {
     const h2 = fresh();
     const a = await loadOrCreateIdentity(h1, opts({ name: 'alice' }));
     const b = await loadOrCreateIdentity(h2, opts({ name: 'bob', generateKey: () => firstKey }));
+    rememberName(h1, a.name);
+    rememberName(h2, b.name);
     assert.notEqual(a.fingerprint, b.fingerprint);
     assert.equal((await loadOrCreateIdentity(h1, opts({ generateKey: noKeygen }))).name, 'alice');
     assert.equal((await loadOrCreateIdentity(h2, opts({ generateKey: noKeygen }))).name, 'bob');
@@ -302,7 +341,7 @@ describe('several identities', () => {
     ]);
     assert.equal(x.fingerprint, y.fingerprint);
     assert.equal([x.created, y.created].filter(Boolean).length, 1);
-    assert.equal((await loadOrCreateIdentity(h, opts({ generateKey: noKeygen }))).fingerprint, x.fingerprint);
+    assert.equal((await loadOrCreateIdentity(h, opts({ name: 'frank', generateKey: noKeygen }))).fingerprint, x.fingerprint);
   });
 });
 

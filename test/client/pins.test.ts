@@ -11,6 +11,8 @@ import {
   knownHostsPath,
   newPinMessage,
   PinError,
+  forgetCommand,
+  forgetPin,
   pinMismatchMessage,
   readPins,
   removePin,
@@ -154,6 +156,23 @@ describe('checkPin', () => {
   });
 });
 
+describe('forgetPin', () => {
+  it('returns the pins it removed; none (and known_hosts untouched) for an unknown server', () => {
+    const home = freshHome();
+    const text = `# c\nh:1 ${A}\nh:2 ${B}\nh:1 ${C}\n`;
+    writeFileSync(knownHostsPath(home), text);
+    assert.deepEqual(forgetPin(home, 'h:3'), []);
+    assert.equal(readFileSync(knownHostsPath(home), 'utf8'), text);
+    assert.deepEqual(forgetPin(home, 'ws://H:1'), [
+      { server: 'h:1', fingerprint: A, line: 2 },
+      { server: 'h:1', fingerprint: C, line: 4 },
+    ]);
+    assert.equal(readFileSync(knownHostsPath(home), 'utf8'), `# c\nh:2 ${B}\n`);
+    assert.deepEqual(forgetPin(path.join(home, 'missing'), 'h:1'), [], 'no known_hosts: nothing to forget');
+    assert.throws(() => forgetPin(home, 'a b'), (e: unknown) => e instanceof PinError && e.code === 'INVALID_SERVER');
+  });
+});
+
 describe('removePin', () => {
   it('removes every line of the server and nothing else', () => {
     const home = freshHome();
@@ -167,7 +186,7 @@ describe('removePin', () => {
 
 describe('messages', () => {
   it('the mismatch warning: loud, both fingerprints, where, and how to accept an expected change', () => {
-    const msg = pinMismatchMessage('ws://localhost:8080/', A, B, '/home/alice/.parley/known_hosts', 3);
+    const msg = pinMismatchMessage('ws://localhost:8080/', A, B, '/home/alice/.parley/known_hosts', 3, '/home/alice/.parley');
     assert.equal(
       msg,
       `${'@'.repeat(59)}
@@ -185,13 +204,21 @@ The pinned key is in /home/alice/.parley/known_hosts, line 3.
 Parley refused to connect; nothing was sent.
 
 If the change is expected, check the new fingerprint with the server's operator through
-another channel, then remove the old line (line 3, starting with 'localhost:8080 ')
-from /home/alice/.parley/known_hosts and connect again: the new key will be pinned.
+another channel, then forget the old key and connect again (the new key will be pinned):
+    parley pins forget localhost:8080
+(or remove line 3, starting with 'localhost:8080 ', from /home/alice/.parley/known_hosts).
 `,
     );
-    const noLine = pinMismatchMessage('h:1', A, B, '/k');
-    assert.match(noLine, /The pinned key is in \/k\.\n/);
-    assert.match(noLine, /the one starting with 'h:1 '/);
+    const noLine = pinMismatchMessage('h:1', A, B, '/k/known_hosts', undefined, '/home/alice/.parley');
+    assert.match(noLine, /The pinned key is in \/k\/known_hosts\.\n/);
+    assert.match(noLine, /^ {4}parley pins forget h:1 --home \/k$/m, 'another home than the default: --home');
+    assert.match(noLine, /\(or remove the line starting with 'h:1 ' from \/k\/known_hosts\)\./);
+  });
+
+  it('forgetCommand: the server as known_hosts spells it, --home only for another folder, quoted for a shell when needed', () => {
+    assert.equal(forgetCommand('wss://Chat.Example.org', '/h/.parley', '/h/.parley'), 'parley pins forget chat.example.org:443');
+    assert.equal(forgetCommand('ws://127.0.0.1:8765', '/tmp/bob', '/h/.parley'), 'parley pins forget 127.0.0.1:8765 --home /tmp/bob');
+    assert.equal(forgetCommand('h:1', "/tmp/it's mine", '/h/.parley'), `parley pins forget h:1 --home '/tmp/it'\\''s mine'`);
   });
 
   it('the first-contact notice names the server, the key and the file', () => {

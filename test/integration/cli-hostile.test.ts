@@ -185,12 +185,20 @@ function tmux(...args: string[]): string {
 }
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/**
+ * On a terminal an authenticated name_taken asks for another name instead of ending the run
+ * (issue 11, item 6): the test types one, and the sixth connection ends the run with another
+ * fatal error carrying hostile text (`replaced`), printed on stderr after the screen closed.
+ */
+const terminalPlan = (n: number): ConnPlan =>
+  n < PLANS.length ? PLANS[n]! : { after: [ready(), { type: 'error', code: 'replaced', message: `fatal${EVIL}` }], close: { code: 4002, reason: `close5${EVIL}` } };
+
 describe('parley chat on a terminal against a hostile server', { skip: SKIP }, () => {
   const home = tempDir();
   let server: HostileServer;
   before(async () => {
     assert.ok(HAVE_TMUX, 'tmux is required (apt-get install -y tmux)');
-    server = await startHostileServer(plan);
+    server = await startHostileServer(terminalPlan);
   });
   after(async () => {
     spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
@@ -207,6 +215,13 @@ describe('parley chat on a terminal against a hostile server', { skip: SKIP }, (
     const title = tmux('display-message', '-p', '-t', 'hostile', '#{pane_title}').trim();
     const pane = () => tmux('capture-pane', '-p', '-t', 'hostile');
     const end = Date.now() + 90_000;
+    while (!/Type another name/.test(pane())) {
+      if (Date.now() > end) throw new Error(`the client did not ask for another name; screen:\n${pane()}`);
+      await sleep(200);
+    }
+    assert.match(pane(), /^! name_taken: fatala\^\[\]0;PWNED-TITLE\^Gb\^\[\[2Jc/m, `the refusal in the screen, sanitized:\n${pane()}`);
+    tmux('send-keys', '-t', 'hostile', '-l', 'bob');
+    tmux('send-keys', '-t', 'hostile', 'Enter');
     while (!/EXIT=\d/.test(pane())) {
       if (Date.now() > end) throw new Error(`the client did not exit; screen:\n${pane()}`);
       await sleep(200);
@@ -214,7 +229,7 @@ describe('parley chat on a terminal against a hostile server', { skip: SKIP }, (
     const screen = pane();
     assert.match(screen, /EXIT=1/);
     assert.match(screen, /^BEFORE-MARKER$/m, `the screen was cleared:\n${screen}`);
-    assert.match(screen, /parley: name_taken: fatala\^\[\]0;PWNED-TITLE\^Gb\^\[\[2Jc/, `the fatal error on stderr, sanitized:\n${screen}`);
+    assert.match(screen, /parley: replaced: fatala\^\[\]0;PWNED-TITLE\^Gb\^\[\[2Jc/, `the fatal error on stderr, sanitized:\n${screen}`);
     assert.ok(!screen.includes(FORGED), 'the forged error is not shown');
     const after = tmux('display-message', '-p', '-t', 'hostile', '#{pane_title}').trim();
     assert.equal(after, title, 'the window title is unchanged');
@@ -224,6 +239,6 @@ describe('parley chat on a terminal against a hostile server', { skip: SKIP }, (
     assert.ok(!text.includes('\x1b]'), 'no OSC sequence was written');
     assert.ok(!text.includes('\x1b[2J'), 'no clear-screen sequence was written');
     assert.ok(!bytes.includes(0x7f) && !/[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/.test(text), 'no DEL, C1, bidi or line separator');
-    assert.equal(server.connections(), 5);
+    assert.equal(server.connections(), 6);
   });
 });

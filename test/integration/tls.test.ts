@@ -63,23 +63,27 @@ describe('TLS', () => {
     const m = await b.next((e) => e.type === 'message' && e.body.text === 'over TLS');
     assert.equal(m.type === 'message' && m.from, 'alice');
 
-    const untrusting = new TestClient(url, 'mallory');
+    // a certificate the client refuses cannot heal by waiting: fatal tls_untrusted, with the advice to use --ca
+    const untrusting = new TestClient(url, 'mallory', undefined, undefined, true);
     const statuses: ConnectionStatus[] = [];
     untrusting.conn.on('status', (s) => statuses.push(s));
     untrusting.conn.start();
     const end = Date.now() + 5000;
-    while (!statuses.some((s) => s.state === 'closed') && Date.now() < end) await sleep(20);
-    const closed = statuses.find((s) => s.state === 'closed');
-    assert.ok(closed && closed.state === 'closed' && /self[- ]signed|certificate/i.test(closed.reason), JSON.stringify(statuses));
+    while (untrusting.fatal.length === 0 && Date.now() < end) await sleep(20);
+    assert.equal(untrusting.fatal[0]?.code, 'tls_untrusted', JSON.stringify([untrusting.fatal, statuses]));
+    assert.match(untrusting.fatal[0]!.message, /self[- ]signed|certificate/i);
+    assert.ok(!statuses.some((s) => s.state === 'reconnecting'), 'no retry loop');
     assert.ok(!untrusting.events.some((e) => e.type === 'ready'));
 
-    const plain = new TestClient(`ws://127.0.0.1:${ctx.port}`, 'plain');
-    const st: ConnectionStatus[] = [];
-    plain.conn.on('status', (s) => st.push(s));
+    // ws:// to the TLS port: fatal wrong_scheme, saying to use wss://
+    const plain = new TestClient(`ws://127.0.0.1:${ctx.port}`, 'plain', undefined, undefined, true);
     plain.conn.start();
-    const end2 = Date.now() + 5000;
-    while (!st.some((s) => s.state === 'closed') && Date.now() < end2) await sleep(20);
+    const end2 = Date.now() + 8000;
+    while (plain.fatal.length === 0 && Date.now() < end2) await sleep(20);
+    assert.equal(plain.fatal[0]?.code, 'wrong_scheme', JSON.stringify(plain.fatal));
     assert.ok(!plain.events.some((e) => e.type === 'ready'), 'plain ws to a TLS port never gets in');
+    untrusting.close();
+    plain.close();
   });
 
   it('over TLS, chat connections stop counting as raw TCP once upgraded; past maxRawConnectionsPerSource a silent socket is closed', async () => {
