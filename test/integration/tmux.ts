@@ -1,0 +1,103 @@
+/**
+ * tmux for the terminal tests: a private tmux server (its own socket name), sessions running the
+ * real `parley chat`, the pane as text, keys and pastes. Needs tmux: CI installs it and fails
+ * without it; elsewhere the tests that use it skip with a message.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CLI } from '../helpers/paths.js';
+import { sleep } from './harness.js';
+
+export const HAVE_TMUX = spawnSync('tmux', ['-V']).status === 0;
+/** The `skip` option of a describe that needs tmux. */
+export const SKIP_WITHOUT_TMUX = !HAVE_TMUX && !process.env.CI ? 'tmux is not installed (CI installs it and fails without it)' : false;
+
+const ENV: NodeJS.ProcessEnv = { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', NO_COLOR: '1' };
+delete ENV.TMUX;
+delete ENV.TMUX_PANE;
+delete ENV.CI; // the client must see a terminal, not CI settings
+
+/** Marks the end of `parley chat` in a pane: `EXIT=<code>` is printed after it exits. */
+export const EXIT_RE = /^EXIT=(\d+)$/;
+
+/** A private tmux server. */
+export class Tmux {
+  /** `name`: part of the socket name, unique with the process id. */
+  constructor(name: string, readonly socket = `parley-${name}-${process.pid}`) {}
+
+  run(...args: string[]): string {
+    const r = spawnSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env: ENV });
+    if (r.status !== 0) throw new Error(`tmux ${args.slice(0, 3).join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** Starts `parley chat ARGS` in a new session; `EXIT=<code>` shows in the pane when it exits. */
+  chat(session: string, args: string[], cols = 100, rows = 24): void {
+    const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+    const cmd = `${[process.execPath, CLI, 'chat', ...args].map(q).join(' ')}; echo EXIT=$?; sleep 600`;
+    this.run('new-session', '-d', '-s', session, '-x', String(cols), '-y', String(rows), cmd);
+  }
+
+  /** The pane's lines, wrapped lines joined, trailing blanks dropped. */
+  lines(session: string): string[] {
+    return this.run('capture-pane', '-p', '-J', '-t', session, '-S', '-200')
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .filter((l) => l !== '');
+  }
+
+  /** The last line: the input row while `parley chat` runs. */
+  inputRow(session: string): string {
+    const lines = this.lines(session);
+    return lines.at(-1) ?? '';
+  }
+
+  /** Waits until `cond(lines)` holds; resolves with the time it took in ms. */
+  async until(session: string, cond: (lines: string[]) => boolean, what: string, ms = 20_000): Promise<number> {
+    const t0 = performance.now();
+    for (;;) {
+      const lines = this.lines(session);
+      if (cond(lines)) return performance.now() - t0;
+      if (performance.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; screen:\n${lines.join('\n')}`);
+      await sleep(20);
+    }
+  }
+
+  /** Sends keys by tmux name (Enter, C-c…). */
+  keys(session: string, ...keys: string[]): void {
+    this.run('send-keys', '-t', session, ...keys);
+  }
+
+  /** Types `text` literally. */
+  type(session: string, text: string): void {
+    this.run('send-keys', '-t', session, '-l', text);
+  }
+
+  /** Pastes `text` through a tmux buffer: as a bracketed paste, or as plain keystrokes. */
+  paste(session: string, text: string, bracketed: boolean): void {
+    const file = path.join(os.tmpdir(), `${this.socket}-paste.txt`);
+    writeFileSync(file, text);
+    this.run('load-buffer', file);
+    this.run('paste-buffer', ...(bracketed ? ['-p'] : []), '-t', session);
+  }
+
+  /** The exit code `parley chat` printed as EXIT=…, if it exited. */
+  exitCode(session: string): number | undefined {
+    for (const l of this.lines(session)) {
+      const m = EXIT_RE.exec(l);
+      if (m) return Number(m[1]);
+    }
+    return undefined;
+  }
+
+  kill(session: string): void {
+    spawnSync('tmux', ['-L', this.socket, 'kill-session', '-t', session], { env: ENV });
+  }
+
+  /** Stops the tmux server and everything in it. */
+  close(): void {
+    spawnSync('tmux', ['-L', this.socket, 'kill-server'], { env: ENV });
+  }
+}
