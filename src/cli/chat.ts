@@ -180,6 +180,7 @@ async function run(argv: string[]): Promise<number> {
       room ??= ev.rooms[0];
       if (wantRoom && !ev.rooms.includes(wantRoom)) {
         conn.send({ t: 'join', room: wantRoom });
+        replies.sent({ t: 'join', room: wantRoom });
         room = wantRoom; // the join goes first, so what follows is said there
       }
       wantRoom = undefined;
@@ -208,8 +209,8 @@ async function run(argv: string[]): Promise<number> {
     const a = parseInput(line, { room, joined: conn.rooms, ...(maxMessageLength !== undefined && { maxMessageLength }) });
     switch (a.type) {
       case 'send':
-        if (ref !== undefined) replies.expect(a.request, ref);
         conn.send(a.request);
+        replies.sent(a.request, ref);
         return true;
       case 'switch':
         room = a.room;

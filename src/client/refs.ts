@@ -57,6 +57,8 @@ export function parseRefLine(raw: string): RefLine {
 export interface Waiting {
   req: ClientRequest;
   ref: LineRef;
+  /** Its place among every request handed to the connection (1, 2, …). */
+  seq: number;
 }
 
 const same = (a: string | undefined, b: string | undefined): boolean => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
@@ -88,9 +90,15 @@ export function answers(req: ClientRequest, ev: ServerEvent, me: string): boolea
   }
 }
 
-/** The requests with a ref that wait for their answer, in the order they were sent. Throws nothing. */
+/**
+ * The requests with a ref that wait for their answer, in the order they were sent. The caller
+ * reports every request it hands to the connection (`sent`), with or without a ref, so that after
+ * a dropped connection the tracker can tell the requests still in the connection's queue (the
+ * newest ones) from those that went out. Throws nothing.
+ */
 export class ReplyTracker {
   private waiting: Waiting[] = [];
+  private count = 0;
 
   /** `me`: the user's name (setName after each `ready`, which has the server's spelling). */
   constructor(
@@ -107,9 +115,11 @@ export class ReplyTracker {
     return this.waiting.length;
   }
 
-  /** Remembers that `req` (just queued for sending) answers to `ref`. */
-  expect(req: ClientRequest, ref: LineRef): void {
-    this.waiting.push({ req, ref });
+  /** Counts `req`, just handed to the connection; with a ref, it waits for its answer. */
+  sent(req: ClientRequest, ref?: LineRef): void {
+    this.count++;
+    if (ref === undefined) return;
+    this.waiting.push({ req, ref, seq: this.count });
     if (this.waiting.length > this.max) this.waiting.shift();
   }
 
@@ -121,12 +131,14 @@ export class ReplyTracker {
   }
 
   /**
-   * The connection dropped: the last `stillQueued` waiting requests are still in the client's
-   * queue and will be sent on the next connection; the others went out on the dropped one and
-   * will get no answer. Removes and returns those.
+   * The connection dropped with `stillQueued` requests in its queue: the newest that many are
+   * sent on the next connection; the waiting requests older than them went out on the dropped
+   * one and will get no answer. Removes and returns those. (A message the server refused for
+   * its rate and the connection queued again at the front counts as gone: a rare race.)
    */
   lost(stillQueued: number): Waiting[] {
-    const keep = Math.max(0, Math.min(stillQueued, this.waiting.length));
-    return this.waiting.splice(0, this.waiting.length - keep);
+    const lastGone = this.count - Math.max(0, stillQueued);
+    const i = this.waiting.findIndex((w) => w.seq > lastGone);
+    return this.waiting.splice(0, i < 0 ? this.waiting.length : i);
   }
 }

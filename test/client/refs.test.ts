@@ -60,9 +60,9 @@ describe('answers: which event answers which request', () => {
 describe('ReplyTracker', () => {
   it('gives each answer to the first waiting request it answers, in order', () => {
     const t = new ReplyTracker('alice');
-    t.expect({ t: 'who', room: 'dev' }, 'w1');
-    t.expect(say, 's1');
-    t.expect({ t: 'who', room: 'dev' }, 'w2');
+    t.sent({ t: 'who', room: 'dev' }, 'w1');
+    t.sent(say, 's1');
+    t.sent({ t: 'who', room: 'dev' }, 'w2');
     assert.equal(t.match({ type: 'message', id: '1', from: 'bob', room: 'dev', ts: TS, body: bodyFor('hi') }), undefined, "another user's message");
     assert.equal(t.match({ type: 'who', room: 'dev', members: ['alice'] }), 'w1');
     assert.equal(t.match({ type: 'who', room: 'dev', members: ['alice'] }), 'w2', 'the second who goes to the second line');
@@ -73,19 +73,31 @@ describe('ReplyTracker', () => {
 
   it('a dropped connection: requests already sent are lost, those still queued keep waiting', () => {
     const t = new ReplyTracker('alice');
-    for (const r of ['a', 'b', 'c', 'd']) t.expect({ t: 'rooms' }, r);
+    for (const r of ['a', 'b', 'c', 'd']) t.sent({ t: 'rooms' }, r);
     assert.deepEqual(t.lost(1).map((w) => w.ref), ['a', 'b', 'c']);
     assert.equal(t.match({ type: 'rooms', rooms: [] }), 'd');
     assert.deepEqual(t.lost(5), []);
   });
 
+  it('requests without a ref count too: queued ones after the lost ones do not hide them', () => {
+    const t = new ReplyTracker('alice');
+    t.sent({ t: 'rooms' }, 'a');
+    t.sent({ t: 'who', room: 'x' }, 'b');
+    for (let i = 0; i < 5; i++) t.sent(say); // lines without a ref, still queued
+    assert.deepEqual(t.lost(5).map((w) => w.ref), ['a', 'b']);
+    t.sent({ t: 'rooms' }, 'c');
+    t.sent(say);
+    assert.deepEqual(t.lost(2).map((w) => w.ref), [], 'c is still queued');
+    assert.equal(t.size, 1);
+  });
+
   it('forgets the oldest beyond its bound, and follows a new name', () => {
     const t = new ReplyTracker('alice', 2);
-    for (const r of ['a', 'b', 'c']) t.expect({ t: 'rooms' }, r);
+    for (const r of ['a', 'b', 'c']) t.sent({ t: 'rooms' }, r);
     assert.equal(t.size, 2);
     assert.equal(t.match({ type: 'rooms', rooms: [] }), 'b');
     t.setName('Alice2');
-    t.expect({ t: 'join', room: 'x' }, 'j');
+    t.sent({ t: 'join', room: 'x' }, 'j');
     assert.equal(t.match({ type: 'join', room: 'x', name: 'alice', members: 1, ts: TS }), undefined);
     assert.equal(t.match({ type: 'join', room: 'x', name: 'alice2', members: 1, ts: TS }), 'j');
   });

@@ -89,6 +89,61 @@ describe('parley chat --json: refs', () => {
   });
 });
 
+/** A TCP proxy to `port` that can stop passing the client's bytes on (`mute`) and cut every connection (`cut`). */
+async function cuttableProxy(port: number): Promise<{ url: string; mute: (on: boolean) => void; cut: () => void; close: () => void }> {
+  const pairs = new Set<[net.Socket, net.Socket]>();
+  let muted = false;
+  const server = net.createServer((c) => {
+    const s = net.connect(port, '127.0.0.1');
+    const pair: [net.Socket, net.Socket] = [c, s];
+    pairs.add(pair);
+    c.on('data', (d) => void (muted || s.write(d)));
+    s.on('data', (d) => void c.write(d));
+    const end = () => (c.destroy(), s.destroy(), pairs.delete(pair));
+    for (const x of pair) x.on('error', end).on('close', end);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const cut = () => {
+    for (const [c, s] of pairs) (c.destroy(), s.destroy());
+    pairs.clear();
+  };
+  return {
+    url: `ws://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    mute: (on) => void (muted = on),
+    cut,
+    close: () => (cut(), server.close()),
+  };
+}
+
+describe('parley chat --json: a line whose answer a dropped connection lost', () => {
+  it('gets a connection_lost error with its ref; later lines are matched to their own answers', async () => {
+    const ctx = await startServer();
+    const proxy = await cuttableProxy(ctx.port);
+    const home = tempDir();
+    try {
+      const alice = new CliClient(proxy.url, 'alice', home.dir);
+      await alice.next((e) => e.type === 'ready');
+      proxy.mute(true); // the request leaves the client but never reaches the server
+      alice.line(JSON.stringify({ ref: 'lost', line: '/who lobby' }));
+      await new Promise((r) => setTimeout(r, 300));
+      proxy.mute(false);
+      proxy.cut();
+      const lost = await alice.next((e) => e.ref === 'lost');
+      assert.deepEqual([lost.type, lost.code, lost.command], ['error', 'connection_lost', 'who']);
+      await alice.next((e) => e.type === 'ready' && alice.events.filter((x) => x.type === 'ready').length === 2, 20_000);
+      alice.line(JSON.stringify({ ref: 'after', line: '/who lobby' }));
+      const after = await alice.next((e) => e.ref === 'after');
+      assert.equal(after.type, 'who');
+      assert.equal(alice.events.filter((e) => e.ref === 'lost').length, 1, 'the lost line is answered once');
+      assert.equal(await alice.quit(), 0);
+    } finally {
+      proxy.close();
+      await ctx.server.close();
+      home.cleanup();
+    }
+  });
+});
+
 describe('parley chat --json: the end of input without a connection', () => {
   const home = tempDir();
   const sockets = new Set<net.Socket>();
