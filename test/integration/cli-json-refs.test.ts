@@ -83,8 +83,9 @@ describe('parley chat --json: refs', () => {
     const counts = new Map<unknown, number>();
     for (const e of alice.events) if ('ref' in e) counts.set(e.ref, (counts.get(e.ref) ?? 0) + 1);
     assert.deepEqual([...counts.values()].filter((n) => n !== 1), [], JSON.stringify([...counts]));
+    await bob.next((e) => e.type === 'message' && e.body.text === 'no ref here');
     const got = bob.events.filter((e) => e.type === 'message' && e.from === 'alice').map((e) => (e.type === 'message' ? e.body.text : ''));
-    assert.deepEqual(got, ['hello refs', 'hello refs', 'no ref here']);
+    assert.deepEqual(got, ['hello refs', 'hello refs', 'no ref here'], JSON.stringify(bob.events.map((e) => e.type)));
     assert.equal(await alice.quit(), 0);
   });
 });

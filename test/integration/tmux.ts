@@ -33,8 +33,14 @@ export class Tmux {
     return r.stdout;
   }
 
+  private started = false;
+
   /** Starts `parley chat ARGS` in a new session; `EXIT=<code>` shows in the pane when it exits. */
   chat(session: string, args: string[], cols = 100, rows = 24): void {
+    // a session that lives as long as the server: killing the last session of a test would make
+    // the tmux server exit while the next test's new-session connects to it
+    if (!this.started) this.run('new-session', '-d', '-s', 'keep-alive', 'sleep 3600');
+    this.started = true;
     const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
     const cmd = `${[process.execPath, CLI, 'chat', ...args].map(q).join(' ')}; echo EXIT=$?; sleep 600`;
     this.run('new-session', '-d', '-s', session, '-x', String(cols), '-y', String(rows), cmd);
