@@ -11,10 +11,11 @@ import { ChatConnection, type ConnectionStatus, type FatalError } from '../clien
 import { formatFatal, formatJson, formatLine, shouldBell, statusText, useColor, type DisplayEvent } from '../client/format.js';
 import { isHomeError, loadOrCreateIdentity, NAME_RULE, nameProblem, quoteName, rememberName, resolveHome } from '../client/home.js';
 import { HELP_TEXT, parseInput } from '../client/input.js';
+import { parseRefLine, ReplyTracker, type LineRef } from '../client/refs.js';
 import { checkPin, knownHostsPath, newPinMessage, pinMismatchMessage } from '../client/pins.js';
 import { promptLine, promptSecret } from '../client/prompt.js';
 import { ChatScreen } from '../client/screen.js';
-import { sanitizeLines } from '../client/text.js';
+import { sanitize, sanitizeLines } from '../client/text.js';
 import { parseCommandArgs, type Command } from './args.js';
 import { EXIT_FAILURE, EXIT_OK, failure, usageError } from './errors.js';
 import { handleSignalsGracefully, readPassphraseFile, writeStdout } from './io.js';
@@ -22,6 +23,12 @@ import { generateWithProgress } from './keygen.js';
 
 /** The server `parley chat` connects to without --server. */
 export const DEFAULT_SERVER = 'ws://127.0.0.1:8765';
+/** Ctrl+C, Ctrl+D or /quit: how long queued messages may take to go out before the client leaves anyway. */
+export const QUIT_GRACE_MS = 500;
+/** Line mode, input ended: how long to wait for a first connection before giving up (exit 1). */
+export const END_CONNECT_WAIT_MS = 5_000;
+/** Line mode, input ended: give up (exit 1) when no queued line could be sent for this long. */
+export const END_STALL_MS = 30_000;
 
 const HELP = `Usage: parley chat [--server URL] [--name NAME] [--room ROOM] [--home DIR] [--json]
 
@@ -42,15 +49,19 @@ Options:
   -h, --help                show this help
 
 On a terminal: type to talk; /help lists the commands (/join ROOM, /leave, /rooms, /who,
-/msg NAME TEXT, /me ACTION, /whois NAME, /fingerprint, /quit). Ctrl+C or Ctrl+D quits.
+/msg NAME TEXT, /me ACTION, /whois NAME, /fingerprint, /quit). /join of a room you are in
+switches to it; /rooms marks yours. Ctrl+C, Ctrl+D or /quit quits at once, in any state.
 Without a terminal: each input line is sent (lines starting with / are commands); the program
-exits when input ends and everything typed has been sent. Exit code 1 on a fatal error:
-a changed server key (server_key_changed), a TLS certificate refused (tls_untrusted: see --ca),
-the wrong scheme (wrong_scheme: ws:// to a TLS server or wss:// to a plain one), a malformed
-URL (bad_url), or the server refusing the name for good (name_taken, invalid_name, name_limit,
-replaced; on a terminal, name_taken and invalid_name ask for another name instead). Anything
-else (server down, wrong port, unknown host, server full) is retried with backoff, the reason
-and what to check shown once on the screen and in the status line.
+exits when input ends and everything typed has been sent — or, if it cannot connect within
+${END_CONNECT_WAIT_MS / 1000} s or no line can be sent for ${END_STALL_MS / 1000} s, with exit code 1 and a message. With --json, an
+input line may be {"ref":R,"line":"…"}: every event it causes ends with "ref":R
+(docs/PROTOCOL.md, JSON lines). Exit code 1 on a fatal error: a changed server key
+(server_key_changed), a TLS certificate refused (tls_untrusted: see --ca), the wrong scheme
+(wrong_scheme: ws:// to a TLS server or wss:// to a plain one), a malformed URL (bad_url), or
+the server refusing the name for good (name_taken, invalid_name, name_limit, replaced; on a
+terminal, name_taken and invalid_name ask for another name instead). Anything else (server
+down, wrong port, unknown host, server full) is retried with backoff, the reason and what to
+check shown once on the screen and in the status line.
 
 ✓ after a message: its text matches the SHA-256 hash its sender attached (no corruption in
 transit). It is not a signature: the server could change text and hash together.
@@ -123,8 +134,14 @@ async function run(argv: string[]): Promise<number> {
   let wantRoom = args.string('room');
   let pacedShown = false;
   // lines read before the first `ready` wait for it: until then there is no room to talk in
+  // (local commands — /quit, /help, /fingerprint — are carried out at once)
   let readySeen = false;
-  const early: string[] = [];
+  const early: { line: string; ref?: LineRef }[] = [];
+  // --json: which of the server's answers belongs to which input line's ref
+  const replies = new ReplyTracker(identity.name);
+  let connected = false; // the current connection got `ready` and has not dropped since
+  let lastReason: string | undefined; // why the last connection failed (untrusted text)
+  let leaving = false;
   let exitCode = EXIT_OK;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
@@ -152,6 +169,16 @@ async function run(argv: string[]): Promise<number> {
       shownReason = s.reason;
     }
   });
+  // what quitting and the refs need to know of the connection
+  conn.on('status', (s: ConnectionStatus) => {
+    connected = s.state === 'connected';
+    if (s.state !== 'reconnecting') return;
+    lastReason = s.reason;
+    for (const w of replies.lost(conn.pending)) {
+      const message = 'the connection dropped before the server answered this line: it may or may not have been carried out';
+      ui.show({ type: 'error', code: 'connection_lost', message, command: w.req.t }, w.ref);
+    }
+  });
   conn.on('paced', (p: { queued: number; waitMs: number }) => {
     if (pacedShown) return;
     pacedShown = true;
@@ -168,14 +195,16 @@ async function run(argv: string[]): Promise<number> {
       return;
     }
     const shown = f.hint ? { ...f, message: `${f.message}; ${f.hint}` } : f; // the client's own advice (tls_untrusted, wrong_scheme, bad_url)
-    ui.show({ type: 'error', code: shown.code, message: shown.message });
+    // said once: as an event line, or on a terminal after the screen closed, where it stays visible
+    if (!interactive) ui.show({ type: 'error', code: shown.code, message: shown.message, multiline: !f.fromServer });
     exitCode = EXIT_FAILURE;
     finish(EXIT_FAILURE);
-    // the screen is gone: say it again where it stays visible (sanitized: it may be the server's text)
+    // sanitized line by line: it may be the server's text
     if (interactive) process.stderr.write(`${formatFatal(shown)}\n`);
   });
   conn.on('event', (ev: ServerEvent) => {
     if (ev.type === 'ready') {
+      replies.setName(ev.name);
       if (!nameSaved && ev.name === myName) {
         // the server accepted the name: from now on it is this identity's
         try {
@@ -190,6 +219,7 @@ async function run(argv: string[]): Promise<number> {
       room ??= ev.rooms[0];
       if (wantRoom && !ev.rooms.includes(wantRoom)) {
         conn.send({ t: 'join', room: wantRoom });
+        replies.sent({ t: 'join', room: wantRoom });
         room = wantRoom; // the join goes first, so what follows is said there
       }
       wantRoom = undefined;
@@ -197,22 +227,29 @@ async function run(argv: string[]): Promise<number> {
     }
     if (ev.type === 'join' && ev.name === myName) room = ev.room;
     if (ev.type === 'leave' && ev.name === myName && ev.room === room) room = [...conn.rooms][0];
-    ui.setRoom(room);
-    ui.show(ev);
+    ui.setRoom(room, conn.rooms);
+    ui.show(ev, ev.type === 'ready' ? undefined : replies.match(ev));
     if (ev.type === 'ready' && !readySeen) {
       readySeen = true;
-      for (const line of early.splice(0)) handleLine(line);
+      for (const e of early.splice(0)) handleLine(e.line, e.ref, true);
     }
   });
 
-  const onLine = (line: string) => {
-    if (choosingName) chooseName(line);
-    else if (!readySeen) early.push(line);
-    else handleLine(line);
+  /** A line typed or read (with its --json ref); false when it is refused and stays on the input line. */
+  const onLine = (line: string, ref?: LineRef): boolean => {
+    if (choosingName) {
+      chooseName(line);
+      return true;
+    }
+    if (readySeen) return handleLine(line, ref);
+    const a = parseInput(line, { room: undefined });
+    if (a.type === 'quit' || a.type === 'help' || a.type === 'fingerprint') return handleLine(line, ref);
+    early.push({ line, ...(ref !== undefined && { ref }) });
+    return true;
   };
   const chooseName = (line: string) => {
     const name = line.trim();
-    if (name === '/quit') return finish(EXIT_OK);
+    if (name === '/quit') return void leave();
     const problem = nameProblem(name);
     if (problem !== undefined) return ui.show({ type: 'error', code: 'invalid_name', message: `${quoteName(name)} is not a valid name: ${problem}`, hint: NAME_RULE });
     choosingName = false;
@@ -221,70 +258,134 @@ async function run(argv: string[]): Promise<number> {
     ui.show({ type: 'info', message: `connecting as ${name}…` });
     conn.retryAs(name);
   };
-  const handleLine = (line: string) => {
-    const a = parseInput(line, { room, ...(maxMessageLength !== undefined && { maxMessageLength }) });
+  /** `late`: the line waited for the first `ready` (and is no longer on the input line). */
+  const handleLine = (line: string, ref?: LineRef, late = false): boolean => {
+    const a = parseInput(line, { room, joined: conn.rooms, ...(maxMessageLength !== undefined && { maxMessageLength }) });
     switch (a.type) {
       case 'send':
         conn.send(a.request);
-        return;
+        replies.sent(a.request, ref);
+        return true;
+      case 'switch':
+        room = a.room;
+        ui.setRoom(room, conn.rooms);
+        ui.show({ type: 'info', message: `now talking in #${a.room}` }, ref);
+        return true;
       case 'help':
-        return ui.show({ type: 'info', message: HELP_TEXT });
+        ui.show({ type: 'info', message: HELP_TEXT }, ref);
+        return true;
       case 'fingerprint':
-        return ui.show({ type: 'info', message: `your key:   ${identity.fingerprint}\nserver key: ${conn.serverFingerprint ?? '(not connected yet)'}` });
+        ui.show({ type: 'info', message: `your key:   ${identity.fingerprint}\nserver key: ${conn.serverFingerprint ?? '(not connected yet)'}` }, ref);
+        return true;
       case 'quit':
-        return finish(EXIT_OK);
+        void leave();
+        return true;
       case 'error':
-        return ui.show({ type: 'error', code: a.code, message: a.message, hint: a.hint });
+        ui.show({ type: 'error', code: a.code, message: a.message, hint: a.hint, ...(a.command !== undefined && { command: a.command }) }, ref);
+        if (a.code !== 'too_long') return true;
+        // nothing was sent: the text stays on the input line, to be shortened or split
+        if (late) ui.restoreLine(line);
+        return false;
       case 'none':
-        return;
+        return true;
     }
   };
-  ui.start(onLine, async () => {
-    // input ended (Ctrl+D, or the end of piped input): send what is queued, then leave
-    const deadline = Date.now() + 30_000;
-    while ((!readySeen || conn.pending > 0) && exitCode === EXIT_OK && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 200)); // let the last frames leave the socket
+  /** Ctrl+C, Ctrl+D or /quit: leaves at once, in any state; queued messages get QUIT_GRACE_MS to go out. */
+  const leave = async (): Promise<void> => {
+    if (leaving) return;
+    leaving = true;
+    ui.close();
+    if (connected && conn.pending > 0) await waitUntil(() => conn.pending === 0 || exitCode !== EXIT_OK, QUIT_GRACE_MS);
+    const unsent = conn.pending + early.length;
     finish(exitCode);
-  });
+    if (unsent > 0) process.stderr.write(`parley: ${unsent} line(s) you typed were not sent (${connected ? 'held back by the rate limit' : 'not connected'})\n`);
+  };
+  /** Line mode, input ended: sends what is queued, then leaves; exit 1 when that cannot be done. */
+  const endOfInput = async (): Promise<void> => {
+    await waitUntil(() => readySeen || exitCode !== EXIT_OK || leaving, END_CONNECT_WAIT_MS);
+    if (exitCode !== EXIT_OK || leaving) return;
+    const why = lastReason === undefined ? '' : ` (${sanitize(lastReason)})`;
+    if (!readySeen) {
+      const n = early.length;
+      finish(EXIT_FAILURE);
+      process.stderr.write(`parley: could not connect to ${sanitize(url)} within ${END_CONNECT_WAIT_MS / 1000} s${why}${n ? `; ${n} input line(s) not sent` : ''}\n`);
+      return;
+    }
+    let last = conn.pending;
+    let since = Date.now();
+    while (conn.pending > 0 && exitCode === EXIT_OK && !leaving && Date.now() - since < END_STALL_MS) {
+      if (conn.pending < last) [last, since] = [conn.pending, Date.now()];
+      await sleep(50);
+    }
+    if (exitCode !== EXIT_OK || leaving) return;
+    await sleep(200); // let the last frames leave the socket
+    const unsent = conn.pending;
+    finish(unsent > 0 ? EXIT_FAILURE : EXIT_OK);
+    if (unsent > 0) process.stderr.write(`parley: ${unsent} input line(s) not sent: nothing could be sent for ${END_STALL_MS / 1000} s${connected ? '' : why}\n`);
+  };
+  ui.start(onLine, () => void (interactive ? leave() : endOfInput()));
   handleSignalsGracefully(() => finish(EXIT_OK));
   conn.start();
   return done;
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `cond()` holds or `ms` have passed; resolves with whether it holds. */
+async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() >= end) return false;
+    await sleep(Math.min(50, Math.max(1, end - Date.now())));
+  }
+  return true;
+}
+
 /** What the two front ends (screen, lines) have in common. */
 interface Ui {
-  start(onLine: (line: string) => void, onEnd: () => void): void;
-  show(ev: DisplayEvent): void;
+  /** `onLine` returns false for a line it refused (kept on the input line); `onEnd`: Ctrl+C/Ctrl+D, or the end of input. */
+  start(onLine: (line: string, ref?: LineRef) => boolean, onEnd: () => void): void;
+  /** Shows an event; `ref`: the --json ref of the input line it answers. */
+  show(ev: DisplayEvent, ref?: LineRef): void;
   status(text: string): void;
-  setRoom(room: string | undefined): void;
+  /** The current room, and the rooms the user is in (marked by /rooms). */
+  setRoom(room: string | undefined, joined?: ReadonlySet<string>): void;
   /** The user's name changed (another one after a refusal). */
   setName(name: string): void;
+  /** Puts a refused line back on the input line when it is empty (the screen only). */
+  restoreLine(line: string): void;
   close(): void;
 }
 
 class ScreenUi implements Ui {
   private readonly screen: ChatScreen;
   private readonly color = useColor(process.stdout, process.env);
+  private rooms: { joined: ReadonlySet<string>; current: string | undefined } = { joined: new Set(), current: undefined };
   constructor(private me: string) {
     this.screen = new ChatScreen({ input: process.stdin, output: process.stdout, name: me });
   }
-  start(onLine: (line: string) => void, onEnd: () => void): void {
-    this.screen.onLine(onLine);
+  start(onLine: (line: string) => boolean, onEnd: () => void): void {
+    this.screen.onLine((line) => onLine(line));
     this.screen.onQuit(onEnd);
   }
   show(ev: DisplayEvent): void {
-    const line = formatLine(ev, { me: this.me, color: this.color });
+    if (this.screen.closed) return; // leaving: nothing more to say
+    const line = formatLine(ev, { me: this.me, color: this.color, rooms: this.rooms });
     if (line !== undefined) this.screen.print(line, { bell: shouldBell(ev, this.me) });
   }
   status(text: string): void {
     this.screen.setStatus(text);
   }
-  setRoom(room: string | undefined): void {
+  setRoom(room: string | undefined, joined?: ReadonlySet<string>): void {
+    this.rooms = { joined: joined ?? this.rooms.joined, current: room };
     this.screen.setPrompt(room);
   }
   setName(name: string): void {
     this.me = name;
     this.screen.setName(name);
+  }
+  restoreLine(line: string): void {
+    this.screen.restoreLine(line);
   }
   close(): void {
     if (!this.screen.closed) this.screen.close();
@@ -294,29 +395,39 @@ class ScreenUi implements Ui {
 class LineUi implements Ui {
   private rl: ReturnType<typeof createInterface> | undefined;
   private ended = false;
+  private rooms: { joined: ReadonlySet<string>; current: string | undefined } = { joined: new Set(), current: undefined };
   constructor(
     private me: string,
     private readonly json: boolean,
   ) {}
-  start(onLine: (line: string) => void, onEnd: () => void): void {
+  start(onLine: (line: string, ref?: LineRef) => boolean, onEnd: () => void): void {
     const rl = createInterface({ input: process.stdin, terminal: false });
     this.rl = rl;
-    rl.on('line', onLine);
+    rl.on('line', (raw) => {
+      if (!this.json) return void onLine(raw);
+      // --json: a line may come as {"ref":R,"line":"…"} (src/client/refs.ts)
+      const r = parseRefLine(raw);
+      if ('error' in r) return this.show({ type: 'error', code: 'bad_input', message: r.error });
+      onLine(r.line, r.ref);
+    });
     rl.on('close', () => {
       if (!this.ended) onEnd();
     });
   }
-  show(ev: DisplayEvent): void {
+  show(ev: DisplayEvent, ref?: LineRef): void {
     // formatLine sanitizes every untrusted field; sanitizeLines is the last line of defence, as
     // ChatScreen.print is on a terminal. formatJson escapes every control character.
-    const out = this.json ? formatJson(ev) : formatLine(ev, { me: this.me, color: false });
+    const out = this.json ? formatJson(ev, ref) : formatLine(ev, { me: this.me, color: false, rooms: this.rooms });
     if (out !== undefined) process.stdout.write(`${this.json ? out : sanitizeLines(out)}\n`);
   }
   status(): void {}
-  setRoom(): void {}
+  setRoom(room: string | undefined, joined?: ReadonlySet<string>): void {
+    this.rooms = { joined: joined ?? this.rooms.joined, current: room };
+  }
   setName(name: string): void {
     this.me = name;
   }
+  restoreLine(): void {}
   /** Stops reading stdin, so that a fatal error ends the program even while input is still open. */
   close(): void {
     this.ended = true;

@@ -12,7 +12,9 @@
  *   [12:03:04] * alice joined #lobby (3 members)
  *   [12:03:04] * alice left #lobby: timed out (2 members)
  *   [12:03:04] *** the server restarts at noon                (system)
- *   ! rate_limited: slow down (retry in 1.5s)                 (error)
+ *   * rooms: #dev (2, joined), #lobby (3, current)            (rooms; yours marked when known)
+ *   * there is no room #nosuch: nobody is in it               (who of a room that does not exist)
+ *   ! slow down (retry in 1.5s)                               (error: its words, not its code)
  *   * reconnecting in 2s: server_full: try again later         (status; the reason is untrusted text)
  *
  * Every field from the server or another user is passed through `sanitize` (no escape sequence
@@ -37,6 +39,9 @@
  *   {"type":"status","state":"connecting"|"connected"|"reconnecting"|"closed","inMs":N|null,"reason":S|null}
  *   {"type":"info","message":S}
  *
+ * An event that answers an input line sent with a `ref` (see src/client/refs.ts) ends with
+ * `"ref":R` as well; other events have no `ref` field.
+ *
  *   ts           milliseconds since 1970-01-01 UTC, from the server
  *   text         the message text exactly as received (JSON-escaped; never sanitised)
  *   action       true for /me
@@ -48,7 +53,9 @@
  *   reason       why a member left (e.g. "disconnected"), or null
  *   code         a ChatErrorCode (src/chat/events.ts), stable: scripts may rely on it
  *   retryAfterMs for rate_limited: when to try again; otherwise null
- *   command      (error) the request that failed ("say", "dm", "join", …) when the server says; else null
+ *   command      (error) the request that failed ("say", "dm", "join", …) when the server says; for
+ *                the client's own errors, the command of the input line (also "fingerprint");
+ *                null for an unknown command and for errors about no request
  *   limits       the server's limits; maxMessageLength counts Unicode code points; null = not sent
  *   name         (ready) the name this client is signed in with
  *   status/info  produced by the client itself (connection state; answers to /help, /fingerprint)
@@ -69,7 +76,17 @@ export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'clo
 export type LocalEvent =
   | { type: 'status'; state: ConnectionState; inMs?: number; reason?: string; attempt?: number }
   | { type: 'info'; message: string }
-  | { type: 'error'; code: ChatErrorCode | string; message: string; hint?: string; retryAfterMs?: number };
+  | {
+      type: 'error';
+      code: ChatErrorCode | string;
+      message: string;
+      hint?: string;
+      retryAfterMs?: number;
+      /** The input line's command (see InputAction). */
+      command?: string;
+      /** The client's own text over several lines (e.g. the changed-key warning): shown line by line. */
+      multiline?: boolean;
+    };
 
 /** Anything formatLine / formatJson accept. */
 export type DisplayEvent = ServerEvent | LocalEvent;
@@ -82,6 +99,8 @@ export interface FormatOptions {
   color: boolean;
   /** Timestamps in UTC instead of local time (tests, servers' logs). */
   utc?: boolean;
+  /** The rooms the user is in (lower case, as the server names them) and the current one: marked in `rooms`. */
+  rooms?: { joined: ReadonlySet<string>; current: string | undefined };
 }
 
 /** True when output to `stream` should be coloured: a terminal, NO_COLOR unset or empty, TERM not "dumb" (`env`: process.env in Node). */
@@ -196,11 +215,18 @@ export function formatLine(ev: DisplayEvent, o: FormatOptions): string | undefin
       return `${time(ev.ts)} ${dim('*')} ${paintName(ev.name, o)} joined ${room(ev.room)} (${members(ev.members)})`;
     case 'leave':
       return `${time(ev.ts)} ${dim('*')} ${paintName(ev.name, o)} left ${room(ev.room)}${ev.reason ? `: ${sanitize(ev.reason)}` : ''} (${members(ev.members)})`;
-    case 'rooms':
-      return ev.rooms.length === 0
-        ? `${dim('*')} no rooms`
-        : `${dim('*')} rooms: ${ev.rooms.map((r) => `${room(r.room)} (${r.members})`).join(', ')}`;
+    case 'rooms': {
+      if (ev.rooms.length === 0) return `${dim('*')} no rooms`;
+      const mine = (r: string): string => {
+        if (!o.rooms) return '';
+        if (o.rooms.current !== undefined && r.toLowerCase() === o.rooms.current.toLowerCase()) return ', current';
+        return o.rooms.joined.has(r.toLowerCase()) ? ', joined' : '';
+      };
+      return `${dim('*')} rooms: ${ev.rooms.map((r) => `${room(r.room)} (${r.members}${mine(r.room)})`).join(', ')}`;
+    }
     case 'who':
+      // a room exists while it has members: an empty list means there is no such room
+      if (ev.members.length === 0) return `${dim('*')} there is no room ${room(ev.room)}: nobody is in it`;
       return `${dim('*')} ${room(ev.room)}: ${ev.members.map((m) => paintName(m, o)).join(', ')} (${members(ev.members.length)})`;
     case 'whois':
       return `${dim('*')} ${paintName(ev.name, o)}: ${sanitize(ev.fingerprint)}, ${ev.online ? 'online' : 'offline'}${
@@ -209,9 +235,11 @@ export function formatLine(ev: DisplayEvent, o: FormatOptions): string | undefin
     case 'system':
       return `${time(ev.ts)} ${sgr(o.color, '1;33', '***', RESET_FG + '\x1b[22m')} ${sanitize(ev.message)}`;
     case 'error': {
+      // words for people; the code is for scripts (--json)
       const retry = ev.retryAfterMs ? ` (retry in ${seconds(ev.retryAfterMs)})` : '';
       const hint = 'hint' in ev && ev.hint ? `; ${sanitize(ev.hint)}` : '';
-      return `${sgr(o.color, '1;31', '!', '\x1b[0m')} ${sanitize(ev.code)}: ${sanitize(ev.message)}${hint}${retry}`;
+      const text = 'multiline' in ev && ev.multiline ? sanitizeLines(ev.message.replace(/\n+$/, '')) : sanitize(ev.message);
+      return `${sgr(o.color, '1;31', '!', '\x1b[0m')} ${text}${hint}${retry}`;
     }
     case 'ready':
       return `${dim('*')} connected as ${paintName(ev.name, o)} (${sanitize(ev.fingerprint)}); server key ${sanitize(ev.serverFingerprint)}${
@@ -226,8 +254,19 @@ export function formatLine(ev: DisplayEvent, o: FormatOptions): string | undefin
   }
 }
 
-/** The JSON object (before serialisation) for an event; undefined for `pong`. */
-export function jsonEvent(ev: DisplayEvent): Record<string, unknown> | undefined {
+/** A client's label for one input line, echoed in the events that answer it (src/client/refs.ts). */
+export type LineRef = string | number;
+
+/**
+ * The JSON object (before serialisation) for an event, with `ref` last when the event answers
+ * an input line that had one; undefined for `pong`.
+ */
+export function jsonEvent(ev: DisplayEvent, ref?: LineRef): Record<string, unknown> | undefined {
+  const obj = jsonFields(ev);
+  return obj === undefined || ref === undefined ? obj : { ...obj, ref };
+}
+
+function jsonFields(ev: DisplayEvent): Record<string, unknown> | undefined {
   switch (ev.type) {
     case 'ready':
       return {
@@ -297,18 +336,21 @@ export function jsonEvent(ev: DisplayEvent): Record<string, unknown> | undefined
   }
 }
 
-/** One line of JSON (no trailing newline) for an event; undefined for `pong`. */
-export function formatJson(ev: DisplayEvent): string | undefined {
-  const obj = jsonEvent(ev);
+/** One line of JSON (no trailing newline) for an event, `ref` last when given; undefined for `pong`. */
+export function formatJson(ev: DisplayEvent, ref?: LineRef): string | undefined {
+  const obj = jsonEvent(ev, ref);
   if (obj === undefined) return undefined;
   return safeJson(obj);
 }
 
 /**
- * The stderr line(s) for an error that stopped the client, `parley: CODE: MESSAGE`, with no
- * control character left: a server's text on one line (its line breaks shown as ⏎), the
- * client's own text (e.g. the changed-key warning) line by line.
+ * The stderr line(s) for an error that stopped the client, `parley: MESSAGE` (words; the code
+ * is for --json), with no control character left: a server's text on one line (its line breaks
+ * shown as ⏎); the client's own text over several lines (the changed-key warning) as it is,
+ * line by line.
  */
 export function formatFatal(f: { code: string; message: string; fromServer: boolean }): string {
-  return `parley: ${sanitize(f.code)}: ${f.fromServer ? sanitize(f.message) : sanitizeLines(f.message)}`;
+  if (f.fromServer) return `parley: ${sanitize(f.message)}`;
+  const own = f.message.replace(/\n+$/, '');
+  return own.includes('\n') ? sanitizeLines(own) : `parley: ${sanitize(own)}`; // a banner such as the changed-key warning stands alone
 }

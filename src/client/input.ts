@@ -7,9 +7,10 @@
  *   text               say `text` to the current room (`//text` says `/text`)
  *   /me ACTION         say an action (`body.action: true`), shown as `* alice ACTION`
  *   /msg NAME TEXT     a direct message (also /dm, /m)
- *   /join ROOM         join a room (also /j; a leading # is allowed)
+ *   /join ROOM         join a room and talk there; of a room you are in already, switch to it
+ *                      (also /j; a leading # is allowed)
  *   /leave [ROOM]      leave a room, by default the current one (also /part)
- *   /rooms             list the rooms
+ *   /rooms             list the rooms (the client marks yours and the current one)
  *   /who [ROOM]        list the members of a room, by default the current one (also /names)
  *   /whois NAME        a user's key fingerprint, whether online, and rooms
  *   /fingerprint       (local) your key's fingerprint and the server's
@@ -26,14 +27,19 @@ import { getHash } from '../rsa/hash.js';
 export type InputAction =
   /** Send this request to the server. */
   | { type: 'send'; request: ClientRequest }
+  /** Make ROOM, which the user is in already, the current room (nothing is sent). */
+  | { type: 'switch'; room: string }
   /** Local commands: show fingerprints, show help, quit. */
   | { type: 'fingerprint' }
   | { type: 'help' }
   | { type: 'quit' }
   /** An empty (or blank) line: nothing to do. */
   | { type: 'none' }
-  /** A mistake to show locally; nothing is sent. */
-  | { type: 'error'; code: ChatErrorCode; message: string; hint: string };
+  /**
+   * A mistake to show locally; nothing is sent. `command`: what the line asked for (`say`, `dm`,
+   * `join`, `leave`, `who`, `whois`, `rooms`, `fingerprint`), absent for an unknown command.
+   */
+  | { type: 'error'; code: ChatErrorCode; message: string; hint: string; command?: string };
 
 /** The state a line is read in. */
 export interface InputContext {
@@ -41,6 +47,8 @@ export interface InputContext {
   room: string | undefined;
   /** The server's limit on message text, in Unicode code points (from `ready`). */
   maxMessageLength?: number;
+  /** The rooms the user is in, as the server spells them (lower case): `/join` of one switches to it. */
+  joined?: ReadonlySet<string>;
 }
 
 /** The /help text: one command per line. */
@@ -48,9 +56,10 @@ export const HELP_TEXT = `Commands:
   TEXT              say TEXT to the current room (start with // to say something beginning with /)
   /me ACTION        say an action: * you ACTION
   /msg NAME TEXT    send a direct message to NAME (also /dm)
-  /join ROOM        join ROOM and make it the current room (also /j)
+  /join ROOM        join ROOM and make it the current room, where what you type goes;
+                    if you are in ROOM already, just switch to it (also /j)
   /leave [ROOM]     leave ROOM, by default the current one (also /part)
-  /rooms            list the rooms
+  /rooms            list the rooms; yours are marked "joined", the current one "current"
   /who [ROOM]       list who is in ROOM, by default the current one (also /names)
   /whois NAME       show NAME's key fingerprint, whether online, and rooms
   /fingerprint      show your key's fingerprint and the server's
@@ -146,8 +155,26 @@ function roomArg(cmd: string, rest: string, ctx: InputContext, what: string): In
   return normalizeRoom(w[0]!) ?? badRoom(w[0]!);
 }
 
-/** Parses one typed line (without its line ending) in the context `ctx`. */
+/** The request (or local command) each command word stands for. */
+const COMMAND_OF: ReadonlyMap<string, string> = new Map([
+  ['me', 'say'], ['msg', 'dm'], ['m', 'dm'], ['dm', 'dm'], ['join', 'join'], ['j', 'join'], ['leave', 'leave'], ['part', 'leave'],
+  ['who', 'who'], ['names', 'who'], ['whois', 'whois'], ['rooms', 'rooms'], ['list', 'rooms'], ['fingerprint', 'fingerprint'],
+]);
+
+/**
+ * Parses one typed line (without its line ending) in the context `ctx`. A local error says
+ * which command the line was (`command`), so that a script can match it to what it typed.
+ * Throws nothing.
+ */
 export function parseInput(line: string, ctx: InputContext): InputAction {
+  const a = parseLine(line, ctx);
+  if (a.type !== 'error') return a;
+  const text = line.replace(/[\r\n]+$/, '');
+  const command = !text.startsWith('/') || text.startsWith('//') ? 'say' : COMMAND_OF.get(splitCommand(text).cmd);
+  return command === undefined ? a : { ...a, command };
+}
+
+function parseLine(line: string, ctx: InputContext): InputAction {
   const text = line.replace(/[\r\n]+$/, '');
   if (text.trim() === '') return { type: 'none' };
   if (!text.startsWith('/')) return say(text, ctx, false);
@@ -173,7 +200,10 @@ export function parseInput(line: string, ctx: InputContext): InputAction {
       const w = words(rest);
       if (w.length !== 1) return usage(cmd, 'ROOM');
       const room = normalizeRoom(w[0]!);
-      return room === undefined ? badRoom(w[0]!) : { type: 'send', request: { t: 'join', room } };
+      if (room === undefined) return badRoom(w[0]!);
+      // rooms are case-insensitive; the server names them in lower case
+      if (ctx.joined?.has(room.toLowerCase())) return { type: 'switch', room: room.toLowerCase() };
+      return { type: 'send', request: { t: 'join', room } };
     }
     case 'leave':
     case 'part': {

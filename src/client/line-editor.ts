@@ -10,8 +10,14 @@
  * (history, Ctrl+P/Ctrl+N too), Enter (submit), Ctrl+L (clear and redraw), Ctrl+C (quit),
  * Ctrl+D (quit on an empty line, else delete forward), Ctrl+Z (suspend; the terminal is
  * restored meanwhile). A paste (bracketed paste) never submits: its line breaks become spaces.
+ *
+ * Cost: typed and pasted text is collected and merged into the line once per batch (when the
+ * line is next read: a redraw, another key, Enter), and the cursor is kept on a grapheme
+ * boundary by segmenting only the text around it (text.ts): a 100 KB paste, bracketed or as a
+ * stream of keystrokes, takes milliseconds, not the quadratic minutes of re-segmenting the
+ * whole line for every character.
  */
-import { graphemeBoundaries } from './text.js';
+import { nextGraphemeBoundary, prevGraphemeBoundary, snapToGrapheme } from './text.js';
 
 /** A key as node:readline's `emitKeypressEvents` decodes it. */
 export interface Key {
@@ -61,6 +67,8 @@ export class LineEditor {
   private readonly historySize: number;
   private buf = '';
   private cur = 0; // code-unit offset in buf, on a grapheme boundary
+  /** Text typed or pasted at the cursor and not yet merged into buf (see flush). */
+  private pending: string[] = [];
   /** Code-unit offset of the first visible grapheme; kept up to date by the screen's layout. */
   scroll = 0;
   private history: string[] = [];
@@ -75,34 +83,49 @@ export class LineEditor {
 
   /** The half-typed line. */
   get line(): string {
+    this.flush();
     return this.buf;
   }
 
   /** The cursor's position in `line`, in UTF-16 code units. */
   get cursor(): number {
+    this.flush();
     return this.cur;
   }
 
+  /**
+   * Puts `line` back as the half-typed line, cursor at its end, when the input line is empty
+   * (e.g. a line that could not be sent); returns whether it did.
+   */
+  restore(line: string): boolean {
+    this.flush();
+    if (this.buf !== '') return false;
+    this.setLine(line);
+    return true;
+  }
+
   private prevBoundary(i: number): number {
-    const b = graphemeBoundaries(this.buf);
-    let p = 0;
-    for (const x of b) {
-      if (x >= i) break;
-      p = x;
-    }
-    return p;
+    return prevGraphemeBoundary(this.buf, i);
   }
 
   private nextBoundary(i: number): number {
-    return graphemeBoundaries(this.buf).find((x) => x > i) ?? this.buf.length;
+    return nextGraphemeBoundary(this.buf, i);
   }
 
   private snap(i: number): number {
-    const b = graphemeBoundaries(this.buf);
-    return b.includes(i) ? i : (b.find((x) => x > i) ?? this.buf.length);
+    return snapToGrapheme(this.buf, i);
   }
 
+  /** Typed or pasted text: collected, merged by flush (O(1) per key, whatever the line's length). */
   private insert(s: string): void {
+    this.pending.push(s);
+  }
+
+  /** Merges the collected text into the line at the cursor, and puts the cursor after it. */
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const s = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    this.pending = [];
     this.buf = this.buf.slice(0, this.cur) + s + this.buf.slice(this.cur);
     this.cur = this.snap(this.cur + s.length);
   }
@@ -140,6 +163,7 @@ export class LineEditor {
    * the line to the history (not a blank line, nor a repeat of the newest entry). Returns the line.
    */
   submit(): string {
+    this.flush();
     const line = this.buf;
     this.setLine('');
     this.histPos = -1;
@@ -170,11 +194,15 @@ export class LineEditor {
     }
     const k = name ?? '';
     if (key.ctrl && !key.meta) {
+      this.flush();
       const c = CTRL_KEYS.get(k);
       return c ? this.run(c) : 'none'; // other control keys do nothing
     }
     const command = (key.meta ? META_KEYS.get(k) : undefined) ?? PLAIN_KEYS.get(k); // Alt+key: the word keys, else as the plain key
-    if (command) return this.run(command);
+    if (command) {
+      this.flush();
+      return this.run(command);
+    }
     if (key.meta || key.ctrl) return 'none';
     if (s && !CONTROL_RE.test(s)) {
       this.insert(s);

@@ -4,7 +4,7 @@
  * half-typed line. The row never wraps: a line longer than the terminal scrolls horizontally
  * so that the cursor stays visible, and drawing is always "carriage return, erase row, draw".
  */
-import { displayWidth, graphemeBoundaries, graphemes, graphemeWidth, truncateToWidth } from './text.js';
+import { displayWidth, graphemesBefore, graphemesFrom, graphemeWidth, snapToGrapheme, truncateToWidth } from './text.js';
 
 /** The tone of the status shown in the prompt. */
 export type StatusTone = 'ok' | 'busy' | 'error';
@@ -47,13 +47,6 @@ export function promptParts(state: PromptState, cols: number, color: boolean): P
   return { plain, painted: plain };
 }
 
-/** The display width of `line.slice(from, to)`. */
-function width(line: string, from: number, to: number): number {
-  let w = 0;
-  for (const g of graphemes(line.slice(from, to))) w += graphemeWidth(g);
-  return w;
-}
-
 /** An input row laid out by layoutInputRow. */
 export interface InputRow {
   /** What to write: erase the row, prompt, the visible part of the line, cursor in place. */
@@ -67,29 +60,39 @@ export interface InputRow {
 /**
  * The input row: erase it, prompt, the visible part of `line`, cursor in place. `scroll` is the
  * code-unit offset of the first visible grapheme as last drawn; it moves (horizontal scrolling)
- * so that the cursor is visible, and the row shows as much as fits after it. Throws nothing.
+ * so that the cursor is visible, and the row shows as much as fits after it. `cursor` is on a
+ * grapheme boundary. Only the graphemes near the cursor are measured: the cost depends on the
+ * terminal's width, not on the line's length. Throws nothing.
  */
 export function layoutInputRow(prompt: Prompt, line: string, cursor: number, scroll: number, cols: number): InputRow {
   const pw = displayWidth(prompt.plain);
   const avail = Math.max(1, cols - 1 - pw);
-  const bounds = graphemeBoundaries(line);
-  // horizontal scrolling: the cursor must be visible
-  let first = scroll;
-  if (cursor < first) first = cursor;
-  while (first < cursor && width(line, first, cursor) > avail - 1) {
-    first = bounds.find((b) => b > first) ?? cursor;
+  const at = Math.max(0, Math.min(cursor, line.length));
+  // the scroll position as last drawn, on a boundary of the line as it is now
+  let first = Math.min(scroll, at);
+  if (first > 0 && first < at) first = Math.min(snapToGrapheme(line, first), at);
+  // horizontal scrolling: the leftmost start from which the cursor is still visible, found by
+  // walking back from the cursor; `w` is the width from `first` to the cursor
+  let w = 0;
+  let leftmost = at;
+  for (const [a, b] of graphemesBefore(line, at)) {
+    if (a < first) break;
+    const gw = graphemeWidth(line.slice(a, b));
+    if (w + gw > avail - 1) break;
+    w += gw;
+    leftmost = a;
   }
+  if (leftmost > first) first = leftmost;
   // show as much as fits after the scroll position
   let end = first;
-  let w = 0;
-  for (const b of bounds) {
-    if (b <= first) continue;
-    const gw = width(line, end, b);
-    if (w + gw > avail) break;
-    w += gw;
+  let shown = 0;
+  for (const [a, b] of graphemesFrom(line, first)) {
+    const gw = graphemeWidth(line.slice(a, b));
+    if (shown + gw > avail) break;
+    shown += gw;
     end = b;
   }
   const visible = line.slice(first, end);
-  const col = pw + width(line, first, cursor);
+  const col = pw + w;
   return { text: `\r\x1b[2K${prompt.painted}${visible}\r${col > 0 ? `\x1b[${col}C` : ''}`, cursorCol: col, scroll: first };
 }

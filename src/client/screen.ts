@@ -66,7 +66,9 @@ export interface ChatScreenOptions {
 }
 
 /**
- * The interactive screen. `onLine(cb)` gets every submitted non-empty line; `onQuit(cb)` is
+ * The interactive screen. `onLine(cb)` gets every submitted non-empty line (a callback that
+ * returns `false` refuses it: the line stays on the input row as typed, e.g. over the server's
+ * length limit); `onQuit(cb)` is
  * called once on Ctrl+C / Ctrl+D (after the terminal was restored); `print(text)` shows text
  * above the input line (several lines allowed; SGR colours kept, other control characters made
  * visible); `setStatus(text, tone)` and `setPrompt(room)` change the prompt; `close()` restores
@@ -85,7 +87,9 @@ export class ChatScreen {
   private lastCursorCol = 0; // where the cursor was left on the input row
   private lastCols: number;
   private readonly printed: string[] = [];
-  private readonly lineCbs: ((line: string) => void)[] = [];
+  private readonly lineCbs: ((line: string) => unknown)[] = [];
+  /** A redraw of the input row is queued (keys are drawn once per batch of input, not once per key). */
+  private drawQueued = false;
   private readonly quitCbs: (() => void)[] = [];
   private isClosed = false;
   private readonly wasRaw: boolean;
@@ -113,8 +117,8 @@ export class ChatScreen {
     this.draw();
   }
 
-  /** Registers a callback for each submitted line (Enter on a non-empty line). */
-  onLine(cb: (line: string) => void): void {
+  /** Registers a callback for each submitted line (Enter on a non-empty line); returning false keeps the line on the input row. */
+  onLine(cb: (line: string) => unknown): void {
     this.lineCbs.push(cb);
   }
 
@@ -179,6 +183,13 @@ export class ChatScreen {
   /** Redraws the input line. */
   redraw(): void {
     this.draw();
+  }
+
+  /** Puts `line` back on the input row when it is empty (a line that could not be sent); returns whether it did. */
+  restoreLine(line: string): boolean {
+    if (this.isClosed || !this.editor.restore(line)) return false;
+    this.draw();
+    return true;
   }
 
   /** Restores the terminal (cooked mode, cursor visible), erases the input line, stops reading. Idempotent. */
@@ -284,12 +295,29 @@ export class ChatScreen {
     if (!this.isClosed) this.write(this.renderInput());
   }
 
+  /**
+   * Draws the input row once the current batch of keys is handled: node:readline emits one
+   * keypress per character of a chunk of input, synchronously, so a paste typed as keystrokes
+   * is drawn once per chunk instead of once per character.
+   */
+  private drawSoon(): void {
+    if (this.drawQueued) return;
+    this.drawQueued = true;
+    queueMicrotask(() => {
+      this.drawQueued = false;
+      this.draw();
+    });
+  }
+
   // -------------------------------------------------------------------------------- keys
 
   private submit(): void {
-    const line = this.editor.submit();
+    const line = this.editor.line;
+    let refused = false;
+    if (line !== '') for (const cb of this.lineCbs) if (cb(line) === false) refused = true;
+    if (refused) return this.draw(); // kept as typed
+    this.editor.submit();
     this.draw();
-    if (line !== '') for (const cb of this.lineCbs) cb(line);
   }
 
   private quit(): void {
@@ -301,7 +329,7 @@ export class ChatScreen {
     if (this.isClosed) return;
     switch (this.editor.handleKey(s, key)) {
       case 'draw':
-        return this.draw();
+        return this.drawSoon();
       case 'submit':
         return this.submit();
       case 'quit':

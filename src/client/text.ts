@@ -99,6 +99,138 @@ export function graphemeBoundaries(s: string): number[] {
   return out;
 }
 
+// ─── grapheme boundaries near an offset, without segmenting the whole string ─────────────────
+//
+// The line editor and the input row ask "where is the grapheme boundary next to the cursor" on
+// every key; segmenting the whole line each time made a long paste quadratic (a 5 KB paste took
+// a minute). These helpers segment only a window around the offset, from one *safe break* to the
+// next: a position between two code points that nothing in UAX #29's grapheme rules can join
+// (letters, digits, punctuation, symbols, spaces, CJK, Hangul syllables, emoji without joiners)
+// and that no rule looks back across. A safe break is always a boundary, and segmenting from it
+// gives the same boundaries as segmenting the whole string. In text without any safe break (a
+// long run of combining marks) the window simply grows: still exact, only slower.
+
+/** Code points that no grapheme rule joins to a neighbour of the same kind. */
+const INDEPENDENT_RE = /^[\p{L}\p{N}\p{P}\p{S}\p{Zs}]$/u;
+/** …except these: extending characters, emoji modifiers, regional indicators. */
+const DEPENDENT_RE = /^[\p{Grapheme_Extend}\p{Emoji_Modifier}\p{Regional_Indicator}]$/u;
+
+/** Letters that grapheme rules treat specially: Hangul jamo (L, V, T), two spacing marks that are letters, prepended letters. */
+function specialLetter(cp: number): boolean {
+  return (
+    (cp >= 0x1100 && cp <= 0x11ff) ||
+    (cp >= 0xa960 && cp <= 0xa97f) ||
+    (cp >= 0xd7b0 && cp <= 0xd7ff) ||
+    cp === 0x0e33 ||
+    cp === 0x0eb3 ||
+    cp === 0x0d4e ||
+    (cp >= 0x111c2 && cp <= 0x111c3) ||
+    cp === 0x1193f ||
+    cp === 0x11941 ||
+    cp === 0x11a3a ||
+    (cp >= 0x11a84 && cp <= 0x11a89) ||
+    cp === 0x11d46 ||
+    cp === 0x11f02
+  );
+}
+
+function independent(cp: number): boolean {
+  if (cp >= 0x20 && cp <= 0x7e) return true;
+  if (cp < 0xa0 || specialLetter(cp)) return false;
+  const ch = String.fromCodePoint(cp);
+  return INDEPENDENT_RE.test(ch) && !DEPENDENT_RE.test(ch);
+}
+
+/** True when offset `k` of `s` is 0, s.length, or a safe break (see above). */
+function isSafeBreak(s: string, k: number): boolean {
+  if (k <= 0 || k >= s.length) return true;
+  const next = s.codePointAt(k)!;
+  if (next >= 0xdc00 && next <= 0xdfff) return false; // inside a surrogate pair (or a lone low surrogate)
+  const lo = s.charCodeAt(k - 1);
+  const hi = k >= 2 ? s.charCodeAt(k - 2) : 0;
+  const prev = lo >= 0xdc00 && lo <= 0xdfff && hi >= 0xd800 && hi <= 0xdbff ? s.codePointAt(k - 2)! : lo;
+  return independent(prev) && independent(next);
+}
+
+/** The largest safe break ≤ i. */
+function safeBreakAtOrBefore(s: string, i: number): number {
+  let k = Math.max(0, Math.min(i, s.length));
+  while (!isSafeBreak(s, k)) k--;
+  return k;
+}
+
+/** The smallest safe break ≥ i. */
+function safeBreakAtOrAfter(s: string, i: number): number {
+  let k = Math.max(0, Math.min(i, s.length));
+  while (!isSafeBreak(s, k)) k++;
+  return k;
+}
+
+/** The grapheme boundaries of `s` from `start` to `end` inclusive; both must be boundaries. */
+function boundariesBetween(s: string, start: number, end: number): number[] {
+  const out: number[] = [];
+  for (const x of segmenter.segment(s.slice(start, end))) out.push(start + x.index);
+  out.push(end);
+  return out;
+}
+
+/** The smallest grapheme boundary of `s` greater than `i` (s.length at the end). Throws nothing. */
+export function nextGraphemeBoundary(s: string, i: number): number {
+  if (i >= s.length) return s.length;
+  const start = safeBreakAtOrBefore(s, Math.max(0, i));
+  const b = boundariesBetween(s, start, safeBreakAtOrAfter(s, Math.max(0, i) + 1));
+  return b.find((x) => x > i) ?? s.length;
+}
+
+/** The largest grapheme boundary of `s` less than `i` (0 at the start). Throws nothing. */
+export function prevGraphemeBoundary(s: string, i: number): number {
+  if (i <= 0) return 0;
+  const to = Math.min(i, s.length);
+  const b = boundariesBetween(s, safeBreakAtOrBefore(s, to - 1), safeBreakAtOrAfter(s, to));
+  let p = 0;
+  for (const x of b) {
+    if (x >= i) break;
+    p = x;
+  }
+  return p;
+}
+
+/** `i` when it is a grapheme boundary of `s`, else the next boundary after it (clamped to 0…s.length). Throws nothing. */
+export function snapToGrapheme(s: string, i: number): number {
+  if (i <= 0) return 0;
+  if (i >= s.length) return s.length;
+  const b = boundariesBetween(s, safeBreakAtOrBefore(s, i), safeBreakAtOrAfter(s, i));
+  return b.find((x) => x >= i) ?? s.length;
+}
+
+/** How many code units a window of graphemesFrom / graphemesBefore covers at least. */
+const WINDOW = 256;
+
+/**
+ * The grapheme clusters of `s` from offset `from` (a boundary) to the end, lazily, as
+ * [start, end) code-unit ranges: the cost is that of the clusters taken, not of the string.
+ */
+export function* graphemesFrom(s: string, from: number): Generator<[number, number]> {
+  let a = Math.max(0, Math.min(from, s.length));
+  while (a < s.length) {
+    const b = safeBreakAtOrAfter(s, a + WINDOW);
+    const bs = boundariesBetween(s, a, b);
+    for (let i = 1; i < bs.length; i++) yield [bs[i - 1]!, bs[i]!];
+    a = b;
+  }
+}
+
+/** The grapheme clusters of `s` before offset `to` (a boundary), nearest first, lazily, as [start, end) ranges. */
+export function* graphemesBefore(s: string, to: number): Generator<[number, number]> {
+  let b = Math.max(0, Math.min(to, s.length));
+  while (b > 0) {
+    const a = safeBreakAtOrBefore(s, b - WINDOW);
+    const bs = boundariesBetween(s, a, b);
+    for (let i = bs.length - 1; i > 0; i--) yield [bs[i - 1]!, bs[i]!];
+    b = a;
+  }
+}
+
 // East Asian Wide and Fullwidth ranges (Unicode 15 EastAsianWidth.txt, merged) and the emoji
 // blocks that terminals draw two columns wide.
 const WIDE: [number, number][] = [

@@ -6,7 +6,7 @@
 import { ChatConnection } from '../client/connection.js';
 import { webCrypto } from '../protocol/crypto-web.js';
 import { showFatal, showKeyChanged } from './alert-view.js';
-import { ChatState, dmId } from './chat-state.js';
+import { ChatState, dmId, roomId } from './chat-state.js';
 import { watchConnection } from './connection-ui.js';
 import { ChatView } from './chat-view.js';
 import { Composer } from './composer.js';
@@ -53,6 +53,10 @@ function chat(store: KeyValueStore, pins: PinBook, me: Unlocked, url: string, pe
         case 'fingerprint':
           state.notice('info', `Your key: ${me.stored.fingerprint}. Server key: ${conn.serverFingerprint ?? 'not known yet'}${pins.fingerprint ? ` (pinned ${pins.fingerprint})` : ''}.`);
           break;
+        case 'switch':
+          // /join of a room the user is in: open its conversation (src/client/input.ts)
+          state.select(roomId(a.room));
+          break;
         case 'quit':
           conn.close('quit');
           state.notice('info', 'You left. Reload the page to connect again.');
@@ -62,7 +66,7 @@ function chat(store: KeyValueStore, pins: PinBook, me: Unlocked, url: string, pe
   });
   const view = new ChatView({
     submit: (line) => {
-      const o = composer.submit(line, { room: state.room, directPeer: state.directPeer, ...(state.limits && { maxMessageLength: state.limits.maxMessageLength }) });
+      const o = composer.submit(line, { room: state.room, joined: conn.rooms, directPeer: state.directPeer, ...(state.limits && { maxMessageLength: state.limits.maxMessageLength }) });
       return o.taken ? undefined : o.refusal;
     },
     select: (id) => state.select(id),

@@ -91,6 +91,13 @@ export class ChatState {
     return c?.kind === 'direct' ? c.name : undefined;
   }
 
+  /** ", current" or ", joined" for a room of the user's (as /rooms marks them, src/client/input.ts HELP_TEXT), else "". */
+  private roomMark(room: string): string {
+    const r = room.toLowerCase();
+    if (this.room?.toLowerCase() === r) return ', current';
+    return this.conversations.has(roomId(r)) ? ', joined' : '';
+  }
+
   /** Makes `id` current (no effect for an unknown id). */
   select(id: string): void {
     const c = this.conversations.get(id);
@@ -250,7 +257,7 @@ export class ChatState {
         break;
       }
       case 'rooms':
-        this.notice('info', ev.rooms.length ? `Rooms: ${ev.rooms.map((r) => `#${r.room} (${r.members})`).join(', ')}` : 'There are no rooms.');
+        this.notice('info', ev.rooms.length ? `Rooms: ${ev.rooms.map((r) => `#${r.room} (${r.members}${this.roomMark(r.room)})`).join(', ')}` : 'There are no rooms.');
         break;
       case 'who': {
         this.setMembers(ev.room, ev.members);

@@ -38,5 +38,9 @@ export function parseWebInput(line: string, ctx: WebInputContext): InputAction {
       return { type: 'send', request: { t: 'dm', to: peer, body: bodyFor(text, action) } };
     }
   }
-  return parseInput(line, { room: ctx.room, ...(ctx.maxMessageLength !== undefined && { maxMessageLength: ctx.maxMessageLength }) });
+  return parseInput(line, {
+    room: ctx.room,
+    ...(ctx.joined !== undefined && { joined: ctx.joined }),
+    ...(ctx.maxMessageLength !== undefined && { maxMessageLength: ctx.maxMessageLength }),
+  });
 }

@@ -24,7 +24,7 @@ export interface ComposerOutput {
   /** Send this request to the server. */
   send(req: ClientRequest): void;
   /** Run a local command. */
-  local(action: Extract<InputAction, { type: 'help' | 'fingerprint' | 'quit' }>): void;
+  local(action: Extract<InputAction, { type: 'help' | 'fingerprint' | 'quit' | 'switch' }>): void;
 }
 
 /** Most lines held back while the limit is unknown; more are refused (`not_connected`). */

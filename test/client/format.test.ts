@@ -18,6 +18,7 @@ import {
   useColor,
   type DisplayEvent,
 } from '../../src/client/format.js';
+import { pinMismatchMessage } from '../../src/client/pins.js';
 import { bodyFor } from '../../src/client/input.js';
 
 const TS = Date.UTC(2024, 4, 1, 12, 3, 4); // 12:03:04 UTC
@@ -87,9 +88,9 @@ describe('formatLine without colour (line mode)', () => {
     whois: '* bob: SHA256:bbbb, online, in #lobby, #dev',
     whoisOff: '* bob: SHA256:bbbb, offline',
     system: '[12:03:04] *** the server restarts at noon',
-    error: '! rate_limited: slow down (retry in 1.5s)',
-    errorPlain: "! no_such_user: no user named zed",
-    localError: "! unknown_command: unknown command '/x'; type /help",
+    error: '! slow down (retry in 1.5s)',
+    errorPlain: '! no user named zed',
+    localError: "! unknown command '/x'; type /help",
     connecting: '* connecting…',
     connected: '* connected',
     reconnecting: '* reconnecting in 3s: connection lost',
@@ -214,11 +215,49 @@ describe('mentions and the bell', () => {
 });
 
 describe('formatFatal: the stderr line after the screen closed', () => {
-  it("a server's message on one line, neutralised", () => {
-    assert.equal(formatFatal({ code: 'name_taken', message: 'x\x1b]0;T\x07\ny\u202e', fromServer: true }), 'parley: name_taken: x^[]0;T^G⏎y\\u{202e}');
+  it("a server's message on one line, neutralised, in words (no code)", () => {
+    assert.equal(formatFatal({ code: 'name_taken', message: 'x\x1b]0;T\x07\ny\u202e', fromServer: true }), 'parley: x^[]0;T^G⏎y\\u{202e}');
   });
-  it("the client's own message keeps its lines, each neutralised", () => {
-    assert.equal(formatFatal({ code: 'server_key_changed', message: 'WARNING\nServer: ws://h\x1b[2J', fromServer: false }), 'parley: server_key_changed: WARNING\nServer: ws://h^[[2J');
+  it("the client's own message over several lines stands alone, each line neutralised", () => {
+    assert.equal(formatFatal({ code: 'server_key_changed', message: 'WARNING\nServer: ws://h\x1b[2J\n', fromServer: false }), 'WARNING\nServer: ws://h^[[2J');
+    assert.equal(formatFatal({ code: 'bad_url', message: 'cannot connect', fromServer: false }), 'parley: cannot connect');
+  });
+  it('the real changed-key warning keeps every line readable', () => {
+    const msg = pinMismatchMessage('ws://h:1', 'SHA256:old', 'SHA256:new', '/home/a/.parley/known_hosts', 3);
+    const out = formatFatal({ code: 'server_key_changed', message: msg, fromServer: false });
+    assert.deepEqual(out.split('\n'), msg.replace(/\n+$/, '').split('\n'));
+    assert.doesNotMatch(out, /⏎/);
+  });
+});
+
+describe('rooms, who and errors in words', () => {
+  it('/rooms marks the rooms the user is in and the current one', () => {
+    const ev: ServerEvent = { type: 'rooms', rooms: [{ room: 'dev', members: 2 }, { room: 'lobby', members: 3 }, { room: 'ops', members: 1 }] };
+    assert.equal(formatLine(ev, { ...plain, rooms: { joined: new Set(['dev', 'lobby']), current: 'lobby' } }), '* rooms: #dev (2, joined), #lobby (3, current), #ops (1)');
+    assert.equal(formatLine(ev, plain), '* rooms: #dev (2), #lobby (3), #ops (1)', 'unmarked when the client does not say');
+  });
+  it('/who of a room that does not exist says so', () => {
+    assert.equal(formatLine({ type: 'who', room: 'nosuch', members: [] }, plain), '* there is no room #nosuch: nobody is in it');
+  });
+  it("the client's own multi-line error keeps its lines, a server's does not", () => {
+    assert.equal(formatLine({ type: 'error', code: 'server_key_changed', message: 'A\nB\x1b[2J\n', multiline: true }, plain), '! A\nB^[[2J');
+    assert.equal(formatLine({ type: 'error', code: 'name_taken', message: 'A\nB' }, plain), '! A⏎B');
+  });
+});
+
+describe('formatJson with a ref', () => {
+  it('adds ref last, keeping every other field in its place', () => {
+    const plainJson = JSON.parse(formatJson(events.who!)!) as Record<string, unknown>;
+    const withRef = JSON.parse(formatJson(events.who!, 'q1')!) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(withRef), [...Object.keys(plainJson), 'ref']);
+    assert.equal(withRef.ref, 'q1');
+    assert.equal(JSON.parse(formatJson(events.localError!, 7)!).ref, 7);
+    assert.equal(formatJson(events.pong!, 'x'), undefined);
+    assert.ok(!('ref' in plainJson));
+  });
+  it("a local error carries its line's command", () => {
+    const e = JSON.parse(formatJson({ type: 'error', code: 'bad_command', message: 'wrong', hint: 'usage: /join ROOM', command: 'join' })!);
+    assert.deepEqual(e, { type: 'error', code: 'bad_command', message: 'wrong; usage: /join ROOM', retryAfterMs: null, command: 'join' });
   });
 });
 

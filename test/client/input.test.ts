@@ -102,45 +102,57 @@ describe('parseInput', () => {
     });
   }
 
-  const errors: [string, InputContext, string, RegExp, RegExp][] = [
-    ['/frobnicate', ctx, 'unknown_command', /unknown command '\/frobnicate'/, /\/help/],
-    ['/', ctx, 'unknown_command', /unknown command '\/'/, /\/\//],
-    ['/me', ctx, 'bad_command', /\/me/, /usage: \/me ACTION/],
-    ['/me   ', ctx, 'bad_command', /\/me/, /usage: \/me ACTION/],
-    ['/msg', ctx, 'bad_command', /\/msg/, /usage: \/msg NAME TEXT/],
-    ['/msg bob', ctx, 'bad_command', /\/msg/, /usage: \/msg NAME TEXT/],
-    ['/msg bob    ', ctx, 'bad_command', /\/msg/, /usage/],
-    ['/msg bob! hi', ctx, 'invalid_name', /'bob!' is not a valid name/, /1–32/],
-    [`/msg ${'b'.repeat(33)} hi`, ctx, 'invalid_name', /not a valid name/, /1–32/],
-    ['/join', ctx, 'bad_command', /\/join/, /usage: \/join ROOM/],
-    ['/join a b', ctx, 'bad_command', /\/join/, /usage: \/join ROOM/],
-    ['/join bad/room', ctx, 'invalid_room', /'bad\/room' is not a valid room name/, /1–32/],
-    ['/leave a b', ctx, 'bad_command', /\/leave/, /usage: \/leave \[ROOM\]/],
-    ['/leave', { room: undefined }, 'not_in_room', /not in a room/, /\/join ROOM/],
-    ['/who', { room: undefined }, 'not_in_room', /not in a room/, /\/join ROOM/],
-    ['/who b@d', ctx, 'invalid_room', /not a valid room/, /rooms are/],
-    ['/whois', ctx, 'bad_command', /\/whois/, /usage: \/whois NAME/],
-    ['/whois a b', ctx, 'bad_command', /\/whois/, /usage: \/whois NAME/],
-    ['/whois ü', ctx, 'invalid_name', /not a valid name/, /names are/],
-    ['/rooms now', ctx, 'bad_command', /\/rooms/, /usage: \/rooms$/],
-    ['/fingerprint x', ctx, 'bad_command', /\/fingerprint/, /usage/],
-    ['hello', { room: undefined }, 'not_in_room', /not in a room/, /\/join ROOM/],
-    ['/me waves', { room: undefined }, 'not_in_room', /not in a room/, /\/join ROOM/],
-    ['x'.repeat(21), ctx, 'too_long', /too long \(21 characters; the server's limit is 20\)/, /split/],
-    ['/me ' + 'x'.repeat(21), ctx, 'too_long', /too long/, /split/],
-    ['/msg bob ' + 'x'.repeat(21), ctx, 'too_long', /too long/, /split/],
+  // line, context, code, message, hint, command (the line's command: scripts match errors to lines by it)
+  const errors: [string, InputContext, string, RegExp, RegExp, string | undefined][] = [
+    ['/frobnicate', ctx, 'unknown_command', /unknown command '\/frobnicate'/, /\/help/, undefined],
+    ['/', ctx, 'unknown_command', /unknown command '\/'/, /\/\//, undefined],
+    ['/me', ctx, 'bad_command', /\/me/, /usage: \/me ACTION/, 'say'],
+    ['/me   ', ctx, 'bad_command', /\/me/, /usage: \/me ACTION/, 'say'],
+    ['/msg', ctx, 'bad_command', /\/msg/, /usage: \/msg NAME TEXT/, 'dm'],
+    ['/msg bob', ctx, 'bad_command', /\/msg/, /usage: \/msg NAME TEXT/, 'dm'],
+    ['/msg bob    ', ctx, 'bad_command', /\/msg/, /usage/, 'dm'],
+    ['/msg bob! hi', ctx, 'invalid_name', /'bob!' is not a valid name/, /1–32/, 'dm'],
+    [`/msg ${'b'.repeat(33)} hi`, ctx, 'invalid_name', /not a valid name/, /1–32/, 'dm'],
+    ['/join', ctx, 'bad_command', /\/join/, /usage: \/join ROOM/, 'join'],
+    ['/join a b', ctx, 'bad_command', /\/join/, /usage: \/join ROOM/, 'join'],
+    ['/join bad/room', ctx, 'invalid_room', /'bad\/room' is not a valid room name/, /1–32/, 'join'],
+    ['/leave a b', ctx, 'bad_command', /\/leave/, /usage: \/leave \[ROOM\]/, 'leave'],
+    ['/leave', { room: undefined }, 'not_in_room', /not in a room/, /\/join ROOM/, 'leave'],
+    ['/who', { room: undefined }, 'not_in_room', /not in a room/, /\/join ROOM/, 'who'],
+    ['/who b@d', ctx, 'invalid_room', /not a valid room/, /rooms are/, 'who'],
+    ['/whois', ctx, 'bad_command', /\/whois/, /usage: \/whois NAME/, 'whois'],
+    ['/whois a b', ctx, 'bad_command', /\/whois/, /usage: \/whois NAME/, 'whois'],
+    ['/whois ü', ctx, 'invalid_name', /not a valid name/, /names are/, 'whois'],
+    ['/rooms now', ctx, 'bad_command', /\/rooms/, /usage: \/rooms$/, 'rooms'],
+    ['/fingerprint x', ctx, 'bad_command', /\/fingerprint/, /usage/, 'fingerprint'],
+    ['hello', { room: undefined }, 'not_in_room', /not in a room/, /\/join ROOM/, 'say'],
+    ['//hello', { room: undefined }, 'not_in_room', /not in a room/, /\/join ROOM/, 'say'],
+    ['/me waves', { room: undefined }, 'not_in_room', /not in a room/, /\/join ROOM/, 'say'],
+    ['x'.repeat(21), ctx, 'too_long', /too long \(21 characters; the server's limit is 20\)/, /split/, 'say'],
+    ['/me ' + 'x'.repeat(21), ctx, 'too_long', /too long/, /split/, 'say'],
+    ['/msg bob ' + 'x'.repeat(21), ctx, 'too_long', /too long/, /split/, 'dm'],
   ];
-  for (const [line, c, code, message, hint] of errors) {
+  for (const [line, c, code, message, hint, command] of errors) {
     it(`${JSON.stringify(line.length > 30 ? `${line.slice(0, 20)}…` : line)} → error ${code}`, () => {
       const a = parseInput(line, c);
       assert.equal(a.type, 'error', JSON.stringify(a));
       if (a.type !== 'error') return;
       assert.equal(a.code, code);
+      assert.equal(a.command, command);
       assert.match(a.message, message);
       assert.match(a.hint, hint);
       assert.doesNotMatch(a.message + a.hint, /\n/, 'one line');
     });
   }
+
+  it('/join of a room the user is in switches to it (any case, with or without #); other rooms are joined', () => {
+    const joined = new Set(['lobby', 'dev']);
+    assert.deepEqual(parseInput('/join dev', { ...ctx, joined }), { type: 'switch', room: 'dev' });
+    assert.deepEqual(parseInput('/j #Dev', { ...ctx, joined }), { type: 'switch', room: 'dev' });
+    assert.deepEqual(parseInput('/join lobby', { ...ctx, joined }), { type: 'switch', room: 'lobby' });
+    assert.deepEqual(parseInput('/join ops', { ...ctx, joined }), send({ t: 'join', room: 'ops' }));
+    assert.deepEqual(parseInput('/join dev', ctx), send({ t: 'join', room: 'dev' }), 'without the joined rooms: a join request');
+  });
 
   it('shortens a very long unknown command in the message', () => {
     const a = parseInput(`/${'z'.repeat(100)}`, ctx);

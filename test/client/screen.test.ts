@@ -175,6 +175,93 @@ describe('ChatScreen editing', () => {
   });
 });
 
+describe('ChatScreen with long input', () => {
+  const TEXT = 'lorem ipsum dolor sit amet, 日本語 👍🏽 café '.repeat(2600).slice(0, 100_000);
+
+  /** Feeds `chunks` to the screen one macrotask apart (as a terminal delivers them) and measures it. */
+  async function feed(chunks: (string | Buffer)[], screen: ChatScreen, input: PassThrough, want: number): Promise<{ ms: number; maxLagMs: number }> {
+    let last = performance.now();
+    let maxLagMs = 0;
+    const lag = setInterval(() => {
+      const now = performance.now();
+      maxLagMs = Math.max(maxLagMs, now - last);
+      last = now;
+    }, 5);
+    const t0 = performance.now();
+    for (const c of chunks) {
+      input.write(c);
+      await tick();
+    }
+    while (screen.line.length < want && performance.now() - t0 < 60_000) await tick();
+    const ms = performance.now() - t0;
+    clearInterval(lag);
+    return { ms, maxLagMs };
+  }
+
+  const cases: [string, (t: string) => (string | Buffer)[]][] = [
+    ['a bracketed paste', (t) => [K.pasteStart, ...chunked(t, 65536), K.pasteEnd]],
+    ['keystrokes in 4 KB chunks', (t) => chunked(t, 4096)],
+    ['keystrokes in 64 KB chunks', (t) => chunked(t, 65536)],
+  ];
+  for (const [what, split] of cases) {
+    it(`a 100 KB line as ${what} lands in well under a second without blocking the event loop`, async (t) => {
+      const { screen, input, term, lines } = await setup({ cols: 80, rows: 5 });
+      const { ms, maxLagMs } = await feed(split(TEXT), screen, input, TEXT.length);
+      t.diagnostic(`${what}: ${TEXT.length} code units in ${ms.toFixed(0)} ms; longest event-loop stall ${maxLagMs.toFixed(0)} ms`);
+      assert.equal(screen.line, TEXT);
+      assert.equal(screen.cursor, TEXT.length);
+      assert.deepEqual(lines, [], 'nothing submitted');
+      assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
+      assert.ok(maxLagMs < 250, `the event loop stalled for ${maxLagMs.toFixed(0)} ms`);
+      await tick();
+      const row = term.lines().at(-1)!;
+      assert.ok(row.startsWith('alice> ') && displayWidth(row) <= 79, row);
+      assert.ok(TEXT.endsWith(row.slice('alice> '.length)), `the row shows the end of the line: ${row}`);
+      assert.equal(term.x, displayWidth(row), 'the cursor is at the end');
+      screen.close();
+    });
+  }
+
+  it('editing keys stay fast on a 100 KB line', async () => {
+    const { screen, type, input } = await setup({ cols: 80, rows: 5 });
+    await feed([K.pasteStart, TEXT, K.pasteEnd], screen, input, TEXT.length);
+    const t0 = performance.now();
+    for (let i = 0; i < 200; i++) await type(K.left);
+    await type('X', K.backspace, K.home, K.right, K.end, K.ctrlW);
+    const ms = performance.now() - t0;
+    assert.ok(ms < 1000, `206 keys took ${ms.toFixed(0)} ms`);
+    assert.equal(screen.line, TEXT.slice(0, TEXT.lastIndexOf(' ', TEXT.length - 1) + 1));
+    screen.close();
+  });
+
+  it('a line an onLine callback refuses (returns false) stays on the input row as typed', async () => {
+    const { screen, type, term } = await setup();
+    const seen: string[] = [];
+    screen.onLine((l) => (seen.push(l), l.length <= 5));
+    await type('toolong', K.left, K.enter);
+    assert.deepEqual(seen, ['toolong']);
+    assert.equal(screen.line, 'toolong');
+    assert.equal(screen.cursor, 6, 'the cursor did not move');
+    assert.equal(term.lines().at(-1), 'alice> toolong');
+    await type(K.ctrlU, K.end, K.ctrlU, 'short', K.enter);
+    assert.equal(screen.line, '');
+    assert.equal(screen.restoreLine('back again'), true);
+    assert.equal(term.lines().at(-1), 'alice> back again');
+    await type('!');
+    assert.equal(screen.restoreLine('not over a draft'), false);
+    assert.equal(screen.line, 'back again!');
+    screen.close();
+  });
+});
+
+/** The UTF-8 bytes of `s` in chunks of `size` (a chunk may end inside a character, as a terminal's may). */
+function chunked(s: string, size: number): Buffer[] {
+  const bytes = Buffer.from(s, 'utf8');
+  const out: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
+  return out;
+}
+
 describe('ChatScreen printing', () => {
   it('prints above the half-typed line and keeps it and the cursor intact', async () => {
     const { screen, type, term } = await setup({ cols: 40, rows: 6 });

@@ -2,8 +2,23 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { promptLine, promptSecret } from '../../src/client/prompt.js';
-import { displayWidth, graphemes, graphemeWidth, safeJson, sanitize, sanitizeKeepingColour, sanitizeLines, stripAnsi, truncateToWidth } from '../../src/client/text.js';
+import {
+  displayWidth,
+  graphemeBoundaries,
+  graphemes,
+  graphemesBefore,
+  graphemesFrom,
+  graphemeWidth,
+  nextGraphemeBoundary,
+  prevGraphemeBoundary,
+  safeJson,
+  snapToGrapheme,
+  sanitize, sanitizeKeepingColour, sanitizeLines,
+  stripAnsi,
+  truncateToWidth,
+} from '../../src/client/text.js';
 
 describe('sanitize', () => {
   const cases: [string, string][] = [
@@ -63,6 +78,51 @@ describe('widths', () => {
     assert.deepEqual(graphemes('a👍🏽e\u0301'), ['a', '👍🏽', 'e\u0301']);
     assert.equal(truncateToWidth('日本語', 5), '日本');
     assert.equal(truncateToWidth('abc', 5), 'abc');
+  });
+});
+
+/** The answers of the windowed helpers, computed from a full segmentation of `s`. */
+function fromFullSegmentation(s: string) {
+  const b = graphemeBoundaries(s);
+  return {
+    next: (i: number) => b.find((x) => x > i) ?? s.length,
+    prev: (i: number) => [...b].reverse().find((x) => x < i) ?? 0,
+    snap: (i: number) => (i <= 0 ? 0 : (b.find((x) => x >= i) ?? s.length)),
+    clusters: b.slice(1).map((x, k) => [b[k]!, x] as [number, number]),
+  };
+}
+
+function checkWindowed(s: string): void {
+  const want = fromFullSegmentation(s);
+  for (let i = 0; i <= s.length; i++) {
+    assert.equal(nextGraphemeBoundary(s, i), want.next(i), `next(${i}) of ${JSON.stringify(s)}`);
+    assert.equal(prevGraphemeBoundary(s, i), want.prev(i), `prev(${i}) of ${JSON.stringify(s)}`);
+    assert.equal(snapToGrapheme(s, i), want.snap(i), `snap(${i}) of ${JSON.stringify(s)}`);
+  }
+  assert.deepEqual([...graphemesFrom(s, 0)], want.clusters, `graphemesFrom of ${JSON.stringify(s)}`);
+  assert.deepEqual([...graphemesBefore(s, s.length)].reverse(), want.clusters, `graphemesBefore of ${JSON.stringify(s)}`);
+}
+
+describe('grapheme boundaries near an offset (windowed) agree with a full segmentation', () => {
+  // the characters grapheme rules treat specially, each next to plain text
+  const tricky = [
+    'e\u0301', '👍🏽', '👩\u200d💻', '🇫🇷🇩🇪🇮', '\r\n', 'क्ष', 'क्\u200dष', '각', '\u1100\u1161\u11a8', 'ำ', '\u0600a', 'ﾞ', '🏽',
+    '\u200d', '\ud800', '\udc00', '©\ufe0f', '1\ufe0f\u20e3', 'a\u0308\u0301\u0302', '日本', ' ', 'x',
+  ];
+  it('on a table of tricky text', () => {
+    for (const t of tricky) for (const u of tricky) checkWindowed(`ab ${t}${u} cd`);
+  });
+  it('on long runs that have no safe break (combining marks, regional indicators, emoji sequences)', () => {
+    checkWindowed(`a${'\u0301'.repeat(700)}b`);
+    checkWindowed('🇫'.repeat(601));
+    checkWindowed(`x${'👩\u200d'.repeat(300)}💻 y`);
+    checkWindowed('日本語'.repeat(200));
+  });
+  it('on random strings of those pieces (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...tricky, 'word ', '\u0301'.repeat(3)), { maxLength: 120 }), (parts) => checkWindowed(parts.join(''))),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { runCli } from '../cli/helpers.js';
 import { CliClient, killCliClients } from './cli-client.js';
 import { closeAll, startServer, tempDir, TestClient } from './harness.js';
-import { homeWithKey } from './tmux.js';
+import { homeWithKey } from './tmux-chat.js';
 
 after(closeAll);
 after(killCliClients);

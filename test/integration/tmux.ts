@@ -1,107 +1,109 @@
 /**
- * `parley chat` in a pseudo-terminal for tests: one tmux server per test file (its own socket
- * name), one session per run, the pane kept after the program exits so that its last screen
- * and its exit code ("EXIT=n") can be read. Needs tmux: CI installs it.
+ * tmux for the terminal tests: a private tmux server (its own socket name), sessions running the
+ * real `parley chat`, the pane as text, keys and pastes. Needs tmux: CI installs it and fails
+ * without it; elsewhere the tests that use it skip with a message.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { exportPrivateKeyPem } from '../../src/rsa/index.js';
 import { CLI } from '../helpers/paths.js';
-import { quickKey, sleep } from './harness.js';
+import { sleep } from './harness.js';
 
 export const HAVE_TMUX = spawnSync('tmux', ['-V']).status === 0;
-/** The skip reason of a tmux test file: none under CI (where a missing tmux must fail). */
-export const TMUX_SKIP = !HAVE_TMUX && !process.env.CI ? 'tmux is not installed (CI installs it and fails without it)' : false;
+/** The `skip` option of a describe that needs tmux. */
+export const SKIP_WITHOUT_TMUX = !HAVE_TMUX && !process.env.CI ? 'tmux is not installed (CI installs it and fails without it)' : false;
 
 const ENV: NodeJS.ProcessEnv = { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', NO_COLOR: '1' };
 delete ENV.TMUX;
+delete ENV.TMUX_PANE;
 delete ENV.CI; // the client must see a terminal, not CI settings
-delete ENV.PARLEY_HOME;
 
-/** A shell word. */
-function sh(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+/** Marks the end of `parley chat` in a pane: `EXIT=<code>` is printed after it exits. */
+export const EXIT_RE = /^EXIT=(\d+)$/;
 
-/** A tmux server of its own (socket name unique to this process and `tag`). */
+/** A private tmux server. */
 export class Tmux {
-  private readonly socket: string;
-  private n = 0;
-  constructor(tag: string) {
-    this.socket = `parley-${tag}-${process.pid}`;
-  }
+  /** `name`: part of the socket name, unique with the process id. */
+  constructor(name: string, readonly socket = `parley-${name}-${process.pid}`) {}
 
-  private run(...args: string[]): string {
+  run(...args: string[]): string {
     const r = spawnSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env: ENV });
-    if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
+    if (r.status !== 0) throw new Error(`tmux ${args.slice(0, 3).join(' ')}: ${r.stderr}`);
     return r.stdout;
   }
 
-  /** Starts `parley chat ARGS` in a new 100×24 session; returns its name. The pane prints EXIT=code when the program ends. */
-  chat(args: string[]): Session {
-    const name = `s${this.n++}`;
-    const cmd = `${sh(process.execPath)} ${sh(CLI)} chat ${args.map(sh).join(' ')}; echo EXIT=$?; sleep 600`;
-    this.run('new-session', '-d', '-s', name, '-x', '100', '-y', '24', cmd);
-    return new Session(this, name);
+  private started = false;
+
+  /** Starts `parley chat ARGS` in a new session; `EXIT=<code>` shows in the pane when it exits. */
+  chat(session: string, args: string[], cols = 100, rows = 24): void {
+    // a session that lives as long as the server: killing the last session of a test would make
+    // the tmux server exit while the next test's new-session connects to it
+    if (!this.started) this.run('new-session', '-d', '-s', 'keep-alive', 'sleep 3600');
+    this.started = true;
+    const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+    const cmd = `${[process.execPath, CLI, 'chat', ...args].map(q).join(' ')}; echo EXIT=$?; sleep 600`;
+    this.run('new-session', '-d', '-s', session, '-x', String(cols), '-y', String(rows), cmd);
   }
 
-  /** The pane's lines, wrapped lines joined, trailing spaces and empty lines dropped. */
-  screen(session: string): string[] {
-    return this.run('capture-pane', '-p', '-J', '-t', session).split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+  /** The pane's lines, wrapped lines joined, trailing blanks dropped. */
+  lines(session: string): string[] {
+    return this.run('capture-pane', '-p', '-J', '-t', session, '-S', '-200')
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .filter((l) => l !== '');
   }
 
-  /** Types `text` literally (no Enter). */
+  /** The last line: the input row while `parley chat` runs. */
+  inputRow(session: string): string {
+    const lines = this.lines(session);
+    return lines.at(-1) ?? '';
+  }
+
+  /** Waits until `cond(lines)` holds; resolves with the time it took in ms. */
+  async until(session: string, cond: (lines: string[]) => boolean, what: string, ms = 20_000): Promise<number> {
+    const t0 = performance.now();
+    for (;;) {
+      const lines = this.lines(session);
+      if (cond(lines)) return performance.now() - t0;
+      if (performance.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; screen:\n${lines.join('\n')}`);
+      await sleep(20);
+    }
+  }
+
+  /** Sends keys by tmux name (Enter, C-c…). */
+  keys(session: string, ...keys: string[]): void {
+    this.run('send-keys', '-t', session, ...keys);
+  }
+
+  /** Types `text` literally. */
   type(session: string, text: string): void {
     this.run('send-keys', '-t', session, '-l', text);
   }
 
-  key(session: string, key: string): void {
-    this.run('send-keys', '-t', session, key);
+  /** Pastes `text` through a tmux buffer: as a bracketed paste, or as plain keystrokes. */
+  paste(session: string, text: string, bracketed: boolean): void {
+    const file = path.join(os.tmpdir(), `${this.socket}-paste.txt`);
+    writeFileSync(file, text);
+    this.run('load-buffer', file);
+    this.run('paste-buffer', ...(bracketed ? ['-p'] : []), '-t', session);
   }
 
-  /** Ends the tmux server and every session in it. */
-  kill(): void {
-    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
-  }
-}
-
-/** One `parley chat` in a tmux session. */
-export class Session {
-  constructor(
-    private readonly tmux: Tmux,
-    readonly name: string,
-  ) {}
-  screen(): string[] {
-    return this.tmux.screen(this.name);
-  }
-  /** Types a line and presses Enter. */
-  line(text: string): void {
-    if (text !== '') this.tmux.type(this.name, text);
-    this.tmux.key(this.name, 'Enter');
-  }
-  /** Waits until `cond(screen)` holds; throws with the screen after `ms`. */
-  async until(cond: (lines: string[]) => boolean, what: string, ms = 20_000): Promise<string[]> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const lines = this.screen();
-      if (cond(lines)) return lines;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${lines.join('\n')}`);
-      await sleep(100);
+  /** The exit code `parley chat` printed as EXIT=…, if it exited. */
+  exitCode(session: string): number | undefined {
+    for (const l of this.lines(session)) {
+      const m = EXIT_RE.exec(l);
+      if (m) return Number(m[1]);
     }
+    return undefined;
   }
-  /** Waits for the program to end; resolves with its exit code and last screen. */
-  async exit(ms = 20_000): Promise<{ code: number; lines: string[] }> {
-    const lines = await this.until((l) => l.some((x) => /^EXIT=\d+$/.test(x)), 'the program to exit', ms);
-    return { code: Number(/^EXIT=(\d+)$/.exec(lines.find((x) => /^EXIT=\d+$/.test(x))!)![1]), lines };
-  }
-}
 
-/** A home folder with a key made by OpenSSL (no slow first-run key generation); `name` goes to config.json. */
-export function homeWithKey(dir: string, name?: string): string {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  writeFileSync(path.join(dir, 'key'), exportPrivateKeyPem(quickKey(), 'pkcs8'), { mode: 0o600 });
-  if (name !== undefined) writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ name }), { mode: 0o600 });
-  return dir;
+  kill(session: string): void {
+    spawnSync('tmux', ['-L', this.socket, 'kill-session', '-t', session], { env: ENV });
+  }
+
+  /** Stops the tmux server and everything in it. */
+  close(): void {
+    spawnSync('tmux', ['-L', this.socket, 'kill-server'], { env: ENV });
+  }
 }

@@ -17,7 +17,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { closeAll, startServer, tempDir, TestClient } from './harness.js';
-import { homeWithKey, Tmux, TMUX_SKIP } from './tmux.js';
+import { homeWithKey, Tmux, TMUX_SKIP } from './tmux-chat.js';
 
 after(closeAll);
 

@@ -83,10 +83,19 @@ describe('ChatState', () => {
     s.apply({ type: 'system', message: 'restart at noon', ts: 9 });
     s.apply({ type: 'pong' });
     const texts = appended.slice(1).map(([, e]) => (e as { text: string }).text);
-    assert.deepEqual(texts, ['slow down (retry in 1.5s)', 'bob: SHA256:b, online, in #lobby', 'Rooms: #lobby (2)', 'restart at noon']);
+    assert.deepEqual(texts, ['slow down (retry in 1.5s)', 'bob: SHA256:b, online, in #lobby', 'Rooms: #lobby (2, current)', 'restart at noon']);
     // in words: the code is kept beside the text, not in it
     assert.equal((appended[1]![1] as { code?: string }).code, 'rate_limited');
     assert.equal((appended[2]![1] as { code?: string }).code, undefined);
+  });
+
+  it('/rooms marks the current room and the other rooms the user is in, as /help says', () => {
+    const { s, appended } = make();
+    s.apply(ready);
+    s.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 2 });
+    s.select(roomId('lobby'));
+    s.apply({ type: 'rooms', rooms: [{ room: 'lobby', members: 2 }, { room: 'dev', members: 1 }, { room: 'ops', members: 3 }] });
+    assert.equal((appended.at(-1)![1] as { text: string }).text, 'Rooms: #lobby (2, current), #dev (1, joined), #ops (3)');
   });
 
   it('your own messages never count as unread: a DM sent from a room, your echo in another room', () => {

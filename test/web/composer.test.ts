@@ -66,6 +66,16 @@ describe('Composer', () => {
     assert.deepEqual(sent, []);
   });
 
+  it('/join of a room the user is in switches to it locally (no request); of another room it is sent', () => {
+    const { c, sent, local } = make();
+    const inDev = { ...room, joined: new Set(['lobby', 'dev']) };
+    assert.deepEqual(c.submit('/join #Dev', inDev), { taken: true });
+    assert.deepEqual(local, ['switch']);
+    assert.deepEqual(sent, []);
+    assert.deepEqual(c.submit('/join ops', inDev), { taken: true });
+    assert.deepEqual(sent, [{ t: 'join', room: 'ops' }]);
+  });
+
   it('before the limit is known, messages are held (not sent unchecked); release sends those that fit and gives back the others', () => {
     const { c, sent } = make();
     const early = { room: 'lobby' };
