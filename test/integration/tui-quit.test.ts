@@ -52,7 +52,7 @@ describe('parley chat in a terminal: quitting and fatal errors', { skip: SKIP_WI
   });
 
   const states: [string, () => string, RegExp][] = [
-    ['reconnecting (nothing listens on the port)', () => refusedUrl, /^\(reconnecting in [\d.]+s\) alice>$/],
+    ['reconnecting (nothing listens on the port)', () => refusedUrl, /^\(reconnecting in [\d.]+s(: [^)]*)?\) alice>$/],
     ['connecting (the server never answers)', () => silentUrl, /^\(connecting…\) alice>$/],
     ['connected', () => ctx.url, /^\(connected\) \[#lobby\] alice>$/],
   ];
