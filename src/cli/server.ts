@@ -16,6 +16,7 @@ import { nodeCrypto } from '../protocol/crypto-node.js';
 import { parseCommandArgs, parseIntOption, type Args, type Command } from './args.js';
 import { EXIT_OK, failure, usageError } from './errors.js';
 import { handleSignalsGracefully, keyLimits, MAX_KDF_ITERATIONS_OPTION, writeStdout } from './io.js';
+import { listenError } from './listen-error.js';
 import { loadOrCreateServerKey } from './server-key.js';
 import { DEFAULT_DATA_DIR, lockDataDirForServer, resolveDataDir } from './data-dir.js';
 
@@ -188,10 +189,7 @@ async function run(argv: string[]): Promise<number> {
   } catch (e) {
     names.close();
     lock.release();
-    const code = (e as { code?: string }).code;
-    if (code === 'EADDRINUSE') throw failure(`port ${port} on ${host} is already in use`, 'stop the other server or choose another --port');
-    if (code === 'EACCES') throw failure(`not allowed to listen on ${host}:${port}`, 'choose a port above 1024');
-    throw failure(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
+    throw listenError(e, host, port);
   }
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const [wsScheme, webScheme] = tls ? ['wss', 'https'] : ['ws', 'http'];
