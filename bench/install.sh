@@ -3,12 +3,13 @@
 # to start (the README's install section rests on these figures). Run from anywhere:
 #   bash bench/install.sh [RUNS] > bench/results/install.txt
 # It clones the project's committed HEAD into a temporary folder (never touching this checkout),
-# then, RUNS times (default 2), alternating: `npm ci` as the README says (better-sqlite3
-# compiled with one job when no prebuilt binary can be downloaded), and `JOBS=max npm ci`
-# (node-gyp compiles with every core). Then, once: `npm link --ignore-scripts` and `npm link`
-# into a scratch global folder, the first `npx parley --help` in the clone (npm installs the clone
-# into its npx cache; the entry it makes is removed afterwards), and the start-up time of
-# `parley --help` through the link, through npx, and as `node dist/src/cli/main.js`, median of 5.
+# then RUNS times (default 2): `npm ci` as the README says, and, alternating, better-sqlite3's
+# build alone (`npm rebuild better-sqlite3`: its prebuilt binary cannot be downloaded here, so
+# node-gyp compiles SQLite) with one compile job and with JOBS=max, wall and CPU time. Then, once:
+# `npm link --ignore-scripts` and `npm link` into a scratch global folder, the first
+# `npx parley --help` in the clone (npm installs the clone into its npx cache; the entry it makes
+# is removed afterwards), and the start-up time of `parley --help` through the link, through npx,
+# and as `node dist/src/cli/main.js`, median of 5.
 # Nothing is installed for real: the global folder is a temporary one (npm_config_prefix).
 set -euo pipefail
 runs="${1:-2}"
@@ -40,11 +41,24 @@ echo
 echo "## npm ci in a fresh clone (s, wall)"
 for i in $(seq "$runs"); do
   rm -rf node_modules dist
-  a=$(secs npm ci)
-  rm -rf node_modules dist
-  b=$(JOBS=max secs npm ci)
-  echo "run $i: npm ci $a, JOBS=max npm ci $b (load $(cut -d' ' -f1 /proc/loadavg))"
+  echo "run $i: npm ci $(secs npm ci) (load $(cut -d' ' -f1 /proc/loadavg))"
 done
+echo
+echo "## better-sqlite3 compiled alone: npm rebuild better-sqlite3 (s, wall and user+sys CPU)"
+cpu_secs() { # like secs, and the CPU time of the command and its children
+  local t0 t1
+  t0=$(date +%s.%N)
+  ( "$@" >"$work/last.log" 2>&1; times >"$work/times" ) || { echo "failed: $*" >&2; tail -20 "$work/last.log" >&2; return 1; }
+  t1=$(date +%s.%N)
+  # the subshell's `times`: its children's user and sys time, second line, as 0m12.345s
+  local cpu
+  cpu=$(sed -n 2p "$work/times" | awk '{ s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } printf "%.2f", s }')
+  printf '%.2f wall, %s CPU' "$(echo "$t1 - $t0" | bc)" "$cpu"
+}
+for i in $(seq "$runs"); do
+  echo "run $i: one job $(cpu_secs npm rebuild better-sqlite3); JOBS=max $(JOBS=max cpu_secs npm rebuild better-sqlite3) (load $(cut -d' ' -f1 /proc/loadavg))"
+done
+echo "its compile units: $(find node_modules/better-sqlite3/build/Release/obj.target -name '*.o' -printf '%f ' 2>/dev/null); sqlite3.c is $(du -k node_modules/better-sqlite3/deps/sqlite3/sqlite3.c 2>/dev/null | cut -f1) KB"
 echo
 echo "## the parley command"
 prefix="$work/global"
