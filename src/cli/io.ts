@@ -6,6 +6,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { isRsaError, type RsaError } from '../rsa/errors.js';
 import { toPublicKey, type RsaPrivateKey, type RsaPublicKey } from '../rsa/key.js';
 import { importPrivateKey, importPublicKey } from '../rsa/keyfile.js';
+import { sanitize } from '../client/text.js';
 import type { Args, OptionSpec } from './args.js';
 import { failure, fileError, usageError } from './errors.js';
 import { replaceFile, writeError } from './write-file.js';
@@ -63,12 +64,29 @@ export async function readPassphraseFile(file: string, option = '--passphrase-fi
 // Writing
 
 /**
- * Refuses binary output to a terminal before any work is done: ciphertexts and signatures are
- * raw bytes. A usage error suggesting --out or a redirection.
+ * Refuses binary output to a terminal before any work is done: ciphertexts, signatures and
+ * decrypted bytes are raw bytes (and decrypted bytes may be anyone's escape sequences). A usage
+ * error suggesting --out or a redirection.
  */
 export function assertBinaryOutputOk(out: string | undefined, command: string): void {
   if ((out === undefined || out === '-') && process.stdout.isTTY)
     throw usageError(`${command} writes binary data and stdout is a terminal`, 'use --out FILE or redirect stdout to a file');
+}
+
+/**
+ * Decrypted text for stdout: exact when stdout is a file or a pipe; on a terminal, every
+ * control character made visible (ESC as `^[`, CR as `⏎`, bidirectional controls as `\u{…}`,
+ * src/client/text.ts) while line breaks and tabs are kept, so that a message anyone could have sealed for
+ * you cannot retitle, clear or redraw your terminal. `changed` says whether anything was altered.
+ */
+export function textForStdout(text: string, isTerminal = process.stdout.isTTY === true): { text: string; changed: boolean } {
+  if (!isTerminal) return { text, changed: false };
+  const lines = text.replace(/\r\n/g, '\n');
+  const safe = lines
+    .split('\n')
+    .map((line) => line.split('\t').map(sanitize).join('\t'))
+    .join('\n');
+  return { text: safe, changed: safe !== lines };
 }
 
 /** Exits quietly when the reader of stdout went away (`parley … | head`). */

@@ -48,7 +48,8 @@ Decrypts an RSAES-OAEP ciphertext (SHA-256, MGF1-SHA-256, empty label), e.g. one
 Options:
   -k, --key PRIV            the private key (PKCS#8, encrypted PKCS#8 or PKCS#1, PEM or DER)
   -i, --in FILE             the ciphertext, raw bytes (default: stdin)
-  -o, --out FILE            the message (default: stdout; a file always gets mode 0600)
+  -o, --out FILE            the message, raw bytes (default: stdout, which must not be a
+                            terminal; a file always gets mode 0600)
   -p, --passphrase-file F   the passphrase of an encrypted key: the first line of F
       --max-kdf-iterations N
                             open an encrypted key that asks for up to N PBKDF2 iterations
@@ -121,6 +122,8 @@ async function decrypt(argv: string[]): Promise<number> {
   });
   if (args.help) return writeStdout(DECRYPT_HELP).then(() => EXIT_OK);
   const keyFile = args.required('key', 'PRIV');
+  const out = args.string('out');
+  assertBinaryOutputOk(out, 'parley rsa decrypt');
   const priv = await loadPrivateKey(keyFile, args.string('passphrase-file'), '--key', keyLimits(args));
   const ct = await readInput(args.string('in'), 'the ciphertext');
   // the length is public: saying it leaks nothing, and catches base64 or sealed input early
@@ -141,7 +144,7 @@ async function decrypt(argv: string[]): Promise<number> {
       );
     throw e;
   }
-  await writeOutput(args.string('out'), msg, { secret: true });
+  await writeOutput(out, msg, { secret: true });
   return EXIT_OK;
 }
 

@@ -7,7 +7,7 @@ import { isRsaError } from '../rsa/errors.js';
 import { armorSealed, dearmorSealed, openText, sealText } from '../rsa/seal.js';
 import { parseCommandArgs, type Command } from './args.js';
 import { EXIT_OK, failure } from './errors.js';
-import { keyLimits, loadPrivateKey, loadPublicKey, MAX_KDF_ITERATIONS_OPTION, readInput, writeOutput, writeStdout } from './io.js';
+import { keyLimits, loadPrivateKey, loadPublicKey, MAX_KDF_ITERATIONS_OPTION, readInput, textForStdout, writeOutput, writeStdout } from './io.js';
 
 const SEAL_HELP = `Usage: parley seal --to PUB [--in FILE] [--out FILE]
 
@@ -35,7 +35,9 @@ text, after checking its SHA-256 hash. If the check fails nothing is printed and
 Options:
   -k, --key PRIV            your private key (PKCS#8, encrypted PKCS#8 or PKCS#1, PEM or DER)
   -i, --in FILE             the sealed message (default: stdin)
-  -o, --out FILE            the text (default: stdout; a file always gets mode 0600)
+  -o, --out FILE            the text (default: stdout; a file always gets mode 0600). On a
+                            terminal, control characters are shown (ESC as ^[), not obeyed;
+                            to a file or a pipe the text is written exactly
   -p, --passphrase-file F   the passphrase of an encrypted key: the first line of F
       --max-kdf-iterations N
                             open an encrypted key that asks for up to N PBKDF2 iterations
@@ -102,7 +104,14 @@ async function open(argv: string[]): Promise<number> {
       );
     throw e;
   }
-  await writeOutput(args.string('out'), text, { secret: true });
+  const out = args.string('out');
+  if (out !== undefined && out !== '-') await writeOutput(out, text, { secret: true });
+  else {
+    // anyone can seal a message for you: on a terminal its control characters are shown, not obeyed
+    const shown = textForStdout(text);
+    await writeStdout(shown.text);
+    if (shown.changed) process.stderr.write('parley: the text has control characters, shown as ^X or \\u{…}; redirect stdout or use --out for the exact text\n');
+  }
   return EXIT_OK;
 }
 

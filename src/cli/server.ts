@@ -13,16 +13,19 @@ import type { TransportOptions } from '../server/options.js';
 import { TrustedProxies } from '../server/source.js';
 import { ServerHandshake } from '../protocol/index.js';
 import { nodeCrypto } from '../protocol/crypto-node.js';
-import { parseCommandArgs, parseIntOption, type Args, type Command } from './args.js';
+import { parseCommandArgs, parseIntOption, type Args, type Command, type OptionSpec } from './args.js';
 import { EXIT_OK, failure, usageError } from './errors.js';
 import { handleSignalsGracefully, keyLimits, MAX_KDF_ITERATIONS_OPTION, writeStdout } from './io.js';
+import { listenError } from './listen-error.js';
 import { loadOrCreateServerKey } from './server-key.js';
 import { DEFAULT_DATA_DIR, lockDataDirForServer, resolveDataDir } from './data-dir.js';
 
 export { DEFAULT_DATA_DIR };
 
 const HELP = `Usage: parley server [--host HOST] [--port PORT] [--data DIR] [--tls-cert FILE --tls-key FILE]
-                     [--key-passphrase-file F] [--quiet | --verbose]
+                     [--key-passphrase-file F] [--max-kdf-iterations N] [--max-connections N]
+                     [--max-per-source N] [--handshake-rate N] [--trust-proxy ADDR,…]
+                     [--max-message-length N] [--rate N] [--quiet | --verbose]
 
 Runs a Parley chat server. On first start it generates the server's RSA key (2048 bits) in the
 data folder and keeps it (server_key, mode 0600); users pin its fingerprint on first contact.
@@ -57,6 +60,25 @@ One server per data folder: a second one on the same folder is refused. 'parley 
 and releases the names of the registry.
 Ctrl+C or SIGTERM closes every connection with a notice and exits.
 `;
+
+/** The options of `parley server` (each is in HELP's usage line and its list: test/cli/help.test.ts). */
+export const SERVER_OPTIONS: Record<string, OptionSpec> = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  data: { type: 'string' },
+  'max-connections': { type: 'string' },
+  'max-per-source': { type: 'string' },
+  'handshake-rate': { type: 'string' },
+  'trust-proxy': { type: 'string' },
+  'max-message-length': { type: 'string' },
+  rate: { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'key-passphrase-file': { type: 'string' },
+  ...MAX_KDF_ITERATIONS_OPTION,
+  quiet: { type: 'boolean', short: 'q' },
+  verbose: { type: 'boolean', short: 'v' },
+};
 
 /** Reads --tls-cert and --tls-key (both or neither) and checks that they make a usable TLS context. */
 async function readTls(certFile: string | undefined, keyFile: string | undefined, hint: string): Promise<{ cert: Buffer; key: Buffer } | undefined> {
@@ -114,28 +136,7 @@ function checkKeyBounds(key: RsaPrivateKey, file: string): void {
 }
 
 async function run(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(
-    'parley server',
-    argv,
-    {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      data: { type: 'string' },
-      'max-connections': { type: 'string' },
-      'max-per-source': { type: 'string' },
-      'handshake-rate': { type: 'string' },
-      'trust-proxy': { type: 'string' },
-      'max-message-length': { type: 'string' },
-      rate: { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'key-passphrase-file': { type: 'string' },
-      ...MAX_KDF_ITERATIONS_OPTION,
-      quiet: { type: 'boolean', short: 'q' },
-      verbose: { type: 'boolean', short: 'v' },
-    },
-    0,
-  );
+  const args = parseCommandArgs('parley server', argv, SERVER_OPTIONS, 0);
   if (args.help) return writeStdout(HELP).then(() => EXIT_OK);
   if (args.flag('quiet') && args.flag('verbose')) throw usageError('--quiet and --verbose exclude each other', args.helpHint);
   const level: LogLevel = args.flag('quiet') ? 'quiet' : args.flag('verbose') ? 'verbose' : 'normal';
@@ -188,10 +189,7 @@ async function run(argv: string[]): Promise<number> {
   } catch (e) {
     names.close();
     lock.release();
-    const code = (e as { code?: string }).code;
-    if (code === 'EADDRINUSE') throw failure(`port ${port} on ${host} is already in use`, 'stop the other server or choose another --port');
-    if (code === 'EACCES') throw failure(`not allowed to listen on ${host}:${port}`, 'choose a port above 1024');
-    throw failure(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
+    throw listenError(e, host, port);
   }
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const [wsScheme, webScheme] = tls ? ['wss', 'https'] : ['ws', 'http'];

@@ -17,40 +17,10 @@ import type { RsaPrivateKey } from '../rsa/index.js';
 import type { Logger } from './log.js';
 import type { TransportOptions } from './options.js';
 import type { Source } from './source.js';
+import { closeCodeFor, leaveReasonFor, leaveReasonForClose } from './close-codes.js';
 import { BATCH_OVERHEAD, FRAME_OVERHEAD, batchPlaintext, flushWhenIdle, plaintextOf, type Flushable } from './outbox.js';
 
-/** WebSocket close codes used by the server (4000–4999 are the application's). */
-export const CLOSE = {
-  normal: 1000,
-  goingAway: 1001,
-  tooBig: 1009,
-  handshakeFailed: 4001,
-  refused: 4002, // name_taken, server_full, invalid_name: the `error` event says which
-  protocolError: 4003,
-  rateLimited: 4004,
-  slowConsumer: 4005,
-  idle: 4006,
-} as const;
-
-function closeCodeFor(code: ChatErrorCode): number {
-  switch (code) {
-    case 'rate_limited':
-      return CLOSE.rateLimited;
-    case 'slow_consumer':
-      return CLOSE.slowConsumer;
-    case 'idle_timeout':
-      return CLOSE.idle;
-    case 'shutting_down':
-      return CLOSE.goingAway;
-    case 'protocol_error':
-      return CLOSE.protocolError;
-    case 'handshake_failed':
-    case 'handshake_timeout':
-      return CLOSE.handshakeFailed;
-    default:
-      return CLOSE.refused;
-  }
-}
+export { CLOSE } from './close-codes.js';
 
 /** What a connection needs of its server. */
 export interface ConnHost {
@@ -272,7 +242,7 @@ export class Conn implements MemberSink, Flushable {
       // the socket may already be gone
     }
     this.ws.close(closeCodeFor(code), message.slice(0, 120));
-    this.finish();
+    this.finish(leaveReasonFor(code));
   }
 
   private handshakeDone(): void {
@@ -283,17 +253,18 @@ export class Conn implements MemberSink, Flushable {
     }
   }
 
-  private finish(): void {
+  /** The connection is over: the member (if any) leaves its rooms with `reason` (a no-op when the hub ended it). */
+  private finish(reason: string): void {
     this.handshakeDone();
     if (this.state === 'closed') return;
     this.state = 'closed';
-    if (this.member) this.host.hub.disconnect(this.member);
+    if (this.member) this.host.hub.disconnect(this.member, reason);
   }
 
   /** @internal The socket closed (after our close, the client's, or a network failure). */
   onClose(code: number, reason: string): void {
     const wasMember = this.member !== undefined && this.state !== 'closed';
-    this.finish();
+    this.finish(leaveReasonForClose(code));
     this.host.connClosed(this);
     if (this.member && wasMember) this.host.logger.info(`disconnect ${this.name} from ${this.peer}: ${code}${reason ? ` ${reason}` : ''}`);
     else if (this.member) this.host.logger.info(`disconnect ${this.name} from ${this.peer}`);

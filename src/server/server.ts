@@ -113,6 +113,12 @@ export class ParleyServer {
         this.admission.afterVerify(info.req);
       },
     });
+    // ws re-emits every 'error' of the HTTP server on the WebSocketServer: without a listener here
+    // a failed listen (EADDRINUSE…) would crash the process before listen() could reject, and a
+    // later one (EMFILE on accept) would take the whole server down
+    this.wss.on('error', (e: Error) => {
+      if (this.http.listening) this.log.warn(`server socket error: ${e.message}`);
+    });
     this.wss.on('connection', (ws, req) => {
       const source = this.admission.upgraded(req);
       if (ws.protocol !== SUBPROTOCOL) {
@@ -139,11 +145,17 @@ export class ParleyServer {
     this.sweeper.unref();
   }
 
-  /** Starts listening; resolves to the bound address (port 0 picks a free one). */
+  /**
+   * Starts listening; resolves to the bound address (port 0 picks a free one). Rejects with the
+   * system error (a `code` such as EADDRINUSE, EADDRNOTAVAIL, EACCES, ENOTFOUND) when it cannot.
+   */
   async listen(): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
-      this.http.listen(this.options.port ?? 8765, this.options.host ?? '127.0.0.1', () => resolve());
+      this.http.listen(this.options.port ?? 8765, this.options.host ?? '127.0.0.1', () => {
+        this.http.off('error', reject);
+        resolve();
+      });
     });
     return this.http.address() as AddressInfo;
   }

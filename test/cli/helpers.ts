@@ -83,3 +83,24 @@ export function opensslKeyPair(file: string, bits = 2048): void {
   openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${bits}`, '-out', file]);
   openssl(['pkey', '-in', file, '-pubout', '-out', `${file}.pub`]);
 }
+
+/**
+ * Runs the built CLI with stdin, stdout and stderr on a pseudo-terminal (util-linux `script`),
+ * as a user typing the command would. `output` is everything the terminal received (stdout and
+ * stderr together, line ends as CR LF).
+ */
+export function runCliInTerminal(args: string[], opts: { cwd?: string } = {}): Promise<{ code: number | null; output: Buffer }> {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, CLI, ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
+      cwd: opts.cwd,
+      env: { ...process.env, PARLEY_DEBUG: '', TERM: 'xterm' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output: Buffer.concat(out) }));
+  });
+}
