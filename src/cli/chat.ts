@@ -3,23 +3,22 @@
  * event) or JSON lines (`--json`) when stdin is not a terminal — the bot and scripting interface.
  */
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { ServerEvent } from '../chat/events.js';
 import { wsSocketFactory } from '../client/socket-ws.js';
 import { nodeCrypto } from '../protocol/crypto-node.js';
 import { ChatConnection, type ConnectionStatus, type FatalError } from '../client/connection.js';
-import { formatFatal, formatJson, formatLine, shouldBell, statusText, useColor, type DisplayEvent } from '../client/format.js';
+import { formatFatal, statusText } from '../client/format.js';
 import { isHomeError, loadOrCreateIdentity, NAME_RULE, nameProblem, quoteName, rememberName, resolveHome } from '../client/home.js';
 import { HELP_TEXT, parseInput } from '../client/input.js';
-import { parseRefLine, ReplyTracker, type LineRef } from '../client/refs.js';
+import { ReplyTracker, type LineRef } from '../client/refs.js';
 import { checkPin, knownHostsPath, newPinMessage, pinMismatchMessage } from '../client/pins.js';
 import { promptLine, promptSecret } from '../client/prompt.js';
-import { ChatScreen } from '../client/screen.js';
-import { sanitize, sanitizeLines } from '../client/text.js';
+import { sanitize } from '../client/text.js';
 import { parseCommandArgs, type Command } from './args.js';
 import { EXIT_FAILURE, EXIT_OK, failure, usageError } from './errors.js';
 import { handleSignalsGracefully, readPassphraseFile, writeStdout } from './io.js';
 import { generateWithProgress } from './keygen.js';
+import { LineUi, ScreenUi } from './chat-ui.js';
 
 /** The server `parley chat` connects to without --server. */
 export const DEFAULT_SERVER = 'ws://127.0.0.1:8765';
@@ -30,7 +29,8 @@ export const END_CONNECT_WAIT_MS = 5_000;
 /** Line mode, input ended: give up (exit 1) when no queued line could be sent for this long. */
 export const END_STALL_MS = 30_000;
 
-const HELP = `Usage: parley chat [--server URL] [--name NAME] [--room ROOM] [--home DIR] [--json]
+const HELP = `Usage: parley chat [--server URL] [--name NAME] [--room ROOM] [--home DIR]
+                   [--passphrase-file F] [--ca FILE] [--json]
 
 Chats on a Parley server. The first run generates your RSA key (2048 bits) in the home folder
 and asks for your name (on a terminal); the name is remembered once a server accepted it. On a
@@ -67,19 +67,22 @@ check shown once on the screen and in the status line.
 transit). It is not a signature: the server could change text and hash together.
 `;
 
+/** The options of `parley chat` (each in --help's usage line and options list: test/cli/help.test.ts). */
+export const CHAT_OPTIONS = {
+  server: { type: 'string', short: 's' },
+  name: { type: 'string', short: 'n' },
+  room: { type: 'string', short: 'r' },
+  home: { type: 'string' },
+  'passphrase-file': { type: 'string', short: 'p' },
+  ca: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
 async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(
     'parley chat',
     argv,
-    {
-      server: { type: 'string', short: 's' },
-      name: { type: 'string', short: 'n' },
-      room: { type: 'string', short: 'r' },
-      home: { type: 'string' },
-      'passphrase-file': { type: 'string', short: 'p' },
-      ca: { type: 'string' },
-      json: { type: 'boolean' },
-    },
+    CHAT_OPTIONS,
     0,
   );
   if (args.help) return writeStdout(HELP).then(() => EXIT_OK);
@@ -339,101 +342,6 @@ async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
     await sleep(Math.min(50, Math.max(1, end - Date.now())));
   }
   return true;
-}
-
-/** What the two front ends (screen, lines) have in common. */
-interface Ui {
-  /** `onLine` returns false for a line it refused (kept on the input line); `onEnd`: Ctrl+C/Ctrl+D, or the end of input. */
-  start(onLine: (line: string, ref?: LineRef) => boolean, onEnd: () => void): void;
-  /** Shows an event; `ref`: the --json ref of the input line it answers. */
-  show(ev: DisplayEvent, ref?: LineRef): void;
-  status(text: string): void;
-  /** The current room, and the rooms the user is in (marked by /rooms). */
-  setRoom(room: string | undefined, joined?: ReadonlySet<string>): void;
-  /** The user's name changed (another one after a refusal). */
-  setName(name: string): void;
-  /** Puts a refused line back on the input line when it is empty (the screen only). */
-  restoreLine(line: string): void;
-  close(): void;
-}
-
-class ScreenUi implements Ui {
-  private readonly screen: ChatScreen;
-  private readonly color = useColor(process.stdout, process.env);
-  private rooms: { joined: ReadonlySet<string>; current: string | undefined } = { joined: new Set(), current: undefined };
-  constructor(private me: string) {
-    this.screen = new ChatScreen({ input: process.stdin, output: process.stdout, name: me });
-  }
-  start(onLine: (line: string) => boolean, onEnd: () => void): void {
-    this.screen.onLine((line) => onLine(line));
-    this.screen.onQuit(onEnd);
-  }
-  show(ev: DisplayEvent): void {
-    if (this.screen.closed) return; // leaving: nothing more to say
-    const line = formatLine(ev, { me: this.me, color: this.color, rooms: this.rooms });
-    if (line !== undefined) this.screen.print(line, { bell: shouldBell(ev, this.me) });
-  }
-  status(text: string): void {
-    this.screen.setStatus(text);
-  }
-  setRoom(room: string | undefined, joined?: ReadonlySet<string>): void {
-    this.rooms = { joined: joined ?? this.rooms.joined, current: room };
-    this.screen.setPrompt(room);
-  }
-  setName(name: string): void {
-    this.me = name;
-    this.screen.setName(name);
-  }
-  restoreLine(line: string): void {
-    this.screen.restoreLine(line);
-  }
-  close(): void {
-    if (!this.screen.closed) this.screen.close();
-  }
-}
-
-class LineUi implements Ui {
-  private rl: ReturnType<typeof createInterface> | undefined;
-  private ended = false;
-  private rooms: { joined: ReadonlySet<string>; current: string | undefined } = { joined: new Set(), current: undefined };
-  constructor(
-    private me: string,
-    private readonly json: boolean,
-  ) {}
-  start(onLine: (line: string, ref?: LineRef) => boolean, onEnd: () => void): void {
-    const rl = createInterface({ input: process.stdin, terminal: false });
-    this.rl = rl;
-    rl.on('line', (raw) => {
-      if (!this.json) return void onLine(raw);
-      // --json: a line may come as {"ref":R,"line":"…"} (src/client/refs.ts)
-      const r = parseRefLine(raw);
-      if ('error' in r) return this.show({ type: 'error', code: 'bad_input', message: r.error });
-      onLine(r.line, r.ref);
-    });
-    rl.on('close', () => {
-      if (!this.ended) onEnd();
-    });
-  }
-  show(ev: DisplayEvent, ref?: LineRef): void {
-    // formatLine sanitizes every untrusted field; sanitizeLines is the last line of defence, as
-    // ChatScreen.print is on a terminal. formatJson escapes every control character.
-    const out = this.json ? formatJson(ev, ref) : formatLine(ev, { me: this.me, color: false, rooms: this.rooms });
-    if (out !== undefined) process.stdout.write(`${this.json ? out : sanitizeLines(out)}\n`);
-  }
-  status(): void {}
-  setRoom(room: string | undefined, joined?: ReadonlySet<string>): void {
-    this.rooms = { joined: joined ?? this.rooms.joined, current: room };
-  }
-  setName(name: string): void {
-    this.me = name;
-  }
-  restoreLine(): void {}
-  /** Stops reading stdin, so that a fatal error ends the program even while input is still open. */
-  close(): void {
-    this.ended = true;
-    this.rl?.close();
-    process.stdin.destroy();
-  }
 }
 
 /** The `parley chat` command. */

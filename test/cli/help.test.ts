@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { CHAT_OPTIONS } from '../../src/cli/chat.js';
 import { SERVER_OPTIONS } from '../../src/cli/server.js';
 import { CLI, PROJECT_ROOT } from '../helpers/paths.js';
 import { assertCleanError, runCli } from './helpers.js';
@@ -39,16 +40,22 @@ describe('help', () => {
     });
   }
 
-  it('parley server --help names every option in its usage line and in its options list', async () => {
-    const r = await runCli(['server', '--help']);
-    assert.equal(r.code, 0);
-    const text = r.stdout.toString();
-    const usage = text.slice(0, text.indexOf('\n\n'));
-    const list = text.slice(text.indexOf('\nOptions:\n'));
-    const missing = (where: string) => Object.keys(SERVER_OPTIONS).filter((o) => !new RegExp(`--${o}(?![a-z-])`).test(where));
-    assert.deepEqual(missing(usage), [], 'options missing from the usage line');
-    assert.deepEqual(missing(list), [], 'options missing from the options list');
-  });
+  const everyOption: [string, Record<string, unknown>][] = [
+    ['server', SERVER_OPTIONS],
+    ['chat', CHAT_OPTIONS],
+  ];
+  for (const [command, options] of everyOption) {
+    it(`parley ${command} --help names every option in its usage line and in its options list`, async () => {
+      const r = await runCli([command, '--help']);
+      assert.equal(r.code, 0);
+      const text = r.stdout.toString();
+      const usage = text.slice(0, text.indexOf('\n\n'));
+      const list = text.slice(text.indexOf('\nOptions:\n'));
+      const missing = (where: string) => Object.keys(options).filter((o) => !new RegExp(`--${o}(?![a-z-])`).test(where));
+      assert.deepEqual(missing(usage), [], 'options missing from the usage line');
+      assert.deepEqual(missing(list), [], 'options missing from the options list');
+    });
+  }
 
   it('--help wins over missing required options', async () => {
     const r = await runCli(['rsa', 'verify', '--help']);
