@@ -12,6 +12,7 @@ import { nameSkeleton } from '../chat/skeleton.js';
 import { NAME_RULE, quote } from '../chat/validate.js';
 import { DataDirBusyError, DataDirLock, PROBE_WAIT_MS, serverOnDataDir } from '../server/data-lock.js';
 import { NAMES_DB_FILE, NameRegistryFileError, SqliteNameRegistry } from '../server/names-sqlite.js';
+import { commandGroup, type Subcommand } from './command-group.js';
 import { parseCommandArgs, type Args, type Command } from './args.js';
 import { resolveDataDir } from './data-dir.js';
 import { EXIT_OK, failure, usageError } from './errors.js';
@@ -163,37 +164,16 @@ async function release(argv: string[]): Promise<number> {
   return EXIT_OK;
 }
 
-interface Sub {
-  name: string;
-  help: string;
-  run(argv: string[]): Promise<number>;
-}
 
-const SUBCOMMANDS: Sub[] = [
+const SUBCOMMANDS: Subcommand[] = [
   { name: 'list', help: LIST_HELP, run: list },
   { name: 'release', help: RELEASE_HELP, run: release },
 ];
 
 /** The `parley names` command. */
-export const namesCommand: Command = {
+export const namesCommand: Command = commandGroup({
   name: 'names',
   summary: "the server's name registry: list the names, release one (for a user who lost their key)",
   help: NAMES_HELP,
-  async run(argv) {
-    const [first, ...rest] = argv;
-    if (first === undefined) throw usageError('missing names command (list or release)', "run 'parley names --help' for usage");
-    if (first === '--help' || first === '-h' || first === 'help') {
-      const sub = first === 'help' && rest[0] ? SUBCOMMANDS.find((s) => s.name === rest[0]) : undefined;
-      await writeStdout(sub ? sub.help : NAMES_HELP);
-      return EXIT_OK;
-    }
-    const sub = SUBCOMMANDS.find((s) => s.name === first);
-    if (!sub) {
-      throw usageError(
-        first.startsWith('-') ? `unknown option '${first}' before the names command` : `unknown names command ${quote(first)}`,
-        "run 'parley names --help' for the list (list, release)",
-      );
-    }
-    return sub.run(rest);
-  },
-};
+  subcommands: SUBCOMMANDS,
+});

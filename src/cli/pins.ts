@@ -6,6 +6,7 @@
 import { resolveHome } from '../client/home.js';
 import { forgetPin, knownHostsPath, readPins, serverId, type Pin } from '../client/pins.js';
 import { quote } from '../chat/validate.js';
+import { commandGroup, type Subcommand } from './command-group.js';
 import { parseCommandArgs, type Args, type Command } from './args.js';
 import { EXIT_OK, failure, usageError } from './errors.js';
 import { writeStdout } from './io.js';
@@ -115,37 +116,16 @@ async function forget(argv: string[]): Promise<number> {
   return EXIT_OK;
 }
 
-interface Sub {
-  name: string;
-  help: string;
-  run(argv: string[]): Promise<number>;
-}
 
-const SUBCOMMANDS: Sub[] = [
+const SUBCOMMANDS: Subcommand[] = [
   { name: 'list', help: LIST_HELP, run: list },
   { name: 'forget', help: FORGET_HELP, run: forget },
 ];
 
 /** The `parley pins` command. */
-export const pinsCommand: Command = {
+export const pinsCommand: Command = commandGroup({
   name: 'pins',
   summary: "the server keys parley chat pinned: list them, forget one (after a server's key change)",
   help: PINS_HELP,
-  async run(argv) {
-    const [first, ...rest] = argv;
-    if (first === undefined) throw usageError('missing pins command (list or forget)', "run 'parley pins --help' for usage");
-    if (first === '--help' || first === '-h' || first === 'help') {
-      const sub = first === 'help' && rest[0] ? SUBCOMMANDS.find((s) => s.name === rest[0]) : undefined;
-      await writeStdout(sub ? sub.help : PINS_HELP);
-      return EXIT_OK;
-    }
-    const sub = SUBCOMMANDS.find((s) => s.name === first);
-    if (!sub) {
-      throw usageError(
-        first.startsWith('-') ? `unknown option '${first}' before the pins command` : `unknown pins command ${quote(first)}`,
-        "run 'parley pins --help' for the list (list, forget)",
-      );
-    }
-    return sub.run(rest);
-  },
-};
+  subcommands: SUBCOMMANDS,
+});

@@ -8,8 +8,9 @@
 import { isRsaError } from '../rsa/errors.js';
 import { oaepDecrypt, oaepEncrypt, oaepMaxMessageLength } from '../rsa/oaep.js';
 import { pssSign, pssVerify } from '../rsa/pss.js';
+import { commandGroup, type Subcommand } from './command-group.js';
 import { parseCommandArgs, type Command } from './args.js';
-import { EXIT_FAILURE, EXIT_OK, failure, usageError } from './errors.js';
+import { EXIT_FAILURE, EXIT_OK, failure } from './errors.js';
 import {
   assertBinaryOutputOk, keyLimits, loadPrivateKey, loadPublicKey, MAX_KDF_ITERATIONS_OPTION, readFileChecked, readInput, writeOutput, writeStdout,
 } from './io.js';
@@ -17,12 +18,6 @@ import {
 const OAEP = { hash: 'SHA-256', mgfHash: 'SHA-256' } as const;
 const PSS_SALT = 32;
 
-interface Sub {
-  name: string;
-  summary: string;
-  help: string;
-  run(argv: string[]): Promise<number>;
-}
 
 const ENCRYPT_HELP = `Usage: parley rsa encrypt --key PUB [--in FILE] [--out FILE]
 
@@ -183,7 +178,7 @@ async function verify(argv: string[]): Promise<number> {
   return ok ? EXIT_OK : EXIT_FAILURE;
 }
 
-const SUBCOMMANDS: Sub[] = [
+const SUBCOMMANDS: (Subcommand & { summary: string })[] = [
   { name: 'encrypt', summary: 'encrypt a short message with RSAES-OAEP-SHA-256', help: ENCRYPT_HELP, run: encrypt },
   { name: 'decrypt', summary: 'decrypt an RSAES-OAEP-SHA-256 ciphertext', help: DECRYPT_HELP, run: decrypt },
   { name: 'sign', summary: 'sign a message with RSASSA-PSS-SHA-256 (salt 32)', help: SIGN_HELP, run: sign },
@@ -201,24 +196,9 @@ Run 'parley rsa <command> --help' for the options of a command.
 `;
 
 /** The `rsa` command group. */
-export const rsaCommand: Command = {
+export const rsaCommand: Command = commandGroup({
   name: 'rsa',
   summary: 'raw RSA: encrypt, decrypt (OAEP), sign, verify (PSS) — SHA-256',
   help: RSA_HELP,
-  async run(argv) {
-    const [first, ...rest] = argv;
-    if (first === undefined) throw usageError("missing rsa command (encrypt, decrypt, sign or verify)", "run 'parley rsa --help' for usage");
-    if (first === '--help' || first === '-h' || first === 'help') {
-      const sub = first === 'help' && rest[0] ? SUBCOMMANDS.find((s) => s.name === rest[0]) : undefined;
-      await writeStdout(sub ? sub.help : RSA_HELP);
-      return EXIT_OK;
-    }
-    const sub = SUBCOMMANDS.find((s) => s.name === first);
-    if (!sub)
-      throw usageError(
-        first.startsWith('-') ? `unknown option '${first}' before the rsa command` : `unknown rsa command '${first}'`,
-        "run 'parley rsa --help' for the list (encrypt, decrypt, sign, verify)",
-      );
-    return sub.run(rest);
-  },
-};
+  subcommands: SUBCOMMANDS,
+});

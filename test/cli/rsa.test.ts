@@ -281,7 +281,7 @@ describe('parley rsa: failures are one line, no stack', () => {
 
   it('usage errors exit 2', async () => {
     assertCleanError(await runCli(['rsa'], { cwd: dir }), 2, /missing rsa command/);
-    assertCleanError(await runCli(['rsa', 'frobnicate'], { cwd: dir }), 2, /unknown rsa command 'frobnicate'/);
+    assertCleanError(await runCli(['rsa', 'frobnicate'], { cwd: dir }), 2, /unknown rsa command "frobnicate"/);
     assertCleanError(await runCli(['rsa', 'encrypt'], { cwd: dir }), 2, /missing --key/);
     assertCleanError(await runCli(['rsa', 'verify', '--key', 'key.pem.pub'], { cwd: dir }), 2, /missing --sig/);
     assertCleanError(await runCli(['rsa', 'sign', '--key'], { cwd: dir }), 2, /--key/);

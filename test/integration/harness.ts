@@ -3,6 +3,7 @@
  * Keys come from node:crypto (fast) converted to Parley keys; every RSA operation of the
  * protocol still runs through src/rsa.
  */
+import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -119,3 +120,12 @@ export function tempDir(prefix = 'parley-test-'): { dir: string; cleanup: () => 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export { once };
+
+/** A port nothing listens on (bound, then closed). */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}

@@ -14,9 +14,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { closeAll, startServer, tempDir, TestClient } from './harness.js';
+import { closeAll, freePort, startServer, tempDir, TestClient } from './harness.js';
 import { homeWithKey, Tmux, TMUX_SKIP } from './tmux-chat.js';
 
 after(closeAll);
@@ -28,14 +27,6 @@ after(() => tmp.cleanup());
 let homes = 0;
 const home = (name?: string) => homeWithKey(path.join(tmp.dir, `home${homes++}`), name);
 
-/** A port nothing listens on (just closed). */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('parley chat on a terminal: why it cannot connect', { skip: TMUX_SKIP }, () => {
   let cert: string;

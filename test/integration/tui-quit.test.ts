@@ -9,19 +9,11 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { closeAll, startServer, tempDir } from './harness.js';
+import { closeAll, freePort, startServer, tempDir } from './harness.js';
 import { HAVE_TMUX, SKIP_WITHOUT_TMUX, Tmux } from './tmux.js';
 
 after(closeAll);
 
-/** A port nothing listens on (bound, then closed). */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('parley chat in a terminal: quitting and fatal errors', { skip: SKIP_WITHOUT_TMUX }, () => {
   const tm = new Tmux('tui-quit');
