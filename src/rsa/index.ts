@@ -9,7 +9,7 @@ export { getHash, HASH_NAMES, type Hash, type HashName } from './hash.js';
 export { mgf1 } from './mgf1.js';
 export { isProbablePrime, millerRabin, mrRounds } from './prime.js';
 export * from './key.js';
-export { generateKeyPair, randomPrime, KEY_SIZES, type KeygenOptions, type KeygenProgress } from './keygen.js';
+export { generateKeyPair, randomPrime, KEY_SIZES, meetsPrimeLowerBound, primeCandidateFault, isFipsPublicExponent, primesFarEnough, privateExponentLargeEnough, type KeygenOptions, type KeygenProgress, type PrimeCandidateFault } from './keygen.js';
 export { rsaep, rsadp, rsasp1, rsavp1 } from './primitives.js';
 export { oaepEncrypt, oaepDecrypt, oaepMaxMessageLength, type OaepOptions } from './oaep.js';
 export { pssSign, pssVerify, type PssOptions } from './pss.js';

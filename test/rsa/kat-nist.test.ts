@@ -10,10 +10,13 @@ import { describe, test } from 'node:test';
 import {
   bitLength,
   bytesToHex,
-  gcd,
+  isFipsPublicExponent,
   isProbablePrime,
   lcm,
   modInverse,
+  primeCandidateFault,
+  primesFarEnough,
+  privateExponentLargeEnough,
   pkcs1v15Sign,
   pkcs1v15Verify,
   privateKeyFromComponents,
@@ -22,6 +25,7 @@ import {
   publicKeyFromComponents,
   RsaError,
   type HashName,
+  type PrimeCandidateFault,
   type RsaPrivateKey,
   type RsaPublicKey,
 } from '../../src/rsa/index.js';
@@ -59,42 +63,38 @@ const nlenOf = (r: CavpRecord) => Number(r.params['mod']);
 // ---------------------------------------------------------------------------------------------
 // Key generation (FIPS 186-5 §A.1.3 / §B.3.3 with probable primes)
 
-/** Primality verdicts by value: the KAT files repeat candidates, and Miller–Rabin is the cost. */
-const primeCache = new Map<bigint, boolean>();
-function prime(x: bigint): boolean {
-  let v = primeCache.get(x);
-  if (v === undefined) primeCache.set(x, (v = isProbablePrime(x)));
-  return v;
+/**
+ * The library's verdict on a candidate prime (primeCandidateFault, the checks randomPrime
+ * applies), by value: the KAT files repeat candidates, and Miller–Rabin is the cost.
+ */
+const faultCache = new Map<string, PrimeCandidateFault | undefined>();
+function candidateFault(w: bigint, bits: number, e: bigint): PrimeCandidateFault | undefined {
+  const k = `${w}:${bits}:${e}`;
+  if (!faultCache.has(k)) faultCache.set(k, primeCandidateFault(w, bits, e));
+  return faultCache.get(k);
 }
 
-/** §B.3.3 steps 4.4 / 5.5: p ≥ √2·2^(nlen/2 − 1), i.e. p² ≥ 2^(nlen − 1) (what randomPrime checks). */
-const meetsLowerBound = (p: bigint, nlen: number) => p * p >= 1n << BigInt(nlen - 1);
-
-/** Every constraint generateKeyPair enforces, for a finished (e, p, q); returns the failures. */
+/**
+ * Every constraint generateKeyPair enforces, for a finished (e, p, q), each judged by the
+ * library's own check (src/rsa/keygen.ts): breaking one of them fails these tests.
+ */
 function keygenViolations(e: bigint, p: bigint, q: bigint, nlen: number): string[] {
-  const half = nlen / 2;
   const out: string[] = [];
-  // §A.1.1: 2^16 < e < 2^256, e odd
-  if (!(e > 1n << 16n && e < 1n << 256n && (e & 1n) === 1n)) out.push('e outside (2^16, 2^256) or even');
+  if (!isFipsPublicExponent(e)) out.push('e outside (2^16, 2^256) or even'); // §A.1.1
   for (const [name, x] of [['p', p], ['q', q]] as const) {
-    if (bitLength(x) !== half) out.push(`${name} is not ${half} bits`);
-    if (!meetsLowerBound(x, nlen)) out.push(`${name} < √2·2^(nlen/2−1)`);
-    if (gcd(x - 1n, e) !== 1n) out.push(`gcd(${name} − 1, e) ≠ 1`);
-    if (!prime(x)) out.push(`${name} is not probably prime`);
+    if (bitLength(x) !== nlen / 2) out.push(`${name} is not ${nlen / 2} bits`);
+    const fault = candidateFault(x, nlen / 2, e); // §B.3.3 steps 4.4–4.7 / 5.5–5.8
+    if (fault) out.push(`${name}: ${fault}`);
   }
-  // §B.3.3 step 5.4: |p − q| > 2^(nlen/2 − 100)
-  const diff = p > q ? p - q : q - p;
-  if (!(diff > 1n << BigInt(half - 100))) out.push('|p − q| ≤ 2^(nlen/2 − 100)');
-  // §B.3.1 step 3: d = e⁻¹ mod λ(n) with d > 2^(nlen/2)
-  const d = modInverse(e, lcm(p - 1n, q - 1n));
-  if (!(d > 1n << BigInt(half))) out.push('d ≤ 2^(nlen/2)');
+  if (!primesFarEnough(p, q, nlen)) out.push('|p − q| ≤ 2^(nlen/2 − 100)'); // §B.3.3 step 5.4
+  if (!privateExponentLargeEnough(modInverse(e, lcm(p - 1n, q - 1n)), nlen)) out.push('d ≤ 2^(nlen/2)'); // §B.3.1 step 3
   return out;
 }
 
 /** Our private key for (e, p, q): n = p·q, d = e⁻¹ mod lcm(p − 1, q − 1). */
 function keyFromPrimes(e: bigint, p: bigint, q: bigint): RsaPrivateKey {
   const d = modInverse(e, lcm(p - 1n, q - 1n));
-  // primality is checked (and cached) by keygenViolations; skip the constructor's repeat of it
+  // primality is judged (and cached) by keygenViolations; skip the constructor's repeat of it
   return privateKeyFromComponents({ n: p * q, e, d, p, q }, { checkPrimes: false });
 }
 
@@ -115,6 +115,28 @@ describe('NIST CAVP KeyGen_RandomProbablyPrime3_3.rsp (e, p, q → n, d)', () =>
   });
 });
 
+/**
+ * What primeCandidateFault may say of p and of q at each failing step of the KAT (q is not judged
+ * when p fails). Step 4.7 (5.8) is reached when step 4.5 (5.6) refuses the candidate: gcd(p − 1, e)
+ * ≠ 1 is checked before primality there, as in our code, so a composite p whose p − 1 shares a
+ * factor with e is refused as 'gcd'; the KAT says "not prime", so primality is asserted as well.
+ */
+const STEP_FAULTS: Record<string, { p: readonly (PrimeCandidateFault | undefined)[]; q?: readonly PrimeCandidateFault[] }> = {
+  '4.4': { p: ['bound'] }, // p < √2·2^(nlen/2−1)
+  '4.7': { p: ['gcd', 'composite'] }, // p not prime
+  '5.5': { p: [undefined], q: ['bound'] }, // q below the bound, p good
+  '5.8': { p: [undefined], q: ['gcd', 'composite'] }, // q not prime, p good
+};
+/** The library's verdicts on the KAT's F cases, by step: a change of verdict must be noticed. */
+const KAT_VERDICTS = {
+  '4.4 p bound': 44,
+  '4.7 p gcd': 8,
+  '4.7 p composite': 32,
+  '5.5 q bound': 40,
+  '5.8 q gcd': 8,
+  '5.8 q composite': 21,
+};
+
 describe('NIST CAVP KeyGen_186-3_RandomProbablyPrime3_3_KAT.txt (candidate primes, P/F)', () => {
   const { records } = loadCavp('KeyGen_186-3_RandomProbablyPrime3_3_KAT.txt', 'Result');
   const groups = new Map<string, CavpRecord[]>();
@@ -132,6 +154,7 @@ describe('NIST CAVP KeyGen_186-3_RandomProbablyPrime3_3_KAT.txt (candidate prime
     }
     assert.deepEqual(byStep, { P: 33, '4.4': 44, '4.7': 40, '5.5': 40, '5.8': 29 });
   });
+  const verdicts: Record<string, number> = {};
   for (const [id, rs] of groups) {
     test(`${id} (${rs.length} cases)`, () => {
       for (const r of rs) {
@@ -147,29 +170,28 @@ describe('NIST CAVP KeyGen_186-3_RandomProbablyPrime3_3_KAT.txt (candidate prime
           assert.equal(key.bits, nlen, `${label}: modulus size`);
           continue;
         }
-        // each F names the step of §B.3.3 that fails; we must detect exactly that
+        // each F names the step of §B.3.3 that fails; the library's check (primeCandidateFault,
+        // which randomPrime uses) must refuse exactly that candidate at exactly that step
         const step = /^Step (\d+\.\d+)/.exec(reason)?.[1];
-        switch (step) {
-          case '4.4': // p < √2·2^(nlen/2−1)
-            assert.equal(meetsLowerBound(p, nlen), false, `${label}: p must fail the lower bound`);
-            break;
-          case '4.7': // p not prime
-            assert.equal(prime(p), false, `${label}: p must be found composite`);
-            break;
-          case '5.5': // q < √2·2^(nlen/2−1) (p was good)
-            assert.equal(meetsLowerBound(p, nlen), true, `${label}: p meets the bound`);
-            assert.equal(meetsLowerBound(q, nlen), false, `${label}: q must fail the lower bound`);
-            break;
-          case '5.8': // q not prime (p was good)
-            assert.equal(meetsLowerBound(p, nlen), true, `${label}: p meets the bound`);
-            assert.equal(prime(q), false, `${label}: q must be found composite`);
-            break;
-          default:
-            assert.fail(`${label}: unknown failure step`);
+        const want = STEP_FAULTS[step ?? ''];
+        assert.ok(want, `${label}: unknown failure step`);
+        const half = nlen / 2;
+        const pFault = candidateFault(p, half, e);
+        assert.ok(want.p.includes(pFault), `${label}: the library's verdict on p is ${pFault}, expected ${want.p.join(' or ')}`);
+        let verdict = `${step} p ${pFault}`;
+        if (want.q) {
+          const qFault = candidateFault(q, half, e);
+          assert.ok(qFault && want.q.includes(qFault), `${label}: the library's verdict on q is ${qFault}, expected ${want.q.join(' or ')}`);
+          verdict = `${step} q ${qFault}`;
         }
+        if (step === '4.7' || step === '5.8') assert.equal(isProbablePrime(step === '4.7' ? p : q), false, `${label}: composite`);
+        verdicts[verdict] = (verdicts[verdict] ?? 0) + 1;
       }
     });
   }
+  test('the library refused every F case at its step (verdicts by step)', () => {
+    assert.deepEqual(verdicts, KAT_VERDICTS);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
