@@ -376,7 +376,8 @@ export function parseCavp(text: string, caseKey: string): CavpFile {
       lastWasParam = true;
       continue;
     }
-    const kv = /^([A-Za-z][A-Za-z0-9 ]*?)\s*=\s*(.*)$/.exec(line);
+    // names are words, possibly with spaces, or an intermediate value such as "c^d" (RSADPComponent800_56B.txt)
+    const kv = /^([A-Za-z][A-Za-z0-9 ^]*?)\s*=\s*(.*)$/.exec(line);
     if (!kv) throw new Error(`line ${i + 1}: cannot parse "${line.slice(0, 60)}"`);
     if (Object.keys(para).length === 0) paraLine = i + 1;
     if (kv[1]! in para) throw new Error(`line ${i + 1}: ${kv[1]} twice in one paragraph`);
@@ -402,9 +403,12 @@ export function loadCavp(file: string, caseKey: string): CavpFile {
   return parseCavp(readVectorText(path.join('nist-cavp', file)), caseKey);
 }
 
-/** CAVP's "Result = F (3 - Signature changed )" → { pass: false, reason: '3 - Signature changed' }. */
+/**
+ * CAVP's "Result = F (3 - Signature changed )" → { pass: false, reason: '3 - Signature changed' };
+ * "Pass" and "Fail" (RSADPComponent800_56B) are P and F.
+ */
 export function cavpResult(v: string | undefined): { pass: boolean; reason: string } {
-  const m = /^([PF])\b\s*(?:\((.*?)\)?)?\s*$/.exec(v ?? '');
+  const m = /^([PF])(?:ass|ail)?\b\s*(?:\((.*?)\)?)?\s*$/.exec(v ?? '');
   if (!m) throw new Error(`bad Result: ${v}`);
   return { pass: m[1] === 'P', reason: (m[2] ?? '').trim() };
 }
