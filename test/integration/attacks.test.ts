@@ -1,14 +1,24 @@
-/** Attacks and bad input over real sockets: each gets a clear error and the server keeps serving. */
+/**
+ * Attacks and bad input over real sockets: each is refused with its own close code and error code
+ * (asserted exactly: a crash, a 1006, or another reason does not pass), and the server keeps serving.
+ * A changed server key is refused by the real `parley chat` through its known_hosts.
+ */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import WebSocket from 'ws';
 import { bodyFor } from '../../src/client/input.js';
 import { ClientHandshake, SUBPROTOCOL, parseError } from '../../src/protocol/index.js';
+import { fingerprint } from '../../src/rsa/fingerprint.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import type { ServerEvent } from '../../src/chat/events.js';
-import { quickKey, sleep, startServer, TestClient, closeAll } from './harness.js';
+import { quickKey, sleep, startServer, tempDir, TestClient, closeAll } from './harness.js';
 import { unbatch } from '../../src/protocol/batch.js';
+import { CliClient, killCliClients } from './cli-client.js';
+import { allClosed, recordingProxy } from './recording-proxy.js';
+import { parseWsStream } from './ws-wire.js';
 
 type Raw = { ws: WebSocket; received: Uint8Array[]; closed: Promise<{ code: number; reason: string }> };
 
@@ -48,8 +58,17 @@ async function handshake(url: string, name: string) {
   return { ...r, session: res.session };
 }
 
+/** The `error` events the server sent on a session (frames after `ready`, opened once: call it once). */
+function serverErrors(c: { received: Uint8Array[]; session: { open(f: Uint8Array): unknown } }): Extract<ServerEvent, { type: 'error' }>[] {
+  return c.received
+    .slice(2)
+    .flatMap((f) => unbatch(c.session.open(f) as ServerEvent))
+    .filter((e): e is Extract<ServerEvent, { type: 'error' }> => e.type === 'error');
+}
+
 // whatever a failed test left open is closed, so the process always exits
 after(closeAll);
+after(killCliClients);
 
 describe('attacks and bad input', () => {
   let ctx: Awaited<ReturnType<typeof startServer>>;
@@ -75,10 +94,13 @@ describe('attacks and bad input', () => {
     c.ws.send(frame);
     await witness.next((e) => e.type === 'message' && e.body.text === 'once');
     c.ws.send(frame); // the same bytes again
-    const { code } = await c.closed;
-    assert.equal(code, 4003);
-    const errors = c.received.slice(2).flatMap((f) => { try { return unbatch(c.session.open(f) as ServerEvent); } catch { return []; } });
-    assert.ok(errors.some((e) => e?.type === 'error' && e.code === 'protocol_error' && /replay/.test(e.message)), 'told why');
+    const closed = await c.closed;
+    assert.equal(closed.code, 4003, 'closed as a protocol error');
+    const err = serverErrors(c).at(-1);
+    assert.equal(err?.code, 'protocol_error');
+    // the client's first frame (counter 0) sent again, after the server had moved on to counter 1
+    assert.equal(err!.message, 'replay: frame 0 replayed (expected 1)', 'told why: the session says replay');
+    assert.equal(closed.reason, err!.message, 'the close reason says the same');
     assert.equal(witness.events.filter((e) => e.type === 'message' && e.body.text === 'once').length, 1, 'delivered once');
     await stillServing('replay');
   });
@@ -86,9 +108,14 @@ describe('attacks and bad input', () => {
   it('rejects a ciphertext with one flipped bit', async () => {
     const c = await handshake(ctx.url, 'flipper');
     const frame = c.session.seal({ t: 'say', room: 'lobby', body: bodyFor('flip me') });
-    frame[frame.length - 20]! ^= 0x04;
+    frame[frame.length - 20]! ^= 0x04; // in the ciphertext, before the 16-byte GCM tag
     c.ws.send(frame);
-    assert.equal((await c.closed).code, 4003);
+    const closed = await c.closed;
+    assert.equal(closed.code, 4003, 'closed as a protocol error');
+    const err = serverErrors(c).at(-1);
+    assert.equal(err?.code, 'protocol_error');
+    assert.match(err!.message, /^decrypt_failed: /, 'refused because it does not authenticate');
+    assert.equal(closed.reason, err!.message.slice(0, 120), 'the close reason says the same');
     await sleep(100);
     assert.ok(!witness.events.some((e) => e.type === 'message' && e.body.text === 'flip me'));
     await stillServing('flip');
@@ -107,34 +134,54 @@ describe('attacks and bad input', () => {
     const hello = new ClientHandshake({ identity: quickKey(), name: 'x', crypto: nodeCrypto }).hello();
     const wrongVersion = hello.slice();
     wrongVersion[1] = 99;
-    const cases: [string, (ws: WebSocket) => void, string][] = [
-      ['garbage', (ws) => ws.send(new Uint8Array([1, 2, 3, 4, 5])), 'handshake_failed'],
-      ['truncated hello', (ws) => ws.send(hello.subarray(0, 40)), 'handshake_failed'],
-      ['wrong version', (ws) => ws.send(wrongVersion), 'handshake_failed'],
-      ['text frame', (ws) => ws.send('hello?'), 'handshake_failed'],
+    // each refusal: close 4001, one plaintext Error handshake_failed whose message names the
+    // protocol's own reason (the ProtocolError code the ServerHandshake threw)
+    const cases: [string, (ws: WebSocket) => void, RegExp][] = [
+      ['garbage', (ws) => ws.send(new Uint8Array([1, 2, 3, 4, 5])), /^unsupported_version: ClientHello: protocol version 2 /],
+      ['wrong type', (ws) => ws.send(Uint8Array.from([0x02, 1, ...hello.subarray(2)])), /^unexpected_message: expected ClientHello, got ServerHello$/],
+      ['truncated hello', (ws) => ws.send(hello.subarray(0, 40)), /^malformed: /],
+      ['wrong version', (ws) => ws.send(wrongVersion), /^unsupported_version: ClientHello: protocol version 99 /],
+      ['text frame', (ws) => ws.send('hello?'), /^malformed: text WebSocket messages are not part of the protocol$/],
     ];
-    for (const [what, act, code] of cases) {
+    for (const [what, act, message] of cases) {
       const r = await raw(ctx.url);
       act(r.ws);
       const closed = await r.closed;
       assert.equal(closed.code, 4001, what);
+      assert.equal(r.received.length, 1, `${what}: one message, the Error`);
       const err = parseError(r.received[0]!);
-      assert.equal(err.code, code, what);
-      if (what === 'wrong version') assert.match(err.message, /version/);
+      assert.equal(err.code, 'handshake_failed', what);
+      assert.match(err.message, message, what);
+      assert.equal(closed.reason, err.message.slice(0, 120), `${what}: the close reason says the same`);
     }
+    // over maxFrameBytes: ws refuses the frame itself (RFC 6455 §7.4.1 1009, "message too big")
     const big = await raw(ctx.url);
     big.ws.send(new Uint8Array(32 * 1024));
-    assert.equal((await big.closed).code, 1009, 'oversized frame');
+    const bigClosed = await big.closed;
+    assert.equal(bigClosed.code, 1009, 'oversized frame');
+    assert.deepEqual(big.received, [], 'no Error: the frame never reached the protocol');
     await stillServing('garbage');
   });
 
-  it('refuses a connection without the Parley subprotocol', async () => {
-    const ws = new WebSocket(ctx.url);
-    const code = await new Promise<number>((resolve) => {
-      ws.on('close', (c) => resolve(c));
-      ws.on('error', () => {});
-    });
-    assert.ok(code === 4003 || code === 1006, `closed (${code})`);
+  it('refuses a connection without the Parley subprotocol, or with another one', async () => {
+    const attempt = async (protocols: string[]) => {
+      const ws = new WebSocket(ctx.url, protocols);
+      const received: unknown[] = [];
+      const errors: string[] = [];
+      ws.on('message', (d) => received.push(d));
+      ws.on('error', (e) => errors.push(e.message));
+      const closed = await new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+      return { closed, received, errors };
+    };
+    // none asked for: the server upgrades, then closes it itself with its code and reason
+    const none = await attempt([]);
+    assert.deepEqual(none, { closed: { code: 4003, reason: 'subprotocol parley.v1 required' }, received: [], errors: [] });
+    // another one asked for: the server's 101 selects none, and the client's own check (RFC 6455
+    // §4.1, a protocol it did not ask for or none) aborts with 1006 — said by this exact error,
+    // not a reset or a crash of the server
+    const other = await attempt(['chat.v2']);
+    assert.deepEqual(other, { closed: { code: 1006, reason: '' }, received: [], errors: ['Server sent no subprotocol'] });
+    await stillServing('subprotocol');
   });
 
   it('times out a client that stops mid-handshake, and keeps serving', async () => {
@@ -151,25 +198,42 @@ describe('attacks and bad input', () => {
   });
 });
 
-describe('server key pinning', () => {
-  it('refuses, loudly, a server that presents a different key than the pinned one', async () => {
-    const first = await startServer();
-    let pinned: string | undefined;
-    const pin = (fp: string) => {
-      if (!pinned) pinned = fp;
-      return fp === pinned ? { ok: true as const } : { ok: false as const, message: `server key changed: pinned ${pinned}, presented ${fp}` };
-    };
-    const key = quickKey();
-    const a = await new TestClient(first.url, 'pinner', key, pin).connect();
-    a.close();
-    await first.server.close();
-    const second = await startServer({ port: first.port }); // same address, new key
-    const b = new TestClient(second.url, 'pinner', key, pin);
-    b.conn.start();
-    await waitFor(() => b.fatal.length > 0, 5000);
-    assert.equal(b.fatal[0]!.code, 'server_key_changed');
-    assert.match(b.fatal[0]!.message, new RegExp(pinned!.replace(/[+/]/g, '.')));
-    b.close();
-    await second.server.close();
+describe('server key pinning: the real parley chat and its known_hosts', () => {
+  it('a server whose key differs from the pinned one: exit 1, the warning names parley pins forget, no ClientFinish, no session', async () => {
+    const ctx = await startServer();
+    const proxy = await recordingProxy(ctx.port);
+    const home = tempDir();
+    try {
+      const witness = await new TestClient(ctx.url, 'witness').connect();
+      // known_hosts pins another key for the address parley chat connects to (the proxy's)
+      const id = `127.0.0.1:${proxy.port}`;
+      const pinned = `SHA256:${'A'.repeat(43)}`;
+      writeFileSync(path.join(home.dir, 'known_hosts'), `${id} ${pinned}\n`);
+      const mallory = new CliClient(`ws://${id}`, 'mallory', home.dir);
+      const err = await mallory.next((e) => e.type === 'error');
+      const code = await new Promise<number | null>((r) => (mallory.proc.exitCode !== null ? r(mallory.proc.exitCode) : mallory.proc.on('exit', r)));
+      assert.equal(code, 1, mallory.stderr.join('\n'));
+      assert.equal(err.code, 'server_key_changed');
+      const warning = String(err.message);
+      assert.match(warning, /WARNING: THE SERVER'S IDENTIFICATION HAS CHANGED!/);
+      assert.match(warning, new RegExp(`Key pinned on first contact: +${pinned}`));
+      assert.ok(warning.includes(`Key presented now:`) && warning.includes(fingerprint(ctx.key.publicKey)), 'both fingerprints');
+      assert.match(warning, new RegExp(`^ {4}parley pins forget ${id.replace(/\./g, '\\.')}$`, 'm'), 'the command that accepts the new key');
+      // on the wire, client to server: the ClientHello and a normal close, nothing else
+      await allClosed(proxy.connections);
+      assert.equal(proxy.connections.length, 1);
+      const up = parseWsStream(Buffer.concat(proxy.connections[0]!.c2s));
+      assert.deepEqual(up.messages.map((m) => [m.opcode, m.payload[0]]), [[2, 0x01], [8, 1000 >> 8]], 'a ClientHello, then a close frame');
+      assert.equal(up.messages[1]!.payload.readUInt16BE(0), 1000, 'a normal close (RFC 6455 §7.4.1)');
+      // on the server: no session, no member, nothing logged of mallory but the refused handshake's absence
+      assert.ok(!ctx.log.lines.some((l) => /mallory/.test(l)), `the server never learned the name:\n${ctx.log.lines.join('\n')}`);
+      assert.ok(!witness.events.some((e) => e.type === 'join' && e.name === 'mallory'), 'nobody joined');
+      assert.deepEqual(ctx.server.sourceCounts('127.0.0.1'), { raw: 0, connections: 1, pendingHandshakes: 0 }, 'only the witness is connected; no handshake pending');
+      witness.close();
+    } finally {
+      proxy.close();
+      await ctx.server.close();
+      home.cleanup();
+    }
   });
 });

@@ -7,56 +7,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { bodyFor } from '../../src/client/input.js';
 import { SUBPROTOCOL } from '../../src/protocol/index.js';
-import { startServer, TestClient, closeAll, sleep } from './harness.js';
+import { startServer, TestClient, closeAll } from './harness.js';
 import { clientFrame, findLeaks, parseWsStream } from './ws-wire.js';
-
-/** What one proxied TCP connection carried, each direction in its own buffer. */
-interface Recorded {
-  c2s: Buffer[];
-  s2c: Buffer[];
-  /** Resolves when both sockets of the connection have closed. */
-  closed: Promise<void>;
-}
-
-/** A TCP proxy that forwards to `port` and records each connection's two directions apart. */
-async function recordingProxy(port: number): Promise<{ port: number; connections: Recorded[]; close: () => void }> {
-  const connections: Recorded[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(port, '127.0.0.1');
-    const ends = [client, upstream].map((s) => {
-      sockets.add(s);
-      s.on('error', () => {});
-      return new Promise<void>((r) => s.on('close', () => (sockets.delete(s), r())));
-    });
-    const rec: Recorded = { c2s: [], s2c: [], closed: Promise.all(ends).then(() => {}) };
-    connections.push(rec);
-    client.on('data', (d) => {
-      rec.c2s.push(Buffer.from(d));
-      upstream.write(d);
-    });
-    upstream.on('data', (d) => {
-      rec.s2c.push(Buffer.from(d));
-      client.write(d);
-    });
-    client.on('end', () => upstream.end());
-    upstream.on('end', () => client.end());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    connections,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  };
-}
+import { allClosed, recordingProxy, type Recorded } from './recording-proxy.js';
 
 /** Both directions of a finished connection, parsed; every client frame must be masked, no server frame. */
 function read(rec: Recorded) {
@@ -70,11 +27,6 @@ function read(rec: Recorded) {
   assert.ok(s2c.frames.every((f) => !f.masked), 'RFC 6455 §5.1: a server masks none');
   assert.deepEqual([c2s.trailing, s2c.trailing], [0, 0], 'the recording ends on frame boundaries');
   return { c2sRaw, s2cRaw, c2s, s2c };
-}
-
-/** Waits until every recorded connection has closed (at most `ms`). */
-async function allClosed(conns: Recorded[], ms = 10_000): Promise<void> {
-  await Promise.race([Promise.all(conns.map((c) => c.closed)), sleep(ms).then(() => assert.fail('a proxied connection did not close'))]);
 }
 
 // whatever a failed test left open is closed, so the process always exits
