@@ -2,7 +2,8 @@
  * ChatConnection over an in-process fake transport: the real handshake and session, a scripted
  * server, no sockets. Covers pacing below the server's bucket and the resend of a message the
  * server refused with `rate_limited`. What a client does with errors, forged or authenticated,
- * is in connection-errors.test.ts.
+ * is in connection-errors.test.ts. An assertion that fails inside the scripted server fails the
+ * test (fake-server.ts reports it out of band) instead of reaching the client as a close.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -106,3 +107,25 @@ describe('batch frames', () => {
     assert.deepEqual(events.map((e) => (e.type === 'system' ? e.message : e.type)), ['ready', 'pong', 'one', 'two']);
   });
 });
+
+describe('the scripted server itself', () => {
+  it('an assertion that fails inside it fails the test: it never reaches ChatConnection as a close', async () => {
+    const failures: unknown[] = [];
+    const { factory, requests } = fakeSocketFactory(() => ({ after: [ready()], onRequest: () => assert.fail('checked inside the fake server') }), (e) => failures.push(e));
+    const conn = connection(factory);
+    const statuses: string[] = [];
+    conn.on('status', (s) => statuses.push(s.state === 'closed' ? `closed: ${s.reason}` : s.state));
+    conn.start();
+    conn.send({ t: 'ping' });
+    const end = Date.now() + 3000;
+    while (failures.length === 0 && Date.now() < end) await sleep(10);
+    await sleep(50);
+    assert.equal(requests.length, 1);
+    assert.equal(failures.length, 1);
+    assert.ok(failures[0] instanceof assert.AssertionError && failures[0].message === 'checked inside the fake server');
+    // before, ChatConnection's send() caught it and closed: "protocol error : checked inside the fake server"
+    assert.deepEqual(statuses, ['connecting', 'connected'], 'the connection did not see it');
+    conn.close();
+  });
+});
+

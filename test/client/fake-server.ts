@@ -55,7 +55,8 @@ export interface DriverIo {
 
 /**
  * Runs `plan` for one connection; returns the handler of each binary message from the client.
- * A protocol failure of the client's messages throws (the test is wrong, not the client).
+ * A protocol failure of the client's messages throws (the test is wrong, not the client), as does
+ * an assertion in `onRequest`: the transport must make the test fail (fakeSocketFactory does).
  */
 export function serverDriver(plan: ConnPlan, io: DriverIo, requests: ClientRequest[] = [], names: string[] = []): (data: Uint8Array) => void {
   const hs = new ServerHandshake({ identity: plan.identity ?? rsaKey('fake-server'), crypto: nodeCrypto });
@@ -92,10 +93,25 @@ export function serverDriver(plan: ConnPlan, io: DriverIo, requests: ClientReque
 }
 
 /**
+ * Reports an error thrown inside the fake server (a test's own callback) out of band: rethrown
+ * on the next tick as an uncaught exception, which node:test reports as a failure of the test
+ * that is running (and of the run).
+ */
+export function testFailure(e: unknown): void {
+  process.nextTick(() => {
+    throw e instanceof Error ? e : new Error(String(e));
+  });
+}
+
+/**
  * A SocketFactory whose n-th connection (from 0) follows plans(n); counts connections, records
  * requests and the name each finished handshake asked for.
  */
-export function fakeSocketFactory(plans: (n: number) => ConnPlan): { factory: SocketFactory; connections: () => number; requests: ClientRequest[]; names: string[] } {
+export function fakeSocketFactory(
+  plans: (n: number) => ConnPlan,
+  /** Where an error thrown by the script goes (default testFailure: it fails the running test). */
+  onScriptError: (e: unknown) => void = testFailure,
+): { factory: SocketFactory; connections: () => number; requests: ClientRequest[]; names: string[] } {
   const requests: ClientRequest[] = [];
   const names: string[] = [];
   let count = 0;
@@ -118,7 +134,14 @@ export function fakeSocketFactory(plans: (n: number) => ConnPlan): { factory: So
     );
     const socket: ClientSocket = {
       send(data) {
-        if (open) onClient(data);
+        if (!open) return;
+        try {
+          onClient(data);
+        } catch (e) {
+          // the script failed (an assertion in onRequest, a message the driver cannot read): this
+          // must fail the test, not reach ChatConnection, whose send() would turn it into a close
+          onScriptError(e);
+        }
       },
       close(code = 1000, reason = '') {
         closeOnce(code, reason);

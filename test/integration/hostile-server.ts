@@ -7,8 +7,8 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData } from 'ws';
-import { SUBPROTOCOL } from '../../src/protocol/index.js';
-import { serverDriver, type ConnPlan } from '../client/fake-server.js';
+import { isProtocolError, SUBPROTOCOL } from '../../src/protocol/index.js';
+import { serverDriver, testFailure, type ConnPlan } from '../client/fake-server.js';
 
 /** A running hostile server: its URL, how many connections it has seen, and close(). */
 export interface HostileServer {
@@ -30,8 +30,11 @@ export async function startHostileServer(plans: (n: number) => ConnPlan): Promis
     ws.on('message', (data: RawData) => {
       try {
         onClient(new Uint8Array(data as Buffer));
-      } catch {
-        ws.terminate(); // the client closed or misbehaved: nothing to script
+      } catch (e) {
+        // a message the script cannot read (the client gave up or misbehaved): nothing to script;
+        // anything else (an assertion in onRequest) is the test's failure and must fail it
+        if (!isProtocolError(e)) testFailure(e);
+        ws.terminate();
       }
     });
     ws.on('error', () => {});
