@@ -196,14 +196,16 @@ describe('hostile key files are refused fast, and the bounds can be raised', () 
     return pemEncode('ENCRYPTED PRIVATE KEY', derSequence(alg, derOctetString(new Uint8Array(32))));
   };
 
-  it('10 000 000 iterations of a pure-JS PRF (once ~2 minutes): exit 1 within 2 s, naming --max-kdf-iterations', async () => {
+  it('10 000 000 iterations of a pure-JS PRF (once ~2 minutes): exit 1 at once, naming --max-kdf-iterations', async () => {
     await writeFile(at('hostile.pem'), hostilePem(10_000_000));
     for (const args of [['rsa', 'decrypt', '--key', 'hostile.pem'], ['rsa', 'sign', '--key', 'hostile.pem'], ['open', '--key', 'hostile.pem'], ['fingerprint', 'hostile.pem']]) {
       const t0 = performance.now();
       const r = await runCli([...args, '--passphrase-file', 'pass'], { cwd: dir, input: randomBytes(256) });
       const ms = performance.now() - t0;
       assertCleanError(r, 1, /hostile\.pem asks for 10000000 PBKDF2 iterations, more than the limit of 50000.*--max-kdf-iterations 10000000/);
-      assert.ok(ms < 2000, `${args.join(' ')}: ${ms.toFixed(0)} ms`);
+      // wall time of a whole process (Node's start included), so the bound is generous for a busy
+      // machine; deriving would take ~2 minutes, and the refusal's own CPU is checked in pbes2.test.ts
+      assert.ok(ms < 20_000, `${args.join(' ')}: ${ms.toFixed(0)} ms`);
     }
   });
 

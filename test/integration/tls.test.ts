@@ -92,19 +92,20 @@ describe('TLS', () => {
     const url = `wss://127.0.0.1:${ctx.port}`;
     for (let i = 0; i < 4; i++) await new TestClient(url, `u${i}`, undefined, undefined, false, wsSocketFactory({ ca })).connect();
     assert.deepEqual(ctx.server.sourceCounts('127.0.0.1'), { raw: 0, connections: 4, pendingHandshakes: 0 }, 'four chat connections over TLS, none counted as raw');
-    const closedAfter: (number | undefined)[] = [];
-    const t0 = Date.now();
+    // the order of events, not times: the third silent socket is closed while the first two are
+    // still held (they wait for the handshake timeout, 10 s by default)
+    const closed: number[] = [];
+    let thirdClosed!: Promise<void>;
     for (let i = 0; i < 3; i++) {
       const s = net.connect(ctx.port, '127.0.0.1');
       s.on('error', () => {});
-      const k = closedAfter.push(undefined) - 1;
-      s.on('close', () => (closedAfter[k] = Date.now() - t0));
+      const gone = new Promise<void>((resolve) => s.on('close', () => (closed.push(i), resolve())));
+      if (i === 2) thirdClosed = gone;
       sockets.push(s);
-      await sleep(100);
+      await new Promise((r) => (s.once('connect', r), s.once('close', r))); // one after the other, so the server sees them in order
     }
-    await sleep(300);
-    assert.deepEqual(closedAfter.slice(0, 2), [undefined, undefined], 'two silent sockets are held (until the handshake timeout)');
-    assert.ok(closedAfter[2] !== undefined, 'the third is closed at once: no HTTP can be spoken before TLS');
+    await Promise.race([thirdClosed, sleep(8000).then(() => assert.fail(`the third silent socket was not closed (closed: ${closed})`))]);
+    assert.deepEqual(closed, [2], 'the third is closed at once (no HTTP can be spoken before TLS); the first two are held');
     assert.equal(ctx.server.sourceCounts('127.0.0.1').raw, 2);
     assert.ok(ctx.log.lines.some((l) => /^refused TCP connection from 127\.0\.0\.1: raw_connections/.test(l)));
   });
