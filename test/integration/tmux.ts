@@ -4,10 +4,11 @@
  * without it; elsewhere the tests that use it skip with a message.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI } from '../helpers/paths.js';
+import { pathToFileURL } from 'node:url';
+import { CLI, PROJECT_ROOT } from '../helpers/paths.js';
 import { sleep } from './harness.js';
 
 export const HAVE_TMUX = spawnSync('tmux', ['-V']).status === 0;
@@ -18,6 +19,11 @@ const ENV: NodeJS.ProcessEnv = { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF
 delete ENV.TMUX;
 delete ENV.TMUX_PANE;
 delete ENV.CI; // the client must see a terminal, not CI settings
+
+/** The probe every `parley chat` of these tests runs with (see Tmux.chat). */
+const PROBE = path.join(PROJECT_ROOT, 'dist/test/helpers/client-probe.js');
+/** Clock ticks per second of /proc's CPU times (sysconf(_SC_CLK_TCK): 100 on Linux). */
+const CLOCK_TICKS = 100;
 
 /** Marks the end of `parley chat` in a pane: `EXIT=<code>` is printed after it exits. */
 export const EXIT_RE = /^EXIT=(\d+)$/;
@@ -35,15 +41,47 @@ export class Tmux {
 
   private started = false;
 
-  /** Starts `parley chat ARGS` in a new session; `EXIT=<code>` shows in the pane when it exits. */
+  /**
+   * Starts `parley chat ARGS` in a new session; `EXIT=<code>` shows in the pane when it exits.
+   * The client runs with the probe of test/helpers/client-probe.ts; `probe(session)` reads it.
+   */
   chat(session: string, args: string[], cols = 100, rows = 24): void {
     // a session that lives as long as the server: killing the last session of a test would make
     // the tmux server exit while the next test's new-session connects to it
     if (!this.started) this.run('new-session', '-d', '-s', 'keep-alive', 'sleep 3600');
     this.started = true;
     const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-    const cmd = `${[process.execPath, CLI, 'chat', ...args].map(q).join(' ')}; echo EXIT=$?; sleep 600`;
+    const node = [process.execPath, '--import', pathToFileURL(PROBE).href, CLI, 'chat', ...args];
+    const cmd = `PARLEY_TEST_PROBE=${q(this.probeFile(session))} ${node.map(q).join(' ')}; echo EXIT=$?; sleep 600`;
     this.run('new-session', '-d', '-s', session, '-x', String(cols), '-y', String(rows), cmd);
+  }
+
+  private readonly probes = new Set<string>();
+
+  private probeFile(session: string): string {
+    const file = path.join(os.tmpdir(), `${this.socket}-${session}-probe.json`);
+    this.probes.add(file);
+    return file;
+  }
+
+  /**
+   * What the client of `session` reported about itself (test/helpers/client-probe.ts): its pid,
+   * and after its exit the ms from its last input to the exit, on its own clock.
+   */
+  probe(session: string): { pid: number; exitAfterInputMs?: number | null } {
+    return JSON.parse(readFileSync(this.probeFile(session), 'utf8')) as { pid: number; exitAfterInputMs?: number | null };
+  }
+
+  /**
+   * CPU time in ms of the main thread of the client of `session` so far (Linux /proc, in clock
+   * ticks of 10 ms): the work the client did, whatever the machine's load.
+   */
+  clientCpuMs(session: string): number {
+    const { pid } = this.probe(session);
+    // /proc/PID/task/PID/stat: utime and stime are fields 14 and 15, counted after the ")" that ends the name
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
   }
 
   /** The pane's lines, wrapped lines joined, trailing blanks dropped. */
@@ -102,8 +140,9 @@ export class Tmux {
     spawnSync('tmux', ['-L', this.socket, 'kill-session', '-t', session], { env: ENV });
   }
 
-  /** Stops the tmux server and everything in it. */
+  /** Stops the tmux server and everything in it, and removes the probes' files. */
   close(): void {
     spawnSync('tmux', ['-L', this.socket, 'kill-server'], { env: ENV });
+    for (const f of this.probes) rmSync(f, { force: true });
   }
 }

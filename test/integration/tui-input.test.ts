@@ -1,6 +1,7 @@
 /**
  * The real `parley chat` in tmux against a real server: a 100 KB paste (bracketed, and as plain
- * keystrokes) lands on the input line at once while the client keeps answering the server's
+ * keystrokes) lands on the input line in well under a second of the client's CPU (its main
+ * thread's time from /proc, not wall time) while the client keeps answering the server's
  * pings; Enter refuses it locally with the server's limit and keeps it; /join switches between
  * joined rooms, /rooms marks them, and errors read as words.
  */
@@ -42,11 +43,15 @@ describe('parley chat in a terminal: long input, rooms, words', { skip: SKIP_WIT
     for (const bracketed of [true, false]) {
       round++;
       const t0 = performance.now();
+      const cpu0 = tm.clientCpuMs(S);
       tm.paste(S, text, bracketed);
       await tm.until(S, (l) => l.at(-1)!.endsWith('word tail-marker'), 'the end of the paste on the input row', 120_000);
+      // the client's own CPU for taking the paste in and drawing it (its main thread, from /proc):
+      // what the client costs, whatever tmux's pace through the pty or the machine's load
+      const cpu = tm.clientCpuMs(S) - cpu0;
       const ms = performance.now() - t0;
-      t.diagnostic(`${bracketed ? 'bracketed paste' : 'paste as keystrokes'} of ${text.length} characters on the input row after ${ms.toFixed(0)} ms`);
-      assert.ok(ms < 2000, `the paste took ${ms.toFixed(0)} ms`);
+      t.diagnostic(`${bracketed ? 'bracketed paste' : 'paste as keystrokes'} of ${text.length} characters: ${cpu.toFixed(0)} ms of the client's CPU; on the input row after ${ms.toFixed(0)} ms`);
+      assert.ok(cpu < 1000, `the paste took ${cpu.toFixed(0)} ms of the client's CPU`);
       // the client answered the server's pings meanwhile: still there after more than the idle timeout
       await sleep(IDLE_MS + 500);
       assert.ok(!bob.events.some((e) => e.type === 'leave' && e.name === 'alice'), 'alice was not cut');
