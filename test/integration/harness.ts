@@ -99,9 +99,9 @@ export class TestClient {
 const live = new Set<TestClient | ParleyServer>();
 
 /**
- * Closes every server and client still open. Each integration test file runs it after every
- * test (`afterEach(closeAll)`), so a failed assertion never leaves a socket that keeps the test
- * process — and CI — waiting.
+ * Closes every server and client still open. Each integration test file runs it after its tests
+ * (`after(closeAll)`; names.test.ts after each test, `afterEach(closeAll)`), so a failed
+ * assertion never leaves a socket that keeps the test process — and CI — waiting.
  */
 export async function closeAll(): Promise<void> {
   const all = [...live];

@@ -3,7 +3,7 @@
  * OpenSSL-made keys (PKCS #8, PKCS #1, DER, encrypted PBES2, RSASSA-PSS, three-prime, 1024-bit)
  * import into Parley, and Parley's exports pass `openssl pkey -check`, open with `-passin`, and
  * give the same fingerprint as `openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | base64`.
- * Skipped when no `openssl` is on the PATH.
+ * Needs `openssl` on the PATH: without it these tests fail (.ci/run installs it), never skip.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
