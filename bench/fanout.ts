@@ -1,118 +1,200 @@
 /**
- * `npm run bench:fanout [-- --json] [-- --quick]`: Parley against a plain `ws` broadcast server
- * and a Socket.IO broadcast server on the same scenarios, in one run. Each server runs in a
- * process of its own (bench/servers/child.ts), the clients in one load-generator process
- * (bench/load/worker.ts); this process only orchestrates. Scenarios: one room of 50 and of 200
- * clients with 10 senders — (a) closed-loop saturation, deliveries/s; (b) a fixed 20,000
- * deliveries/s, p50/p99 end-to-end latency; (c) 1,000 and 5,000 idle connections, server
- * memory per connection. Trials alternate between the servers (rotating the order) and the
- * report gives medians. Writes docs/perf-fanout.svg (--quick: a file in the temp folder). This is a benchmark: it asserts nothing.
+ * `npm run bench:fanout [-- options]`: Parley against three broadcast servers on the same
+ * open-loop load — `ws-batched` (plain ws with Parley's per-turn batching: Parley minus it is the
+ * price of security), plain `ws` and Socket.IO (what people write). Each server runs in a process
+ * of its own (bench/servers/child.ts); the clients of one room are spread over one or more
+ * load-generator processes (bench/load/worker.ts); this process only orchestrates.
+ *
+ * Per room size (50 and 200 clients, 10 senders): in each trial every server climbs a ladder of
+ * offered rates (Poisson arrivals, latency from the scheduled time) until p99 exceeds the target
+ * or less than 99 % is delivered, then bisects (fanout/sweep.ts); the highest passing rate is its
+ * capacity. The first rung, 20,000 deliveries/s, gives server CPU per delivery at a fixed rate.
+ * Then idle memory per connection (1,000 connections), every server in each trial. Writes the raw
+ * results (bench/results/fanout.json; --quick: the temp folder) and docs/perf-fanout.svg.
+ * This is a benchmark: it asserts nothing.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Child } from './lib/ipc.js';
+import { machine, machineLine } from './lib/machine.js';
 import { fmt } from './lib/stats.js';
-import { chart, KINDS, LABEL, summary, table, type Results, type ServerKind } from './fanout/report.js';
-import { fixedTrial, idleMemory, saturationTrial } from './fanout/scenarios.js';
+import { idleMemory, type MemoryPoint } from './fanout/memory.js';
+import { runPoint, type Limits, type Point, type Target, type Timing } from './fanout/point.js';
+import { capacityTable, chart, fixedTable, KINDS, LABEL, memoryTable, summary, sweepTable, type Results, type ServerKind } from './fanout/report.js';
+import { sweep, type Ladder } from './fanout/sweep.js';
+
+const USAGE = `usage: npm run bench:fanout [-- options]
+
+  --quick            a smoke run (~4 min): 1 trial, short windows, 200 idle connections;
+                     results go to the temp folder, not bench/results/ or docs/
+  --json             print the summary as one JSON object on the last line
+  --trials N         trials per point (default 5; --quick: 1)
+  --generators N     load-generator processes (default 2)
+  --part P           sweep, memory or all (default all)
+  --out FILE         where to write the raw results (default bench/results/fanout.json)
+  --help             this text`;
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+}
+function intOption(name: string, dflt: number): number {
+  const v = option(name);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`bench:fanout: ${name} needs a whole number ≥ 1, not "${v}"\n\n${USAGE}`);
+    process.exit(2);
+  }
+  return n;
+}
 
 const args = new Set(process.argv.slice(2));
+if (args.has('--help') || args.has('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const JSON_OUT = args.has('--json');
 const QUICK = args.has('--quick');
+const PART = option('--part') ?? 'all';
+if (!['all', 'sweep', 'memory'].includes(PART)) {
+  console.error(`bench:fanout: --part is sweep, memory or all, not "${PART}"\n\n${USAGE}`);
+  process.exit(2);
+}
+const TRIALS = intOption('--trials', QUICK ? 1 : 5);
+const GENERATORS = intOption('--generators', 2);
 const SIZES = [50, 200];
 const SENDERS = 10;
-const WINDOW = 48; // messages in flight per sender at saturation: enough that the slower side (server or load generator) is always busy
-const RATE = 20_000;
-const TRIALS = QUICK ? 1 : 3;
-const WARMUP_MS = QUICK ? 500 : 1000;
-const MEASURE_MS = QUICK ? 1500 : 3000;
-const IDLE = QUICK ? [100, 500] : [1000, 5000];
+const LADDER: Ladder = { start: 20_000, step: Math.SQRT2, max: 1_280_000, refine: 2 };
+const TIMING: Timing = QUICK
+  ? { leadMs: 150, warmupMs: 500, measureMs: 1500, tailMs: 300, drainMs: 15_000 }
+  : { leadMs: 150, warmupMs: 1000, measureMs: 3000, tailMs: 500, drainMs: 30_000 };
+const LIMITS: Limits = { p99Ms: 100, achieved: 0.99, generatorCores: 0.9, latenessP99Ms: 10 };
+const IDLE = QUICK ? [200] : [1000];
 const IDLE_WARMUP = QUICK ? { waves: 2, size: 50 } : { waves: 5, size: 200 }; // connections made and closed before the memory baseline (see idleMemory)
-const IDLE_SETTLE_MS = 2000; // wait after connecting before the memory reading's GCs begin (see idleMemory)
+const IDLE_SETTLE_MS = 2000;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
 const SERVER = path.join(here, 'servers', 'child.js');
 const WORKER = path.join(here, 'load', 'worker.js');
-// a --quick smoke run must not replace the chart docs/PERFORMANCE.md shows
-const CHART = QUICK ? path.join(os.tmpdir(), 'parley-perf-fanout-quick.svg') : path.resolve(here, '..', '..', 'docs', 'perf-fanout.svg');
+// a --quick smoke run must not replace the chart and results the docs show
+const CHART = QUICK ? path.join(os.tmpdir(), 'parley-perf-fanout-quick.svg') : path.join(root, 'docs', 'perf-fanout.svg');
+const OUT = option('--out') ?? (QUICK ? path.join(os.tmpdir(), 'parley-bench-fanout-quick.json') : path.join(root, 'bench', 'results', 'fanout.json'));
 
 const log = (s: string) => console.error(s);
-const rotate = <T>(xs: readonly T[], by: number): T[] => xs.map((_, i) => xs[(i + by) % xs.length]!);
-const byKind = <T>(f: () => T) => Object.fromEntries(KINDS.map((k) => [k, f()])) as Record<ServerKind, T>;
+const ms = (x: number) => (x === Infinity ? '∞' : x.toFixed(2));
 
-async function startServer(kind: ServerKind): Promise<{ child: Child; port: number }> {
+function describe(p: Point): string {
+  return (
+    `${p.clients} ${LABEL[p.kind as ServerKind]} t${p.trial} ${fmt(p.offered)}/s: achieved ${p.achieved.toFixed(3)}, p50 ${ms(p.p50)} p99 ${ms(p.p99)} p99.9 ${ms(p.p999)} ms, ` +
+    `server ${p.serverCpuPerDelivery.toFixed(2)} µs/delivery ${p.serverCores.toFixed(2)} cores, generators ${p.generatorCores.map((c) => c.toFixed(2)).join('+')} cores, machine ${p.machineCores.toFixed(2)} (other ${p.otherCores.toFixed(2)}, steal ${p.stealCores.toFixed(2)}), lateness p99 ${ms(p.latenessP99)} ms, ` +
+    `${p.deliveriesPerFrame.toFixed(1)}/message${p.pass ? '' : ' FAIL'}${p.generatorBound ? ' generator-bound' : ''}${p.badHash ? ` ${p.badHash} BAD HASHES` : ''}${p.drained ? '' : ' not drained'}`
+  );
+}
+
+async function startServer(kind: string): Promise<{ child: Child; port: number }> {
   const child = await Child.start(SERVER, [kind]);
   const { port } = await child.call<{ port: number }>('address');
   return { child, port };
 }
 
 async function fanout(r: Results): Promise<void> {
-  const servers = byKind(() => undefined as unknown as { child: Child; port: number });
-  for (const k of KINDS) servers[k] = await startServer(k);
-  const load = await Child.start(WORKER);
-  await load.call('keys', SENDERS);
+  const servers = new Map<string, { child: Child; port: number }>();
+  const generators: Child[] = [];
+  let run = 0;
   try {
+    for (const k of KINDS) servers.set(k, await startServer(k));
+    for (let i = 0; i < GENERATORS; i++) generators.push(await Child.start(WORKER));
+    await Promise.all(generators.map((g) => g.call('keys', Math.ceil(SENDERS / GENERATORS))));
     for (const n of SIZES) {
-      r.saturation[n] = byKind(() => []);
-      r.fixed[n] = byKind(() => []);
-      const names = Array.from({ length: n }, (_, i) => `c${n}x${i}`);
+      const targets: Target[] = KINDS.map((k) => ({ kind: k, server: servers.get(k)!.child, group: `${k}${n}` }));
       for (const k of KINDS) {
-        const c = await load.call<{ ms: number }>('connect', { id: `${k}${n}`, kind: k, port: servers[k].port, names, concurrency: 8 });
-        log(`${LABEL[k]}: ${n} clients connected in ${fmt(c.ms)} ms`);
+        const t0 = performance.now();
+        await Promise.all(
+          generators.map((g, i) => {
+            const names = Array.from({ length: n }, (_, j) => `c${n}x${j}`).filter((_, j) => j % GENERATORS === i);
+            return g.call('connect', { id: `${k}${n}`, kind: k, port: servers.get(k)!.port, names, concurrency: 8 });
+          }),
+        );
+        log(`${LABEL[k]}: ${n} clients connected in ${fmt(performance.now() - t0)} ms`);
       }
-      for (let t = 0; t < TRIALS; t++) {
-        for (const k of rotate(KINDS, t)) {
-          const s = await saturationTrial(servers[k].child, load, `${k}${n}`, SENDERS, WINDOW, WARMUP_MS, MEASURE_MS);
-          r.saturation[n]![k].push(s);
-          log(`saturation ${n} ${LABEL[k]}: ${fmt(s.deliveriesPerSecond)}/s, server ${s.serverCpuPerDelivery.toFixed(2)} µs/delivery, cores server ${s.serverCores.toFixed(2)} load ${s.loadCores.toFixed(2)}${s.drained ? '' : ' (not drained)'}`);
-        }
-      }
-      for (let t = 0; t < TRIALS; t++) {
-        for (const k of rotate(KINDS, t)) {
-          const f = await fixedTrial(servers[k].child, load, `${k}${n}`, SENDERS, RATE, WARMUP_MS, MEASURE_MS);
-          r.fixed[n]![k].push(f);
-          log(`fixed ${n} ${LABEL[k]}: ${fmt(f.deliveriesPerSecond)}/s, p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms (${f.samples} samples)${f.overloaded ? ' OVERLOADED: sends skipped' : ''}`);
-        }
-      }
-      for (const k of KINDS) await load.call('close', `${k}${n}`);
+      // one discarded point per server: JIT and first-use costs out of the way
+      for (const t of targets) await runPoint(t, generators, n, SENDERS, LADDER.start, -1, 1, ++run, { ...TIMING, warmupMs: 500, measureMs: 1000 }, LIMITS);
+      const s = await sweep(targets, generators, n, SENDERS, TRIALS, LADDER, TIMING, LIMITS, () => ++run, (p) => log(describe(p)));
+      r.points.push(...s.points);
+      r.capacities.push(...s.capacities);
+      for (const c of s.capacities.filter((c) => c.trial === TRIALS - 1)) log(`capacity ${n} ${LABEL[c.kind as ServerKind]} (last trial): ${fmt(c.rate)}/s`);
+      for (const k of KINDS) await Promise.all(generators.map((g) => g.call('close', `${k}${n}`)));
     }
   } finally {
-    await load.stop();
-    for (const k of KINDS) await servers[k].child.stop();
+    for (const g of generators) await g.stop();
+    for (const s of servers.values()) await s.child.stop();
   }
 }
 
+/** Idle memory: in each trial every server, each in a fresh process with its own generator, side by side (the readings are of idle processes). */
 async function memory(r: Results): Promise<void> {
   // idle client i is named i<k>x<i>: Parley puts it in room idle<k> (rooms of 100, see bench/servers/parley.ts)
   const names = (from: number, to: number) => Array.from({ length: to - from }, (_, j) => `i${Math.floor((from + j) / 100)}x${from + j}`);
-  for (const k of KINDS) {
-    const { child, port } = await startServer(k);
-    const load = await Child.start(WORKER);
-    try {
-      await load.call('keys', 4);
-      r.memory[k] = await idleMemory(child, load, 'idle', k, port, IDLE, names, IDLE_WARMUP, IDLE_SETTLE_MS);
-      log(`memory ${LABEL[k]}: ${r.memory[k].map((m) => `${fmt(m.connections)} → ${(m.rssPerConnection / 1024).toFixed(1)} KB RSS (marginal ${(m.marginalRssPerConnection / 1024).toFixed(1)}), ${(m.heapPerConnection / 1024).toFixed(1)} KB heap, young generation +${(m.youngGenerationGrowth / 1048576).toFixed(0)} MB`).join('; ')}`);
-    } finally {
-      await load.stop();
-      await child.stop();
-    }
+  for (let t = 0; t < TRIALS; t++) {
+    const one = async (k: ServerKind): Promise<MemoryPoint[]> => {
+      const { child, port } = await startServer(k);
+      const load = await Child.start(WORKER);
+      try {
+        await load.call('keys', 4);
+        return await idleMemory(child, load, 'idle', k, port, IDLE, names, IDLE_WARMUP, IDLE_SETTLE_MS);
+      } finally {
+        await load.stop();
+        await child.stop();
+      }
+    };
+    const ms = await Promise.all(KINDS.map(one));
+    KINDS.forEach((k, i) => {
+      (r.memory[k] ??= []).push(ms[i]!);
+      log(`memory t${t} ${LABEL[k]}: ${ms[i]!.map((m) => `${fmt(m.connections)} → ${(m.heapPerConnection / 1024).toFixed(2)} KB heap, ${(m.rssPerConnection / 1024).toFixed(2)} KB RSS`).join('; ')}`);
+    });
   }
 }
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  const r: Results = { sizes: SIZES, idleCounts: IDLE, rate: RATE, saturation: {}, fixed: {}, memory: byKind(() => []) };
-  await fanout(r);
-  await memory(r);
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? '?'}, Node ${process.version}`;
-  writeFileSync(CHART, chart(r, machine));
+  const m = machine();
+  log(`bench:fanout on ${machineLine(m)}; load average at start ${m.loadavg.join(' ')}`);
+  const r: Results = {
+    benchmark: 'fanout',
+    date: new Date().toISOString(),
+    machine: m,
+    settings: { quick: QUICK, part: PART, trials: TRIALS, generators: GENERATORS, senders: SENDERS, ladder: LADDER, timing: TIMING, ...LIMITS, idle: IDLE, idleWarmup: IDLE_WARMUP },
+    sizes: SIZES,
+    kinds: [...KINDS],
+    rate: LADDER.start,
+    points: [],
+    capacities: [],
+    memory: {},
+    durationSeconds: 0,
+    loadavgAtEnd: [],
+  };
+  if (PART !== 'memory') await fanout(r);
+  if (PART !== 'sweep') await memory(r);
+  r.durationSeconds = Math.round((performance.now() - t0) / 1000);
+  r.loadavgAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  mkdirSync(path.dirname(OUT), { recursive: true });
+  writeFileSync(OUT, `${JSON.stringify(r)}\n`);
+  const note = `${machineLine(m)}; ${TRIALS} trial(s), medians`;
+  if (PART === 'all') writeFileSync(CHART, chart(r, note));
+  console.log(`Fan-out benchmark — ${machineLine(m)}; load average at start ${m.loadavg.join(' ')}, at end ${r.loadavgAtEnd.join(' ')}; ${TRIALS} interleaved trial(s) per point, medians [min–max]; ${SENDERS} senders, ${GENERATORS} load-generator process(es); total ${r.durationSeconds} s`);
+  if (PART !== 'memory') {
+    console.log(`\n${capacityTable(r)}\n\n${fixedTable(r)}\n\n${sweepTable(r)}`);
+  }
+  if (PART !== 'sweep') console.log(`\n${memoryTable(r)}`);
+  console.log(`\nRaw results: ${path.relative(process.cwd(), OUT)}${PART === 'all' ? `; chart: ${QUICK ? CHART : path.relative(process.cwd(), CHART)}` : ''}`);
   const s = summary(r);
-  console.log(`Fan-out benchmark — ${machine}; ${TRIALS} interleaved trial(s) per point, medians; ${SENDERS} senders; total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-  console.log(table(r));
   console.log(
-    `Parley at saturation (${SIZES[SIZES.length - 1]} clients): ${s.ratio_ws}× ws, ${s.ratio_socketio}× Socket.IO (server CPU per delivery: ${s.cpu_ratio_ws}× / ${s.cpu_ratio_socketio}× as efficient); ` +
-      `p99 at ${fmt(RATE)}/s: ${s.p99_ratio_ws}× ws; RSS per idle connection (${fmt(IDLE[0]!)}): ${s.memory_ratio_ws}× ws (${s.memory_ratio_ws_without_young_generation_step}× with V8's young-generation step taken out). Chart: ${QUICK ? CHART : path.relative(process.cwd(), CHART)}`,
+    `Parley's capacity at p99 ≤ ${LIMITS.p99Ms} ms (${SIZES[SIZES.length - 1]} clients): ${s.capacity_ratio_ws}× ws, ${s.capacity_ratio_ws_batched}× ws-batched, ${s.capacity_ratio_socketio}× Socket.IO; ` +
+      `batching alone: ws-batched ${s.batching_gain_ws}× ws; server CPU per delivery at ${fmt(LADDER.start)}/s: ${s.cpu_per_delivery_ratio_ws_batched}× ws-batched; heap per idle connection: ${s.heap_per_idle_connection_ratio_ws}× ws`,
   );
   if (JSON_OUT) console.log(JSON.stringify(s));
 }

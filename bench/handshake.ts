@@ -1,18 +1,24 @@
 /**
  * `npm run bench:handshake [-- --json] [-- --quick]`: completed Parley handshakes per second
  * (ClientHello → ServerHello → ClientFinish → the server's first frame opened: RSA-2048 keys on
- * both sides, Parley's own RSA) against full TLS handshakes per second to a Node `tls` server
- * with an RSA-2048 certificate (OpenSSL), in the same run. Each server runs in a process of its
- * own, the clients in one load-generator process; trials alternate between the two and the
- * report gives medians, with the server's CPU time per handshake. This is a benchmark: it
- * asserts nothing.
+ * both sides, both authenticated, Parley's own RSA) against its like-for-like peer, MUTUAL TLS:
+ * a WebSocket over TLS (wss) to a Node https server that requires an RSA-2048 client certificate
+ * (OpenSSL; certificates made by the openssl command line in a temporary folder), counted when
+ * the server's first message arrives; and, for reference, one-way TLS (server certificate only)
+ * to a Node `tls` server. Each server runs in a process of its own, the clients in one
+ * load-generator process; trials rotate between the three and the report gives medians, with the
+ * server's CPU time per handshake. A full run writes the raw result to
+ * bench/results/handshake.json. This is a benchmark: it asserts nothing.
  */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Child } from './lib/ipc.js';
+import { machine, machineLine } from './lib/machine.js';
 import { fmt, median } from './lib/stats.js';
 import type { Usage } from './lib/usage.js';
+import { makePki } from './servers/tls.js';
 
 const args = new Set(process.argv.slice(2));
 const JSON_OUT = args.has('--json');
@@ -22,9 +28,10 @@ const DURATION_MS = QUICK ? 2000 : 4000;
 const CONCURRENCY = 8;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const KINDS = ['parley', 'tls'] as const;
+const KINDS = ['parley', 'mtls', 'tls'] as const;
 type Kind = (typeof KINDS)[number];
-const LABEL: Record<Kind, string> = { parley: 'Parley', tls: 'TLS (node:tls, RSA-2048)' };
+const LABEL: Record<Kind, string> = { parley: 'Parley (both sides RSA-2048)', mtls: 'mutual TLS over wss (RSA-2048 certificates on both sides)', tls: 'one-way TLS (node:tls, RSA-2048 server certificate)' };
+const OUT = QUICK ? path.join(os.tmpdir(), 'parley-bench-handshake-quick.json') : path.resolve(here, '..', '..', 'bench', 'results', 'handshake.json');
 
 interface Trial {
   perSecond: number;
@@ -32,57 +39,74 @@ interface Trial {
   serverCores: number;
   loadCores: number;
   failed: number;
+  /** TLS sessions resumed (must be 0: every handshake full). */
+  resumed: number;
 }
 
-async function trial(server: Child, port: number, load: Child, kind: Kind): Promise<Trial> {
+async function trial(server: Child, port: number, load: Child, kind: Kind, pki: string): Promise<Trial> {
   const u0 = await server.call<Usage>('usage', false);
-  const r = await load.call<{ completed: number; failed: number; seconds: number; cpuMicros: number }>('handshakes', { kind, port, concurrency: CONCURRENCY, durationMs: DURATION_MS });
+  const r = await load.call<{ completed: number; failed: number; resumed: number; seconds: number; cpuMicros: number }>('handshakes', { kind, port, concurrency: CONCURRENCY, durationMs: DURATION_MS, pki });
   const u1 = await server.call<Usage>('usage', false);
   const cpu = (u1.cpuMicros - u0.cpuMicros) / 1e6;
-  return { perSecond: r.completed / r.seconds, serverCpuMs: (cpu * 1000) / r.completed, serverCores: cpu / r.seconds, loadCores: r.cpuMicros / 1e6 / r.seconds, failed: r.failed };
+  return { perSecond: r.completed / r.seconds, serverCpuMs: (cpu * 1000) / r.completed, serverCores: cpu / r.seconds, loadCores: r.cpuMicros / 1e6 / r.seconds, failed: r.failed, resumed: r.resumed };
 }
 
 async function main(): Promise<void> {
+  const t0 = performance.now();
+  const m = machine();
+  const pki = makePki();
   const servers = {} as Record<Kind, { child: Child; port: number }>;
-  for (const k of KINDS) {
-    const child = await Child.start(path.join(here, 'servers', 'child.js'), [k]);
-    servers[k] = { child, port: (await child.call<{ port: number }>('address')).port };
-  }
-  const load = await Child.start(path.join(here, 'load', 'worker.js'));
-  const results: Record<Kind, Trial[]> = { parley: [], tls: [] };
+  const results: Record<Kind, Trial[]> = { parley: [], mtls: [], tls: [] };
+  let load: Child | undefined;
   try {
+    for (const k of KINDS) {
+      const child = await Child.start(path.join(here, 'servers', 'child.js'), [k, pki]);
+      servers[k] = { child, port: (await child.call<{ port: number }>('address')).port };
+    }
+    load = await Child.start(path.join(here, 'load', 'worker.js'));
     await load.call('keys', 1);
     // warm-up: JIT, first-use initialisation on both sides
-    for (const k of KINDS) await load.call('handshakes', { kind: k, port: servers[k].port, concurrency: CONCURRENCY, durationMs: 500 });
+    for (const k of KINDS) await load.call('handshakes', { kind: k, port: servers[k].port, concurrency: CONCURRENCY, durationMs: 500, pki });
     for (let t = 0; t < TRIALS; t++) {
-      for (const k of t % 2 ? [...KINDS].reverse() : KINDS) {
-        const r = await trial(servers[k].child, servers[k].port, load, k);
+      for (const k of KINDS.map((_, i) => KINDS[(i + t) % KINDS.length]!)) {
+        const r = await trial(servers[k].child, servers[k].port, load, k, pki);
         results[k].push(r);
-        console.error(`${LABEL[k]}: ${fmt(r.perSecond, 1)}/s, server ${r.serverCpuMs.toFixed(2)} ms CPU per handshake, cores server ${r.serverCores.toFixed(2)} load ${r.loadCores.toFixed(2)}${r.failed ? `, ${r.failed} failed` : ''}`);
+        console.error(`${LABEL[k]}: ${fmt(r.perSecond, 1)}/s, server ${r.serverCpuMs.toFixed(2)} ms CPU per handshake, cores server ${r.serverCores.toFixed(2)} load ${r.loadCores.toFixed(2)}${r.failed ? `, ${r.failed} failed` : ''}${r.resumed ? `, ${r.resumed} RESUMED` : ''}`);
       }
     }
   } finally {
-    await load.stop();
-    for (const k of KINDS) await servers[k].child.stop();
+    await load?.stop();
+    for (const s of Object.values(servers)) await s.child.stop();
+    rmSync(pki, { recursive: true, force: true });
   }
   const med = (k: Kind, f: (t: Trial) => number) => median(results[k].map(f));
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? '?'}, Node ${process.version}, OpenSSL ${process.versions.openssl}`;
-  console.log(`Handshake benchmark — ${machine}; ${TRIALS} alternating trials of ${DURATION_MS / 1000} s, ${CONCURRENCY} concurrent connections; medians`);
+  const range = (k: Kind, f: (t: Trial) => number, d: number) => `${fmt(med(k, f), d)} [${fmt(Math.min(...results[k].map(f)), d)}–${fmt(Math.max(...results[k].map(f)), d)}]`;
+  console.log(`Handshake benchmark — ${machineLine(m)}; load average at start ${m.loadavg.join(' ')}; ${TRIALS} rotating trials of ${DURATION_MS / 1000} s, ${CONCURRENCY} concurrent connections; medians [min–max]`);
   console.log('| server | handshakes/s | server CPU ms per handshake | server CPU (cores) | load-generator CPU (cores) |');
   console.log('|---|---|---|---|---|');
   for (const k of KINDS) {
-    console.log(`| ${LABEL[k]} | ${fmt(med(k, (t) => t.perSecond), 1)} | ${med(k, (t) => t.serverCpuMs).toFixed(2)} | ${med(k, (t) => t.serverCores).toFixed(2)} | ${med(k, (t) => t.loadCores).toFixed(2)} |`);
+    console.log(`| ${LABEL[k]} | ${range(k, (t) => t.perSecond, 1)} | ${range(k, (t) => t.serverCpuMs, 2)} | ${med(k, (t) => t.serverCores).toFixed(2)} | ${med(k, (t) => t.loadCores).toFixed(2)} |`);
   }
   const round = (x: number) => Math.round(x * 1000) / 1000;
   const summary = {
+    ratio_mtls: round(med('parley', (t) => t.perSecond) / med('mtls', (t) => t.perSecond)),
+    cpu_ratio_mtls: round(med('mtls', (t) => t.serverCpuMs) / med('parley', (t) => t.serverCpuMs)),
     ratio_tls: round(med('parley', (t) => t.perSecond) / med('tls', (t) => t.perSecond)),
     cpu_ratio_tls: round(med('tls', (t) => t.serverCpuMs) / med('parley', (t) => t.serverCpuMs)),
     parley_per_second: round(med('parley', (t) => t.perSecond)),
+    mtls_per_second: round(med('mtls', (t) => t.perSecond)),
     tls_per_second: round(med('tls', (t) => t.perSecond)),
     parley_server_cpu_ms: round(med('parley', (t) => t.serverCpuMs)),
+    mtls_server_cpu_ms: round(med('mtls', (t) => t.serverCpuMs)),
     tls_server_cpu_ms: round(med('tls', (t) => t.serverCpuMs)),
+    cpu: m.cpu,
+    avx512ifma: m.avx512ifma,
   };
-  console.log(`Parley: ${summary.ratio_tls}× the TLS handshake rate; per server CPU time, ${summary.cpu_ratio_tls}× as efficient`);
+  console.log(`Parley: ${summary.ratio_mtls}× the mutual-TLS (wss) handshake rate, ${summary.cpu_ratio_mtls}× as efficient per server CPU time; against one-way TLS ${summary.ratio_tls}× and ${summary.cpu_ratio_tls}×`);
+  mkdirSync(path.dirname(OUT), { recursive: true });
+  const seconds = Math.round((performance.now() - t0) / 1000);
+  writeFileSync(OUT, `${JSON.stringify({ benchmark: 'handshake', date: new Date().toISOString(), machine: m, loadavgAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100), seconds, settings: { quick: QUICK, trials: TRIALS, durationMs: DURATION_MS, concurrency: CONCURRENCY }, trials: results, summary }, null, 1)}\n`);
+  console.error(`raw result: ${OUT} (${seconds} s)`);
   if (JSON_OUT) console.log(JSON.stringify(summary));
 }
 

@@ -1,7 +1,10 @@
 /**
  * The load generator's clients, one per server kind, behind one small interface: connect, send
- * a room message, receive room messages. The Parley client speaks the real protocol
- * (ClientHandshake + Session on nodeCrypto) and decrypts and parses every frame it receives.
+ * a room message, receive room messages. Every client decodes every WebSocket message it gets
+ * and hands each room message in it to the receiver with its text and claimed SHA-256 (the
+ * receiver checks it, the same way for every server). The Parley client speaks the real protocol
+ * (ClientHandshake + Session on nodeCrypto) and decrypts and parses every frame; the ws-batched
+ * and Parley clients unpack `batch` events (docs/PROTOCOL.md §Batches).
  */
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -12,10 +15,25 @@ import type { RsaPrivateKey } from '../../src/rsa/index.js';
 import { unbatch } from '../../src/protocol/batch.js';
 
 /** The servers under test. */
-export type Kind = 'parley' | 'ws' | 'sio';
+export type Kind = 'parley' | 'ws' | 'ws-batched' | 'sio';
 
-/** Called for every room message a client receives: the sender's name and the text. */
-export type OnMessage = (from: string, text: string) => void;
+/** What a client reports: each WebSocket message (frame) it received, and each room message in it. */
+export interface Receiver {
+  /** One WebSocket message (for Socket.IO: one packet) was received and decoded. */
+  onFrame(): void;
+  /** One room message: the sender's name, the text and the SHA-256 (hex) the sender claimed for it. */
+  onMessage(from: string, text: string, sha256: string): void;
+}
+
+/** A Receiver that ignores everything (handshake loops). */
+export const IGNORE: Receiver = { onFrame() {}, onMessage() {} };
+
+interface MessageEvent {
+  type: string;
+  from: string;
+  body: { text: string; sha256: string };
+  events?: MessageEvent[];
+}
 
 /** One connected load-generator client. */
 export interface BenchClient {
@@ -26,10 +44,10 @@ export interface BenchClient {
 }
 
 /** Connects one client of `kind` to 127.0.0.1:`port`; resolves once it can chat (Parley: after `ready`). */
-export function connectClient(kind: Kind, port: number, name: string, key: RsaPrivateKey, onMessage: OnMessage): Promise<BenchClient> {
-  if (kind === 'parley') return connectParley(port, name, key, onMessage);
-  if (kind === 'ws') return connectWs(port, name, onMessage);
-  return connectSio(port, name, onMessage);
+export function connectClient(kind: Kind, port: number, name: string, key: RsaPrivateKey, rx: Receiver): Promise<BenchClient> {
+  if (kind === 'parley') return connectParley(port, name, key, rx);
+  if (kind === 'sio') return connectSio(port, name, rx);
+  return connectWs(port, name, rx);
 }
 
 const bufferBytes = (d: WebSocket.RawData): Uint8Array => {
@@ -38,7 +56,7 @@ const bufferBytes = (d: WebSocket.RawData): Uint8Array => {
 };
 
 /** A Parley client: handshake, then every frame opened (decrypted, counter-checked, JSON-parsed). */
-export function connectParley(port: number, name: string, key: RsaPrivateKey, onMessage: OnMessage): Promise<BenchClient> {
+export function connectParley(port: number, name: string, key: RsaPrivateKey, rx: Receiver): Promise<BenchClient> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}`, SUBPROTOCOL, { perMessageDeflate: false });
     const hs = new ClientHandshake({ identity: key, name, crypto: nodeCrypto });
@@ -60,8 +78,9 @@ export function connectParley(port: number, name: string, key: RsaPrivateKey, on
           session = r.session;
           return;
         }
+        rx.onFrame();
         for (const ev of unbatch(session.open(bytes) as ServerEvent)) {
-          if (ev.type === 'message') onMessage(ev.from, ev.body.text);
+          if (ev.type === 'message') rx.onMessage(ev.from, ev.body.text, ev.body.sha256);
           else if (ev.type === 'ready') resolve(client);
           else if (ev.type === 'error') reject(new Error(`${name}: ${ev.code}: ${ev.message}`));
         }
@@ -73,8 +92,11 @@ export function connectParley(port: number, name: string, key: RsaPrivateKey, on
   });
 }
 
-/** A plain WebSocket client of the ws broadcast server: JSON text in, JSON text out. */
-function connectWs(port: number, name: string, onMessage: OnMessage): Promise<BenchClient> {
+/**
+ * A plain WebSocket client of the ws and ws-batched broadcast servers: JSON text in, JSON text
+ * out; a `batch` event's events are taken one by one.
+ */
+function connectWs(port: number, name: string, rx: Receiver): Promise<BenchClient> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/?name=${encodeURIComponent(name)}`, { perMessageDeflate: false });
     ws.on('open', () =>
@@ -86,14 +108,16 @@ function connectWs(port: number, name: string, onMessage: OnMessage): Promise<Be
     );
     ws.on('error', reject);
     ws.on('message', (data) => {
-      const ev = JSON.parse(data.toString()) as { type: string; from: string; body: { text: string } };
-      if (ev.type === 'message') onMessage(ev.from, ev.body.text);
+      const ev = JSON.parse(data.toString()) as MessageEvent;
+      rx.onFrame();
+      if (ev.type === 'message') rx.onMessage(ev.from, ev.body.text, ev.body.sha256);
+      else if (ev.type === 'batch') for (const e of ev.events!) if (e.type === 'message') rx.onMessage(e.from, e.body.text, e.body.sha256);
     });
   });
 }
 
 /** A Socket.IO client (WebSocket transport only, no reconnection). */
-function connectSio(port: number, name: string, onMessage: OnMessage): Promise<BenchClient> {
+function connectSio(port: number, name: string, rx: Receiver): Promise<BenchClient> {
   return new Promise((resolve, reject) => {
     const s = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], auth: { name }, reconnection: false, forceNew: true });
     s.on('connect', () =>
@@ -104,6 +128,9 @@ function connectSio(port: number, name: string, onMessage: OnMessage): Promise<B
       }),
     );
     s.on('connect_error', reject);
-    s.on('message', (ev: { from: string; body: { text: string } }) => onMessage(ev.from, ev.body.text));
+    s.on('message', (ev: MessageEvent) => {
+      rx.onFrame();
+      rx.onMessage(ev.from, ev.body.text, ev.body.sha256);
+    });
   });
 }

@@ -1,47 +1,93 @@
 /**
- * A group of connected clients in one room and the traffic the fan-out benchmark drives through
- * it: `saturate` (each sender keeps `window` messages in flight: a new one whenever its own
- * comes back) or `fixed` (the senders together make the room receive `deliveriesPerSecond`).
- * Every message text starts with its send time (performance.now(), ms), so each receiver
- * computes the end-to-end latency; all clients live in this one process, so one clock serves.
+ * A group of connected clients of one server in one load-generator process, and the open-loop
+ * traffic the fan-out benchmark drives through it. All clients of a run are in one room, which
+ * may span several generator processes; each process's senders send at scheduled times
+ * (Poisson arrivals from a seeded PRNG, whatever the server does), and every latency is measured
+ * from the SCHEDULED time, so that a server (or generator) that falls behind is charged for
+ * the wait it caused (no coordinated omission). Times are on the machine-wide monotonic clock
+ * (lib/clock.ts), so a message sent by one process is timed by receivers in another.
+ *
+ * Every delivery is decoded by its client (clients.ts) and verified here: the SHA-256 of its
+ * text must be the one its sender put in the body. The text starts with the run's id and the
+ * scheduled time.
  */
 import crypto from 'node:crypto';
 import type { RsaPrivateKey } from '../../src/rsa/index.js';
-import { connectClient, type BenchClient, type Kind } from './clients.js';
+import { monoNow } from '../lib/clock.js';
+import { Histogram } from '../lib/histogram.js';
+import { Prng } from '../lib/prng.js';
+import { connectClient, type BenchClient, type Kind, type Receiver } from './clients.js';
 
 /** Length of every message text (its JSON event is ~250 bytes). */
 export const TEXT_LENGTH = 100;
 
-/** What mark() returns: counts since the previous mark. */
-export interface Mark {
-  /** performance.now() at the mark, ms. */
-  at: number;
-  deliveries: number;
-  sent: number;
-  /** This process's CPU time (user + system) at the mark, µs. */
-  cpuMicros: number;
-  /** End-to-end latencies (ms) of the deliveries since the previous mark, fixed mode only. */
-  latencies?: number[];
-  /** Fixed mode: sends were skipped since the previous mark because a second's worth of deliveries was still outstanding. */
-  overloaded?: boolean;
+/**
+ * One open-loop run, times in monotonic ms: sending starts at `start`, deliveries and latencies
+ * are counted for messages scheduled in [`from`, `to`) (the measurement window; before it is
+ * warm-up), sending goes on until `stop` so that the window's last messages meet the same load
+ * as its first.
+ */
+export interface Plan {
+  run: number;
+  start: number;
+  from: number;
+  to: number;
+  stop: number;
+  /** Messages per second this process sends (the room receives this × room size deliveries per second, per process). */
+  messagesPerSecond: number;
+  /** How many of this group's clients send (the first ones). */
+  senders: number;
+  seed: number;
 }
 
-type Mode = 'idle' | 'saturate' | 'fixed' | 'stopping';
+/** What one process reports for one run. */
+export interface RunResult {
+  /** Messages this process sent that were scheduled in the window. */
+  sentInWindow: number;
+  /** All messages this process sent in the run. */
+  sentTotal: number;
+  /** Deliveries received during the window (by receive time): the achieved rate's numerator. */
+  deliveredInWindow: number;
+  /** WebSocket messages (frames) received during the window. */
+  framesInWindow: number;
+  /** Deliveries of messages scheduled in the window (whenever they arrived): the latency samples. */
+  windowDeliveries: number;
+  /** Deliveries of this run's messages received so far (for the drain check). */
+  receivedTotal: number;
+  /** Deliveries whose text did not hash to the SHA-256 in their body (must be 0). */
+  badHash: number;
+  /** Latency from the scheduled time, ms, of messages scheduled in the window: histogram.toSparse(). */
+  latency: [number, number][];
+  /** The generator's own lateness (actual send − scheduled time), ms, for sends scheduled in the window. */
+  lateness: [number, number][];
+  /** This process's CPU over the window, in cores (read at `from` and `to` on its own clock). */
+  cores: number;
+}
 
-/** Clients of one kind on one server, the first `senders` of which send. */
-export class Group {
+const sha256Hex: (s: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (s) => (crypto as unknown as { hash: (a: string, d: string) => string }).hash('sha256', s)
+    : (s) => crypto.createHash('sha256').update(s).digest('hex');
+
+/** Clients of one kind on one server; the first `plan.senders` send. */
+export class Group implements Receiver {
   readonly clients: BenchClient[] = [];
-  private mode: Mode = 'idle';
-  private deliveries = 0;
-  private sentTotal = 0;
-  private receivedTotal = 0;
-  private sentSinceMark = 0;
-  private latencies: number[] = [];
-  private overloaded = false;
-  private senderByName = new Map<string, BenchClient>();
+  private plan: Plan | undefined;
+  private prefix = '';
   private timer: NodeJS.Timeout | undefined;
+  private prng = new Prng(1);
+  private next = 0;
+  private r: RunResult = Group.empty();
+  private latency = new Histogram();
+  private lateness = new Histogram();
+  private cpu: { at: number; micros: number }[] = [];
+  private sending: Promise<void> = Promise.resolve();
 
   constructor(readonly kind: Kind, readonly port: number) {}
+
+  private static empty(): RunResult {
+    return { sentInWindow: 0, sentTotal: 0, deliveredInWindow: 0, framesInWindow: 0, windowDeliveries: 0, receivedTotal: 0, badHash: 0, latency: [], lateness: [], cores: NaN };
+  }
 
   /** Connects `names.length` clients, `concurrency` handshakes at a time; key i % keys.length for client i. */
   async connect(names: string[], keys: RsaPrivateKey[], concurrency: number): Promise<void> {
@@ -49,101 +95,116 @@ export class Group {
     const worker = async () => {
       while (next < names.length) {
         const i = next++;
-        const name = names[i]!;
-        this.clients.push(await connectClient(this.kind, this.port, name, keys[i % keys.length]!, (from, text) => this.onMessage(name, from, text)));
+        this.clients.push(await connectClient(this.kind, this.port, names[i]!, keys[i % keys.length]!, this));
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, names.length) }, worker));
   }
 
-  private onMessage(to: string, from: string, text: string): void {
-    this.receivedTotal++;
-    if (this.mode === 'idle') return;
-    this.deliveries++;
-    if (this.mode === 'fixed') this.latencies.push(performance.now() - parseFloat(text));
-    else if (this.mode === 'saturate' && to === from) {
-      const c = this.senderByName.get(to);
-      if (c) this.send(c);
+  /** Receiver: one WebSocket message arrived. */
+  onFrame(): void {
+    const p = this.plan;
+    if (!p) return;
+    const now = monoNow();
+    if (now >= p.from && now < p.to) this.r.framesInWindow++;
+  }
+
+  /** Receiver: one delivery — verified, then counted and timed if it belongs to this run. */
+  onMessage(_from: string, text: string, sha256: string): void {
+    const p = this.plan;
+    if (!p) return;
+    const now = monoNow();
+    if (sha256Hex(text) !== sha256) {
+      this.r.badHash++;
+      return;
+    }
+    if (!text.startsWith(this.prefix)) return; // a late delivery of an earlier run
+    this.r.receivedTotal++;
+    if (now >= p.from && now < p.to) this.r.deliveredInWindow++;
+    const scheduled = parseFloat(text.slice(this.prefix.length));
+    if (scheduled >= p.from && scheduled < p.to) {
+      this.r.windowDeliveries++;
+      this.latency.record(now - scheduled);
     }
   }
 
-  private send(c: BenchClient): void {
-    let text = `${performance.now().toFixed(3)} ${c.name} `;
-    text += 'x'.repeat(Math.max(0, TEXT_LENGTH - text.length));
-    c.say(text, crypto.createHash('sha256').update(text).digest('hex'));
-    this.sentTotal++;
-    this.sentSinceMark++;
-  }
-
-  /** The first `senders` clients become senders (any client may be picked: the room is one). */
-  private pickSenders(senders: number): BenchClient[] {
-    const s = this.clients.slice(0, senders);
-    this.senderByName = new Map(s.map((c) => [c.name, c]));
-    return s;
-  }
-
-  /** Starts closed-loop saturation: each sender puts `window` messages in flight and replaces each one that comes back. */
-  startSaturate(senders: number, window: number): void {
-    this.mode = 'saturate';
-    for (const c of this.pickSenders(senders)) for (let i = 0; i < window; i++) this.send(c);
-  }
-
-  /** Starts open-loop sending so that the room as a whole receives `deliveriesPerSecond`, senders evenly staggered. */
-  startFixed(senders: number, deliveriesPerSecond: number): void {
-    this.mode = 'fixed';
-    const list = this.pickSenders(senders);
-    const perSender = deliveriesPerSecond / this.clients.length / senders; // messages per second per sender
-    const t0 = performance.now();
-    const sent = new Array<number>(senders).fill(0);
-    this.timer = setInterval(() => {
-      const el = (performance.now() - t0) / 1000;
-      // a server that cannot keep up would build an unbounded backlog: skip sends beyond 1 s of it
-      const backlogged = this.sentTotal * this.clients.length - this.receivedTotal > deliveriesPerSecond;
-      if (backlogged) this.overloaded = true;
-      for (let i = 0; i < list.length; i++) {
-        const due = Math.floor((el + i / (senders * perSender)) * perSender);
-        while (sent[i]! < due) {
-          sent[i]!++;
-          if (!backlogged) this.send(list[i]!);
+  /**
+   * Starts `plan` and resolves once this process has sent its last message (at plan.stop).
+   * Arrivals: a Poisson process of rate plan.messagesPerSecond, each arrival sent by a sender
+   * drawn at random. A timer is set for the next arrival; Node's timers have 1 ms resolution, so
+   * arrivals less than that apart leave in the same turn, each timed from its own scheduled time
+   * (their lateness is recorded). Spinning on setImmediate would time them to the µs but costs
+   * a whole core at a few thousand arrivals/s — a core the server needs on this machine.
+   */
+  run(plan: Plan): Promise<void> {
+    this.plan = plan;
+    this.prefix = `r${plan.run} `;
+    this.r = Group.empty();
+    this.latency = new Histogram();
+    this.lateness = new Histogram();
+    this.prng = new Prng(plan.seed);
+    this.cpu = [];
+    const senders = this.clients.slice(0, plan.senders);
+    const mean = 1000 / plan.messagesPerSecond;
+    this.next = plan.start + this.prng.exponential(mean);
+    const readCpu = (t: number) =>
+      setTimeout(() => {
+        const c = process.cpuUsage();
+        this.cpu.push({ at: monoNow(), micros: c.user + c.system });
+      }, Math.max(0, t - monoNow()));
+    readCpu(plan.from);
+    readCpu(plan.to);
+    this.sending = new Promise<void>((resolve) => {
+      const tick = () => {
+        this.timer = undefined;
+        let now = monoNow();
+        while (this.next <= now) {
+          if (this.next >= plan.stop) return resolve();
+          this.send(senders[this.prng.below(senders.length)]!, this.next, now);
+          this.next += this.prng.exponential(mean);
+          now = monoNow();
         }
-      }
-    }, 1);
+        if (this.next >= plan.stop) {
+          this.timer = setTimeout(resolve, Math.max(0, plan.stop - now));
+          return;
+        }
+        this.timer = setTimeout(tick, Math.max(0, Math.floor(this.next - now)));
+      };
+      this.timer = setTimeout(tick, Math.max(0, Math.floor(this.next - monoNow())));
+    });
+    return this.sending;
   }
 
-  /** Counts since the previous mark (and resets them). */
-  mark(): Mark {
-    const c = process.cpuUsage();
-    const m: Mark = { at: performance.now(), deliveries: this.deliveries, sent: this.sentSinceMark, cpuMicros: c.user + c.system };
-    if (this.mode === 'fixed') {
-      m.latencies = this.latencies;
-      m.overloaded = this.overloaded;
+  private send(c: BenchClient, scheduled: number, now: number): void {
+    const p = this.plan!;
+    let text = `${this.prefix}${scheduled.toFixed(3)} ${c.name} `;
+    text += 'x'.repeat(Math.max(0, TEXT_LENGTH - text.length));
+    c.say(text, sha256Hex(text));
+    this.r.sentTotal++;
+    if (scheduled >= p.from && scheduled < p.to) {
+      this.r.sentInWindow++;
+      this.lateness.record(now - scheduled);
     }
-    this.overloaded = false;
-    this.deliveries = 0;
-    this.sentSinceMark = 0;
-    this.latencies = [];
-    return m;
   }
 
-  /** Stops sending and waits (up to `timeoutMs`) until every message sent has reached every client. */
-  async stop(timeoutMs = 15_000): Promise<{ drained: boolean }> {
-    this.mode = 'stopping';
-    if (this.timer) clearInterval(this.timer);
+  /** Counts so far (the drain check polls receivedTotal). */
+  progress(): { sentTotal: number; receivedTotal: number } {
+    return { sentTotal: this.r.sentTotal, receivedTotal: this.r.receivedTotal };
+  }
+
+  /** The run's result; the group stops counting (until the next run). */
+  finish(): RunResult {
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const expected = this.sentTotal * this.clients.length;
-    const end = performance.now() + timeoutMs;
-    while (this.receivedTotal < expected && performance.now() < end) await new Promise((r) => setTimeout(r, 20));
-    const drained = this.receivedTotal >= expected;
-    this.mode = 'idle';
-    this.sentTotal = 0;
-    this.receivedTotal = 0;
-    this.deliveries = 0;
-    this.latencies = [];
-    return { drained };
+    const [a, b] = this.cpu;
+    const r: RunResult = { ...this.r, latency: this.latency.toSparse(), lateness: this.lateness.toSparse(), cores: a && b ? (b.micros - a.micros) / 1000 / (b.at - a.at) : NaN };
+    this.plan = undefined;
+    return r;
   }
 
   /** Closes every client. */
   close(): void {
+    if (this.timer) clearTimeout(this.timer);
     for (const c of this.clients) c.close();
     this.clients.length = 0;
   }

@@ -1,15 +1,17 @@
 /**
- * The load-generator process. The orchestrator forks it and drives it over IPC: `keys` (make
- * the client key pool), `connect` (a named group of clients on one server), `start` / `mark` /
- * `stop` (traffic, see traffic.ts), `close`, `handshakes` (see handshakes.ts) and `usage`.
+ * The load-generator process. The orchestrator forks one or more of them and drives them over
+ * IPC: `keys` (make the client key pool), `connect` (a named group of clients on one server),
+ * `run` (one open-loop run, see traffic.ts; resolves when this process has sent its last
+ * message), `progress` and `finish` (its counts and histograms), `close`, `handshakes` (see
+ * handshakes.ts) and `usage`.
  */
 import { serve } from '../lib/ipc.js';
 import { keyPool } from '../lib/keys.js';
 import { usage } from '../lib/usage.js';
 import type { RsaPrivateKey } from '../../src/rsa/index.js';
 import type { Kind } from './clients.js';
-import { runHandshakes } from './handshakes.js';
-import { Group } from './traffic.js';
+import { runHandshakes, type HandshakeKind } from './handshakes.js';
+import { Group, type Plan } from './traffic.js';
 
 let keys: RsaPrivateKey[] = [];
 const groups = new Map<string, Group>();
@@ -32,20 +34,15 @@ serve({
     await g.connect(a.names, keys, a.concurrency);
     return { clients: g.clients.length, ms: performance.now() - t0 };
   },
-  start: (a: { id: string; mode: 'saturate' | 'fixed'; senders: number; window?: number; deliveriesPerSecond?: number }) => {
-    const g = group(a.id);
-    if (a.mode === 'saturate') g.startSaturate(a.senders, a.window ?? 10);
-    else g.startFixed(a.senders, a.deliveriesPerSecond ?? 20_000);
-    return true;
-  },
-  mark: (id: string) => group(id).mark(),
-  stop: (id: string) => group(id).stop(),
+  run: (a: { id: string; plan: Plan }) => group(a.id).run(a.plan),
+  progress: (id: string) => group(id).progress(),
+  finish: (id: string) => group(id).finish(),
   close: (id: string) => {
     group(id).close();
     groups.delete(id);
     return true;
   },
-  handshakes: (a: { kind: 'parley' | 'tls'; port: number; concurrency: number; durationMs: number }) =>
-    runHandshakes(a.kind, a.port, keys[0]!, a.concurrency, a.durationMs),
+  handshakes: (a: { kind: HandshakeKind; port: number; concurrency: number; durationMs: number; pki?: string }) =>
+    runHandshakes(a.kind, a.port, keys[0]!, a.concurrency, a.durationMs, a.pki),
   usage: (gc: boolean) => usage(gc),
 });

@@ -1,35 +1,73 @@
 /**
- * A benchmark server process: `node child.js <parley|ws|sio|tls>` starts that server and then
- * answers the orchestrator over IPC: `address` (its port) and `usage` (CPU time, memory after
- * GC), so that each server's cost is measured in a process of its own.
+ * A benchmark server process: `node child.js <kind> [pki folder]` starts that server (parley,
+ * ws, ws-batched, sio; tls and mtls for the handshake benchmark) and answers the orchestrator
+ * over IPC: `address` (its port), `usage` (CPU time, memory after GC) and `window` (its own CPU
+ * time and deliveries, read inside this process on its own clock at two given times), so that
+ * each server's cost is measured in a process of its own and not on another process's clock.
  */
+import { monoNow } from '../lib/clock.js';
 import { serve } from '../lib/ipc.js';
 import { quickKey } from '../lib/keys.js';
 import { usage } from '../lib/usage.js';
 import { startParley } from './parley.js';
 import { startSioBroadcast } from './sio.js';
-import { startTls } from './tls.js';
+import { startMutualTls, startTls } from './tls.js';
+import { startWsBatched } from './ws-batched.js';
 import { startWsBroadcast } from './ws.js';
 
 const kind = process.argv[2];
+const pki = process.argv[3] ?? '';
 
-async function start(): Promise<number> {
+async function start(): Promise<{ port: number; deliveries: () => number }> {
+  const none = () => 0;
   switch (kind) {
-    case 'parley':
-      return (await startParley(quickKey())).address.port;
+    case 'parley': {
+      const s = await startParley(quickKey());
+      return { port: s.address.port, deliveries: s.deliveries };
+    }
     case 'ws':
-      return (await startWsBroadcast()).address.port;
-    case 'sio':
-      return (await startSioBroadcast()).address.port;
+    case 'ws-batched':
+    case 'sio': {
+      const s = await (kind === 'ws' ? startWsBroadcast() : kind === 'sio' ? startSioBroadcast() : startWsBatched());
+      return { port: s.address.port, deliveries: s.deliveries };
+    }
     case 'tls':
-      return (await startTls()).address.port;
+      return { port: (await startTls()).address.port, deliveries: none };
+    case 'mtls':
+      return { port: (await startMutualTls(pki)).address.port, deliveries: none };
     default:
       throw new Error(`unknown server kind ${kind}`);
   }
 }
 
-const port = start();
+/** One reading inside this process: the monotonic clock, CPU time (µs) and deliveries so far. */
+export interface Reading {
+  at: number;
+  cpuMicros: number;
+  deliveries: number;
+}
+
+const server = start();
+
+async function read(): Promise<Reading> {
+  const deliveries = (await server).deliveries;
+  const c = process.cpuUsage();
+  return { at: monoNow(), cpuMicros: c.user + c.system, deliveries: deliveries() };
+}
+
+/** Resolves at `t` on the monotonic clock (or as soon after as this process gets to run). */
+function at(t: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, t - monoNow())));
+}
+
 serve({
-  address: async () => ({ port: await port }),
+  address: async () => ({ port: (await server).port }),
   usage: (gc: boolean) => usage(gc),
+  /** Readings at `from` and `to` (monotonic ms): a busy server takes them late, but each one in a single instant. */
+  window: async (w: { from: number; to: number }) => {
+    await at(w.from);
+    const a = await read();
+    await at(w.to);
+    return [a, await read()];
+  },
 });

@@ -1,84 +1,11 @@
 /**
- * The fan-out benchmark's measurements, each driven from the orchestrator: one saturation trial,
- * one fixed-rate trial and the idle-memory measurement. Server CPU and client counts are read at
- * the same two marks, so every rate and CPU share covers the same window.
+ * The idle-memory measurement of the fan-out benchmark: a fresh server process, idle clients
+ * connected in steps, and the server's memory growth per connection read after full GCs of an
+ * idle process.
  */
 import type { Child } from '../lib/ipc.js';
-import { quantile } from '../lib/stats.js';
 import type { Usage } from '../lib/usage.js';
-import type { Mark } from '../load/traffic.js';
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** One saturation trial's result. */
-export interface SaturationTrial {
-  deliveriesPerSecond: number;
-  /** Server CPU time per delivery, µs. */
-  serverCpuPerDelivery: number;
-  /** CPU used by the server / the load generator over the window, in cores (1 = one core busy). */
-  serverCores: number;
-  loadCores: number;
-  drained: boolean;
-}
-
-/** One fixed-rate trial's result. */
-export interface FixedTrial {
-  deliveriesPerSecond: number;
-  p50: number;
-  p99: number;
-  samples: number;
-  /** The server fell a second or more behind and the load generator skipped sends (latencies then mean little). */
-  overloaded: boolean;
-  serverCores: number;
-  loadCores: number;
-}
-
-interface Window {
-  seconds: number;
-  mark: Mark;
-  serverCpu: number;
-  loadCpu: number;
-}
-
-async function measure(server: Child, load: Child, id: string, warmupMs: number, measureMs: number): Promise<Window> {
-  await sleep(warmupMs);
-  const [s0, m0] = await Promise.all([server.call<Usage>('usage', false), load.call<Mark>('mark', id)]);
-  await sleep(measureMs);
-  const [s1, m1] = await Promise.all([server.call<Usage>('usage', false), load.call<Mark>('mark', id)]);
-  const seconds = (m1.at - m0.at) / 1000;
-  return { seconds, mark: m1, serverCpu: (s1.cpuMicros - s0.cpuMicros) / 1e6, loadCpu: (m1.cpuMicros - m0.cpuMicros) / 1e6 };
-}
-
-/** Closed-loop saturation of group `id`: `senders` senders, `window` messages in flight each. */
-export async function saturationTrial(server: Child, load: Child, id: string, senders: number, window: number, warmupMs: number, measureMs: number): Promise<SaturationTrial> {
-  await load.call('start', { id, mode: 'saturate', senders, window });
-  const w = await measure(server, load, id, warmupMs, measureMs);
-  const { drained } = await load.call<{ drained: boolean }>('stop', id);
-  return {
-    deliveriesPerSecond: w.mark.deliveries / w.seconds,
-    serverCpuPerDelivery: (w.serverCpu * 1e6) / w.mark.deliveries,
-    serverCores: w.serverCpu / w.seconds,
-    loadCores: w.loadCpu / w.seconds,
-    drained,
-  };
-}
-
-/** Open-loop sending at `deliveriesPerSecond` (room-wide) and the end-to-end latency quantiles (ms). */
-export async function fixedTrial(server: Child, load: Child, id: string, senders: number, deliveriesPerSecond: number, warmupMs: number, measureMs: number): Promise<FixedTrial> {
-  await load.call('start', { id, mode: 'fixed', senders, deliveriesPerSecond });
-  const w = await measure(server, load, id, warmupMs, measureMs);
-  await load.call('stop', id);
-  const lat = w.mark.latencies ?? [];
-  return {
-    deliveriesPerSecond: w.mark.deliveries / w.seconds,
-    p50: quantile(lat, 0.5),
-    p99: quantile(lat, 0.99),
-    samples: lat.length,
-    overloaded: w.mark.overloaded === true,
-    serverCores: w.serverCpu / w.seconds,
-    loadCores: w.loadCpu / w.seconds,
-  };
-}
+import { sleep } from './point.js';
 
 /** Memory of a server per idle connection at one connection count. */
 export interface MemoryPoint {

@@ -1,0 +1,190 @@
+/**
+ * One point of the fan-out sweep: one server, one room size, one offered rate, one trial. The
+ * orchestrator plans the run on the machine-wide monotonic clock; every load generator sends its
+ * share of the Poisson arrivals and times deliveries from their scheduled times; the server reads
+ * its own CPU time and deliveries at the window's start and end, in its own process. After the
+ * last send the point waits until every message has reached every client (or a deadline: the
+ * rest count as never delivered) so that the next point starts on an idle server.
+ */
+import type { Child } from '../lib/ipc.js';
+import { monoNow } from '../lib/clock.js';
+import { Histogram } from '../lib/histogram.js';
+import { machineCpu } from '../lib/machine.js';
+import type { RunResult } from '../load/traffic.js';
+import type { Reading } from '../servers/child.js';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Timing of every point, ms. */
+export interface Timing {
+  /** From the plan to the first send: time for the IPC messages to arrive everywhere. */
+  leadMs: number;
+  warmupMs: number;
+  measureMs: number;
+  /** Sending goes on this long after the window, so its last messages meet the same load. */
+  tailMs: number;
+  /** After the last send, wait at most this long for every delivery. */
+  drainMs: number;
+}
+
+/** The latency target and what makes a point generator-bound. */
+export interface Limits {
+  /** A point passes with p99 ≤ this (ms) … */
+  p99Ms: number;
+  /** … and at least this fraction of the scheduled deliveries received within the window. */
+  achieved: number;
+  /** A generator process at this many cores or more is the limit … */
+  generatorCores: number;
+  /** … and so is one whose sends leave this late (p99, ms) after their scheduled times. */
+  latenessP99Ms: number;
+}
+
+/** The result of one point (one line of the raw results). */
+export interface Point {
+  kind: string;
+  clients: number;
+  trial: number;
+  /** Offered deliveries per second (messages per second × clients). */
+  offered: number;
+  /** Deliveries scheduled in the window per second (the Poisson draw of this trial: ~offered). */
+  scheduledRate: number;
+  /** Deliveries received during the window, per second. */
+  achievedRate: number;
+  /** achievedRate / scheduledRate. */
+  achieved: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  /** Deliveries of window messages never received by the deadline (counted as infinitely late). */
+  missing: number;
+  /** Deliveries whose text failed the SHA-256 check (must be 0). */
+  badHash: number;
+  samples: number;
+  /** Deliveries per WebSocket message received in the window (1 = no batching). */
+  deliveriesPerFrame: number;
+  /** Server CPU time per delivery, µs, both read inside the server at the same instants. */
+  serverCpuPerDelivery: number;
+  /** Server CPU over the window in cores, on the server's own clock. */
+  serverCores: number;
+  /** Each generator process's CPU over the window, in cores, on its own clock. */
+  generatorCores: number[];
+  /**
+   * The whole machine's busy CPU over the window, in cores (/proc/stat), and what is left of it
+   * after the server and the generators: this process, the kernel's network work outside them,
+   * and anything else running on the machine (other people's jobs).
+   */
+  machineCores: number;
+  otherCores: number;
+  /** CPU time the hypervisor took from this VM during the window, in cores. */
+  stealCores: number;
+  /** The generators' lateness (actual send − scheduled), p50 and p99, ms. */
+  latenessP50: number;
+  latenessP99: number;
+  /** The generator, not the server, is (or may be) the limit here. */
+  generatorBound: boolean;
+  /** Passed the latency target: achieved ≥ limits.achieved and p99 ≤ limits.p99Ms. */
+  pass: boolean;
+  drained: boolean;
+  /** The raw latency histogram (sparse), for anyone who wants other quantiles. */
+  latency: [number, number][];
+}
+
+type M = { at: number; busy: number; steal: number };
+
+/** Readings of the machine's CPU (/proc/stat) at `from` and `to` on the monotonic clock, taken by this (idle) process's timers. */
+function machineReadings(from: number, to: number): Promise<[M, M]> {
+  const one = (t: number) => new Promise<M>((r) => setTimeout(() => r({ at: monoNow(), ...machineCpu() }), Math.max(0, t - monoNow())));
+  return Promise.all([one(from), one(to)]);
+}
+
+/** One server under test: its process and, in each generator, the id of its group of clients. */
+export interface Target {
+  kind: string;
+  server: Child;
+  group: string;
+}
+
+/**
+ * Runs one point: `offered` deliveries/s to a room of `clients` spread over `generators`, with
+ * `senders` senders in all (split evenly). Resolves with the point's figures.
+ */
+export async function runPoint(t: Target, generators: Child[], clients: number, senders: number, offered: number, trial: number, seed: number, run: number, timing: Timing, limits: Limits): Promise<Point> {
+  const g = generators.length;
+  const start = monoNow() + timing.leadMs;
+  const from = start + timing.warmupMs;
+  const to = from + timing.measureMs;
+  const stop = to + timing.tailMs;
+  const perProcess = offered / clients / g;
+  const window = t.server.call<[Reading, Reading]>('window', { from, to });
+  const machineWindow = machineReadings(from, to);
+  await Promise.all(
+    generators.map((p, i) =>
+      p.call('run', { id: t.group, plan: { run, start, from, to, stop, messagesPerSecond: perProcess, senders: Math.max(1, Math.round(senders / g)), seed: (seed * 31 + i) >>> 0 } }),
+    ),
+  );
+  const deadline = monoNow() + timing.drainMs;
+  let drained = false;
+  for (;;) {
+    const ps = await Promise.all(generators.map((p) => p.call<{ sentTotal: number; receivedTotal: number }>('progress', t.group)));
+    const sent = ps.reduce((a, p) => a + p.sentTotal, 0);
+    const received = ps.reduce((a, p) => a + p.receivedTotal, 0);
+    if (received >= sent * clients) {
+      drained = true;
+      break;
+    }
+    if (monoNow() > deadline) break;
+    await sleep(25);
+  }
+  const rs = await Promise.all(generators.map((p) => p.call<RunResult>('finish', t.group)));
+  const [s0, s1] = await window;
+  const [m0, m1] = await machineWindow;
+  const machineCores = (m1.busy - m0.busy) / ((m1.at - m0.at) / 1000);
+  const serverCores = (s1.cpuMicros - s0.cpuMicros) / 1000 / (s1.at - s0.at);
+  const sum = (f: (r: RunResult) => number) => rs.reduce((a, r) => a + f(r), 0);
+  const latency = new Histogram();
+  const lateness = new Histogram();
+  for (const r of rs) {
+    latency.merge(Histogram.fromSparse(r.latency));
+    lateness.merge(Histogram.fromSparse(r.lateness));
+  }
+  const expected = sum((r) => r.sentInWindow) * clients;
+  const missing = Math.max(0, expected - sum((r) => r.windowDeliveries));
+  for (let i = 0; i < missing; i++) latency.record(Infinity);
+  const seconds = timing.measureMs / 1000;
+  const scheduledRate = expected / seconds;
+  const achievedRate = sum((r) => r.deliveredInWindow) / seconds;
+  const generatorCores = rs.map((r) => r.cores);
+  const latenessP99 = lateness.quantile(0.99);
+  const achieved = achievedRate / scheduledRate;
+  const p99 = latency.quantile(0.99);
+  return {
+    kind: t.kind,
+    clients,
+    trial,
+    offered,
+    scheduledRate,
+    achievedRate,
+    achieved,
+    p50: latency.quantile(0.5),
+    p99,
+    p999: latency.quantile(0.999),
+    max: latency.max,
+    missing,
+    badHash: sum((r) => r.badHash),
+    samples: latency.count,
+    deliveriesPerFrame: sum((r) => r.deliveredInWindow) / sum((r) => r.framesInWindow),
+    serverCpuPerDelivery: (s1.cpuMicros - s0.cpuMicros) / (s1.deliveries - s0.deliveries),
+    serverCores,
+    generatorCores,
+    machineCores,
+    otherCores: machineCores - serverCores - generatorCores.reduce((a, c) => a + c, 0),
+    stealCores: (m1.steal - m0.steal) / ((m1.at - m0.at) / 1000),
+    latenessP50: lateness.quantile(0.5),
+    latenessP99,
+    generatorBound: generatorCores.some((c) => c >= limits.generatorCores) || latenessP99 > limits.latenessP99Ms,
+    pass: achieved >= limits.achieved && p99 <= limits.p99Ms,
+    drained,
+    latency: latency.toSparse(),
+  };
+}
