@@ -33,6 +33,8 @@ const USAGE = `usage: npm run bench:fanout [-- options]
   --trials N         trials per point (default 5; --quick: 1)
   --generators N     load-generator processes (default 2)
   --part P           sweep, memory or all (default all)
+  --servers LIST     comma-separated, of parley,ws-batched,ws,sio (default all four)
+  --sizes LIST       room sizes, comma-separated (default 50,200)
   --out FILE         where to write the raw results (default bench/results/fanout.json)
   --help             this text`;
 
@@ -65,13 +67,25 @@ if (!['all', 'sweep', 'memory'].includes(PART)) {
 }
 const TRIALS = intOption('--trials', QUICK ? 1 : 5);
 const GENERATORS = intOption('--generators', 2);
-const SIZES = [50, 200];
+function listOption<T extends string>(name: string, allowed: readonly T[] | undefined, dflt: T[]): T[] {
+  const v = option(name);
+  if (v === undefined) return dflt;
+  const xs = v.split(',').filter(Boolean) as T[];
+  const bad = xs.find((x) => (allowed ? !allowed.includes(x) : !(Number.isInteger(Number(x)) && Number(x) >= 2)));
+  if (bad !== undefined || xs.length === 0) {
+    console.error(`bench:fanout: ${name} takes ${allowed ? allowed.join(',') : 'whole numbers ≥ 2'}, not "${v}"\n\n${USAGE}`);
+    process.exit(2);
+  }
+  return xs;
+}
+const SERVERS = listOption('--servers', KINDS, [...KINDS]);
+const SIZES = listOption('--sizes', undefined, ['50', '200']).map(Number);
 const SENDERS = 10;
-const LADDER: Ladder = { start: 20_000, step: Math.SQRT2, max: 1_280_000, refine: 2 };
+const LADDER: Ladder = { start: 20_000, step: Math.SQRT2, max: 1_280_000, refine: 2, resumeBelow: 2, repeatDisturbed: 3, disturbedPauseMs: 5000 };
 const TIMING: Timing = QUICK
   ? { leadMs: 150, warmupMs: 500, measureMs: 1500, tailMs: 300, drainMs: 15_000 }
   : { leadMs: 150, warmupMs: 1000, measureMs: 3000, tailMs: 500, drainMs: 30_000 };
-const LIMITS: Limits = { p99Ms: 100, achieved: 0.99, generatorCores: 0.9, latenessP99Ms: 10 };
+const LIMITS: Limits = { p99Ms: 100, achieved: 0.99, generatorCores: 0.9, latenessP99Ms: 10, otherCores: 0.2 };
 const IDLE = QUICK ? [200] : [1000];
 const IDLE_WARMUP = QUICK ? { waves: 2, size: 50 } : { waves: 5, size: 200 }; // connections made and closed before the memory baseline (see idleMemory)
 const IDLE_SETTLE_MS = 2000;
@@ -91,7 +105,7 @@ function describe(p: Point): string {
   return (
     `${p.clients} ${LABEL[p.kind as ServerKind]} t${p.trial} ${fmt(p.offered)}/s: achieved ${p.achieved.toFixed(3)}, p50 ${ms(p.p50)} p99 ${ms(p.p99)} p99.9 ${ms(p.p999)} ms, ` +
     `server ${p.serverCpuPerDelivery.toFixed(2)} µs/delivery ${p.serverCores.toFixed(2)} cores, generators ${p.generatorCores.map((c) => c.toFixed(2)).join('+')} cores, machine ${p.machineCores.toFixed(2)} (other ${p.otherCores.toFixed(2)}, steal ${p.stealCores.toFixed(2)}), lateness p99 ${ms(p.latenessP99)} ms, ` +
-    `${p.deliveriesPerFrame.toFixed(1)}/message${p.pass ? '' : ' FAIL'}${p.generatorBound ? ' generator-bound' : ''}${p.badHash ? ` ${p.badHash} BAD HASHES` : ''}${p.drained ? '' : ' not drained'}`
+    `${p.deliveriesPerFrame.toFixed(1)}/message${p.pass ? '' : ' FAIL'}${p.generatorBound ? ' generator-bound' : ''}${p.badHash ? ` ${p.badHash} BAD HASHES` : ''}${p.drained ? '' : ' not drained'}${p.disturbed ? ' DISTURBED by other processes' : ''}${p.discarded ? ' (discarded, run again)' : ''}`
   );
 }
 
@@ -106,12 +120,12 @@ async function fanout(r: Results): Promise<void> {
   const generators: Child[] = [];
   let run = 0;
   try {
-    for (const k of KINDS) servers.set(k, await startServer(k));
+    for (const k of SERVERS) servers.set(k, await startServer(k));
     for (let i = 0; i < GENERATORS; i++) generators.push(await Child.start(WORKER));
     await Promise.all(generators.map((g) => g.call('keys', Math.ceil(SENDERS / GENERATORS))));
     for (const n of SIZES) {
-      const targets: Target[] = KINDS.map((k) => ({ kind: k, server: servers.get(k)!.child, group: `${k}${n}` }));
-      for (const k of KINDS) {
+      const targets: Target[] = SERVERS.map((k) => ({ kind: k, server: servers.get(k)!.child, group: `${k}${n}` }));
+      for (const k of SERVERS) {
         const t0 = performance.now();
         await Promise.all(
           generators.map((g, i) => {
@@ -127,7 +141,7 @@ async function fanout(r: Results): Promise<void> {
       r.points.push(...s.points);
       r.capacities.push(...s.capacities);
       for (const c of s.capacities.filter((c) => c.trial === TRIALS - 1)) log(`capacity ${n} ${LABEL[c.kind as ServerKind]} (last trial): ${fmt(c.rate)}/s`);
-      for (const k of KINDS) await Promise.all(generators.map((g) => g.call('close', `${k}${n}`)));
+      for (const k of SERVERS) await Promise.all(generators.map((g) => g.call('close', `${k}${n}`)));
     }
   } finally {
     for (const g of generators) await g.stop();
@@ -151,8 +165,8 @@ async function memory(r: Results): Promise<void> {
         await child.stop();
       }
     };
-    const ms = await Promise.all(KINDS.map(one));
-    KINDS.forEach((k, i) => {
+    const ms = await Promise.all(SERVERS.map(one));
+    SERVERS.forEach((k, i) => {
       (r.memory[k] ??= []).push(ms[i]!);
       log(`memory t${t} ${LABEL[k]}: ${ms[i]!.map((m) => `${fmt(m.connections)} → ${(m.heapPerConnection / 1024).toFixed(2)} KB heap, ${(m.rssPerConnection / 1024).toFixed(2)} KB RSS`).join('; ')}`);
     });
@@ -169,7 +183,7 @@ async function main(): Promise<void> {
     machine: m,
     settings: { quick: QUICK, part: PART, trials: TRIALS, generators: GENERATORS, senders: SENDERS, ladder: LADDER, timing: TIMING, ...LIMITS, idle: IDLE, idleWarmup: IDLE_WARMUP },
     sizes: SIZES,
-    kinds: [...KINDS],
+    kinds: SERVERS,
     rate: LADDER.start,
     points: [],
     capacities: [],
@@ -190,6 +204,11 @@ async function main(): Promise<void> {
     console.log(`\n${capacityTable(r)}\n\n${fixedTable(r)}\n\n${sweepTable(r)}`);
   }
   if (PART !== 'sweep') console.log(`\n${memoryTable(r)}`);
+  if (PART !== 'memory') {
+    const d = r.points.filter((p) => p.discarded).length;
+    const still = r.points.filter((p) => !p.discarded && p.disturbed).length;
+    console.log(`\n${r.points.length - d} points used; ${d} point(s) during which other processes used > ${LIMITS.otherCores} cores were discarded and run again; ${still} used point(s) still disturbed after ${LADDER.repeatDisturbed} repeats.`);
+  }
   console.log(`\nRaw results: ${path.relative(process.cwd(), OUT)}${PART === 'all' ? `; chart: ${QUICK ? CHART : path.relative(process.cwd(), CHART)}` : ''}`);
   const s = summary(r);
   console.log(

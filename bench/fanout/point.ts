@@ -37,6 +37,12 @@ export interface Limits {
   generatorCores: number;
   /** … and so is one whose sends leave this late (p99, ms) after their scheduled times. */
   latenessP99Ms: number;
+  /**
+   * A point during which other processes on the machine (not the server, the generators or the
+   * kernel work charged to them) used more than this many cores is disturbed: it is kept in the
+   * raw results but discarded and run again (see sweep.ts).
+   */
+  otherCores: number;
 }
 
 /** The result of one point (one line of the raw results). */
@@ -86,6 +92,10 @@ export interface Point {
   /** Passed the latency target: achieved ≥ limits.achieved and p99 ≤ limits.p99Ms. */
   pass: boolean;
   drained: boolean;
+  /** Other processes used more than limits.otherCores during the window. */
+  disturbed: boolean;
+  /** Set on a disturbed point that was run again: not used in any figure. */
+  discarded?: boolean;
   /** The raw latency histogram (sparse), for anyone who wants other quantiles. */
   latency: [number, number][];
 }
@@ -185,6 +195,7 @@ export async function runPoint(t: Target, generators: Child[], clients: number, 
     generatorBound: generatorCores.some((c) => c >= limits.generatorCores) || latenessP99 > limits.latenessP99Ms,
     pass: achieved >= limits.achieved && p99 <= limits.p99Ms,
     drained,
+    disturbed: machineCores - serverCores - generatorCores.reduce((a, c) => a + c, 0) > limits.otherCores,
     latency: latency.toSparse(),
   };
 }

@@ -53,8 +53,8 @@ export function capacity(r: Results, k: string, n: number): Spread & { generator
   return { ...spread(cs.map((c) => c.rate)), generatorBound: cs.filter((c) => c.generatorBound).length, neverFailed: cs.filter((c) => c.failedAt === Infinity).length };
 }
 
-/** The points of one server and size at one offered rate. */
-const at = (r: Results, k: string, n: number, rate: number) => r.points.filter((p) => p.kind === k && p.clients === n && p.offered === rate);
+/** The points of one server and size at one offered rate (not the discarded ones). */
+const at = (r: Results, k: string, n: number, rate: number) => r.points.filter((p) => !p.discarded && p.kind === k && p.clients === n && p.offered === rate);
 
 /** A figure of the fixed-rate points over trials. */
 export function fixed(r: Results, k: string, n: number, f: (p: Point) => number): Spread {
@@ -108,7 +108,7 @@ export function sweepTable(r: Results): string {
   const lines = ['| server | clients | offered/s | trials (passed) | achieved | p50 ms | p99 ms | p99.9 ms | server µs/delivery | server cores | generator cores (max) | other CPU on the machine (cores) | generator lateness p99 ms | deliveries/message | generator-bound |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
   for (const n of r.sizes) {
     for (const k of r.kinds) {
-      const rates = [...new Set(r.points.filter((p) => p.kind === k && p.clients === n).map((p) => p.offered))].sort((a, b) => a - b);
+      const rates = [...new Set(r.points.filter((p) => !p.discarded && p.kind === k && p.clients === n).map((p) => p.offered))].sort((a, b) => a - b);
       for (const rate of rates) {
         const ps = at(r, k, n, rate);
         const m = (f: (p: Point) => number) => median(ps.map(f));

@@ -2,12 +2,12 @@
  * The offered-rate sweep and the capacity search of the fan-out benchmark. In each trial every
  * server climbs a ladder of offered rates (start × step^k) until a point fails the latency
  * target, then bisects (geometric midpoints) between its last passing and first failing rate a
- * few times. The servers take each step together, in an order that rotates from step to step
+ * few times (later trials skip the rungs far below the first trial's capacity). The servers take each step together, in an order that rotates from step to step
  * and trial to trial, so that noise on the shared machine hits them alike; at a given trial and
  * rate every server gets the same seed, so the same Poisson arrival pattern.
  */
 import type { Child } from '../lib/ipc.js';
-import { runPoint, type Limits, type Point, type Target, type Timing } from './point.js';
+import { runPoint, sleep, type Limits, type Point, type Target, type Timing } from './point.js';
 
 /** How the sweep climbs. */
 export interface Ladder {
@@ -19,6 +19,16 @@ export interface Ladder {
   max: number;
   /** Bisection steps after the first failure (each halves the gap in log scale). */
   refine: number;
+  /**
+   * Trials after the first run the first rung, then skip to this many rungs below the rung of
+   * the server's capacity in the first trial (the rungs below passed there with room to spare);
+   * Infinity: every trial climbs the whole ladder.
+   */
+  resumeBelow: number;
+  /** A disturbed point (see Limits.otherCores) is run again up to this many times … */
+  repeatDisturbed: number;
+  /** … after this pause, ms. */
+  disturbedPauseMs: number;
 }
 
 /** One server's capacity in one trial. */
@@ -73,6 +83,8 @@ export async function sweep(
   const points: Point[] = [];
   const capacities: Capacity[] = [];
   let turn = 0;
+  const first = new Map<string, number>();
+  const rungOf = (rate: number) => Math.floor(Math.log(rate / ladder.start) / Math.log(ladder.step) + 1e-9);
   for (let trial = 0; trial < trials; trial++) {
     const climbs = new Map(targets.map((t) => [t.kind, { lo: 0, hi: Infinity, hiGeneratorBound: false, rung: 0, refinements: 0, done: false } as Climb]));
     for (;;) {
@@ -88,13 +100,23 @@ export async function sweep(
           continue;
         }
         ran = true;
-        const p = await runPoint(t, generators, clients, senders, rate, trial, seedOf(trial, rate), nextRun(), timing, limits);
-        points.push(p);
+        let p: Point;
+        for (let attempt = 0; ; attempt++) {
+          p = await runPoint(t, generators, clients, senders, rate, trial, seedOf(trial, rate), nextRun(), timing, limits);
+          if (!p.disturbed || attempt >= ladder.repeatDisturbed) break;
+          p.discarded = true;
+          onPoint(p);
+          points.push(p);
+          await sleep(ladder.disturbedPauseMs); // let the other job finish
+        }
         onPoint(p);
+        points.push(p);
         if (c.hi === Infinity) {
           if (p.pass) {
             c.lo = rate;
             c.rung++;
+            const cap0 = first.get(t.kind);
+            if (trial > 0 && c.rung === 1 && cap0 !== undefined && cap0 > 0) c.rung = Math.max(1, rungOf(cap0) - ladder.resumeBelow);
           } else {
             c.hi = rate;
             c.hiGeneratorBound = p.generatorBound;
@@ -113,6 +135,7 @@ export async function sweep(
     for (const t of targets) {
       const c = climbs.get(t.kind)!;
       capacities.push({ kind: t.kind, clients, trial, rate: c.lo, failedAt: c.hi, generatorBound: c.hiGeneratorBound });
+      if (trial === 0) first.set(t.kind, c.lo);
     }
   }
   return { points, capacities };
