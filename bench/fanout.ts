@@ -35,6 +35,8 @@ const USAGE = `usage: npm run bench:fanout [-- options]
   --part P           sweep, memory or all (default all)
   --servers LIST     comma-separated, of parley,ws-batched,ws,sio (default all four)
   --sizes LIST       room sizes, comma-separated (default 50,200)
+  --rates LIST       offered rates (deliveries/s), comma-separated: run exactly these in every
+                     trial instead of searching for the capacity
   --out FILE         where to write the raw results (default bench/results/fanout.json)
   --help             this text`;
 
@@ -80,8 +82,9 @@ function listOption<T extends string>(name: string, allowed: readonly T[] | unde
 }
 const SERVERS = listOption('--servers', KINDS, [...KINDS]);
 const SIZES = listOption('--sizes', undefined, ['50', '200']).map(Number);
+const RATES = option('--rates') === undefined ? undefined : listOption('--rates', undefined, []).map(Number);
 const SENDERS = 10;
-const LADDER: Ladder = { start: 20_000, step: Math.SQRT2, max: 1_280_000, refine: 2, resumeBelow: 2, repeatDisturbed: 3, disturbedPauseMs: 5000 };
+const LADDER: Ladder = { start: 20_000, step: Math.SQRT2, max: 1_280_000, refine: 2, resumeBelow: 2, repeatDisturbed: 3, disturbedPauseMs: 5000, ...(RATES && { fixedRates: RATES }) };
 const TIMING: Timing = QUICK
   ? { leadMs: 150, warmupMs: 500, measureMs: 1500, tailMs: 300, drainMs: 15_000 }
   : { leadMs: 150, warmupMs: 1000, measureMs: 3000, tailMs: 500, drainMs: 30_000 };

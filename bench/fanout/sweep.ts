@@ -29,6 +29,8 @@ export interface Ladder {
   repeatDisturbed: number;
   /** … after this pause, ms. */
   disturbedPauseMs: number;
+  /** Instead of the climb: exactly these offered rates in every trial (no capacity search). */
+  fixedRates?: number[];
 }
 
 /** One server's capacity in one trial. */
@@ -56,6 +58,7 @@ interface Climb {
 const round100 = (x: number) => Math.round(x / 100) * 100;
 
 function nextRate(c: Climb, l: Ladder): number | undefined {
+  if (l.fixedRates) return l.fixedRates[c.rung];
   if (c.hi === Infinity) {
     const r = round100(l.start * l.step ** c.rung);
     return r <= l.max ? r : undefined;
@@ -111,7 +114,8 @@ export async function sweep(
         }
         onPoint(p);
         points.push(p);
-        if (c.hi === Infinity) {
+        if (ladder.fixedRates) c.rung++;
+        else if (c.hi === Infinity) {
           if (p.pass) {
             c.lo = rate;
             c.rung++;

@@ -62,6 +62,8 @@ export interface RunResult {
   lateness: [number, number][];
   /** This process's CPU over the window, in cores (read at `from` and `to` on its own clock). */
   cores: number;
+  /** Messages sent, by scheduled time in 1 ms bins from plan.start (for the achieved fraction, see point.ts). */
+  sendBins: number[];
 }
 
 const sha256Hex: (s: string) => string =
@@ -81,12 +83,13 @@ export class Group implements Receiver {
   private latency = new Histogram();
   private lateness = new Histogram();
   private cpu: { at: number; micros: number }[] = [];
+  private sendBins = new Uint32Array(0);
   private sending: Promise<void> = Promise.resolve();
 
   constructor(readonly kind: Kind, readonly port: number) {}
 
   private static empty(): RunResult {
-    return { sentInWindow: 0, sentTotal: 0, deliveredInWindow: 0, framesInWindow: 0, windowDeliveries: 0, receivedTotal: 0, badHash: 0, latency: [], lateness: [], cores: NaN };
+    return { sentInWindow: 0, sentTotal: 0, deliveredInWindow: 0, framesInWindow: 0, windowDeliveries: 0, receivedTotal: 0, badHash: 0, latency: [], lateness: [], cores: NaN, sendBins: [] };
   }
 
   /** Connects `names.length` clients, `concurrency` handshakes at a time; key i % keys.length for client i. */
@@ -144,6 +147,7 @@ export class Group implements Receiver {
     this.lateness = new Histogram();
     this.prng = new Prng(plan.seed);
     this.cpu = [];
+    this.sendBins = new Uint32Array(Math.ceil(plan.stop - plan.start) + 1);
     const senders = this.clients.slice(0, plan.senders);
     const mean = 1000 / plan.messagesPerSecond;
     this.next = plan.start + this.prng.exponential(mean);
@@ -181,6 +185,7 @@ export class Group implements Receiver {
     text += 'x'.repeat(Math.max(0, TEXT_LENGTH - text.length));
     c.say(text, sha256Hex(text));
     this.r.sentTotal++;
+    this.sendBins[Math.floor(scheduled - p.start)]!++;
     if (scheduled >= p.from && scheduled < p.to) {
       this.r.sentInWindow++;
       this.lateness.record(now - scheduled);
@@ -197,7 +202,7 @@ export class Group implements Receiver {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const [a, b] = this.cpu;
-    const r: RunResult = { ...this.r, latency: this.latency.toSparse(), lateness: this.lateness.toSparse(), cores: a && b ? (b.micros - a.micros) / 1000 / (b.at - a.at) : NaN };
+    const r: RunResult = { ...this.r, latency: this.latency.toSparse(), lateness: this.lateness.toSparse(), sendBins: Array.from(this.sendBins), cores: a && b ? (b.micros - a.micros) / 1000 / (b.at - a.at) : NaN };
     this.plan = undefined;
     return r;
   }
