@@ -1,11 +1,13 @@
 /**
  * A benchmark server process: `node child.js <kind> [pki folder]` starts that server (parley,
  * ws, ws-batched, sio; tls and mtls for the handshake benchmark) and answers the orchestrator
- * over IPC: `address` (its port), `usage` (CPU time, memory after GC) and `window` (its own CPU
+ * over IPC: `address` (its port), `usage` (CPU time, memory after GC), `heapTypes` (its heap by
+ * kind of object, lib/heap-types.ts) and `window` (its own CPU
  * time and deliveries, read inside this process on its own clock at two given times), so that
  * each server's cost is measured in a process of its own and not on another process's clock.
  */
 import { monoNow } from '../lib/clock.js';
+import { heapTypes } from '../lib/heap-types.js';
 import { serve } from '../lib/ipc.js';
 import { quickKey } from '../lib/keys.js';
 import { usage } from '../lib/usage.js';
@@ -63,6 +65,7 @@ function at(t: number): Promise<void> {
 serve({
   address: async () => ({ port: (await server).port }),
   usage: (gc: boolean) => usage(gc),
+  heapTypes: () => heapTypes(),
   /** Readings at `from` and `to` (monotonic ms): a busy server takes them late, but each one in a single instant. */
   window: async (w: { from: number; to: number }) => {
     await at(w.from);
