@@ -16,17 +16,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = (p) => import(path.join(root, 'dist', p));
-const rsa = await dist('src/rsa/index.js');
-const { nodeE2ECrypto: c } = await dist('src/e2e/crypto-node.js');
-const { makeBundle } = await dist('src/e2e/bundle.js');
-const { derivePairwiseKeys, PairwiseChannel } = await dist('src/e2e/pairwise.js');
-const { SenderChain, messageKeyFromSeed } = await dist('src/e2e/sender-chain.js');
-const { sealDistribution, sealRoomMessage, sealDirect } = await dist('src/e2e/outbound.js');
-const { parseEnvelope } = await dist('src/e2e/envelope.js');
-const { encodeMessage, encodeDistribution } = await dist('src/e2e/content.js');
-const { resolveLimits } = await dist('src/e2e/limits.js');
-const { safetyNumber } = await dist('src/e2e/safety-number.js');
+const load = (p) => import(path.join(root, 'dist', p));
+const rsa = await load('src/rsa/index.js');
+const { nodeE2ECrypto: c } = await load('src/e2e/crypto-node.js');
+const { makeBundle } = await load('src/e2e/bundle.js');
+const { derivePairwiseKeys, PairwiseChannel } = await load('src/e2e/pairwise.js');
+const { SenderChain, messageKeyFromSeed } = await load('src/e2e/sender-chain.js');
+const { sealDistribution, sealRoomMessage, sealDirect } = await load('src/e2e/outbound.js');
+const { parseEnvelope } = await load('src/e2e/envelope.js');
+const { encodeMessage, encodeDistribution } = await load('src/e2e/content.js');
+const { resolveLimits } = await load('src/e2e/limits.js');
+const { safetyNumber } = await load('src/e2e/safety-number.js');
 
 const hex = (b) => Buffer.from(b).toString('hex');
 /** `n` bytes from SHA-256("parley e2e vectors/" ‖ label ‖ "/" ‖ counter) blocks. */

@@ -73,6 +73,20 @@ for (const [label, c] of PROVIDERS) {
       assert.notDeepEqual(c.ed25519Keypair().privateKey, k.privateKey);
     });
 
+    it('X25519: RFC 7748 §6.1 vector, the same private key array twice (cached), low-order points refused', () => {
+      const a = unhex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');
+      const B = unhex('de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f');
+      const k = '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742';
+      assert.equal(hex(c.x25519(a, B)), k);
+      assert.equal(hex(c.x25519(a, B)), k);
+      const other = c.x25519Keypair();
+      assert.notEqual(hex(c.x25519(a, other.publicKey)), k, 'a cached private key still uses the given peer key');
+      for (const low of [new Uint8Array(32), unhex('0100000000000000000000000000000000000000000000000000000000000000')]) {
+        assert.throws(() => c.x25519(a, low), (e: unknown) => (e as { code?: string }).code === 'handshake_failed');
+      }
+      assert.throws(() => c.x25519(a, new Uint8Array(31)), (e: unknown) => (e as { code?: string }).code === 'handshake_failed');
+    });
+
     it('HMAC-SHA-256: RFC 4231 §4.3 test case 2', () => {
       assert.equal(hex(c.hmacSha256(utf8('Jefe'), utf8('what do ya want for nothing?'))), '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
     });

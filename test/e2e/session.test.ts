@@ -7,9 +7,8 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { nodeE2ECrypto as c } from '../../src/e2e/crypto-node.js';
-import { concat } from '../../src/e2e/codec.js';
+import { concat, utf8 } from '../../src/e2e/codec.js';
 import { parseEnvelope, verifyEnvelope, ENVELOPE_KINDS } from '../../src/e2e/envelope.js';
-import { utf8 } from '../../src/e2e/codec.js';
 import { base64ToBytes, bytesToBase64, type RsaPrivateKey } from '../../src/rsa/index.js';
 import { identities } from './helpers.js';
 import { Relay, type Delivery } from './relay.js';

@@ -30,7 +30,7 @@ interface PartyJson {
 const V = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'test', 'vectors', 'e2e.json'), 'utf8')) as {
   alice: PartyJson; bob: PartyJson;
   pairwise: { lo: string; shared: string; info: string; aliceSendKey: string; aliceReceiveKey: string; channelId: string };
-  distribution: { room: string; chainId: string; iteration: number; chainKey: string; seq: number; ts: number; plaintext: string; header: string; body: string; signature: string; envelope: string };
+  distribution: { room: string; chainId: string; iteration: number; chainKey: string; seq: number; ts: number; plaintext: string; nonce: string; header: string; body: string; signature: string; envelope: string };
   message: { room: string; text: string; seed: string; key: string; nonce: string; nextChainKey: string; plaintext: string; ts: number; header: string; body: string; signature: string; envelope: string };
   direct: { text: string; action: boolean; seq: number; plaintext: string; nonce: string; header: string; body: string; envelope: string };
   safetyNumber: string;
