@@ -36,6 +36,8 @@ export class RoomSession {
   private readonly members = new Map<string, string>();
   private own: SenderChain | null = null;
   private readonly holders = new Set<string>();
+  /** Members without our current chain, kept as members come and go so that a send does no per-member work. */
+  private readonly missing = new Set<string>();
   private rotateOnSend = false;
   private readonly chains = new Map<string, ReceivedChain>();
   private readonly bySender = new Map<string, string[]>();
@@ -71,12 +73,14 @@ export class RoomSession {
     if (old === fingerprint) return false;
     if (old !== undefined) this.leave(name);
     this.members.set(name, fingerprint);
+    this.missing.add(name);
     return true;
   }
 
   /** `name` left or was removed: its chains are dropped; if it held our chain we rotate on our next send. */
   leave(name: string): void {
     if (!this.members.delete(name)) return;
+    this.missing.delete(name);
     if (this.holders.delete(name)) this.rotateOnSend = true;
     this.dropSender(name);
   }
@@ -102,6 +106,7 @@ export class RoomSession {
       this.own?.destroy();
       this.own = SenderChain.create(this.crypto);
       this.holders.clear();
+      for (const n of this.members.keys()) this.missing.add(n);
       this.rotateOnSend = false;
     }
     return this.own!;
@@ -109,17 +114,20 @@ export class RoomSession {
 
   /** Members who do not hold our current chain (all of them before our first send or after a rotation). */
   lacking(): string[] {
-    return [...this.members.keys()].filter((n) => !this.holders.has(n));
+    return [...this.missing];
   }
 
   /** Records that `name` now holds our current chain. */
   markHolder(name: string): void {
-    if (this.members.has(name)) this.holders.add(name);
+    if (!this.members.has(name)) return;
+    this.holders.add(name);
+    this.missing.delete(name);
   }
 
   /** `name` lost our chain (a new session of theirs): it gets the current state again on our next send. */
   forgetHolder(name: string): void {
     this.holders.delete(name);
+    if (this.members.has(name)) this.missing.add(name);
   }
 
   /**
@@ -168,5 +176,6 @@ export class RoomSession {
     this.bySender.clear();
     this.members.clear();
     this.holders.clear();
+    this.missing.clear();
   }
 }

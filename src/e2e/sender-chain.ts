@@ -12,7 +12,7 @@
  * jump of more than maxForwardJump, and refuses an iteration it has used or dropped (replay).
  * Receiver state changes only in commit(), after the message authenticated.
  */
-import { concat, utf8 } from './codec.js';
+import { utf8 } from './codec.js';
 import type { E2ECrypto } from './crypto.js';
 import { e2eError } from './errors.js';
 import { DEFAULT_LIMITS } from './limits.js';
@@ -206,11 +206,4 @@ export class ReceiverChain {
     for (const s of this.skipped.values()) s.fill(0);
     this.skipped.clear();
   }
-}
-
-/** The chain key after `steps` steps from `chainKey` (test helper and vectors); erases nothing given. */
-export function advanceChainKey(crypto: E2ECrypto, chainKey: Uint8Array, steps: number): Uint8Array {
-  let ck = chainKey;
-  for (let i = 0; i < steps; i++) ck = crypto.hmacSha256(ck, CHAIN_BYTE);
-  return concat(ck);
 }

@@ -79,6 +79,39 @@ describe('RoomSession', () => {
     assert.deepEqual(r.memberList().map(([n]) => n).sort(), ['carol', 'dave']);
   });
 
+  it('lacking() always equals the members minus those holding our current chain (a model over 3,000 random steps)', () => {
+    const r = new RoomSession(c, 'lobby', DEFAULT_LIMITS);
+    const members = new Map<string, string>();
+    let holders = new Set<string>();
+    let rnd = 7;
+    const next = (n: number) => ((rnd = (rnd * 1103515245 + 12345) % 2 ** 31), rnd % n);
+    for (let step = 0; step < 3000; step++) {
+      const name = `u${next(12)}`;
+      const op = next(5);
+      if (op === 0) {
+        const fp = FP(next(3));
+        if (members.get(name) !== fp) holders.delete(name);
+        members.set(name, fp);
+        r.join(name, fp);
+      } else if (op === 1) {
+        members.delete(name);
+        holders.delete(name);
+        r.leave(name);
+      } else if (op === 2) {
+        if (members.has(name)) holders.add(name);
+        r.markHolder(name);
+      } else if (op === 3) {
+        holders.delete(name);
+        r.forgetHolder(name);
+      } else {
+        if (r.rotationPending) holders = new Set();
+        r.sendingChain();
+      }
+      const expected = [...members.keys()].filter((n) => !holders.has(n)).sort();
+      assert.deepEqual(r.lacking().sort(), expected, `step ${step}`);
+    }
+  });
+
   it('destroy forgets everything', () => {
     const r = room();
     r.install('bob', FP(1), ed, SenderChain.create(c).state());

@@ -28,7 +28,7 @@ export interface Client {
   spki: string;
   received: Received[];
   notices: Notice[];
-  /** Every request the client sent. */
+  /** Every request the client sent (unless the relay keeps no log). */
   sent: E2ERequest[];
 }
 
@@ -46,6 +46,9 @@ export class Relay {
   private draining = false;
 
   now = (): number => this.clock;
+
+  /** `keepLog: false` keeps no delivery log (the benchmark's 200 clients would fill memory with it). */
+  constructor(private readonly opts: { keepLog?: boolean } = {}) {}
 
   /** A new client `name` with identity `key`; it publishes its bundle at once. */
   add(name: string, key: RsaPrivateKey, opts: Partial<E2ESessionOptions> & { bundle?: OwnBundle } = {}): Client {
@@ -121,7 +124,7 @@ export class Relay {
         if (c) {
           c.received.push(...e.received);
           c.notices.push(...e.notices);
-          c.sent.push(...e.send);
+          if (this.opts.keepLog !== false) c.sent.push(...e.send);
         }
         for (const req of e.send) this.request(f, req);
       }
@@ -164,7 +167,7 @@ export class Relay {
   deliver(d: Delivery): void {
     const out = this.tamper ? this.tamper(d) : [d];
     for (const x of out ?? []) {
-      this.log.push(x);
+      if (this.opts.keepLog !== false) this.log.push(x);
       const c = this.clients.get(x.to);
       if (!c) continue;
       const s = c.session;

@@ -7,6 +7,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { nodeE2ECrypto as c } from '../../src/e2e/crypto-node.js';
+import { webE2ECrypto } from '../../src/e2e/crypto-web.js';
 import { concat, utf8 } from '../../src/e2e/codec.js';
 import { parseEnvelope, verifyEnvelope, ENVELOPE_KINDS } from '../../src/e2e/envelope.js';
 import { base64ToBytes, bytesToBase64, type RsaPrivateKey } from '../../src/rsa/index.js';
@@ -67,6 +68,21 @@ describe('E2ESession: round trips', () => {
     r.say('alice', 'lobby', 'one');
     r.say('alice', 'lobby', 'two');
     assert.equal(r.deliveries('bob', 'e2e_to').filter((d) => d.ev.kind === 'keys').length, 1, 'one distribution for two room messages');
+  });
+
+  it('a session on the browser provider (@noble/*) and one on node:crypto interoperate both ways (room and direct)', () => {
+    const r = new Relay();
+    r.add('alice', keys[0]!);
+    r.add('bob', keys[1]!, { crypto: webE2ECrypto });
+    r.join('alice', 'lobby');
+    r.join('bob', 'lobby');
+    r.say('alice', 'lobby', 'from node');
+    r.say('bob', 'lobby', 'from the browser');
+    r.dm('bob', 'alice', 'dm from the browser');
+    r.dm('alice', 'bob', 'dm from node');
+    assert.deepEqual(r.client('bob').received.filter((m) => m.kind !== 'keys').map((m) => [m.text, m.verified]), [['from node', true], ['dm from node', true]]);
+    assert.deepEqual(r.client('alice').received.filter((m) => m.kind !== 'keys').map((m) => [m.text, m.verified]), [['from the browser', true], ['dm from the browser', true]]);
+    assert.equal(r.client('alice').session.safetyNumber('bob').digits, r.client('bob').session.safetyNumber('alice').digits);
   });
 
   it('a message costs the sender one payload whatever the room size (keys go once per member)', () => {
