@@ -1,7 +1,10 @@
 /**
  * The load generator's clients, one per server kind, behind one small interface: connect, send
  * a room message, receive room messages. The Parley client speaks the real protocol
- * (ClientHandshake + Session on nodeCrypto) and decrypts and parses every frame it receives.
+ * (ClientHandshake + Session on nodeCrypto) and decrypts and parses every frame it receives. Its
+ * room messages are protocol 2's e2e_room with the text's UTF-8 in base64 as the opaque payload
+ * (no E2E layer: the server relays payloads unread, so its cost is the same for any bytes of
+ * that size).
  */
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -45,7 +48,7 @@ export function connectParley(port: number, name: string, key: RsaPrivateKey, on
     let session: Session | undefined;
     const client: BenchClient = {
       name,
-      say: (text, sha256) => ws.send(session!.seal({ t: 'say', room: 'lobby', body: { text, sha256 } })),
+      say: (text) => ws.send(session!.seal({ t: 'e2e_room', room: 'lobby', payload: Buffer.from(text, 'utf8').toString('base64') })),
       close: () => ws.terminate(),
     };
     ws.on('open', () => ws.send(hs.hello()));
@@ -61,7 +64,7 @@ export function connectParley(port: number, name: string, key: RsaPrivateKey, on
           return;
         }
         for (const ev of unbatch(session.open(bytes) as ServerEvent)) {
-          if (ev.type === 'message') onMessage(ev.from, ev.body.text);
+          if (ev.type === 'e2e_room') onMessage(ev.from, Buffer.from(ev.payload, 'base64').toString('utf8'));
           else if (ev.type === 'ready') resolve(client);
           else if (ev.type === 'error') reject(new Error(`${name}: ${ev.code}: ${ev.message}`));
         }

@@ -21,7 +21,7 @@ import { keyPool } from './lib/keys.js';
 import { startInProc, sleep, within, type InProcServer } from './lib/inproc.js';
 import { ConnectError, RawClient } from './lib/raw-client.js';
 import { tcpFlood, wsFlood, type Flood } from './lib/flood.js';
-import { sha256Hex } from './lib/swarm.js';
+import { payloadText, roomMessage } from './lib/swarm.js';
 
 const FLOODER = '127.0.0.2';
 const D = DEFAULT_TRANSPORT;
@@ -33,8 +33,8 @@ async function legitimate(url: string, key: Parameters<typeof RawClient.connect>
   const connectMs = Date.now() - t0;
   const text = `hello from ${name} ${Date.now()}`;
   const t1 = Date.now();
-  client.send({ t: 'say', room: 'lobby', body: { text, sha256: sha256Hex(text) } });
-  await client.next((e) => e.type === 'message' && e.body.text === text, 5000);
+  client.send(roomMessage('lobby', text));
+  await client.next((e) => payloadText(e) === text, 5000);
   return { client, attempts, connectMs, rttMs: Date.now() - t1 };
 }
 

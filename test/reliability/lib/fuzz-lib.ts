@@ -68,7 +68,7 @@ export interface Fixtures {
 }
 
 const plainObject = (dir: 'c2s' | 's2c', i: number): Record<string, unknown> =>
-  dir === 'c2s' ? { t: 'say', room: 'lobby', body: { text: `fuzz ${i} ✓`, sha256: '0'.repeat(64) } } : { type: 'pong', n: i };
+  dir === 'c2s' ? { t: 'e2e_room', room: 'lobby', payload: Buffer.from(`fuzz ${i} ✓`).toString('base64') } : { type: 'pong', n: i };
 
 /** Makes two keys, runs one genuine handshake and seals a few frames each way. */
 export function makeFixtures(keys?: { clientKey: RsaPrivateKey; serverKey: RsaPrivateKey }): Fixtures {
