@@ -11,6 +11,7 @@ import { ChatConnection, FATAL_ERROR_CODES, VERSION_HINT, type ConnectionStatus,
 import type { SocketFactory } from '../../src/client/socket.js';
 import type { ChatEvent } from '../../src/chat/events.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
+import { PROTOCOL_VERSION } from '../../src/protocol/index.js';
 import { rsaKey } from '../protocol/helpers.js';
 import { fakeSocketFactory, plainError, ready, type ConnPlan } from './fake-server.js';
 
@@ -136,7 +137,7 @@ describe('a plaintext Error before the session', () => {
   });
 
   it('an invalid ServerHello is a failed attempt, not fatal', async () => {
-    const { factory, connections } = fakeSocketFactory((n) => (n === 0 ? { helloReply: new Uint8Array([0x02, 0x01, 1, 2, 3]) } : {}));
+    const { factory, connections } = fakeSocketFactory((n) => (n === 0 ? { helloReply: new Uint8Array([0x02, PROTOCOL_VERSION, 1, 2, 3]) } : {}));
     const c = client(factory);
     c.conn.start();
     await until(() => readies(c.events) === 1, 'ready on the second attempt');

@@ -11,7 +11,7 @@ import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import WebSocket from 'ws';
-import { ClientHandshake, SUBPROTOCOL, parseError } from '../../src/protocol/index.js';
+import { ClientHandshake, PROTOCOL_VERSION, SUBPROTOCOL, parseError } from '../../src/protocol/index.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import { exportPublicKeyDer, publicKeyFromComponents } from '../../src/rsa/index.js';
 import type { ConnectIdentity, MemberSink } from '../../src/chat/index.js';
@@ -182,7 +182,7 @@ describe('per-source limits', () => {
 /** A ClientHello with any SPKI, even one longer than the encoder allows (docs/PROTOCOL.md §ClientHello). */
 function encodeClientHelloRaw(spki: Uint8Array, ephemeral: Uint8Array): Uint8Array {
   const name = new TextEncoder().encode('mallory');
-  return Buffer.concat([Uint8Array.of(1, 1), nodeCrypto.randomBytes(32), ephemeral, Uint8Array.of(spki.length >> 8, spki.length & 0xff), spki, Uint8Array.of(name.length), name]);
+  return Buffer.concat([Uint8Array.of(1, PROTOCOL_VERSION), nodeCrypto.randomBytes(32), ephemeral, Uint8Array.of(spki.length >> 8, spki.length & 0xff), spki, Uint8Array.of(name.length), name]);
 }
 
 /** Sends one ClientHello on a new WebSocket and reports the server's answer. */

@@ -28,7 +28,7 @@ import {
   parseClientFinish, parseClientHello, parseServerHello,
 } from '../../../src/protocol/messages.js';
 import { signTranscript } from '../../../src/protocol/rsa-identity.js';
-import { CONTEXT_CLIENT_SIGNATURE } from '../../../src/protocol/constants.js';
+import { CONTEXT_CLIENT_SIGNATURE, PROTOCOL_VERSION } from '../../../src/protocol/constants.js';
 import { fingerprint, type RsaPrivateKey } from '../../../src/rsa/index.js';
 import { drbg, seededCrypto } from '../../protocol/helpers.js';
 import { quickKey } from './keys.js';
@@ -379,7 +379,7 @@ function targets(fx: Fixtures): Record<string, Target<any>> {
         base = client.finish;
       } else if (spec.mode === 'signedGarbage') {
         // a client that signs correctly but wraps garbage: the server must get as far as OAEP and reject implicitly
-        const signed = Uint8Array.from([3, 1, spec.garbage.length >> 8, spec.garbage.length & 0xff, ...spec.garbage]);
+        const signed = Uint8Array.from([3, PROTOCOL_VERSION, spec.garbage.length >> 8, spec.garbage.length & 0xff, ...spec.garbage]);
         base = appendSignature(signed, signTranscript(fx.clientKey, CONTEXT_CLIENT_SIGNATURE, [fx.clientHello, sh, signed]));
       } else if (spec.mode === 'stale') base = fx.clientFinish;
       else base = buildInput(spec.other, fx.all, others);
