@@ -38,13 +38,16 @@ export function e2eRoom(h: CommandHost, m: MemberImpl, req: Fields, t: ClientReq
   });
 }
 
-/** `e2e_to`: the payload to the named user if online; a `dm` is echoed to its sender (its confirmation), `keys` are not. */
+/**
+ * `e2e_to`: the payload (at most maxPayloadBytes, or maxKeysPayloadBytes for `keys`) to the
+ * named user if online; a `dm` is echoed to its sender (its confirmation), `keys` are not.
+ */
 export function e2eTo(h: CommandHost, m: MemberImpl, req: Fields, t: ClientRequest['t']): void {
   const to = field(req, 'to');
   if (typeof to !== 'string' || !NAME_RE.test(to)) return h.error(m, 'invalid_name', `invalid recipient ${quote(to)}: ${NAME_RULE}`, t);
   const kind = field(req, 'kind');
   if (!E2E_KINDS.includes(kind as E2eKind)) return h.error(m, 'bad_command', `e2e_to needs a kind: ${E2E_KINDS.map((k) => `"${k}"`).join(' or ')}`, t);
-  const payload = parseOpaqueArg(req, t, 'payload', h.options.maxPayloadBytes);
+  const payload = parseOpaqueArg(req, t, 'payload', kind === 'keys' ? h.options.maxKeysPayloadBytes : h.options.maxPayloadBytes);
   if (!payload.ok) return h.error(m, payload.code, payload.message, t);
   const target = h.online(nameKey(to));
   if (!target) return h.error(m, 'no_such_user', `${to} is not online`, t);

@@ -41,7 +41,7 @@ export type ChatErrorCode =
   | 'no_such_user'
   | 'unknown_command'
   | 'bad_command' // wrong arguments to a command (also: a payload or bundle that is not canonical base64)
-  | 'too_long' // message text over maxMessageLength (the client's check), an e2e payload over maxPayloadBytes, a bundle over maxBundleBytes
+  | 'too_long' // message text over maxMessageLength (the client's check), an e2e payload over maxPayloadBytes (keys: maxKeysPayloadBytes), a bundle over maxBundleBytes
   | 'rate_limited' // over the per-user message rate
   | 'server_full' // connection limit reached
   | 'server_key_changed' // (client-side) the pinned server key differs
@@ -210,6 +210,8 @@ export interface PublicLimits {
   keysBurst?: number;
   /** Largest e2e payload, in decoded bytes. Always sent by the hub (protocol 2). */
   maxPayloadBytes?: number;
+  /** Largest key distribution payload (`e2e_to` of kind `keys`), in decoded bytes. Always sent by the hub (protocol 2). */
+  maxKeysPayloadBytes?: number;
   /** Largest bundle, in decoded bytes. Always sent by the hub (protocol 2). */
   maxBundleBytes?: number;
   /** Most names in one bundle_get. Always sent by the hub (protocol 2). */

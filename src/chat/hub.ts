@@ -161,6 +161,7 @@ export class ChatHub {
       keysPerSecond: o.keysPerSecond,
       keysBurst: o.keysBurst,
       maxPayloadBytes: o.maxPayloadBytes,
+      maxKeysPayloadBytes: o.maxKeysPayloadBytes,
       maxBundleBytes: o.maxBundleBytes,
       maxBundleGet: o.maxBundleGet,
     };

@@ -79,6 +79,15 @@ export interface ChatOptions {
    * UTF-8) with its E2E header and signature, twice over. Its event must fit in maxEventBytes.
    */
   maxPayloadBytes: number;
+  /**
+   * Largest key distribution (`e2e_to` of kind `keys`) payload, in decoded bytes; larger ones get
+   * `too_long`. Default 2048: a sender key over a pairwise channel (a 32-byte chain key, a public
+   * signing key, an index, a signature, the channel's nonce and tag) is a few hundred bytes.
+   * Distributions have the larger keys bucket, so their size is bounded apart: a member can send
+   * one user at most keysBurst of them at once — about 3 MB with the defaults (a payload of at
+   * most 2732 characters of base64 and its envelope), where maxPayloadBytes would allow ~44 MB.
+   */
+  maxKeysPayloadBytes: number;
   /** Largest bundle (`bundle_put`), in decoded bytes; larger ones get `too_long`. Default 4096. Must fit in a `bundles` event of maxEventBytes. */
   maxBundleBytes: number;
   /** Most names in one `bundle_get`; more get `bad_command`. Default 256. */
@@ -122,6 +131,7 @@ export const DEFAULT_CHAT_OPTIONS: Readonly<ChatOptions> = Object.freeze({
   keysPerSecond: 100,
   keysBurst: 1000,
   maxPayloadBytes: 32_768,
+  maxKeysPayloadBytes: 2048,
   maxBundleBytes: 4096,
   maxBundleGet: 256,
   maxOfflineBundles: 1000,
@@ -165,6 +175,7 @@ const NUMBER_RULES: Record<Exclude<keyof ChatOptions, 'serverFingerprint'>, Numb
   keysPerSecond: { min: 0.001, max: 100_000, integer: false },
   keysBurst: { min: 1, max: 1_000_000, integer: true },
   maxPayloadBytes: { min: 256, max: 16 * 1024 * 1024, integer: true },
+  maxKeysPayloadBytes: { min: 256, max: 16 * 1024 * 1024, integer: true },
   maxBundleBytes: { min: 256, max: 1024 * 1024, integer: true },
   maxBundleGet: { min: 1, max: 100_000, integer: true },
   maxOfflineBundles: { min: 0, max: 10_000_000, integer: true },
@@ -218,13 +229,14 @@ function checkFit(o: ChatOptions): void {
   const tooBig = (option: keyof ChatOptions, most: number) =>
     new ChatOptionsError(option, `${o[option]} makes events over maxEventBytes (${max}); at most ${most} fits`);
   if (base64Length(o.maxPayloadBytes) + E2E_EVENT_OVERHEAD > max) throw tooBig('maxPayloadBytes', payloadBytesFitting(max));
+  if (base64Length(o.maxKeysPayloadBytes) + E2E_EVENT_OVERHEAD > max) throw tooBig('maxKeysPayloadBytes', payloadBytesFitting(max));
   if (BUNDLES_EVENT_OVERHEAD + BUNDLE_ENTRY_OVERHEAD + base64Length(o.maxBundleBytes) > max) throw tooBig('maxBundleBytes', bundleBytesFitting(max));
   if (o.maxBundleGet > bundleGetFitting(max)) throw tooBig('maxBundleGet', bundleGetFitting(max));
 }
 
 /**
  * `opts` for a transport whose largest event is `maxEventBytes` (a frame's plaintext): that
- * value as maxEventBytes, and maxPayloadBytes, maxBundleBytes and maxBundleGet lowered from
+ * value as maxEventBytes, and maxPayloadBytes, maxKeysPayloadBytes, maxBundleBytes and maxBundleGet lowered from
  * their defaults to what fits when `opts` does not set them (values it sets are kept, and
  * resolveOptions refuses them if they do not fit). Never throws.
  */
@@ -234,6 +246,7 @@ export function fitToEventBytes(opts: Partial<ChatOptions>, maxEventBytes: numbe
     ...opts,
     maxEventBytes,
     maxPayloadBytes: opts.maxPayloadBytes ?? Math.min(d.maxPayloadBytes, payloadBytesFitting(maxEventBytes)),
+    maxKeysPayloadBytes: opts.maxKeysPayloadBytes ?? Math.min(d.maxKeysPayloadBytes, payloadBytesFitting(maxEventBytes)),
     maxBundleBytes: opts.maxBundleBytes ?? Math.min(d.maxBundleBytes, bundleBytesFitting(maxEventBytes)),
     maxBundleGet: opts.maxBundleGet ?? Math.min(d.maxBundleGet, bundleGetFitting(maxEventBytes)),
   };

@@ -45,6 +45,7 @@ const LIMITS: Spec = {
   keysPerSecond: 'number?',
   keysBurst: 'number?',
   maxPayloadBytes: 'number?',
+  maxKeysPayloadBytes: 'number?',
   maxBundleBytes: 'number?',
   maxBundleGet: 'number?',
 };

@@ -28,6 +28,7 @@ describe('connect', () => {
           keysPerSecond: 100,
           keysBurst: 1000,
           maxPayloadBytes: 32_768,
+          maxKeysPayloadBytes: 2048,
           maxBundleBytes: 4096,
           maxBundleGet: 256,
         },

@@ -19,6 +19,7 @@ describe('chat options', () => {
     assert.equal(o.keysPerSecond, 100);
     assert.equal(o.keysBurst, 1000);
     assert.equal(o.maxPayloadBytes, 32_768);
+    assert.equal(o.maxKeysPayloadBytes, 2048);
     assert.equal(o.maxBundleBytes, 4096);
     assert.equal(o.maxBundleGet, 256);
     assert.equal(o.maxOfflineBundles, 1000);
@@ -61,6 +62,8 @@ describe('chat options', () => {
     ['fractional keys burst', { keysBurst: 1.5 }, /keysBurst: expected an integer/],
     ['tiny payload limit', { maxPayloadBytes: 10 }, /maxPayloadBytes: 10 is out of range/],
     ['tiny bundle limit', { maxBundleBytes: 10 }, /maxBundleBytes: 10 is out of range/],
+    ['tiny keys payload limit', { maxKeysPayloadBytes: 0 }, /maxKeysPayloadBytes: 0 is out of range/],
+    ['key distributions whose events do not fit', { maxKeysPayloadBytes: 60_000 }, /maxKeysPayloadBytes: 60000 makes events over maxEventBytes/],
     ['zero bundle_get', { maxBundleGet: 0 }, /maxBundleGet: 0 is out of range/],
     ['negative offline bundles', { maxOfflineBundles: -1 }, /maxOfflineBundles: -1 is out of range/],
     ['tiny events', { maxEventBytes: 1000 }, /maxEventBytes: 1000 is out of range/],
@@ -98,6 +101,7 @@ describe('chat options', () => {
       keysPerSecond: 100,
       keysBurst: 1000,
       maxPayloadBytes: 32_768,
+      maxKeysPayloadBytes: 2048,
       maxBundleBytes: 4096,
       maxBundleGet: 256,
     });

@@ -64,6 +64,8 @@ const CASES: [string, unknown, ChatErrorCode][] = [
   ['e2e_to without payload', { t: 'e2e_to', to: 'bob', kind: 'dm' }, 'bad_command'],
   ['e2e_to bad payload', { t: 'e2e_to', to: 'bob', kind: 'keys', payload: 'not base64' }, 'bad_command'],
   ['e2e_to payload over maxPayloadBytes', { t: 'e2e_to', to: 'bob', kind: 'dm', payload: OVER_PAYLOAD }, 'too_long'],
+  ['e2e_to keys over maxKeysPayloadBytes', { t: 'e2e_to', to: 'bob', kind: 'keys', payload: Buffer.alloc(2049).toString('base64') }, 'too_long'],
+  ['e2e_to keys of a message\'s size', { t: 'e2e_to', to: 'bob', kind: 'keys', payload: MAX_PAYLOAD }, 'too_long'],
   ['e2e_to offline', { t: 'e2e_to', to: 'nobody', kind: 'dm', payload: good }, 'no_such_user'],
   ['bundle_put without bundle', { t: 'bundle_put' }, 'bad_command'],
   ['bundle_put bundle number', { t: 'bundle_put', bundle: 42 }, 'bad_command'],
@@ -108,17 +110,21 @@ describe('malformed requests', () => {
     });
   }
 
-  it('edge cases that are valid: exactly maxPayloadBytes, one byte, every padding, the whole alphabet; relayed unchanged', () => {
+  it('edge cases that are valid: exactly maxPayloadBytes (maxKeysPayloadBytes for keys), one byte, every padding, the whole alphabet; relayed unchanged', () => {
     const { connect } = setup(GENEROUS);
     const alice = connect('alice');
     const bob = connect('bob');
     bob.sink.clear();
-    const payloads = [MAX_PAYLOAD, 'AA==', 'AAA=', 'AAAA', Buffer.from(Array.from({ length: 192 }, (_, i) => i)).toString('base64'), opaque('ünïcödé 😀')];
-    assert.ok(payloads[4]!.includes('+') && payloads[4]!.includes('/'));
+    const small = ['AA==', 'AAA=', 'AAAA', Buffer.from(Array.from({ length: 192 }, (_, i) => i)).toString('base64'), opaque('ünïcödé 😀')];
+    assert.ok(small[3]!.includes('+') && small[3]!.includes('/'));
+    const payloads = [MAX_PAYLOAD, ...small];
+    const keys = [Buffer.alloc(2048, 5).toString('base64'), ...small];
     for (const payload of payloads) alice.send({ t: 'e2e_room', room: 'lobby', payload, extra: { ignored: true } });
-    for (const payload of payloads) alice.send({ t: 'e2e_to', to: 'bob', kind: 'keys', payload });
+    for (const payload of payloads) alice.send({ t: 'e2e_to', to: 'bob', kind: 'dm', payload });
+    for (const payload of keys) alice.send({ t: 'e2e_to', to: 'bob', kind: 'keys', payload });
+    assert.deepEqual(alice.sink.of('error'), []);
     assert.deepEqual(bob.sink.of('e2e_room').map((m) => m.payload), payloads);
-    assert.deepEqual(bob.sink.of('e2e_to').map((m) => m.payload), payloads);
+    assert.deepEqual(bob.sink.of('e2e_to').map((m) => m.payload), [...payloads, ...keys]);
     alice.send({ t: 'bundle_put', bundle: Buffer.alloc(4096, 1).toString('base64') });
     assert.deepEqual(alice.sink.of('error'), [], 'a bundle of exactly maxBundleBytes is taken');
   });

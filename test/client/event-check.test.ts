@@ -11,7 +11,7 @@ const good: Record<string, unknown>[] = [
   { type: 'ready', name: 'a', fingerprint: 'f', serverFingerprint: 's', rooms: [], limits: { ...limits, commandsPerSecond: 10, commandBurst: 30, maxRoomsPerUser: 20 } },
   {
     type: 'ready', name: 'a', fingerprint: 'f', serverFingerprint: 's', rooms: [],
-    limits: { ...limits, keysPerSecond: 100, keysBurst: 1000, maxPayloadBytes: 32768, maxBundleBytes: 4096, maxBundleGet: 256 },
+    limits: { ...limits, keysPerSecond: 100, keysBurst: 1000, maxPayloadBytes: 32768, maxKeysPayloadBytes: 2048, maxBundleBytes: 4096, maxBundleGet: 256 },
   },
   { type: 'message', id: '1', from: 'b', room: 'lobby', ts: 1, body: bodyFor('hi') },
   { type: 'message', id: '1', from: 'b', room: 'lobby', ts: 1, body: { text: 'x', sha256: 'not a hash', action: true } },

@@ -23,7 +23,8 @@ describe('end-to-end limits and the frame size', () => {
     assert.equal(max, 11_733, 'the most whose e2e event fits in 16 KiB less a frame header and tag');
     assert.equal(ready.limits.maxBundleBytes, 4096);
     const biggest = Buffer.alloc(max, 0xab).toString('base64');
-    alice.send({ t: 'e2e_to', to: 'bob', kind: 'keys', payload: biggest });
+    alice.send({ t: 'e2e_to', to: 'bob', kind: 'dm', payload: biggest });
+    assert.equal(ready.limits.maxKeysPayloadBytes, 2048, 'key distributions: their own, smaller limit');
     alice.send({ t: 'e2e_room', room: 'lobby', payload: biggest });
     const got = (await bob.next((e) => e.type === 'e2e_room')) as Extract<ServerEvent, { type: 'e2e_room' }>;
     assert.equal(got.payload, biggest);
