@@ -6,7 +6,7 @@
  */
 import type { RsaPrivateKey } from '../../src/rsa/index.js';
 import { RawClient } from '../../test/reliability/lib/raw-client.js';
-import { sha256Hex } from '../../test/reliability/lib/swarm.js';
+import { payloadText, roomMessage } from '../../test/reliability/lib/swarm.js';
 
 /** What the legitimate users saw in one measurement window. */
 export interface LegitWindow {
@@ -38,7 +38,7 @@ export class Chatters {
       const { client } = await RawClient.connectWithRetry(url, keys[i]!, name, {
         localAddress: LOCAL,
         onEvent: (e) => {
-          if (e.type === 'message' && e.from === name) c.rtt.push(performance.now() - Number(e.body.text.split(' ')[1]));
+          if (e.type === 'e2e_room' && e.from === name) c.rtt.push(performance.now() - Number(payloadText(e)!.split(' ')[1]));
         },
       });
       c.clients.push(client);
@@ -46,7 +46,7 @@ export class Chatters {
     c.timer = setInterval(() => {
       for (const cl of c.clients) {
         const text = `rtt ${performance.now()} ${'x'.repeat(60)}`;
-        cl.send({ t: 'say', room: 'lobby', body: { text, sha256: sha256Hex(text) } });
+        cl.send(roomMessage('lobby', text));
         c.sent++;
       }
     }, everyMs);

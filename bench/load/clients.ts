@@ -4,7 +4,11 @@
  * and hands each room message in it to the receiver with its text and claimed SHA-256 (the
  * receiver checks it, the same way for every server). The Parley client speaks the real protocol
  * (ClientHandshake + Session on nodeCrypto) and decrypts and parses every frame; the ws-batched
- * and Parley clients unpack `batch` events (docs/PROTOCOL.md §Batches).
+ * and Parley clients unpack `batch` events (docs/PROTOCOL.md §Batches). Parley's room messages
+ * are protocol 2's e2e_room: the opaque payload is the base64 of `{text, sha256, pad}` in JSON,
+ * padded to the size of a real end-to-end message of that text (E2E_OVERHEAD, docs/E2E.md) —
+ * the server relays payloads unread, so its cost is that of any bytes of that size; the E2E
+ * layer's own cost is bench:e2e's.
  */
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -55,6 +59,16 @@ const bufferBytes = (d: WebSocket.RawData): Uint8Array => {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 };
 
+/** Bytes a real end-to-end room message adds to its text's UTF-8 (bench:e2e, bench/results/e2e.json: 191). */
+export const E2E_OVERHEAD = 191;
+
+/** The stand-in payload of an e2e_room: `{text, sha256, pad}` in JSON, as long as a real E2E message of the text, in base64. */
+function e2eSizedPayload(text: string, sha256: string): string {
+  const bare = JSON.stringify({ text, sha256, pad: '' });
+  const want = Buffer.byteLength(text, 'utf8') + E2E_OVERHEAD;
+  return Buffer.from(JSON.stringify({ text, sha256, pad: 'x'.repeat(Math.max(0, want - Buffer.byteLength(bare))) }), 'utf8').toString('base64');
+}
+
 /** A Parley client: handshake, then every frame opened (decrypted, counter-checked, JSON-parsed). */
 export function connectParley(port: number, name: string, key: RsaPrivateKey, rx: Receiver): Promise<BenchClient> {
   return new Promise((resolve, reject) => {
@@ -63,7 +77,7 @@ export function connectParley(port: number, name: string, key: RsaPrivateKey, rx
     let session: Session | undefined;
     const client: BenchClient = {
       name,
-      say: (text, sha256) => ws.send(session!.seal({ t: 'say', room: 'lobby', body: { text, sha256 } })),
+      say: (text, sha256) => ws.send(session!.seal({ t: 'e2e_room', room: 'lobby', payload: e2eSizedPayload(text, sha256) })),
       close: () => ws.terminate(),
     };
     ws.on('open', () => ws.send(hs.hello()));
@@ -80,8 +94,10 @@ export function connectParley(port: number, name: string, key: RsaPrivateKey, rx
         }
         rx.onFrame();
         for (const ev of unbatch(session.open(bytes) as ServerEvent)) {
-          if (ev.type === 'message') rx.onMessage(ev.from, ev.body.text, ev.body.sha256);
-          else if (ev.type === 'ready') resolve(client);
+          if (ev.type === 'e2e_room') {
+            const m = JSON.parse(Buffer.from(ev.payload, 'base64').toString('utf8')) as { text: string; sha256: string };
+            rx.onMessage(ev.from, m.text, m.sha256);
+          } else if (ev.type === 'ready') resolve(client);
           else if (ev.type === 'error') reject(new Error(`${name}: ${ev.code}: ${ev.message}`));
         }
       } catch (e) {

@@ -1,33 +1,48 @@
 /**
- * The hub's command registry: the handler of each client request (say, dm, join, leave, rooms,
- * who, whois, ping) and which token bucket it draws from. Handlers reach the hub only through
- * CommandHost; the hub has already rate-limited the request and checked that it is an object
- * with a known `t` before a handler runs.
+ * The hub's command registry: the handler of each client request (join, leave, rooms, who,
+ * whois, ping, and the end-to-end ones of e2e-commands.ts) and which token bucket it draws
+ * from. Handlers reach the hub only through CommandHost; the hub has already rate-limited the
+ * request and checked that it is an object with a known `t` before a handler runs.
  */
-import type { ChatErrorCode, ClientRequest, MessageBody, ServerEvent } from './events.js';
+import type { BundleDirectory } from './bundles.js';
+import { bundleGet, bundlePut, e2eRoom, e2eTo, e2eToBucket } from './e2e-commands.js';
+import type { ChatErrorCode, ClientRequest, ServerEvent } from './events.js';
 import { NAME_RE } from './events.js';
 import type { MemberImpl } from './member.js';
 import { nameKey, type NameRecord, type NameRegistry } from './names.js';
 import type { ChatOptions } from './options.js';
 import type { Room, RoomTable } from './rooms.js';
-import { field, NAME_RULE, parseBodyArg, parseRoomArg, quote, type Fields } from './validate.js';
+import { field, NAME_RULE, parseRoomArg, quote, type Fields } from './validate.js';
 
-/** Which token bucket a request draws from: say/dm, or everything else. */
-export type RequestKind = 'message' | 'command';
+/** Which token bucket a request draws from: messages (e2e_room, e2e_to dm), key distributions (e2e_to keys), or everything else. */
+export type RequestKind = 'message' | 'keys' | 'command';
 
 type Handler = (m: MemberImpl, req: Fields, t: ClientRequest['t']) => void;
 
 /** One entry of the registry: its bucket and its handler. */
 export interface Command {
   kind: RequestKind;
+  /** The bucket of a particular request, when it depends on its fields (`kind` is the answer otherwise). */
+  bucketOf?: (req: Fields) => RequestKind;
   run: Handler;
 }
+
+/**
+ * Requests of protocol 1 that protocol 2 does not have, with what replaced them: a client that
+ * still sends them gets `unknown_command` saying so. (A protocol-1 client never gets this far:
+ * the server refuses it after the handshake, with `unsupported_version`.)
+ */
+export const REMOVED_REQUESTS: ReadonlyMap<string, string> = new Map([
+  ['say', 'room messages are end-to-end encrypted in protocol 2 (e2e_room): please upgrade Parley'],
+  ['dm', 'direct messages are end-to-end encrypted in protocol 2 (e2e_to): please upgrade Parley'],
+]);
 
 /** What the hub offers the command handlers: its state, its clock and its ways of answering. */
 export interface CommandHost {
   readonly options: Readonly<ChatOptions>;
   readonly names: NameRegistry;
   readonly rooms: RoomTable<MemberImpl>;
+  readonly bundles: BundleDirectory;
   /** The hub clock (ms). */
   now(): number;
   /** The connected member whose nameKey is `key`, if any. */
@@ -43,15 +58,17 @@ export interface CommandHost {
   canCreateRoom(room: string): boolean;
   /** Adds `m` to `room` (created if need be) with a join notice to the room. */
   enterRoom(m: MemberImpl, room: string): void;
-  /** Counts one accepted room message or direct message in the hub's stats. */
-  count(what: 'messages' | 'directs'): void;
+  /** Counts one accepted room message, direct message or key distribution in the hub's stats. */
+  count(what: 'messages' | 'directs' | 'keys'): void;
 }
 
 /** The registry by request `t`, with handlers bound to `h`. Handlers answer every problem with an error event. */
 export function commandTable(h: CommandHost): ReadonlyMap<string, Command> {
-  const table: [ClientRequest['t'], RequestKind, Handler][] = [
-    ['say', 'message', (m, r, t) => say(h, m, r, t)],
-    ['dm', 'message', (m, r, t) => dm(h, m, r, t)],
+  const table: [ClientRequest['t'], RequestKind, Handler, ((req: Fields) => RequestKind)?][] = [
+    ['e2e_room', 'message', (m, r, t) => e2eRoom(h, m, r, t)],
+    ['e2e_to', 'message', (m, r, t) => e2eTo(h, m, r, t), e2eToBucket],
+    ['bundle_put', 'command', (m, r, t) => bundlePut(h, m, r, t)],
+    ['bundle_get', 'command', (m, r, t) => bundleGet(h, m, r, t)],
     ['join', 'command', (m, r, t) => join(h, m, r, t)],
     ['leave', 'command', (m, r, t) => leave(h, m, r, t)],
     ['rooms', 'command', (m) => h.send(m, { type: 'rooms', rooms: h.rooms.list() })],
@@ -59,32 +76,7 @@ export function commandTable(h: CommandHost): ReadonlyMap<string, Command> {
     ['whois', 'command', (m, r, t) => whois(h, m, r, t)],
     ['ping', 'command', (m) => h.send(m, { type: 'pong' })],
   ];
-  return new Map(table.map(([t, kind, run]) => [t, { kind, run }]));
-}
-
-function say(h: CommandHost, m: MemberImpl, req: Fields, t: ClientRequest['t']): void {
-  const room = roomArg(h, m, req, t);
-  if (room === undefined) return;
-  if (!m.rooms.has(room)) return h.error(m, 'not_in_room', `you are not in ${room}; /join ${room} first`, t);
-  const body = bodyArg(h, m, req, t);
-  if (!body) return;
-  const r = h.rooms.get(room);
-  if (!r) return h.error(m, 'internal_error', 'internal error: room missing', t);
-  h.count('messages');
-  h.broadcast(r, { type: 'message', id: h.nextId(), from: m.name, room, ts: h.now(), body });
-}
-
-function dm(h: CommandHost, m: MemberImpl, req: Fields, t: ClientRequest['t']): void {
-  const to = field(req, 'to');
-  if (typeof to !== 'string' || !NAME_RE.test(to)) return h.error(m, 'invalid_name', `invalid recipient ${quote(to)}: ${NAME_RULE}`, t);
-  const body = bodyArg(h, m, req, t);
-  if (!body) return;
-  const target = h.online(nameKey(to));
-  if (!target) return h.error(m, 'no_such_user', `${to} is not online`, t);
-  h.count('directs');
-  const ev = Object.freeze({ type: 'direct', id: h.nextId(), from: m.name, to: target.name, ts: h.now(), body } as const);
-  h.send(target, ev);
-  if (target !== m) h.send(m, ev); // the echo: the sender's other views show what it sent
+  return new Map(table.map(([t, kind, run, bucketOf]) => [t, bucketOf ? { kind, run, bucketOf } : { kind, run }]));
 }
 
 function join(h: CommandHost, m: MemberImpl, req: Fields, t: ClientRequest['t']): void {
@@ -113,13 +105,18 @@ function leave(h: CommandHost, m: MemberImpl, req: Fields, t: ClientRequest['t']
   h.broadcast(r, ev);
 }
 
-/** Members of any room (an empty list for a room that does not exist). Rooms are public: anyone may join. */
+/**
+ * Members of any room (an empty list for a room that does not exist), with each one's key
+ * fingerprint. Rooms are public: anyone may join.
+ */
 function who(h: CommandHost, m: MemberImpl, req: Fields, t: ClientRequest['t']): void {
   const room = roomArg(h, m, req, t);
   if (room === undefined) return;
   const r = h.rooms.get(room);
-  const members = r ? [...r.members].map((x) => x.name).sort(byName) : [];
-  h.send(m, { type: 'who', room, members });
+  const sorted = r ? [...r.members].sort((a, b) => byName(a.name, b.name)) : [];
+  // fromEntries defines own properties: a member named "__proto__" is a key like any other
+  const fingerprints: Record<string, string> = Object.fromEntries(sorted.map((x) => [x.name, x.fingerprint]));
+  h.send(m, { type: 'who', room, members: sorted.map((x) => x.name), fingerprints });
 }
 
 function whois(h: CommandHost, m: MemberImpl, req: Fields, t: ClientRequest['t']): void {
@@ -147,13 +144,6 @@ function whois(h: CommandHost, m: MemberImpl, req: Fields, t: ClientRequest['t']
 /** The request's room (see parseRoomArg), or undefined after an error event to `m`. */
 function roomArg(h: CommandHost, m: MemberImpl, req: Fields, t: ClientRequest['t']): string | undefined {
   const r = parseRoomArg(req, t);
-  if (!r.ok) return void h.error(m, r.code, r.message, t);
-  return r.value;
-}
-
-/** The request's message body (see parseBodyArg), or undefined after an error event to `m`. */
-function bodyArg(h: CommandHost, m: MemberImpl, req: Fields, t: ClientRequest['t']): MessageBody | undefined {
-  const r = parseBodyArg(req, t, h.options.maxMessageLength);
   if (!r.ok) return void h.error(m, r.code, r.message, t);
   return r.value;
 }

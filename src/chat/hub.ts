@@ -1,9 +1,11 @@
 /**
- * The chat hub: members, rooms, messages, direct messages, name ownership and limits — and
- * nothing of sockets or cryptography. A transport (the WebSocket server, a test double, later a
- * fan-out between nodes) authenticates a peer, then calls
+ * The chat hub: members, rooms, the routing of end-to-end encrypted messages, the bundle
+ * directory, name ownership and limits — and nothing of sockets or cryptography. It never holds
+ * a message's text: room and direct messages are opaque payloads (e2e-commands.ts) that it
+ * relays without reading. A transport (the WebSocket server, a test double, later a fan-out
+ * between nodes) authenticates a peer, then calls
  *
- *   const r = hub.connect({ name, fingerprint, room?, source? }, sink);   // sink: the peer's bounded outbound queue
+ *   const r = hub.connect({ name, fingerprint, publicKey, room?, source? }, sink);   // sink: the peer's bounded outbound queue
  *   hub.handle(r.member, request);                                // for every request frame (any JSON value)
  *   hub.disconnect(r.member, 'quit');                             // when the connection ends
  *
@@ -18,16 +20,18 @@
  *
  * Everything a client sends is untrusted: `handle` validates the request's shape, types,
  * lengths and names itself and answers a bad one with an `error` event; it never throws.
- * Each key (fingerprint) has two token buckets (say/dm, and every other request), shared by its
- * connections and kept across a reconnect until they have refilled, so reconnecting does not
- * reset them. A refused request costs O(1) work, and only an accepted message costs
- * O(members of its room), so a flooder cannot delay anyone else. A member refused too often
- * within a window is disconnected.
+ * Each key (fingerprint) has three token buckets (room and direct messages, key distributions,
+ * and every other request), shared by its connections and kept across a reconnect until they
+ * have refilled, so reconnecting does not reset them. A refused request costs O(1) work, and
+ * only an accepted message costs O(members of its room), so a flooder cannot delay anyone else.
+ * A member refused too often within a window is disconnected.
  *
  * The hub keeps no history: a message goes to the room's members at that moment, the sender
- * included (its confirmation), and to nobody else.
+ * included (its confirmation), and to nobody else. Every `join` notice and `who` answer carries
+ * the members' key fingerprints, so that every client sees every member the server adds.
  */
-import { commandTable, type Command, type CommandHost, type RequestKind } from './commands.js';
+import { BundleDirectory } from './bundles.js';
+import { commandTable, REMOVED_REQUESTS, type Command, type CommandHost, type RequestKind } from './commands.js';
 import type { ChatErrorCode, ClientRequest, PublicLimits, ServerEvent } from './events.js';
 import { DEFAULT_ROOM, REF_RE } from './events.js';
 import { MemberImpl, type ConnectIdentity, type ConnectResult, type Member, type MemberSink } from './member.js';
@@ -37,7 +41,7 @@ import { resolveOptions, type ChatOptions } from './options.js';
 import { RateStates } from './rate-state.js';
 import { RoomTable, type Room } from './rooms.js';
 import { SourceBudgets } from './source-budget.js';
-import { field, isObject, parseIdentity, quote } from './validate.js';
+import { field, isObject, parseIdentity, quote, type Fields } from './validate.js';
 
 /** Re-exported so that importers of './hub.js' keep working; the types live in member.ts. */
 export type { ConnectIdentity, ConnectResult, Member, MemberSink } from './member.js';
@@ -46,10 +50,12 @@ export type { ConnectIdentity, ConnectResult, Member, MemberSink } from './membe
 export interface HubStats {
   connections: number;
   rooms: number;
-  /** Accepted room messages. */
+  /** Accepted room messages (e2e_room). */
   messages: number;
-  /** Accepted direct messages. */
+  /** Accepted direct messages (e2e_to of kind dm). */
   directs: number;
+  /** Accepted key distributions (e2e_to of kind keys). */
+  keys: number;
   /** Events handed to sinks successfully. */
   delivered: number;
   /** Requests refused by a rate limit. */
@@ -88,6 +94,8 @@ export class ChatHub {
   /** Connected members by nameKey. */
   private readonly online = new Map<string, MemberImpl>();
   private readonly rooms = new RoomTable<MemberImpl>();
+  /** Identity keys and bundles by nameKey (bundles.ts). */
+  private readonly bundles: BundleDirectory;
   private readonly commands: ReadonlyMap<string, Command>;
   private readonly pending: PendingDrop[] = [];
   /** Rate state by fingerprint: of connected keys, and of recently disconnected ones (see RateState). */
@@ -105,6 +113,7 @@ export class ChatHub {
   private readonly counters = {
     messages: 0,
     directs: 0,
+    keys: 0,
     delivered: 0,
     rateLimited: 0,
     slowConsumers: 0,
@@ -120,10 +129,12 @@ export class ChatHub {
     this.clock = clock;
     this.rates = new RateStates(this.options, () => this.clock());
     this.newNames = new SourceBudgets(this.options.newNamesPerSourcePerHour, this.options.newNamesPerSourceBurst);
+    this.bundles = new BundleDirectory(this.options.maxOfflineBundles);
     const host: CommandHost = {
       options: this.options,
       names,
       rooms: this.rooms,
+      bundles: this.bundles,
       now: () => this.clock(),
       online: (key) => this.online.get(key),
       nextId: () => this.nextId(),
@@ -147,6 +158,12 @@ export class ChatHub {
       commandsPerSecond: o.commandsPerSecond,
       commandBurst: o.commandBurst,
       maxRoomsPerUser: o.maxRoomsPerUser,
+      keysPerSecond: o.keysPerSecond,
+      keysBurst: o.keysBurst,
+      maxPayloadBytes: o.maxPayloadBytes,
+      maxKeysPayloadBytes: o.maxKeysPayloadBytes,
+      maxBundleBytes: o.maxBundleBytes,
+      maxBundleGet: o.maxBundleGet,
     };
   }
 
@@ -182,7 +199,7 @@ export class ChatHub {
     }
     const ident = parseIdentity(id);
     if (!ident.ok) return fail(ident.code, ident.message);
-    const { name, fingerprint, source } = ident.value;
+    const { name, fingerprint, publicKey, source } = ident.value;
     let firstRoom = ident.value.room;
 
     const key = nameKey(name);
@@ -214,11 +231,13 @@ export class ChatHub {
       claim.record.name,
       key,
       fingerprint,
+      publicKey,
       now,
       sink,
       this.rates.acquire(fingerprint, now),
     );
     this.online.set(key, m);
+    this.bundles.connected(key, m.name, fingerprint, publicKey);
 
     let roomError: string | undefined;
     if (!this.rooms.get(firstRoom) && !this.canCreateRoom(firstRoom)) {
@@ -262,6 +281,7 @@ export class ChatHub {
     this.pending.length = 0;
     this.rates.clear();
     this.newNames.clear();
+    this.bundles.clear();
     for (const m of members) {
       m.connected = false;
       m.rooms.clear();
@@ -317,13 +337,13 @@ export class ChatHub {
     const known = cmd ? (t as ClientRequest['t']) : undefined;
     // Rate limit first: O(1), whatever the request is, so refusing a flood costs nothing else.
     const now = this.clock();
-    const kind: RequestKind = cmd?.kind ?? 'command';
-    const taken = (kind === 'message' ? m.rate.messages : m.rate.commands).take(now);
+    const kind: RequestKind = cmd ? (cmd.bucketOf?.(req as Fields) ?? cmd.kind) : 'command';
+    const taken = (kind === 'message' ? m.rate.messages : kind === 'keys' ? m.rate.keys : m.rate.commands).take(now);
     if (!taken.ok) {
+      const o = this.options;
       this.counters.rateLimited++;
       if (m.rate.flood.record(now)) {
         this.counters.floodDisconnects++;
-        const o = this.options;
         this.drop(
           m,
           'rate_limited',
@@ -334,14 +354,19 @@ export class ChatHub {
       }
       const [rate, burst, what] =
         kind === 'message'
-          ? [this.options.messagesPerSecond, this.options.burst, 'messages']
-          : [this.options.commandsPerSecond, this.options.commandBurst, 'requests'];
+          ? [o.messagesPerSecond, o.burst, 'messages']
+          : kind === 'keys'
+            ? [o.keysPerSecond, o.keysBurst, 'key distributions']
+            : [o.commandsPerSecond, o.commandBurst, 'requests'];
       this.error(m, 'rate_limited', `too many ${what} (at most ${rate}/s, bursts of ${burst}); retry in ${taken.retryAfterMs} ms`, known, taken.retryAfterMs);
       return;
     }
     if (!isObject(req)) return this.error(m, 'protocol_error', `a request must be a JSON object, not ${quote(req)}`);
     if (typeof t !== 'string') return this.error(m, 'protocol_error', 'a request must have a string field "t"');
-    if (!cmd || !known) return this.error(m, 'unknown_command', `unknown command ${quote(t)}`);
+    if (!cmd || !known) {
+      const replaced = REMOVED_REQUESTS.get(t);
+      return this.error(m, 'unknown_command', replaced !== undefined ? `${t} is not part of this protocol: ${replaced}` : `unknown command ${quote(t)}`);
+    }
     cmd.run(m, req, known);
   }
 
@@ -360,7 +385,7 @@ export class ChatHub {
     const r = this.rooms.getOrCreate(room);
     this.rooms.add(r, m);
     m.rooms.add(room);
-    this.broadcast(r, { type: 'join', room, name: m.name, members: r.size, ts: this.clock() });
+    this.broadcast(r, { type: 'join', room, name: m.name, members: r.size, ts: this.clock(), fingerprint: m.fingerprint });
   }
 
   private nextId(): string {
@@ -413,7 +438,10 @@ export class ChatHub {
     if (!m.connected) return;
     m.connected = false;
     m.endedBy = close;
-    if (this.online.get(m.key) === m) this.online.delete(m.key);
+    if (this.online.get(m.key) === m) {
+      this.online.delete(m.key);
+      this.bundles.disconnected(m.key, m.fingerprint);
+    }
     this.rates.release(m.fingerprint, m.rate);
     const rooms = [...m.rooms];
     for (const name of rooms) {

@@ -1,14 +1,17 @@
 /**
- * The chat logic of Parley, independent of transport and cryptography: the hub, rooms, rate
- * limits, options, name ownership, the application message types — and the help text of the
- * client commands, shared by the terminal and browser clients.
+ * The chat logic of Parley, independent of transport and cryptography: the hub, rooms, the
+ * routing of opaque end-to-end payloads, the bundle directory, rate limits, options, name
+ * ownership, the application message types — and the help text of the client commands, shared
+ * by the terminal and browser clients.
  */
 export * from './events.js';
 export { ChatHub, type HubStats } from './hub.js';
 export type { ConnectIdentity, ConnectResult, Member, MemberSink } from './member.js';
 export { canonicalRoom, Room, RoomTable } from './rooms.js';
 export { FloodCounter, TokenBucket, type TakeResult } from './ratelimit.js';
-export { ChatOptionsError, DEFAULT_CHAT_OPTIONS, resolveOptions, type ChatOptions } from './options.js';
+export { ChatOptionsError, DEFAULT_CHAT_OPTIONS, fitToEventBytes, MIN_EVENT_BYTES, resolveOptions, type ChatOptions } from './options.js';
+export { base64DecodedLength, base64Length } from './base64.js';
+export { MAX_IDENTITY_KEY_BYTES } from './sizes.js';
 export {
   byNameKey,
   checkClaimArgs,

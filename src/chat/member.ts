@@ -20,6 +20,8 @@ export interface Member {
   /** The registered spelling of the name (case-insensitively equal to what the client asked for). */
   readonly name: string;
   readonly fingerprint: string;
+  /** The identity key whose fingerprint `fingerprint` is: SubjectPublicKeyInfo DER, standard base64 (ConnectIdentity.publicKey). */
+  readonly publicKey: string;
   /** The rooms the member is in (canonical, lower-case names). */
   readonly rooms: ReadonlySet<string>;
   /** False once the member has been disconnected (by the hub or by the transport). */
@@ -28,10 +30,16 @@ export interface Member {
   readonly connectedAt: number;
 }
 
-/** Who is connecting: the name the client asked for, its verified key's fingerprint, and an optional first room. */
+/** Who is connecting: the name the client asked for, its verified key and that key's fingerprint, and an optional first room. */
 export interface ConnectIdentity {
   name: string;
   fingerprint: string;
+  /**
+   * The identity public key the transport authenticated, whose fingerprint is `fingerprint`:
+   * SubjectPublicKeyInfo DER in canonical standard base64, at most MAX_IDENTITY_KEY_BYTES bytes.
+   * The hub hands it out in `bundles` answers; it never parses it.
+   */
+  publicKey: string;
   /** The first room to join instead of DEFAULT_ROOM. */
   room?: string;
   /**
@@ -57,6 +65,7 @@ export class MemberImpl implements Member {
     /** nameKey(name) */
     readonly key: string,
     readonly fingerprint: string,
+    readonly publicKey: string,
     readonly connectedAt: number,
     readonly sink: MemberSink,
     readonly rate: RateState,

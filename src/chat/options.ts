@@ -3,21 +3,43 @@
  *
  * The hub (src/chat/hub.ts) enforces them itself, except maxQueuedEvents, which bounds the
  * sink's queue (the transport's). Transport limits (frame size, timeouts, buffered bytes) are
- * in src/server/options.ts.
+ * in src/server/options.ts; the transport tells the hub its frame size as maxEventBytes
+ * (fitToEventBytes).
  *
  * `resolveOptions` fills in defaults and throws a `ChatOptionsError` naming the option for an
- * unknown option (a typo must not silently fall back to a default), a value of the wrong type
- * or a value out of range.
+ * unknown option (a typo must not silently fall back to a default), a value of the wrong type,
+ * a value out of range, or end-to-end limits whose events would not fit in maxEventBytes.
  */
+import { base64Length } from './base64.js';
+import {
+  BUNDLE_ENTRY_OVERHEAD, BUNDLES_EVENT_OVERHEAD, bundleBytesFitting, bundleGetFitting, E2E_EVENT_OVERHEAD, payloadBytesFitting,
+} from './sizes.js';
 
 export interface ChatOptions {
-  /** Longest message text, in Unicode code points. Default 4000. */
+  /**
+   * Longest message text, in Unicode code points. Default 4000. The server cannot check it (the
+   * text is end-to-end encrypted): it tells the clients in `ready`, and they check it, both when
+   * sending and when receiving; the server bounds the ciphertext with maxPayloadBytes.
+   */
   maxMessageLength: number;
-  /** Sustained rate of `say`/`dm` per member (token bucket refill, tokens per second). Default 5. */
+  /** Sustained rate of room and direct messages (`e2e_room`, `e2e_to` of kind `dm`) per member (token bucket refill, tokens per second). Default 5. */
   messagesPerSecond: number;
-  /** Burst of `say`/`dm` per member (token bucket capacity). Default 10. */
+  /** Burst of room and direct messages per member (token bucket capacity). Default 10. */
   burst: number;
-  /** Sustained rate of every other request per member (join, leave, who, whois, rooms, ping…). Default 10. */
+  /**
+   * Sustained rate of key distributions (`e2e_to` of kind `keys`) per member. Default 100.
+   * Key distributions have their own bucket because they come in bursts that messages never
+   * do: a member who joins a room of N members sends its sender key to the N − 1 others at once
+   * (and each of them sends theirs to it: one each), and a member who next sends after someone
+   * left a room of N sends a fresh key to the N − 2 who remain. With messagesPerSecond's 10 a
+   * join of a 200-member room would take ~40 s; here it goes at once, and the bucket is full
+   * again 10 s later. Each costs the server one delivery, against a room message's N: 100 key
+   * distributions a second cost it less than one message a second to a room of 200.
+   */
+  keysPerSecond: number;
+  /** Burst of key distributions per member: one join of a room of keysBurst + 1 members at once. Default 1000 (maxConnections' default: the largest possible room). */
+  keysBurst: number;
+  /** Sustained rate of every other request per member (join, leave, who, whois, rooms, ping, bundle_put, bundle_get…). Default 10. */
   commandsPerSecond: number;
   /** Burst of every other request per member. Default 30. */
   commandBurst: number;
@@ -51,9 +73,44 @@ export interface ChatOptions {
   newNamesPerSourceBurst: number;
   /** Names the registry may hold in all; beyond it, new names get `name_limit` until the operator releases some. Default 100000. */
   maxRegisteredNames: number;
+  /**
+   * Largest end-to-end payload (`e2e_room`, `e2e_to`), in decoded bytes; larger ones get
+   * `too_long`. Default 32768: the ciphertext of a 4000-code-point text (≤ 16 000 bytes of
+   * UTF-8) with its E2E header and signature, twice over. Its event must fit in maxEventBytes.
+   */
+  maxPayloadBytes: number;
+  /**
+   * Largest key distribution (`e2e_to` of kind `keys`) payload, in decoded bytes; larger ones get
+   * `too_long`. Default 2048: a sender key over a pairwise channel (a 32-byte chain key, a public
+   * signing key, an index, a signature, the channel's nonce and tag) is a few hundred bytes.
+   * Distributions have the larger keys bucket, so their size is bounded apart: a member can send
+   * one user at most keysBurst of them at once — about 3 MB with the defaults (a payload of at
+   * most 2732 characters of base64 and its envelope), where maxPayloadBytes would allow ~44 MB.
+   */
+  maxKeysPayloadBytes: number;
+  /** Largest bundle (`bundle_put`), in decoded bytes; larger ones get `too_long`. Default 4096. Must fit in a `bundles` event of maxEventBytes. */
+  maxBundleBytes: number;
+  /** Most names in one `bundle_get`; more get `bad_command`. Default 256. */
+  maxBundleGet: number;
+  /**
+   * Bundles kept for names with no connected member (the last ones to disconnect; the oldest is
+   * forgotten first). A connected member's bundle is always kept. Default 1000 (~7 MB at most
+   * with the default sizes).
+   */
+  maxOfflineBundles: number;
+  /**
+   * Largest event the transport can carry, as JSON bytes (one frame's plaintext): the hub never
+   * builds a larger one. It splits a `bundle_get`'s answer over several `bundles` events and
+   * refuses limits whose events could not fit. Default 65511: a 64 KiB frame less its header
+   * and tag. The Parley server sets it from its maxFrameBytes (fitToEventBytes).
+   */
+  maxEventBytes: number;
   /** Fingerprint of the server's key, sent to each member in `ready`. Default '' (none). */
   serverFingerprint: string;
 }
+
+/** The smallest maxEventBytes accepted: room for a payload and a bundle of a few kilobytes each. */
+export const MIN_EVENT_BYTES = 4096;
 
 export const DEFAULT_CHAT_OPTIONS: Readonly<ChatOptions> = Object.freeze({
   maxMessageLength: 4000,
@@ -71,6 +128,14 @@ export const DEFAULT_CHAT_OPTIONS: Readonly<ChatOptions> = Object.freeze({
   newNamesPerSourcePerHour: 20,
   newNamesPerSourceBurst: 20,
   maxRegisteredNames: 100_000,
+  keysPerSecond: 100,
+  keysBurst: 1000,
+  maxPayloadBytes: 32_768,
+  maxKeysPayloadBytes: 2048,
+  maxBundleBytes: 4096,
+  maxBundleGet: 256,
+  maxOfflineBundles: 1000,
+  maxEventBytes: 65_511,
   serverFingerprint: '',
 });
 
@@ -107,6 +172,14 @@ const NUMBER_RULES: Record<Exclude<keyof ChatOptions, 'serverFingerprint'>, Numb
   newNamesPerSourcePerHour: { min: 0.001, max: 1_000_000, integer: false },
   newNamesPerSourceBurst: { min: 1, max: 1_000_000, integer: true },
   maxRegisteredNames: { min: 1, max: 100_000_000, integer: true },
+  keysPerSecond: { min: 0.001, max: 100_000, integer: false },
+  keysBurst: { min: 1, max: 1_000_000, integer: true },
+  maxPayloadBytes: { min: 256, max: 16 * 1024 * 1024, integer: true },
+  maxKeysPayloadBytes: { min: 256, max: 16 * 1024 * 1024, integer: true },
+  maxBundleBytes: { min: 256, max: 1024 * 1024, integer: true },
+  maxBundleGet: { min: 1, max: 100_000, integer: true },
+  maxOfflineBundles: { min: 0, max: 10_000_000, integer: true },
+  maxEventBytes: { min: MIN_EVENT_BYTES, max: 16 * 1024 * 1024, integer: true },
 };
 
 /**
@@ -142,7 +215,41 @@ export function resolveOptions(opts: Partial<ChatOptions> = {}): Readonly<ChatOp
     }
     (out as unknown as Record<string, number>)[key] = value;
   }
+  checkFit(out);
   return Object.freeze(out);
+}
+
+/**
+ * Throws ChatOptionsError unless every end-to-end event fits in maxEventBytes: an e2e event with
+ * a payload of maxPayloadBytes, a `bundles` event with one bundle of maxBundleBytes, and the
+ * `unknown` list of a bundle_get of maxBundleGet names.
+ */
+function checkFit(o: ChatOptions): void {
+  const max = o.maxEventBytes;
+  const tooBig = (option: keyof ChatOptions, most: number) =>
+    new ChatOptionsError(option, `${o[option]} makes events over maxEventBytes (${max}); at most ${most} fits`);
+  if (base64Length(o.maxPayloadBytes) + E2E_EVENT_OVERHEAD > max) throw tooBig('maxPayloadBytes', payloadBytesFitting(max));
+  if (base64Length(o.maxKeysPayloadBytes) + E2E_EVENT_OVERHEAD > max) throw tooBig('maxKeysPayloadBytes', payloadBytesFitting(max));
+  if (BUNDLES_EVENT_OVERHEAD + BUNDLE_ENTRY_OVERHEAD + base64Length(o.maxBundleBytes) > max) throw tooBig('maxBundleBytes', bundleBytesFitting(max));
+  if (o.maxBundleGet > bundleGetFitting(max)) throw tooBig('maxBundleGet', bundleGetFitting(max));
+}
+
+/**
+ * `opts` for a transport whose largest event is `maxEventBytes` (a frame's plaintext): that
+ * value as maxEventBytes, and maxPayloadBytes, maxKeysPayloadBytes, maxBundleBytes and maxBundleGet lowered from
+ * their defaults to what fits when `opts` does not set them (values it sets are kept, and
+ * resolveOptions refuses them if they do not fit). Never throws.
+ */
+export function fitToEventBytes(opts: Partial<ChatOptions>, maxEventBytes: number): Partial<ChatOptions> {
+  const d = DEFAULT_CHAT_OPTIONS;
+  return {
+    ...opts,
+    maxEventBytes,
+    maxPayloadBytes: opts.maxPayloadBytes ?? Math.min(d.maxPayloadBytes, payloadBytesFitting(maxEventBytes)),
+    maxKeysPayloadBytes: opts.maxKeysPayloadBytes ?? Math.min(d.maxKeysPayloadBytes, payloadBytesFitting(maxEventBytes)),
+    maxBundleBytes: opts.maxBundleBytes ?? Math.min(d.maxBundleBytes, bundleBytesFitting(maxEventBytes)),
+    maxBundleGet: opts.maxBundleGet ?? Math.min(d.maxBundleGet, bundleGetFitting(maxEventBytes)),
+  };
 }
 
 function describe(v: unknown): string {

@@ -1,5 +1,5 @@
 /**
- * Rate-limit state per key (fingerprint): the two token buckets and the flood counter that all
+ * Rate-limit state per key (fingerprint): the three token buckets and the flood counter that all
  * connections of one key share, and the table of them that the hub keeps, including recently
  * disconnected keys, so that reconnecting does not reset the limits.
  */
@@ -17,13 +17,18 @@ export class RateState {
   users = 0;
   /** When the last user left (hub clock). */
   idleSince = 0;
+  /** Room and direct messages. */
   readonly messages: TokenBucket;
+  /** Every other request. */
   readonly commands: TokenBucket;
+  /** Key distributions (`e2e_to` of kind `keys`). */
+  readonly keys: TokenBucket;
   readonly flood: FloodCounter;
   /** Throws RangeError for rates or bursts that resolveOptions would have refused. */
   constructor(o: Readonly<ChatOptions>, now: number) {
     this.messages = new TokenBucket(o.messagesPerSecond, o.burst, now);
     this.commands = new TokenBucket(o.commandsPerSecond, o.commandBurst, now);
+    this.keys = new TokenBucket(o.keysPerSecond, o.keysBurst, now);
     this.flood = new FloodCounter(o.floodDisconnectAfter, o.floodWindowMs);
   }
 }
@@ -38,7 +43,7 @@ export class RateStates {
   readonly rateStates = new Map<string, RateState>();
   /** Recently disconnected keys' states, oldest first (Map order), until they are as good as fresh. Read-only outside. */
   readonly idleRates = new Map<string, RateState>();
-  /** How long an idle rate state matters: until both buckets are full again and the flood window is over. */
+  /** How long an idle rate state matters: until every bucket is full again and the flood window is over. */
   private readonly rateRetainMs: number;
 
   constructor(
@@ -49,6 +54,7 @@ export class RateStates {
     this.rateRetainMs = Math.max(
       Math.ceil((o.burst * 1000) / o.messagesPerSecond),
       Math.ceil((o.commandBurst * 1000) / o.commandsPerSecond),
+      Math.ceil((o.keysBurst * 1000) / o.keysPerSecond),
       o.floodWindowMs,
     );
   }

@@ -3,7 +3,7 @@
  * event) or JSON lines (`--json`) when stdin is not a terminal — the bot and scripting interface.
  */
 import { readFile } from 'node:fs/promises';
-import type { ServerEvent } from '../chat/events.js';
+import type { ChatEvent } from '../chat/events.js';
 import { wsSocketFactory } from '../client/socket-ws.js';
 import { nodeCrypto } from '../protocol/crypto-node.js';
 import { ChatConnection, type ConnectionStatus, type FatalError } from '../client/connection.js';
@@ -59,7 +59,8 @@ input line may be {"ref":R,"line":"…"}: every event it causes ends with "ref":
 (server_key_changed), a TLS certificate refused (tls_untrusted: see --ca), the wrong scheme
 (wrong_scheme: ws:// to a TLS server or wss:// to a plain one), a malformed URL (bad_url), or
 the server refusing the name for good (name_taken, invalid_name, name_limit, replaced; on a
-terminal, name_taken and invalid_name ask for another name instead). Anything else (server
+terminal, name_taken and invalid_name ask for another name instead), or a server that speaks
+another protocol version (unsupported_version: upgrade Parley). Anything else (server
 down, wrong port, unknown host, server full) is retried with backoff, the reason and what to
 check shown once on the screen and in the status line.
 
@@ -205,7 +206,7 @@ async function run(argv: string[]): Promise<number> {
     // sanitized line by line: it may be the server's text
     if (interactive) process.stderr.write(`${formatFatal(shown)}\n`);
   });
-  conn.on('event', (ev: ServerEvent) => {
+  conn.on('event', (ev: ChatEvent) => {
     if (ev.type === 'ready') {
       replies.setName(ev.name);
       if (!nameSaved && ev.name === myName) {

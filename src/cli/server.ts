@@ -55,7 +55,8 @@ Options:
   -v, --verbose             log handshake details too
   -h, --help                show this help
 
-The log has one line per connect, disconnect and refusal, never message text.
+Messages are end-to-end encrypted: the server relays them without being able to read them.
+The log has one line per connect, disconnect and refusal, never message content.
 One server per data folder: a second one on the same folder is refused. 'parley names' lists
 and releases the names of the registry.
 Ctrl+C or SIGTERM closes every connection with a notice and exits.

@@ -3,7 +3,7 @@
  * frames, automatic reconnection with backoff, and paced sending so that nothing the user typed
  * is ever dropped. It knows nothing of terminals: the chat command and tests drive it.
  */
-import { NAME_RE, type ClientRequest, type ServerEvent } from '../chat/events.js';
+import { NAME_RE, type ChatEvent, type OutgoingRequest } from '../chat/events.js';
 import type { ProtocolCrypto } from '../protocol/crypto.js';
 import { ClientHandshake } from '../protocol/client-handshake.js';
 import { MessageType, SUBPROTOCOL } from '../protocol/constants.js';
@@ -87,12 +87,37 @@ export type ConnectionStatus =
  *   …) is retried with backoff, its reason and advice in the `reconnecting` status.
  * - Of the authenticated `error` events (inside frames), the codes below stop the client for
  *   good: reconnecting cannot help (another key owns the name, the name is refused, this key
- *   signed in elsewhere, this key may claim no new name now). Every other code is shown and the
+ *   signed in elsewhere, this key may claim no new name now, the server speaks another protocol
+ *   version — then with the client's own advice, VERSION_HINT). Every other code is shown and the
  *   connection goes on, or — when the server closes after it (`server_full`, `idle_timeout`,
  *   `slow_consumer`, `shutting_down`, `protocol_error`, `internal_error`, a flood's
  *   `rate_limited`) — is reconnected with backoff.
  */
-export const FATAL_ERROR_CODES: ReadonlySet<string> = new Set(['name_taken', 'invalid_name', 'replaced', 'name_limit']);
+export const FATAL_ERROR_CODES: ReadonlySet<string> = new Set(['name_taken', 'invalid_name', 'replaced', 'name_limit', 'unsupported_version']);
+
+/**
+ * The client's own words for `unsupported_version` (docs/PROTOCOL.md §Versions): the server
+ * speaks another protocol version than this client. Shown with the server's message, which
+ * says which versions (but is only the server's text).
+ */
+export const VERSION_HINT = 'this client and the server speak different versions of the Parley protocol: upgrade Parley (or, if the server is the older one, ask its operator to upgrade it)';
+
+/**
+ * Whether `req` draws from the server's message bucket (PublicLimits.messagesPerSecond): a room
+ * or direct message, end-to-end encrypted (`e2e_room`, `e2e_to` of kind `dm`) or still plain
+ * (`say`, `dm`: the front ends' requests before the E2E layer). Key distributions have a bucket
+ * of their own on the server and are not paced here.
+ */
+function isPacedMessage(req: OutgoingRequest): boolean {
+  return req.t === 'say' || req.t === 'dm' || req.t === 'e2e_room' || (req.t === 'e2e_to' && req.kind === 'dm');
+}
+
+/** The requests the connection stamps with a ref and sends again after a `rate_limited` about them: messages and key distributions. */
+type Resendable = Extract<OutgoingRequest, { t: 'say' | 'dm' | 'e2e_room' | 'e2e_to' }>;
+
+function isResendable(req: OutgoingRequest): req is Resendable {
+  return req.t === 'say' || req.t === 'dm' || req.t === 'e2e_room' || req.t === 'e2e_to';
+}
 
 /** How many sent messages are remembered so that one the server refused can be sent again. */
 const RESEND_WINDOW = 256;
@@ -100,7 +125,7 @@ const RESEND_WINDOW = 256;
 /** Events of a ChatConnection. */
 export interface ConnectionEvents extends Record<string, unknown> {
   status: ConnectionStatus;
-  event: ServerEvent;
+  event: ChatEvent;
   paced: { queued: number; waitMs: number };
   fatal: FatalError;
 }
@@ -149,7 +174,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   /** The name asked for in the handshake (retryAs changes it). */
   private name: string;
   private retryTimer: Timer | undefined;
-  private readonly queue: ClientRequest[] = [];
+  private readonly queue: OutgoingRequest[] = [];
   private tokens = 0;
   private lastRefill = Date.now();
   private rate = { perSecond: 5, burst: 10 };
@@ -157,7 +182,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   private everReady = false;
   private nextRef = 0;
   /** Recently sent messages by ref, oldest first, for a resend after a refusal. */
-  private readonly sent = new Map<string, ClientRequest>();
+  private readonly sent = new Map<string, OutgoingRequest>();
   /** Rooms to rejoin after a reconnection. */
   readonly rooms = new Set<string>();
   serverFingerprint: string | undefined;
@@ -173,7 +198,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   }
 
   /** Queues a request; it is sent as soon as the connection and the rate allow. Never dropped. */
-  send(req: ClientRequest): void {
+  send(req: OutgoingRequest): void {
     this.queue.push(req);
     this.drain();
   }
@@ -256,6 +281,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
           if (bytes[0] === MessageType.Error) {
             // unauthenticated (anyone on the path can forge one): it ends this attempt, nothing more
             const err = parseError(bytes);
+            if (err.code === 'unsupported_version') return end(`${err.code}: ${err.message} (${VERSION_HINT})`, 'protocol version refused: upgrade Parley?');
             return end(`${err.code}: ${err.message}`, `refused (${err.code})`);
           }
           const r = hs.onServerHello(bytes);
@@ -339,7 +365,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     this.socket = socket;
   }
 
-  private onEvent(ev: ServerEvent, connected: () => void): void {
+  private onEvent(ev: ChatEvent, connected: () => void): void {
     if (ev.type === 'ready') {
       connected();
       this.attempt = 0;
@@ -378,7 +404,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
         }
       }
       // a fatal error is reported once, through `fatal`
-      if (FATAL_ERROR_CODES.has(ev.code)) return this.fatal(ev.code, ev.message, true);
+      if (FATAL_ERROR_CODES.has(ev.code)) return this.fatal(ev.code, ev.message, true, ev.code === 'unsupported_version' ? VERSION_HINT : undefined);
     }
     this.emit('event', ev);
   }
@@ -410,13 +436,15 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     }
     while (this.queue.length) {
       let req = this.queue[0]!;
-      const costly = req.t === 'say' || req.t === 'dm';
+      const costly = isPacedMessage(req);
       if (costly && this.tokens < 1) break;
       this.queue.shift();
-      if (req.t === 'say' || req.t === 'dm') {
-        this.tokens -= 1;
-        req = { ...req, ref: `m${(this.nextRef++).toString(36)}` };
-        this.sent.set(req.ref!, req);
+      if (isResendable(req)) {
+        // messages draw from the bucket; every message and key distribution gets a ref, so that one the server refuses for its rate is sent again
+        if (costly) this.tokens -= 1;
+        const ref = `m${(this.nextRef++).toString(36)}`;
+        req = { ...req, ref };
+        this.sent.set(ref, req);
         if (this.sent.size > RESEND_WINDOW) this.sent.delete(this.sent.keys().next().value!);
       }
       socket.send(this.session.seal(req));

@@ -9,11 +9,11 @@
  * An event of a type this client does not know passes unchanged (a newer server); a known type
  * with a field of the wrong type is a protocol error (`malformed`), like a frame that is not JSON.
  */
-import type { ServerEvent } from '../chat/events.js';
+import type { ChatEvent } from '../chat/events.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { ERROR_CODE_RE } from '../protocol/limits.js';
 
-type Kind = 'string' | 'number' | 'boolean' | 'strings' | 'body' | 'limits' | 'roomList' | 'code';
+type Kind = 'string' | 'number' | 'boolean' | 'strings' | 'stringMap' | 'body' | 'limits' | 'roomList' | 'bundleList' | 'code';
 /** A field's kind; a trailing `?` makes it optional (absent or null, or present with that kind). */
 type Spec = Record<string, Kind | `${Kind}?`>;
 
@@ -22,14 +22,17 @@ const SPECS: Record<string, Spec> = {
   ready: { name: 'string', fingerprint: 'string', serverFingerprint: 'string', rooms: 'strings', limits: 'limits' },
   message: { id: 'string', from: 'string', room: 'string', ts: 'number', body: 'body' },
   direct: { id: 'string', from: 'string', to: 'string', ts: 'number', body: 'body' },
-  join: { room: 'string', name: 'string', members: 'number', ts: 'number' },
+  join: { room: 'string', name: 'string', members: 'number', ts: 'number', fingerprint: 'string' },
   leave: { room: 'string', name: 'string', members: 'number', ts: 'number', reason: 'string?' },
   rooms: { rooms: 'roomList' },
-  who: { room: 'string', members: 'strings' },
+  who: { room: 'string', members: 'strings', fingerprints: 'stringMap' },
   whois: { name: 'string', fingerprint: 'string', online: 'boolean', rooms: 'strings' },
   system: { message: 'string', ts: 'number' },
   error: { code: 'code', message: 'string', retryAfterMs: 'number?', command: 'string?', ref: 'string?' },
   pong: {},
+  bundles: { bundles: 'bundleList', unknown: 'strings', more: 'boolean' },
+  e2e_room: { id: 'string', from: 'string', fromFingerprint: 'string', room: 'string', ts: 'number', payload: 'string' },
+  e2e_to: { id: 'string', from: 'string', fromFingerprint: 'string', to: 'string', kind: 'string', ts: 'number', payload: 'string' },
 };
 
 const LIMITS: Spec = {
@@ -39,9 +42,16 @@ const LIMITS: Spec = {
   commandsPerSecond: 'number?',
   commandBurst: 'number?',
   maxRoomsPerUser: 'number?',
+  keysPerSecond: 'number?',
+  keysBurst: 'number?',
+  maxPayloadBytes: 'number?',
+  maxKeysPayloadBytes: 'number?',
+  maxBundleBytes: 'number?',
+  maxBundleGet: 'number?',
 };
 const BODY: Spec = { text: 'string', sha256: 'string', action: 'boolean?' };
 const ROOM_ENTRY: Spec = { room: 'string', members: 'number' };
+const BUNDLE_ENTRY: Spec = { name: 'string', key: 'string', fingerprint: 'string', bundle: 'string?' };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -63,8 +73,12 @@ function fits(kind: Kind, v: unknown): boolean {
       return matches(BODY, v);
     case 'limits':
       return matches(LIMITS, v);
+    case 'stringMap':
+      return isObject(v) && Object.values(v).every((x) => typeof x === 'string');
     case 'roomList':
       return Array.isArray(v) && v.every((x) => matches(ROOM_ENTRY, x));
+    case 'bundleList':
+      return Array.isArray(v) && v.every((x) => matches(BUNDLE_ENTRY, x));
   }
 }
 
@@ -88,12 +102,12 @@ function matches(spec: Spec, v: unknown): boolean {
  * type only needs `type` to be a string). Throws ProtocolError 'malformed' otherwise, naming
  * the type but quoting nothing the server sent beyond it.
  */
-export function checkServerEvent(v: unknown): ServerEvent {
+export function checkServerEvent(v: unknown): ChatEvent {
   if (!isObject(v) || typeof v.type !== 'string') throw new ProtocolError('malformed', 'the server sent an event without a type');
   const spec = Object.hasOwn(SPECS, v.type) ? SPECS[v.type] : undefined;
   if (spec && !matches(spec, v)) {
-    const type = /^[a-z]{1,16}$/.test(v.type) ? v.type : '?';
+    const type = /^[a-z0-9_]{1,16}$/.test(v.type) ? v.type : '?';
     throw new ProtocolError('malformed', `the server sent a '${type}' event with a missing or mistyped field`);
   }
-  return v as ServerEvent;
+  return v as ChatEvent;
 }

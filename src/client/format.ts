@@ -65,7 +65,7 @@
  * (U+007F–U+009F), the bidirectional controls and U+2028/U+2029 are escaped as \uXXXX too
  * (safeJson): the values are the same, and a line is safe to print and to parse line by line.
  */
-import type { ChatErrorCode, ServerEvent } from '../chat/events.js';
+import type { ChatErrorCode, ChatEvent } from '../chat/events.js';
 import { verifyBody } from './input.js';
 import { safeJson, sanitize, sanitizeLines } from './text.js';
 
@@ -89,7 +89,7 @@ export type LocalEvent =
     };
 
 /** Anything formatLine / formatJson accept. */
-export type DisplayEvent = ServerEvent | LocalEvent;
+export type DisplayEvent = ChatEvent | LocalEvent;
 
 /** Options of formatLine. */
 export interface FormatOptions {

@@ -19,14 +19,14 @@
  *
  * Command words are case-insensitive. Names and rooms must match NAME_RE.
  */
-import { NAME_RE, ROOM_RE, type ChatErrorCode, type ClientRequest, type MessageBody } from '../chat/events.js';
+import { NAME_RE, ROOM_RE, type ChatErrorCode, type MessageBody, type OutgoingRequest } from '../chat/events.js';
 import { bytesToHex, utf8ToBytes } from '../rsa/bytes.js';
 import { getHash } from '../rsa/hash.js';
 
 /** What a typed line means. */
 export type InputAction =
   /** Send this request to the server. */
-  | { type: 'send'; request: ClientRequest }
+  | { type: 'send'; request: OutgoingRequest }
   /** Make ROOM, which the user is in already, the current room (nothing is sent). */
   | { type: 'switch'; room: string }
   /** Local commands: show fingerprints, show help, quit. */

@@ -12,7 +12,7 @@
  * before its answer came is reported as lost (`connection_lost`): it may or may not have been
  * carried out.
  */
-import type { ClientRequest, ServerEvent } from '../chat/events.js';
+import type { ChatEvent, OutgoingRequest } from '../chat/events.js';
 import type { LineRef } from './format.js';
 
 export type { LineRef } from './format.js';
@@ -55,7 +55,7 @@ export function parseRefLine(raw: string): RefLine {
 
 /** A request waiting for the server's answer, with the ref of its input line. */
 export interface Waiting {
-  req: ClientRequest;
+  req: OutgoingRequest;
   ref: LineRef;
   /** Its place among every request handed to the connection (1, 2, …). */
   seq: number;
@@ -68,7 +68,7 @@ const same = (a: string | undefined, b: string | undefined): boolean => a !== un
  * about that command, or the event that carries out or answers it — the echo of one's own
  * message, one's own join or leave, the list asked for.
  */
-export function answers(req: ClientRequest, ev: ServerEvent, me: string): boolean {
+export function answers(req: OutgoingRequest, ev: ChatEvent, me: string): boolean {
   if (ev.type === 'error') return ev.command === req.t;
   switch (req.t) {
     case 'say':
@@ -87,6 +87,8 @@ export function answers(req: ClientRequest, ev: ServerEvent, me: string): boolea
       return ev.type === 'whois' && same(ev.name, req.name);
     case 'ping':
       return ev.type === 'pong';
+    default:
+      return false; // the end-to-end requests: their answers are the E2E layer's to match
   }
 }
 
@@ -116,7 +118,7 @@ export class ReplyTracker {
   }
 
   /** Counts `req`, just handed to the connection; with a ref, it waits for its answer. */
-  sent(req: ClientRequest, ref?: LineRef): void {
+  sent(req: OutgoingRequest, ref?: LineRef): void {
     this.count++;
     if (ref === undefined) return;
     this.waiting.push({ req, ref, seq: this.count });
@@ -124,7 +126,7 @@ export class ReplyTracker {
   }
 
   /** The ref of the first waiting request that `ev` answers (which stops waiting), if any. */
-  match(ev: ServerEvent): LineRef | undefined {
+  match(ev: ChatEvent): LineRef | undefined {
     const i = this.waiting.findIndex((w) => answers(w.req, ev, this.me));
     if (i < 0) return undefined;
     return this.waiting.splice(i, 1)[0]!.ref;

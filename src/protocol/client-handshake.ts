@@ -6,7 +6,9 @@
  */
 import type { RsaPrivateKey, RsaPublicKey } from '../rsa/index.js';
 import { copyBytes } from './bytes.js';
-import { CONTEXT_CLIENT_SIGNATURE, CONTEXT_SERVER_SIGNATURE, LABEL_CLIENT_SECRET, LABEL_SERVER_SECRET } from './constants.js';
+import {
+  CONTEXT_CLIENT_SIGNATURE, CONTEXT_SERVER_SIGNATURE, LABEL_CLIENT_SECRET, LABEL_SERVER_SECRET, PROTOCOL_VERSION, SUBPROTOCOL_VERSIONS,
+} from './constants.js';
 import type { ProtocolCrypto } from './crypto.js';
 import { protocolError, wrapErrors } from './errors.js';
 import { deriveSessionKeys, transcriptHash } from './key-schedule.js';
@@ -24,6 +26,11 @@ export interface ClientHandshakeOptions {
   crypto: ProtocolCrypto;
   /** Passed to the Session; default DEFAULT_MAX_FRAME_LENGTH. */
   maxFrameLength?: number;
+  /**
+   * The protocol version to speak: PROTOCOL_VERSION (the default — Parley's clients never set
+   * it), or an older one of SUBPROTOCOL_VERSIONS, for tests and tools that play an older client.
+   */
+  version?: number;
 }
 
 /** What onServerHello returns. */
@@ -47,14 +54,15 @@ export class ClientHandshake {
   readonly #name: string;
   readonly #crypto: ProtocolCrypto;
   readonly #maxFrameLength: number;
+  readonly #version: number;
   #state: State = 'new';
   #clientHello: Uint8Array | undefined;
   #ephemeralPrivate: Uint8Array | undefined;
 
   /**
    * Checks the options. Throws ProtocolError 'handshake_failed' when `identity` is not an RSA
-   * private key of 2048–4096 bits with e = 65537, and 'malformed' for an invalid name or
-   * maxFrameLength.
+   * private key of 2048–4096 bits with e = 65537, 'malformed' for an invalid name or
+   * maxFrameLength, and 'unsupported_version' for a version not in SUBPROTOCOL_VERSIONS.
    */
   constructor(opts: ClientHandshakeOptions) {
     this.#own = ownIdentity(opts.identity, 'client');
@@ -63,6 +71,9 @@ export class ClientHandshake {
     this.#name = opts.name;
     this.#crypto = opts.crypto;
     this.#maxFrameLength = checkMaxFrameLength(opts.maxFrameLength);
+    const version = opts.version ?? PROTOCOL_VERSION;
+    if (![...SUBPROTOCOL_VERSIONS.values()].includes(version)) throw protocolError('unsupported_version', `protocol version ${String(version)} is not spoken here`);
+    this.#version = version;
   }
 
   /**
@@ -78,7 +89,7 @@ export class ClientHandshake {
       const eph = this.#crypto.x25519Keypair(); // RFC 7748 §6.1: a fresh ephemeral key per connection
       if (!(eph.privateKey instanceof Uint8Array) || eph.privateKey.length !== X25519_LENGTH) throw protocolError('handshake_failed', 'bad X25519 key from the crypto provider');
       this.#ephemeralPrivate = eph.privateKey;
-      return encodeClientHello({ nonce, ephemeral: eph.publicKey, rsaKey: this.#own.spki, name: this.#name });
+      return encodeClientHello({ nonce, ephemeral: eph.publicKey, rsaKey: this.#own.spki, name: this.#name }, this.#version);
     });
     this.#clientHello = clientHello;
     this.#state = 'hello_sent';
@@ -111,7 +122,7 @@ export class ClientHandshake {
     const crypto = this.#crypto;
     const clientHello = this.#clientHello!;
     const serverHello = copyBytes(msg);
-    const sh = parseServerHello(serverHello);
+    const sh = parseServerHello(serverHello, this.#version);
     const server = importPeerKey(sh.rsaKey, 'server');
     if (sh.wrappedSecret.length !== this.#own.key.size) throw protocolError('malformed', 'ServerHello: server_secret_wrapped is not the size of the client key');
     if (sh.signature.length !== server.key.size) throw protocolError('malformed', 'ServerHello: signature is not the size of the server key');
@@ -123,7 +134,7 @@ export class ClientHandshake {
     const shared = wrapErrors('handshake_failed', 'X25519 failed', () => crypto.x25519(this.#ephemeralPrivate!, sh.ephemeral));
     const clientSecret = wrapErrors('handshake_failed', 'random generation failed', () => crypto.randomBytes(SECRET_LENGTH));
     // RFC 8017 §7.1.1: client_secret to the server's key
-    const finishSigned = encodeClientFinishSigned({ wrappedSecret: wrapSecret(server.key, clientSecret, LABEL_CLIENT_SECRET) });
+    const finishSigned = encodeClientFinishSigned({ wrappedSecret: wrapSecret(server.key, clientSecret, LABEL_CLIENT_SECRET) }, this.#version);
     const signature = signTranscript(this.#identity, CONTEXT_CLIENT_SIGNATURE, [clientHello, serverHello, finishSigned]);
     const finish = appendSignature(finishSigned, signature);
     const th = transcriptHash(crypto, clientHello, serverHello, finish);

@@ -1,13 +1,28 @@
 /**
- * Fixed values of protocol version 1: the WebSocket subprotocol, the version byte, the message
+ * Fixed values of protocol version 2: the WebSocket subprotocol, the version byte, the message
  * types and the ASCII labels that separate the uses of each key (docs/PROTOCOL.md).
+ *
+ * Version 2 changed the application messages only (end-to-end encryption: the server relays
+ * opaque payloads, docs/PROTOCOL.md §Application messages); its handshake is version 1's but
+ * for the version byte, which both signatures cover. The labels therefore keep their
+ * "parley/1" text: they name the handshake's uses of each key, which did not change.
  */
 
 /** The WebSocket subprotocol (RFC 6455 §1.9, Sec-WebSocket-Protocol) a client asks for and a server must select. */
-export const SUBPROTOCOL = 'parley.v1';
+export const SUBPROTOCOL = 'parley.v2';
 
 /** The protocol version carried in byte 1 of every handshake and Error message. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+
+/**
+ * The subprotocol of each version this implementation can still run the handshake of, newest
+ * first. A version-2 server selects `parley.v1` for a client that offers nothing newer only to
+ * tell it, over an authenticated session, that it must upgrade (docs/PROTOCOL.md §Versions).
+ */
+export const SUBPROTOCOL_VERSIONS: ReadonlyMap<string, number> = new Map([
+  [SUBPROTOCOL, PROTOCOL_VERSION],
+  ['parley.v1', 1],
+]);
 
 /** Byte 0 of every protocol message. */
 export const MessageType = {

@@ -27,9 +27,9 @@ export function decodeMessageType(msg: Uint8Array): MessageTypeValue {
   return t as MessageTypeValue;
 }
 
-/** A writer that has already written `type` and PROTOCOL_VERSION. Never throws. */
-export function startHandshakeMessage(type: MessageTypeValue): ByteWriter {
-  return new ByteWriter().u8(type).u8(PROTOCOL_VERSION);
+/** A writer that has already written `type` and `version` (default PROTOCOL_VERSION). Never throws. */
+export function startHandshakeMessage(type: MessageTypeValue, version: number = PROTOCOL_VERSION): ByteWriter {
+  return new ByteWriter().u8(type).u8(version);
 }
 
 /**
@@ -37,9 +37,15 @@ export function startHandshakeMessage(type: MessageTypeValue): ByteWriter {
  * the version byte. Throws ProtocolError: 'malformed' when it is not a Uint8Array or is
  * shorter than 2 bytes, 'too_large' above MAX_HANDSHAKE_LENGTH, 'unexpected_message' when the
  * type is not `type` (with the peer's Error details as `remote` when it is an Error message),
- * 'unsupported_version' when byte 1 is not PROTOCOL_VERSION.
+ * 'unsupported_version' when byte 1 is not `version` (default PROTOCOL_VERSION: a server
+ * passes the version of the connection's subprotocol).
  */
-export function openHandshakeMessage(msg: Uint8Array, type: MessageTypeValue, peerError?: (msg: Uint8Array) => never): ByteReader {
+export function openHandshakeMessage(
+  msg: Uint8Array,
+  type: MessageTypeValue,
+  peerError?: (msg: Uint8Array) => never,
+  version: number = PROTOCOL_VERSION,
+): ByteReader {
   const what = messageTypeName(type);
   if (!(msg instanceof Uint8Array) || msg.length < 2) throw protocolError('malformed', `${what}: message too short`);
   if (msg.length > MAX_HANDSHAKE_LENGTH) throw protocolError('too_large', `${what}: ${msg.length} bytes exceeds the ${MAX_HANDSHAKE_LENGTH}-byte limit`);
@@ -48,7 +54,10 @@ export function openHandshakeMessage(msg: Uint8Array, type: MessageTypeValue, pe
     throw protocolError('unexpected_message', `expected ${what}, got ${messageTypeName(msg[0]!)}`);
   }
   // the version byte: one version per WebSocket subprotocol, no negotiation inside the handshake
-  if (msg[1] !== PROTOCOL_VERSION) throw protocolError('unsupported_version', `${what}: protocol version ${msg[1]} is not supported (this implementation speaks ${PROTOCOL_VERSION})`);
+  if (msg[1] !== version) {
+    const speaks = version === PROTOCOL_VERSION ? `this implementation speaks ${PROTOCOL_VERSION}` : `this connection's subprotocol is version ${version}`;
+    throw protocolError('unsupported_version', `${what}: protocol version ${msg[1]} is not supported (${speaks})`);
+  }
   const r = new ByteReader(msg, what);
   r.fixed(2, 'header');
   return r;

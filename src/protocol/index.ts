@@ -1,5 +1,5 @@
 /**
- * Parley's wire protocol, version 1 (docs/PROTOCOL.md): a transport-independent handshake
+ * Parley's wire protocol, version 2 (docs/PROTOCOL.md): a transport-independent handshake
  * (X25519 + RSA-OAEP-wrapped secrets + RSA-PSS transcript signatures, HKDF-SHA-256) and
  * AES-256-GCM frames carrying the JSON messages of src/chat/events.ts. Bytes in, bytes out;
  * the WebSocket (subprotocol SUBPROTOCOL) is the caller's. Everything here throws only
@@ -10,7 +10,8 @@
  * node:crypto.
  */
 export { ProtocolError, protocolError, isProtocolError, type ProtocolErrorCode, type RemoteError } from './errors.js';
-export { SUBPROTOCOL, PROTOCOL_VERSION, MessageType, type MessageTypeValue } from './constants.js';
+export { SUBPROTOCOL, SUBPROTOCOL_VERSIONS, PROTOCOL_VERSION, MessageType, type MessageTypeValue } from './constants.js';
+export { selectSubprotocol, unsupportedVersionMessage } from './versions.js';
 export * from './limits.js';
 export type { ProtocolCrypto } from './crypto.js';
 export { decodeMessageType } from './envelope.js';

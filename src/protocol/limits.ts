@@ -1,5 +1,5 @@
 /**
- * Every size and count limit of protocol version 1, named, so that parsers never accept an
+ * Every size and count limit of protocol version 2, named, so that parsers never accept an
  * unbounded input and docs/PROTOCOL.md §Limits can quote them.
  */
 

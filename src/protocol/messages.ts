@@ -6,7 +6,7 @@
  */
 import { NAME_RE } from '../chat/events.js';
 import { ByteWriter, copyBytes } from './bytes.js';
-import { MessageType } from './constants.js';
+import { MessageType, PROTOCOL_VERSION } from './constants.js';
 import { openHandshakeMessage, startHandshakeMessage } from './envelope.js';
 import { protocolError } from './errors.js';
 import { parseError } from './error-message.js';
@@ -54,10 +54,13 @@ export function checkName(name: unknown): asserts name is string {
     throw protocolError('malformed', 'name must be 1–32 characters of A–Z a–z 0–9 _ . -');
 }
 
-/** Encodes a ClientHello. Throws ProtocolError 'malformed' when a field has the wrong length or the name is invalid. */
-export function encodeClientHello(m: ClientHello): Uint8Array {
+/**
+ * Encodes a ClientHello of protocol `version` (default PROTOCOL_VERSION). Throws ProtocolError
+ * 'malformed' when a field has the wrong length or the name is invalid.
+ */
+export function encodeClientHello(m: ClientHello, version: number = PROTOCOL_VERSION): Uint8Array {
   checkName(m.name);
-  return startHandshakeMessage(MessageType.ClientHello)
+  return startHandshakeMessage(MessageType.ClientHello, version)
     .fixed(m.nonce, NONCE_LENGTH, 'client_nonce')
     .fixed(m.ephemeral, X25519_LENGTH, 'client ephemeral')
     .vec16(m.rsaKey, 1, MAX_SPKI_LENGTH, 'client RSA key')
@@ -65,9 +68,12 @@ export function encodeClientHello(m: ClientHello): Uint8Array {
     .bytes();
 }
 
-/** Decodes a ClientHello strictly (exact lengths, no trailing bytes, name syntax). Throws as the module doc says. */
-export function parseClientHello(msg: Uint8Array): ClientHello {
-  const r = openHandshakeMessage(msg, MessageType.ClientHello);
+/**
+ * Decodes a ClientHello strictly (exact lengths, no trailing bytes, name syntax) of protocol
+ * `version` (default PROTOCOL_VERSION). Throws as the module doc says.
+ */
+export function parseClientHello(msg: Uint8Array, version: number = PROTOCOL_VERSION): ClientHello {
+  const r = openHandshakeMessage(msg, MessageType.ClientHello, undefined, version);
   const nonce = r.fixed(NONCE_LENGTH, 'client_nonce');
   const ephemeral = r.fixed(X25519_LENGTH, 'client ephemeral');
   const rsaKey = r.vec16(1, MAX_SPKI_LENGTH, 'client RSA key');
@@ -78,9 +84,12 @@ export function parseClientHello(msg: Uint8Array): ClientHello {
   return { nonce, ephemeral, rsaKey, name };
 }
 
-/** Encodes a ServerHello without its signature: the bytes the server signs. Throws ProtocolError 'malformed' for a field of the wrong length. */
-export function encodeServerHelloSigned(m: Omit<ServerHello, 'signature' | 'signed'>): Uint8Array {
-  return startHandshakeMessage(MessageType.ServerHello)
+/**
+ * Encodes a ServerHello of protocol `version` (default PROTOCOL_VERSION) without its signature:
+ * the bytes the server signs. Throws ProtocolError 'malformed' for a field of the wrong length.
+ */
+export function encodeServerHelloSigned(m: Omit<ServerHello, 'signature' | 'signed'>, version: number = PROTOCOL_VERSION): Uint8Array {
+  return startHandshakeMessage(MessageType.ServerHello, version)
     .fixed(m.nonce, NONCE_LENGTH, 'server_nonce')
     .fixed(m.ephemeral, X25519_LENGTH, 'server ephemeral')
     .vec16(m.rsaKey, 1, MAX_SPKI_LENGTH, 'server RSA key')
@@ -89,11 +98,12 @@ export function encodeServerHelloSigned(m: Omit<ServerHello, 'signature' | 'sign
 }
 
 /**
- * Decodes a ServerHello strictly. An Error message (0x7F) in its place throws ProtocolError
- * 'handshake_failed' with the peer's code and message in `remote`. Otherwise throws as the module doc says.
+ * Decodes a ServerHello of protocol `version` (default PROTOCOL_VERSION) strictly. An Error
+ * message (0x7F) in its place throws ProtocolError 'handshake_failed' with the peer's code and
+ * message in `remote`. Otherwise throws as the module doc says.
  */
-export function parseServerHello(msg: Uint8Array): ServerHello {
-  const r = openHandshakeMessage(msg, MessageType.ServerHello, peerRefused);
+export function parseServerHello(msg: Uint8Array, version: number = PROTOCOL_VERSION): ServerHello {
+  const r = openHandshakeMessage(msg, MessageType.ServerHello, peerRefused, version);
   const nonce = r.fixed(NONCE_LENGTH, 'server_nonce');
   const ephemeral = r.fixed(X25519_LENGTH, 'server ephemeral');
   const rsaKey = r.vec16(1, MAX_SPKI_LENGTH, 'server RSA key');
@@ -104,14 +114,17 @@ export function parseServerHello(msg: Uint8Array): ServerHello {
   return { nonce, ephemeral, rsaKey, wrappedSecret, signature, signed: copyBytes(msg, 0, signedEnd) };
 }
 
-/** Encodes a ClientFinish without its signature: the bytes the client signs. Throws ProtocolError 'malformed' for a bad length. */
-export function encodeClientFinishSigned(m: Pick<ClientFinish, 'wrappedSecret'>): Uint8Array {
-  return startHandshakeMessage(MessageType.ClientFinish).vec16(m.wrappedSecret, 1, MAX_RSA_BYTES, 'client_secret_wrapped').bytes();
+/**
+ * Encodes a ClientFinish of protocol `version` (default PROTOCOL_VERSION) without its signature:
+ * the bytes the client signs. Throws ProtocolError 'malformed' for a bad length.
+ */
+export function encodeClientFinishSigned(m: Pick<ClientFinish, 'wrappedSecret'>, version: number = PROTOCOL_VERSION): Uint8Array {
+  return startHandshakeMessage(MessageType.ClientFinish, version).vec16(m.wrappedSecret, 1, MAX_RSA_BYTES, 'client_secret_wrapped').bytes();
 }
 
-/** Decodes a ClientFinish strictly. Throws as the module doc says. */
-export function parseClientFinish(msg: Uint8Array): ClientFinish {
-  const r = openHandshakeMessage(msg, MessageType.ClientFinish);
+/** Decodes a ClientFinish of protocol `version` (default PROTOCOL_VERSION) strictly. Throws as the module doc says. */
+export function parseClientFinish(msg: Uint8Array, version: number = PROTOCOL_VERSION): ClientFinish {
+  const r = openHandshakeMessage(msg, MessageType.ClientFinish, undefined, version);
   const wrappedSecret = r.vec16(1, MAX_RSA_BYTES, 'client_secret_wrapped');
   const signedEnd = r.offset;
   const signature = r.vec16(1, MAX_RSA_BYTES, 'signature');

@@ -5,7 +5,9 @@
  */
 import type { RsaPrivateKey, RsaPublicKey } from '../rsa/index.js';
 import { copyBytes } from './bytes.js';
-import { CONTEXT_CLIENT_SIGNATURE, CONTEXT_SERVER_SIGNATURE, LABEL_CLIENT_SECRET, LABEL_SERVER_SECRET } from './constants.js';
+import {
+  CONTEXT_CLIENT_SIGNATURE, CONTEXT_SERVER_SIGNATURE, LABEL_CLIENT_SECRET, LABEL_SERVER_SECRET, PROTOCOL_VERSION, SUBPROTOCOL_VERSIONS,
+} from './constants.js';
 import type { ProtocolCrypto } from './crypto.js';
 import { protocolError, wrapErrors } from './errors.js';
 import { deriveSessionKeys, transcriptHash } from './key-schedule.js';
@@ -21,6 +23,13 @@ export interface ServerHandshakeOptions {
   crypto: ProtocolCrypto;
   /** Passed to the Session; default DEFAULT_MAX_FRAME_LENGTH. */
   maxFrameLength?: number;
+  /**
+   * The protocol version of this connection, given by the subprotocol the server selected
+   * (SUBPROTOCOL_VERSIONS): PROTOCOL_VERSION (the default), or an older version whose handshake
+   * is still spoken only so that its client can be told to upgrade over the authenticated
+   * session. Every handshake message must carry it.
+   */
+  version?: number;
 }
 
 /** What onClientFinish returns. */
@@ -31,8 +40,12 @@ export interface ServerHandshakeResult {
   clientKey: RsaPublicKey;
   /** "SHA256:…" of clientKey: the client's identity. */
   clientFingerprint: string;
+  /** The client's RSA public key as it sent it: canonical SubjectPublicKeyInfo DER (its fingerprint is clientFingerprint). */
+  clientSpki: Uint8Array;
   /** The name the client asked for (syntax checked with NAME_RE; uniqueness is the chat layer's business). */
   name: string;
+  /** The protocol version of the handshake (ServerHandshakeOptions.version): the caller refuses anything but PROTOCOL_VERSION after it. */
+  version: number;
 }
 
 interface Pending {
@@ -52,18 +65,28 @@ export class ServerHandshake {
   readonly #own: KnownKey;
   readonly #crypto: ProtocolCrypto;
   readonly #maxFrameLength: number;
+  readonly #version: number;
   #state: State = 'new';
   #pending: Pending | undefined;
 
   /**
    * Checks the options. Throws ProtocolError 'handshake_failed' when `identity` is not an RSA
-   * private key of 2048–4096 bits with e = 65537, and 'malformed' for a bad maxFrameLength.
+   * private key of 2048–4096 bits with e = 65537, 'malformed' for a bad maxFrameLength, and
+   * 'unsupported_version' for a version that is not one of SUBPROTOCOL_VERSIONS'.
    */
   constructor(opts: ServerHandshakeOptions) {
     this.#own = ownIdentity(opts.identity, 'server');
     this.#identity = opts.identity;
     this.#crypto = opts.crypto;
     this.#maxFrameLength = checkMaxFrameLength(opts.maxFrameLength);
+    const version = opts.version ?? PROTOCOL_VERSION;
+    if (![...SUBPROTOCOL_VERSIONS.values()].includes(version)) throw protocolError('unsupported_version', `protocol version ${String(version)} is not spoken here`);
+    this.#version = version;
+  }
+
+  /** The protocol version this handshake speaks (ServerHandshakeOptions.version). Never throws. */
+  get version(): number {
+    return this.#version;
   }
 
   /** The server's fingerprint, "SHA256:…", as clients will see it. Never throws. */
@@ -83,7 +106,7 @@ export class ServerHandshake {
     this.#state = 'failed';
     const crypto = this.#crypto;
     const clientHello = copyBytes(msg);
-    const ch = parseClientHello(clientHello);
+    const ch = parseClientHello(clientHello, this.#version);
     const client = importPeerKey(ch.rsaKey, 'client');
     const eph = wrapErrors('handshake_failed', 'X25519 key generation failed', () => {
       const kp = crypto.x25519Keypair(); // RFC 7748 §6.1: a fresh ephemeral key per connection
@@ -103,12 +126,15 @@ export class ServerHandshake {
     }));
     let serverHello: Uint8Array;
     try {
-      const signed = encodeServerHelloSigned({
-        nonce,
-        ephemeral: eph.publicKey,
-        rsaKey: this.#own.spki,
-        wrappedSecret: wrapSecret(client.key, serverSecret, LABEL_SERVER_SECRET), // RFC 8017 §7.1.1
-      });
+      const signed = encodeServerHelloSigned(
+        {
+          nonce,
+          ephemeral: eph.publicKey,
+          rsaKey: this.#own.spki,
+          wrappedSecret: wrapSecret(client.key, serverSecret, LABEL_SERVER_SECRET), // RFC 8017 §7.1.1
+        },
+        this.#version,
+      );
       // RFC 8446 §4.4.3-style signature over the transcript so far, RSASSA-PSS (RFC 8017 §8.1)
       serverHello = appendSignature(signed, signTranscript(this.#identity, CONTEXT_SERVER_SIGNATURE, [clientHello, signed]));
     } catch (e) {
@@ -145,7 +171,7 @@ export class ServerHandshake {
 
   #finish(p: Pending, finish: Uint8Array): ServerHandshakeResult {
     const crypto = this.#crypto;
-    const cf = parseClientFinish(finish);
+    const cf = parseClientFinish(finish, this.#version);
     if (cf.wrappedSecret.length !== this.#own.key.size) throw protocolError('malformed', 'ClientFinish: client_secret_wrapped is not the size of the server key');
     if (cf.signature.length !== p.client.key.size) throw protocolError('malformed', 'ClientFinish: signature is not the size of the client key');
     // the client proves possession of the key it announced, over the whole transcript (RFC 8446 §4.4.3 pattern)
@@ -157,6 +183,6 @@ export class ServerHandshake {
     const keys = deriveSessionKeys(crypto, { sharedSecret: p.shared, clientSecret, serverSecret: p.serverSecret, transcriptHash: th });
     clientSecret.fill(0);
     const session = new Session({ role: 'server', keys, transcriptHash: th, crypto, maxFrameLength: this.#maxFrameLength });
-    return { session, clientKey: p.client.key, clientFingerprint: p.client.fingerprint, name: p.name };
+    return { session, clientKey: p.client.key, clientFingerprint: p.client.fingerprint, clientSpki: copyBytes(p.client.spki), name: p.name, version: this.#version };
   }
 }

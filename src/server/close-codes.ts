@@ -11,7 +11,7 @@ export const CLOSE = {
   goingAway: 1001,
   tooBig: 1009,
   handshakeFailed: 4001,
-  refused: 4002, // name_taken, server_full, invalid_name: the `error` event says which
+  refused: 4002, // name_taken, server_full, invalid_name, unsupported_version: the `error` event (or Error message) says which
   protocolError: 4003,
   rateLimited: 4004,
   slowConsumer: 4005,

@@ -1,7 +1,9 @@
 /**
  * One WebSocket connection of the Parley server: the handshake, then frames to and from the chat
  * hub, for which the connection is the member's MemberSink. It knows nothing of rooms; the
- * server (ConnHost) gives it the hub, the limits and the log.
+ * server (ConnHost) gives it the hub, the limits and the log. A client of an older protocol
+ * version (its subprotocol's) is told to upgrade — over its authenticated session when its
+ * handshake completes — and never reaches the hub (docs/PROTOCOL.md §Versions).
  *
  * An idle connection is kept small — a server holds thousands: no closures or timers of its own
  * once the handshake is over (the socket listeners below are shared by every connection and the
@@ -11,7 +13,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket, RawData } from 'ws';
 import type { ChatHub, Member, MemberSink } from '../chat/index.js';
 import type { ChatErrorCode, ServerEvent } from '../chat/events.js';
-import { ProtocolError, ServerHandshake, encodeError, type Session } from '../protocol/index.js';
+import { PROTOCOL_VERSION, ProtocolError, ServerHandshake, encodeError, unsupportedVersionMessage, type Session } from '../protocol/index.js';
 import { nodeCrypto } from '../protocol/crypto-node.js';
 import type { RsaPrivateKey } from '../rsa/index.js';
 import type { Logger } from './log.js';
@@ -75,8 +77,10 @@ export class Conn implements MemberSink, Flushable {
     readonly source: Source,
     /** The connection's TCP (or TLS) socket, the one `ws` writes to: corked while flush() writes, watched for outbound progress. */
     private readonly socket: Socket,
+    /** The protocol version of the subprotocol the server selected (SUBPROTOCOL_VERSIONS). */
+    version: number = PROTOCOL_VERSION,
   ) {
-    this.hs = new ServerHandshake({ identity: host.identity, crypto: nodeCrypto, maxFrameLength: host.transport.maxFrameBytes });
+    this.hs = new ServerHandshake({ identity: host.identity, crypto: nodeCrypto, maxFrameLength: host.transport.maxFrameBytes, version });
     host.handshakeStarted();
     this.timer = setTimeout(() => this.refuse('handshake_timeout', 'the handshake did not finish in time'), host.transport.handshakeTimeoutMs);
     connOf.set(ws, this);
@@ -109,7 +113,14 @@ export class Conn implements MemberSink, Flushable {
         this.handshakeDone();
         this.state = 'open';
         this.lastDrained = this.drained();
-        const joined = this.host.hub.connect({ name: r.name, fingerprint: r.clientFingerprint, source: this.source.key }, this);
+        if (r.version !== PROTOCOL_VERSION) {
+          // an older client, authenticated (it has checked our key against its pin): told so over its session, and never admitted
+          this.host.logger.info(`refused ${r.name} (${r.clientFingerprint}) from ${this.peer}: unsupported_version (protocol ${r.version})`);
+          this.fail('unsupported_version', unsupportedVersionMessage(r.version));
+          return;
+        }
+        const publicKey = Buffer.from(r.clientSpki).toString('base64');
+        const joined = this.host.hub.connect({ name: r.name, fingerprint: r.clientFingerprint, publicKey, source: this.source.key }, this);
         if (!joined.ok) {
           this.host.logger.info(`refused ${r.name} (${r.clientFingerprint}) from ${this.peer}: ${joined.code}`);
           this.fail(joined.code, joined.message, joined.retryAfterMs);
@@ -126,6 +137,11 @@ export class Conn implements MemberSink, Flushable {
         this.host.hub.handle(this.member!, req);
       }
     } catch (e) {
+      if (e instanceof ProtocolError && e.code === 'unsupported_version' && this.state !== 'open') {
+        // a handshake message of another version than the connection's: no session to say it over
+        this.host.logger.info(`refused ${this.peer}: unsupported_version: ${e.message}`);
+        return this.fail('unsupported_version', unsupportedVersionMessage(bytes[1]));
+      }
       if (e instanceof ProtocolError) return this.protocolFailure(e);
       this.host.logger.warn(`internal error on connection from ${this.peer}: ${(e as Error).stack ?? String(e)}`);
       this.fail('internal_error', 'internal server error');

@@ -8,13 +8,14 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { ChatHub, type ChatOptions, type NameRegistry } from '../chat/index.js';
-import { SUBPROTOCOL, ServerHandshake } from '../protocol/index.js';
+import { ChatHub, fitToEventBytes, MIN_EVENT_BYTES, type ChatOptions, type NameRegistry } from '../chat/index.js';
+import { selectSubprotocol, ServerHandshake, SUBPROTOCOL, SUBPROTOCOL_VERSIONS } from '../protocol/index.js';
 import { nodeCrypto } from '../protocol/crypto-node.js';
 import { fingerprint, type RsaPrivateKey } from '../rsa/index.js';
 import { Admission } from './admission.js';
 import { CLOSE, Conn, type ConnHost } from './conn.js';
 import { silentLogger, type Logger } from './log.js';
+import { FRAME_OVERHEAD } from './outbox.js';
 import { transportOptions, type TransportOptions } from './options.js';
 
 export { CLOSE } from './conn.js';
@@ -62,7 +63,13 @@ export class ParleyServer {
     // the identity must be within the protocol's key bounds (2048–4096 bits, e = 65537): refuse to start rather than fail every handshake
     void new ServerHandshake({ identity: options.identity, crypto: nodeCrypto });
     this.fingerprint = fingerprint(options.identity);
-    this.hub = new ChatHub({ ...options.chat, serverFingerprint: this.fingerprint }, options.names);
+    // every event the hub builds must fit in one frame: it learns the frame's plaintext size, and
+    // fits its end-to-end limits (payloads, bundles) to it unless they were given
+    const maxEventBytes = this.opts.maxFrameBytes - FRAME_OVERHEAD;
+    if (maxEventBytes < MIN_EVENT_BYTES) {
+      throw new TypeError(`server option maxFrameBytes must be at least ${MIN_EVENT_BYTES + FRAME_OVERHEAD} (protocol 2's events need it), got ${this.opts.maxFrameBytes}`);
+    }
+    this.hub = new ChatHub(fitToEventBytes({ ...options.chat, serverFingerprint: this.fingerprint }, maxEventBytes), options.names);
     this.host = {
       hub: this.hub,
       identity: options.identity,
@@ -104,7 +111,8 @@ export class ParleyServer {
       maxPayload: this.opts.maxFrameBytes,
       perMessageDeflate: false, // compression before encryption leaks (CRIME); frames are ciphertext anyway
       clientTracking: false, // this.conns tracks the connections
-      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+      // the newest version the client offers; an older one only to tell its client to upgrade (Conn)
+      handleProtocols: (protocols) => selectSubprotocol(protocols),
       // every check before any RSA work: server-wide limits (503), then the source's (429 with Retry-After)
       verifyClient: (info, cb) => {
         const v = this.admission.verify(info.req);
@@ -121,12 +129,13 @@ export class ParleyServer {
     });
     this.wss.on('connection', (ws, req) => {
       const source = this.admission.upgraded(req);
-      if (ws.protocol !== SUBPROTOCOL) {
+      const version = SUBPROTOCOL_VERSIONS.get(ws.protocol);
+      if (version === undefined) {
         this.admission.release(source.key);
         ws.close(CLOSE.protocolError, `subprotocol ${SUBPROTOCOL} required`);
         return;
       }
-      this.conns.add(new Conn(this.host, ws, source, req.socket));
+      this.conns.add(new Conn(this.host, ws, source, req.socket, version));
     });
     // one timer pings every connection and closes the idle ones (Conn.sweep), not one per connection
     this.sweeper = setInterval(() => {

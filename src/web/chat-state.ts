@@ -4,7 +4,7 @@
  * each room, and which conversation is current. ServerEvents go in through `apply`; requests
  * the state wants sent (e.g. `who` after a join) come back out.
  */
-import type { ClientRequest, PublicLimits, ServerEvent } from '../chat/events.js';
+import type { ChatEvent, ClientRequest, PublicLimits } from '../chat/events.js';
 import { verifyBody } from '../client/input.js';
 import type { HelpSection } from './help.js';
 
@@ -204,7 +204,7 @@ export class ChatState {
   }
 
   /** Applies one server event; returns the requests to send because of it. Never throws. */
-  apply(ev: ServerEvent): ClientRequest[] {
+  apply(ev: ChatEvent): ClientRequest[] {
     const out: ClientRequest[] = [];
     switch (ev.type) {
       case 'ready': {

@@ -6,7 +6,7 @@
  * first connection to a server, before `ready`), messages are held back, not sent unchecked;
  * `release` checks them once the limit is known and hands back those that are too long.
  */
-import type { ClientRequest } from '../chat/events.js';
+import type { OutgoingRequest } from '../chat/events.js';
 import type { InputAction } from '../client/input.js';
 import { parseWebInput, type WebInputContext } from './commands.js';
 
@@ -22,7 +22,7 @@ export type Outcome = { taken: true } | { taken: false; refusal: Refusal };
 /** Where the Composer's decisions go. */
 export interface ComposerOutput {
   /** Send this request to the server. */
-  send(req: ClientRequest): void;
+  send(req: OutgoingRequest): void;
   /** Run a local command. */
   local(action: Extract<InputAction, { type: 'help' | 'fingerprint' | 'quit' | 'switch' }>): void;
 }
@@ -30,7 +30,7 @@ export interface ComposerOutput {
 /** Most lines held back while the limit is unknown; more are refused (`not_connected`). */
 export const MAX_HELD = 100;
 
-const isMessage = (req: ClientRequest): req is Extract<ClientRequest, { t: 'say' | 'dm' }> => req.t === 'say' || req.t === 'dm';
+const isMessage = (req: OutgoingRequest): req is Extract<OutgoingRequest, { t: 'say' | 'dm' }> => req.t === 'say' || req.t === 'dm';
 
 /** The reason of a local error in words: the message, then what to do. */
 export function refusalText(a: Extract<InputAction, { type: 'error' }>): string {

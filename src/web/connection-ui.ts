@@ -28,6 +28,7 @@ const TITLES: Record<string, string> = {
   invalid_name: 'That name is not accepted',
   name_limit: 'Your key cannot take a new name',
   replaced: 'Signed in elsewhere',
+  unsupported_version: 'Parley needs an upgrade',
 };
 
 const HINTS: Record<string, string> = {
@@ -38,6 +39,9 @@ const HINTS: Record<string, string> = {
     'Choosing another name would not help: sign in with the name your key already holds, or ask the server’s operator.',
   replaced: 'You signed in again somewhere else (another tab or device) with this key; this tab was disconnected.',
   bad_url: 'The page could not work out where the server is.',
+  unsupported_version:
+    'This page and the server speak different versions of the Parley protocol. Reload the page to get the client the server serves now; ' +
+    'if that does not help, ask the server’s operator.',
 };
 
 /** The fatal screen for `f`. Never throws. */

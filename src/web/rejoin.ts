@@ -7,7 +7,7 @@
  * rejoin is answered, the refused ones are given up (and taken out of ChatConnection's rooms,
  * so that it stops asking for them).
  */
-import type { ServerEvent } from '../chat/events.js';
+import type { ChatEvent } from '../chat/events.js';
 
 /** See the file comment. */
 export class RoomsToRejoin {
@@ -31,7 +31,7 @@ export class RoomsToRejoin {
    * rejoin after it (its rooms that `ready.rooms` lacks). Returns the remembered rooms given up
    * (their rejoin was refused). Never throws.
    */
-  apply(ev: ServerEvent, me: string, rejoining: string[] = []): string[] {
+  apply(ev: ChatEvent, me: string, rejoining: string[] = []): string[] {
     if (this.waiting.size === 0) return [];
     if (ev.type === 'ready') {
       for (const r of ev.rooms) this.forget(r);

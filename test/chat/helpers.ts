@@ -1,8 +1,8 @@
-/** Test doubles for the chat hub: a recording sink, a fake clock, message bodies, a hub with members. */
+/** Test doubles for the chat hub: a recording sink, a fake clock, opaque payloads, a hub with members. */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { ChatHub, MemoryNameRegistry, type ChatOptions, type Member, type MemberSink, type NameRegistry } from '../../src/chat/index.js';
-import type { ChatErrorCode, ClientRequest, MessageBody, ServerEvent } from '../../src/chat/events.js';
+import type { ChatErrorCode, ClientRequest, E2eKind, ServerEvent } from '../../src/chat/events.js';
 
 /** A sink that records what it is given. `capacity`: events it accepts before deliver returns false (a full queue). */
 export class FakeSink implements MemberSink {
@@ -47,25 +47,38 @@ export class FakeClock {
   readonly fn = (): number => this.now;
 }
 
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-export function body(text: string, action?: boolean): MessageBody {
-  return action === undefined ? { text, sha256: sha256Hex(text) } : { text, sha256: sha256Hex(text), action };
-}
-
 /** A deterministic fake fingerprint per key name. */
 export function fp(keyName: string): string {
   return 'SHA256:' + createHash('sha256').update(keyName).digest('base64').replace(/=+$/, '');
+}
+
+/** A deterministic fake identity public key (base64, as ConnectIdentity.publicKey) per key name: the hub treats it as opaque. */
+export function pk(keyName: string): string {
+  return createHash('sha512').update(`spki:${keyName}`).digest('base64');
+}
+
+/** An opaque e2e payload standing for `label` (its UTF-8 bytes in base64): what the hub relays, and tests read back with `label`. */
+export function opaque(label: string): string {
+  return Buffer.from(label, 'utf8').toString('base64');
+}
+
+/** The label an opaque payload stands for. */
+export function label(payload: string): string {
+  return Buffer.from(payload, 'base64').toString('utf8');
 }
 
 export interface Client {
   member: Member;
   sink: FakeSink;
   send(req: unknown): void;
-  say(room: string, text: string): void;
-  dm(to: string, text: string): void;
+  /** An e2e_room with the payload opaque(text). */
+  sendRoom(room: string, text: string, ref?: string): void;
+  /** An e2e_to with the payload opaque(text). */
+  sendTo(to: string, text: string, kind?: E2eKind, ref?: string): void;
+  /** The labels of the e2e_room events received (optionally in one room). */
+  roomTexts(room?: string): string[];
+  /** The labels of the e2e_to events received (optionally of one kind). */
+  toTexts(kind?: E2eKind): string[];
 }
 
 export interface Setup {
@@ -82,7 +95,10 @@ export function setup(opts: Partial<ChatOptions> = {}, names: NameRegistry = new
   const connect = (name: string, o: { key?: string; room?: string; source?: string } = {}): Client => {
     const sink = new FakeSink();
     const key = o.key ?? name;
-    const r = hub.connect({ name, fingerprint: fp(key), source: o.source ?? `host-${key}`, ...(o.room !== undefined && { room: o.room }) }, sink);
+    const r = hub.connect(
+      { name, fingerprint: fp(key), publicKey: pk(key), source: o.source ?? `host-${key}`, ...(o.room !== undefined && { room: o.room }) },
+      sink,
+    );
     assert.ok(r.ok, `connect ${name}: ${r.ok ? '' : r.code + ' ' + r.message}`);
     const member = r.member;
     const send = (req: unknown) => hub.handle(member, req);
@@ -90,8 +106,10 @@ export function setup(opts: Partial<ChatOptions> = {}, names: NameRegistry = new
       member,
       sink,
       send,
-      say: (room, text) => send({ t: 'say', room, body: body(text) } satisfies ClientRequest),
-      dm: (to, text) => send({ t: 'dm', to, body: body(text) } satisfies ClientRequest),
+      sendRoom: (room, text, ref) => send({ t: 'e2e_room', room, payload: opaque(text), ...(ref !== undefined && { ref }) } satisfies ClientRequest),
+      sendTo: (to, text, kind = 'dm', ref) => send({ t: 'e2e_to', to, kind, payload: opaque(text), ...(ref !== undefined && { ref }) } satisfies ClientRequest),
+      roomTexts: (room) => sink.of('e2e_room').filter((e) => room === undefined || e.room === room).map((e) => label(e.payload)),
+      toTexts: (kind) => sink.of('e2e_to').filter((e) => kind === undefined || e.kind === kind).map((e) => label(e.payload)),
     };
   };
   return { hub, clock, names, connect };

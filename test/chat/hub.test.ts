@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChatHub, DEFAULT_ROOM, MemoryNameRegistry, type NameRegistry } from '../../src/chat/index.js';
 import type { ServerEvent } from '../../src/chat/events.js';
-import { body, FakeSink, fp, setup } from './helpers.js';
+import { FakeSink, fp, label, opaque, pk, setup } from './helpers.js';
 
 const types = (s: FakeSink) => s.events.map((e) => e.type);
 
@@ -18,9 +18,22 @@ describe('connect', () => {
         fingerprint: fp('alice'),
         serverFingerprint: fp('server'),
         rooms: [DEFAULT_ROOM],
-        limits: { maxMessageLength: 500, messagesPerSecond: 2, burst: 4, commandsPerSecond: 10, commandBurst: 30, maxRoomsPerUser: 20 },
+        limits: {
+          maxMessageLength: 500,
+          messagesPerSecond: 2,
+          burst: 4,
+          commandsPerSecond: 10,
+          commandBurst: 30,
+          maxRoomsPerUser: 20,
+          keysPerSecond: 100,
+          keysBurst: 1000,
+          maxPayloadBytes: 32_768,
+          maxKeysPayloadBytes: 2048,
+          maxBundleBytes: 4096,
+          maxBundleGet: 256,
+        },
       },
-      { type: 'join', room: DEFAULT_ROOM, name: 'alice', members: 1, ts: clock.now },
+      { type: 'join', room: DEFAULT_ROOM, name: 'alice', members: 1, ts: clock.now, fingerprint: fp('alice') },
     ]);
     assert.equal(a.member.name, 'alice');
     assert.deepEqual([...a.member.rooms], [DEFAULT_ROOM]);
@@ -40,24 +53,30 @@ describe('connect', () => {
     const hub = new ChatHub({}, names);
     const s = new FakeSink();
     for (const name of ['', 'a b', 'x'.repeat(33), 'é', 'al\nice', 'al/ice']) {
-      const r = hub.connect({ name, fingerprint: fp('k') }, s);
+      const r = hub.connect({ name, fingerprint: fp('k'), publicKey: pk('k') }, s);
       assert.equal(r.ok, false);
       assert.equal(!r.ok && r.code, 'invalid_name', name);
     }
     for (const name of [undefined, null, 42, {}, ['alice']]) {
-      const r = hub.connect({ name, fingerprint: fp('k') } as never, s);
+      const r = hub.connect({ name, fingerprint: fp('k'), publicKey: pk('k') } as never, s);
       assert.equal(!r.ok && r.code, 'invalid_name');
     }
     for (const room of ['', '#dev', 'x'.repeat(33), 7]) {
-      const r = hub.connect({ name: 'alice', fingerprint: fp('k'), room } as never, s);
+      const r = hub.connect({ name: 'alice', fingerprint: fp('k'), publicKey: pk('k'), room } as never, s);
       assert.equal(!r.ok && r.code, 'invalid_room');
     }
     for (const fingerprint of ['', 'has space', 'x'.repeat(257), 5]) {
-      const r = hub.connect({ name: 'alice', fingerprint } as never, s);
+      const r = hub.connect({ name: 'alice', fingerprint, publicKey: pk('k') } as never, s);
       assert.equal(!r.ok && r.code, 'protocol_error');
     }
+    // the identity key: canonical base64 of 1–1024 bytes (the transport's, never parsed)
+    for (const publicKey of [undefined, '', 'not base64!', 'QQ', 'QR==', 'A'.repeat(1368) + 'AAAA', 5, null]) {
+      const r = hub.connect({ name: 'alice', fingerprint: fp('k'), publicKey } as never, s);
+      assert.equal(!r.ok && r.code, 'protocol_error', String(publicKey).slice(0, 20));
+      assert.equal(!r.ok && r.message, 'invalid identity key');
+    }
     assert.equal(hub.connect(null as never, s).ok, false);
-    assert.equal(hub.connect({ name: 'alice', fingerprint: fp('k') }, {} as never).ok, false);
+    assert.equal(hub.connect({ name: 'alice', fingerprint: fp('k'), publicKey: pk('k') }, {} as never).ok, false);
     assert.equal(names.size(), 0);
     assert.equal(s.events.length, 0);
   });
@@ -66,9 +85,9 @@ describe('connect', () => {
     const { hub, connect } = setup({ maxConnections: 2 });
     connect('alice');
     connect('bob');
-    const r = hub.connect({ name: 'carol', fingerprint: fp('carol') }, new FakeSink());
+    const r = hub.connect({ name: 'carol', fingerprint: fp('carol'), publicKey: pk('carol') }, new FakeSink());
     assert.equal(!r.ok && r.code, 'server_full');
-    const again = hub.connect({ name: 'bob', fingerprint: fp('bob') }, new FakeSink());
+    const again = hub.connect({ name: 'bob', fingerprint: fp('bob'), publicKey: pk('bob') }, new FakeSink());
     assert.ok(again.ok);
     assert.equal(hub.stats().connections, 2);
   });
@@ -79,13 +98,13 @@ describe('connect', () => {
     bob.sink.clear();
     const s0 = new FakeSink();
     s0.capacity = 0;
-    const r0 = hub.connect({ name: 'alice', fingerprint: fp('alice') }, s0);
+    const r0 = hub.connect({ name: 'alice', fingerprint: fp('alice'), publicKey: pk('alice') }, s0);
     assert.equal(!r0.ok && r0.code, 'slow_consumer');
     assert.equal(s0.closed?.code, 'slow_consumer');
     assert.equal(bob.sink.events.length, 0, 'nobody saw alice');
     const s1 = new FakeSink();
     s1.capacity = 1; // takes ready, not the join notice
-    const r1 = hub.connect({ name: 'alice', fingerprint: fp('alice') }, s1);
+    const r1 = hub.connect({ name: 'alice', fingerprint: fp('alice'), publicKey: pk('alice') }, s1);
     assert.equal(!r1.ok && r1.code, 'slow_consumer');
     assert.deepEqual(bob.sink.events.map((e) => e.type), ['join', 'leave']);
     assert.equal(hub.stats().connections, 1);
@@ -106,7 +125,7 @@ describe('connect', () => {
       close: () => {},
     };
     const hub = new ChatHub({}, broken);
-    const r = hub.connect({ name: 'alice', fingerprint: fp('alice') }, new FakeSink());
+    const r = hub.connect({ name: 'alice', fingerprint: fp('alice'), publicKey: pk('alice') }, new FakeSink());
     assert.equal(!r.ok && r.code, 'internal_error');
   });
 });
@@ -116,10 +135,10 @@ describe('name ownership', () => {
     const { hub, connect } = setup();
     const a = connect('alice');
     const s = new FakeSink();
-    const r1 = hub.connect({ name: 'alice', fingerprint: fp('mallory') }, s);
+    const r1 = hub.connect({ name: 'alice', fingerprint: fp('mallory'), publicKey: pk('mallory') }, s);
     assert.equal(!r1.ok && r1.code, 'name_taken');
     hub.disconnect(a.member);
-    const r2 = hub.connect({ name: 'alice', fingerprint: fp('mallory') }, s);
+    const r2 = hub.connect({ name: 'alice', fingerprint: fp('mallory'), publicKey: pk('mallory') }, s);
     assert.equal(!r2.ok && r2.code, 'name_taken');
     assert.equal(s.events.length, 0);
     assert.equal(a.sink.closeCalls, 0, 'the owner is not disturbed');
@@ -129,7 +148,7 @@ describe('name ownership', () => {
     const { hub, connect } = setup();
     const a = connect('Alice');
     for (const spelling of ['alice', 'ALICE', 'aLiCe']) {
-      const r = hub.connect({ name: spelling, fingerprint: fp('mallory') }, new FakeSink());
+      const r = hub.connect({ name: spelling, fingerprint: fp('mallory'), publicKey: pk('mallory') }, new FakeSink());
       assert.equal(!r.ok && r.code, 'name_taken', spelling);
     }
     hub.disconnect(a.member);
@@ -137,8 +156,8 @@ describe('name ownership', () => {
     assert.equal(back.member.name, 'Alice');
     assert.equal(back.sink.of('ready')[0]!.name, 'Alice');
     const b = connect('bob');
-    b.dm('ALICE', 'hi');
-    assert.equal(back.sink.of('direct')[0]!.to, 'Alice');
+    b.sendTo('ALICE', 'hi');
+    assert.equal(back.sink.of('e2e_to')[0]!.to, 'Alice');
   });
 
   it('the same key reconnecting takes over: the old connection is closed with replaced', () => {
@@ -159,9 +178,9 @@ describe('name ownership', () => {
       ],
     );
     // the old member is inert; the new one works
-    old.say('lobby', 'ghost');
-    fresh.say('lobby', 'hello');
-    assert.deepEqual(bob.sink.of('message').map((m) => m.body.text), ['hello']);
+    old.sendRoom('lobby', 'ghost');
+    fresh.sendRoom('lobby', 'hello');
+    assert.deepEqual(bob.roomTexts(), ['hello']);
     assert.equal(hub.stats().connections, 2);
     assert.equal(hub.stats().replaced, 1);
     // disconnect of the old member does not touch the new one
@@ -171,64 +190,78 @@ describe('name ownership', () => {
   });
 });
 
-describe('messages', () => {
-  it('a room message reaches every member of the room, the sender included, and nobody else', () => {
+describe('end-to-end messages: the hub routes opaque payloads', () => {
+  it('e2e_room reaches every member of the room, the sender included, and nobody else; the server stamps from, fromFingerprint, id, ts', () => {
     const { connect, clock } = setup();
     const alice = connect('alice');
     const bob = connect('bob');
     const carol = connect('carol', { room: 'dev' });
     for (const c of [alice, bob, carol]) c.sink.clear();
     clock.advance(1234);
-    const b = body('hello, lobby');
-    alice.send({ t: 'say', room: 'lobby', body: b });
-    const [ma] = alice.sink.of('message');
-    assert.ok(ma);
-    assert.deepEqual(alice.sink.events, [ma]);
-    assert.deepEqual(bob.sink.events, [ma]);
-    assert.deepEqual(carol.sink.events, []);
-    assert.equal(ma.from, 'alice');
-    assert.equal(ma.room, 'lobby');
-    assert.equal(ma.ts, clock.now);
-    assert.deepEqual(ma.body, b);
-    assert.match(ma.id, /^[0-9a-f]{12}-[0-9a-z]+$/);
+    const payload = opaque('ciphertext for the lobby');
+    alice.send({ t: 'e2e_room', room: 'lobby', payload, ref: 'r1' });
+    const [ev] = alice.sink.of('e2e_room');
+    assert.ok(ev);
+    assert.deepEqual(alice.sink.events, [ev], 'the sender gets the same event: its confirmation');
+    assert.deepEqual(bob.sink.events, [ev]);
+    assert.deepEqual(carol.sink.events, [], 'not a member: nothing');
+    assert.deepEqual(Object.keys(ev), ['type', 'id', 'from', 'fromFingerprint', 'room', 'ts', 'payload']);
+    assert.equal(ev.from, 'alice');
+    assert.equal(ev.fromFingerprint, fp('alice'));
+    assert.equal(ev.room, 'lobby');
+    assert.equal(ev.ts, clock.now);
+    assert.equal(ev.payload, payload, 'relayed byte for byte');
+    assert.match(ev.id, /^[0-9a-f]{12}-[0-9a-z]+$/);
+    assert.ok(Object.isFrozen(ev), 'one frozen object for the whole fan-out');
   });
 
-  it('forwards a valid body unchanged (known fields only): text and hash as the sender sent them', () => {
+  it('from and fromFingerprint are the server\'s: fields the sender adds are not relayed', () => {
     const { connect } = setup();
     const alice = connect('alice');
     const bob = connect('bob');
-    alice.send({ t: 'say', room: 'lobby', body: { ...body('/me waves'), action: true, extra: 'x'.repeat(1000) } });
-    const m = bob.sink.of('message')[0]!;
-    assert.deepEqual(m.body, body('/me waves', true), 'known fields kept, unknown dropped');
-    alice.send({ t: 'say', room: 'lobby', body: { ...body('plain'), action: false } });
-    assert.deepEqual(bob.sink.of('message')[1]!.body, body('plain'));
+    bob.sink.clear();
+    alice.send({ t: 'e2e_room', room: 'lobby', payload: opaque('x'), from: 'bob', fromFingerprint: fp('bob'), id: 'forged', ts: 1, extra: 'y' });
+    alice.send({ t: 'e2e_to', to: 'bob', kind: 'dm', payload: opaque('y'), from: 'carol', fromFingerprint: fp('carol'), to2: 'z' });
+    const [r, d] = bob.sink.events;
+    assert.ok(r?.type === 'e2e_room' && d?.type === 'e2e_to');
+    for (const e of [r, d]) {
+      assert.equal(e.from, 'alice');
+      assert.equal(e.fromFingerprint, fp('alice'));
+      assert.notEqual(e.id, 'forged');
+      assert.ok(!('extra' in e) && !('to2' in e));
+    }
   });
 
-  it('refuses a say or dm whose sha256 is not the SHA-256 of its text (hash_mismatch, with command and ref) and relays nothing', () => {
+  it('a member that is not in the room: not_in_room (with command and ref), delivered to nobody', () => {
     const { connect, hub } = setup();
     const alice = connect('alice');
-    const bob = connect('bob');
+    const carol = connect('carol', { room: 'dev' });
     alice.sink.clear();
-    bob.sink.clear();
-    const forged = { text: 'pay mallory', sha256: 'ab'.repeat(32) }; // well-formed, wrong
-    const swapped = { text: 'pay mallory', sha256: body('pay alice').sha256 }; // the hash of another text
-    alice.send({ t: 'say', room: 'lobby', body: forged, ref: 'r1' });
-    alice.send({ t: 'say', room: 'lobby', body: swapped, ref: 'r2' });
-    alice.send({ t: 'dm', to: 'bob', body: forged, ref: 'r3' });
+    carol.sink.clear();
+    alice.sendRoom('dev', 'psst', 'q1');
+    alice.sendRoom('nowhere', 'psst', 'q2');
     assert.deepEqual(
-      alice.sink.events.map((e) => (e.type === 'error' ? [e.code, e.command, e.ref] : e.type)),
+      alice.sink.events.map((e) => e.type === 'error' && [e.code, e.command, e.ref]),
       [
-        ['hash_mismatch', 'say', 'r1'],
-        ['hash_mismatch', 'say', 'r2'],
-        ['hash_mismatch', 'dm', 'r3'],
+        ['not_in_room', 'e2e_room', 'q1'],
+        ['not_in_room', 'e2e_room', 'q2'],
       ],
     );
-    assert.match((alice.sink.events[0] as { message: string }).message, /SHA-256/);
-    assert.deepEqual(bob.sink.events, [], 'nothing reaches the room or the recipient');
-    assert.equal(hub.stats().messages + hub.stats().directs, 0);
-    // the hash is over the UTF-8 bytes: non-ASCII text with its right hash goes through
-    alice.send({ t: 'say', room: 'lobby', body: body('ünïcödé 😀') });
-    assert.equal(bob.sink.of('message')[0]?.body.text, 'ünïcödé 😀');
+    assert.equal(carol.sink.events.length, 0);
+    assert.equal(hub.stats().messages, 0);
+  });
+
+  it('after leaving a room, a member\'s e2e_room is refused and it receives none of the room\'s', () => {
+    const { connect } = setup();
+    const alice = connect('alice');
+    const bob = connect('bob');
+    bob.send({ t: 'leave', room: 'lobby' });
+    bob.sink.clear();
+    alice.sendRoom('lobby', 'after bob left');
+    bob.sendRoom('lobby', 'from outside');
+    assert.deepEqual(bob.roomTexts(), []);
+    assert.equal(bob.sink.of('error')[0]?.code, 'not_in_room');
+    assert.deepEqual(alice.roomTexts(), ['after bob left']);
   });
 
   it('ids are unique; ts follows the clock; room names are case-insensitive', () => {
@@ -236,9 +269,9 @@ describe('messages', () => {
     const alice = connect('alice');
     for (let i = 0; i < 200; i++) {
       clock.advance(1);
-      alice.say(i % 2 ? 'LOBBY' : 'lobby', `m${i}`);
+      alice.sendRoom(i % 2 ? 'LOBBY' : 'lobby', `m${i}`);
     }
-    const msgs = alice.sink.of('message');
+    const msgs = alice.sink.of('e2e_room');
     assert.equal(msgs.length, 200);
     assert.equal(new Set(msgs.map((m) => m.id)).size, msgs.length);
     assert.ok(msgs.every((m) => m.room === 'lobby'));
@@ -246,69 +279,118 @@ describe('messages', () => {
     assert.deepEqual(ts, [...ts].sort((a, b) => a - b));
   });
 
-  it('say to a room the member is not in: not_in_room, delivered to nobody', () => {
+  it('a late joiner receives no earlier message', () => {
     const { connect } = setup();
     const alice = connect('alice');
-    const carol = connect('carol', { room: 'dev' });
-    alice.sink.clear();
-    carol.sink.clear();
-    alice.say('dev', 'psst');
-    alice.say('nowhere', 'psst');
-    assert.deepEqual(alice.sink.events.map((e) => e.type === 'error' && e.code), ['not_in_room', 'not_in_room']);
-    assert.equal(carol.sink.events.length, 0);
-  });
-
-  it('a late joiner sees no earlier messages', () => {
-    const { connect } = setup();
-    const alice = connect('alice');
-    alice.say('lobby', 'before');
+    alice.sendRoom('lobby', 'before');
     const bob = connect('bob');
-    alice.say('lobby', 'after');
-    assert.deepEqual(bob.sink.of('message').map((m) => m.body.text), ['after']);
-    assert.deepEqual(alice.sink.of('message').map((m) => m.body.text), ['before', 'after']);
+    alice.sendRoom('lobby', 'after');
+    assert.deepEqual(bob.roomTexts(), ['after']);
+    assert.deepEqual(alice.roomTexts(), ['before', 'after']);
     const dave = connect('dave', { room: 'dev' });
     dave.send({ t: 'join', room: 'lobby' });
-    assert.equal(dave.sink.of('message').length, 0);
+    assert.equal(dave.sink.of('e2e_room').length, 0);
   });
 
-  it('direct messages reach only the target, plus an echo to the sender', () => {
-    const { connect } = setup();
+  it('e2e_to dm reaches only the target, with an echo to the sender; keys reach only the target', () => {
+    const { connect, clock } = setup();
     const alice = connect('alice');
     const bob = connect('bob');
     const carol = connect('carol', { room: 'dev' });
     for (const c of [alice, bob, carol]) c.sink.clear();
-    alice.dm('carol', 'secret');
+    alice.sendTo('carol', 'secret');
     const [d] = carol.sink.events;
-    assert.ok(d && d.type === 'direct');
-    assert.equal(d.from, 'alice');
-    assert.equal(d.to, 'carol');
-    assert.deepEqual(d.body, body('secret'));
+    assert.ok(d && d.type === 'e2e_to');
+    assert.deepEqual(Object.keys(d), ['type', 'id', 'from', 'fromFingerprint', 'to', 'kind', 'ts', 'payload']);
+    assert.deepEqual([d.from, d.fromFingerprint, d.to, d.kind, d.ts, label(d.payload)], ['alice', fp('alice'), 'carol', 'dm', clock.now, 'secret']);
     assert.deepEqual(alice.sink.events, [d], 'the echo is the same event');
     assert.equal(bob.sink.events.length, 0);
-    // to oneself: once
-    alice.dm('alice', 'note to self');
-    assert.equal(alice.sink.of('direct').length, 2);
+    alice.sink.clear();
+    alice.sendTo('bob', 'sender key for bob', 'keys');
+    assert.deepEqual(bob.toTexts('keys'), ['sender key for bob']);
+    assert.equal(bob.sink.of('e2e_to')[0]!.kind, 'keys');
+    assert.deepEqual(alice.sink.events, [], 'no echo of a key distribution');
     assert.equal(carol.sink.events.length, 1);
+    // to oneself: once
+    alice.sendTo('alice', 'note to self');
+    assert.deepEqual(alice.toTexts('dm'), ['note to self']);
   });
 
-  it('dm to an unknown or offline name: no_such_user; invalid name: invalid_name', () => {
+  it('e2e_to an unknown or offline name: no_such_user; invalid name: invalid_name; bad kind: bad_command', () => {
     const { hub, connect } = setup();
     const alice = connect('alice');
     const bob = connect('bob');
     hub.disconnect(bob.member);
     alice.sink.clear();
-    alice.dm('bob', 'hi');
-    alice.dm('nobody', 'hi');
-    alice.dm('not a name', 'hi');
+    alice.sendTo('bob', 'hi');
+    alice.sendTo('nobody', 'hi', 'keys');
+    alice.sendTo('not a name', 'hi');
+    for (const kind of [undefined, 'DM', 'key', '', 5, null, ['dm']]) alice.send({ t: 'e2e_to', to: 'alice', kind, payload: opaque('x') });
     assert.deepEqual(
       alice.sink.events.map((e) => e.type === 'error' && [e.code, e.command]),
-      [
-        ['no_such_user', 'dm'],
-        ['no_such_user', 'dm'],
-        ['invalid_name', 'dm'],
-      ],
+      [['no_such_user', 'e2e_to'], ['no_such_user', 'e2e_to'], ['invalid_name', 'e2e_to'], ...Array(7).fill(['bad_command', 'e2e_to'])],
     );
-    assert.equal(bob.sink.of('direct').length, 0);
+    assert.equal(bob.sink.of('e2e_to').length, 0);
+  });
+
+  it('protocol 1\'s say and dm are gone: unknown_command saying what replaced them, nothing relayed', () => {
+    const { connect, hub } = setup();
+    const alice = connect('alice');
+    const bob = connect('bob');
+    alice.sink.clear();
+    bob.sink.clear();
+    const body = { text: 'plaintext', sha256: 'ab'.repeat(32) };
+    alice.send({ t: 'say', room: 'lobby', body, ref: 's1' });
+    alice.send({ t: 'dm', to: 'bob', body, ref: 'd1' });
+    assert.deepEqual(alice.sink.events.map((e) => e.type === 'error' && [e.code, e.command, e.ref]), [
+      ['unknown_command', undefined, 's1'],
+      ['unknown_command', undefined, 'd1'],
+    ]);
+    const [say, dm] = alice.sink.of('error');
+    assert.match(say!.message, /^say is not part of this protocol: .*e2e_room.*upgrade Parley/);
+    assert.match(dm!.message, /^dm is not part of this protocol: .*e2e_to.*upgrade Parley/);
+    assert.ok(!JSON.stringify(alice.sink.events).includes('plaintext'), 'the refusal does not echo the text');
+    assert.deepEqual(bob.sink.events, []);
+    assert.equal(hub.stats().messages + hub.stats().directs, 0);
+  });
+});
+
+/** Every string reachable from `root` through objects, arrays, Maps and Sets — but not through a member's sink (the transport's queue). */
+function reachableStrings(root: unknown): string[] {
+  const out: string[] = [];
+  const seen = new Set<unknown>();
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') return void out.push(v);
+    if (typeof v !== 'object' || v === null || seen.has(v)) return;
+    seen.add(v);
+    if (v instanceof FakeSink) return;
+    if (v instanceof Map) for (const [k, x] of v) (walk(k), walk(x));
+    else if (v instanceof Set || Array.isArray(v)) for (const x of v) walk(x);
+    else for (const k of Reflect.ownKeys(v)) walk((v as Record<string | symbol, unknown>)[k]);
+  };
+  walk(root);
+  return out;
+}
+
+describe('the hub keeps no message', () => {
+  it('after relaying payloads (and refusing protocol 1\'s plaintext say and dm) nothing in the hub holds them', () => {
+    const { hub, connect } = setup();
+    const alice = connect('alice');
+    const bob = connect('bob');
+    const secrets = ['the eagle lands at dawn', 'meet me by the old mill', 'a sender key', 'plaintext the server must drop'];
+    alice.sendRoom('lobby', secrets[0]!);
+    alice.sendTo('bob', secrets[1]!);
+    alice.sendTo('bob', secrets[2]!, 'keys');
+    alice.send({ t: 'say', room: 'lobby', body: { text: secrets[3], sha256: '0'.repeat(64) } });
+    alice.send({ t: 'dm', to: 'bob', body: { text: secrets[3], sha256: '0'.repeat(64) } });
+    assert.deepEqual(bob.roomTexts(), [secrets[0]], 'relayed');
+    assert.deepEqual(bob.toTexts(), [secrets[1], secrets[2]]);
+    const kept = reachableStrings(hub);
+    assert.ok(kept.length > 10, 'the walk reaches the hub\'s state (names, rooms, keys…)');
+    assert.ok(kept.includes(pk('alice')), 'the walk would find what the hub keeps: the identity keys of its directory');
+    for (const secret of secrets) {
+      assert.ok(!kept.some((x) => x.includes(secret) || x.includes(opaque(secret))), `nothing holds ${JSON.stringify(secret)}`);
+    }
   });
 });
 
@@ -320,7 +402,7 @@ describe('rooms', () => {
     const carol = connect('carol', { room: 'dev' });
     for (const c of [alice, bob, carol]) c.sink.clear();
     bob.send({ t: 'join', room: 'dev' });
-    const j: ServerEvent = { type: 'join', room: 'dev', name: 'bob', members: 2, ts: clock.now };
+    const j: ServerEvent = { type: 'join', room: 'dev', name: 'bob', members: 2, ts: clock.now, fingerprint: fp('bob') };
     assert.deepEqual(carol.sink.events, [j]);
     assert.deepEqual(bob.sink.events, [j]);
     assert.deepEqual(alice.sink.events, []);
@@ -354,7 +436,7 @@ describe('rooms', () => {
     alice.send({ t: 'leave', room: 'lobby' });
     assert.equal(alice.member.rooms.size, 0);
     assert.equal(hub.stats().rooms, 0, 'an empty room is forgotten');
-    alice.say('lobby', 'hello?');
+    alice.sendRoom('lobby', 'hello?');
     assert.equal(alice.sink.last()?.type === 'error' && (alice.sink.last() as { code: string }).code, 'not_in_room');
     alice.send({ t: 'join', room: 'lobby' });
     assert.deepEqual([...alice.member.rooms], ['lobby']);
@@ -373,13 +455,13 @@ describe('rooms', () => {
     assert.deepEqual(carol.sink.events.map((e) => e.type === 'leave' && [e.room, e.members, e.reason]), [['dev', 1, 'connection lost']]);
     assert.equal(alice.sink.closeCalls, 0, 'the transport closed it; the hub does not close the sink');
     hub.disconnect(alice.member);
-    alice.say('lobby', 'late frame');
+    alice.sendRoom('lobby', 'late frame');
     assert.equal(bob.sink.events.length, 1, 'a second disconnect and late frames are ignored');
     hub.disconnect(bob.member);
     assert.equal(carol.sink.events.length, 1);
   });
 
-  it('rooms lists rooms with counts; who lists members; whois shows fingerprint and rooms', () => {
+  it('rooms lists rooms with counts; who lists members with their fingerprints; whois shows fingerprint and rooms', () => {
     const { hub, connect } = setup();
     const alice = connect('alice');
     const bob = connect('Bob');
@@ -399,8 +481,8 @@ describe('rooms', () => {
           { room: 'lobby', members: 2 },
         ],
       },
-      { type: 'who', room: 'dev', members: ['Bob', 'carol'] },
-      { type: 'who', room: 'empty', members: [] },
+      { type: 'who', room: 'dev', members: ['Bob', 'carol'], fingerprints: { Bob: fp('Bob'), carol: fp('carol') } },
+      { type: 'who', room: 'empty', members: [], fingerprints: {} },
       { type: 'whois', name: 'Bob', fingerprint: fp('Bob'), online: true, rooms: ['dev', 'lobby'] },
       { type: 'pong' },
     ]);
@@ -447,24 +529,27 @@ describe('shutdown and stats', () => {
     assert.deepEqual(alice.sink.closed, { code: 'shutting_down', message: 'maintenance' });
     assert.deepEqual(bob.sink.closed, { code: 'shutting_down', message: 'maintenance' });
     assert.deepEqual(bob.sink.events, [], 'no leave storm');
-    const r = hub.connect({ name: 'carol', fingerprint: fp('carol') }, new FakeSink());
+    const r = hub.connect({ name: 'carol', fingerprint: fp('carol'), publicKey: pk('carol') }, new FakeSink());
     assert.equal(!r.ok && r.code, 'shutting_down');
-    alice.say('lobby', 'anyone?');
+    alice.sendRoom('lobby', 'anyone?');
     assert.equal(hub.stats().connections, 0);
   });
 
-  it('stats counts messages, directs and errors', () => {
+  it('stats counts messages, directs, key distributions and errors', () => {
     const { hub, connect } = setup();
     const alice = connect('alice');
     connect('bob');
-    alice.say('lobby', 'x');
-    alice.dm('bob', 'y');
+    alice.sendRoom('lobby', 'x');
+    alice.sendTo('bob', 'y');
+    alice.sendTo('bob', 'k1', 'keys');
+    alice.sendTo('bob', 'k2', 'keys');
     alice.send({ t: 'nope' });
     const s = hub.stats();
     assert.equal(s.connections, 2);
     assert.equal(s.rooms, 1);
     assert.equal(s.messages, 1);
     assert.equal(s.directs, 1);
+    assert.equal(s.keys, 2);
     assert.equal(s.errors, 1);
   });
 });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChatHub, MemoryNameRegistry, type ChatOptions, type ConnectResult } from '../../src/chat/index.js';
-import { FakeClock, FakeSink, fp } from './helpers.js';
+import { FakeClock, FakeSink, fp, pk } from './helpers.js';
 
 /** A hub whose `try_` connects without asserting: `key` defaults to the name, `source` to 'src-1'. */
 function hubWith(opts: Partial<ChatOptions> = {}) {
@@ -13,7 +13,7 @@ function hubWith(opts: Partial<ChatOptions> = {}) {
   const names = new MemoryNameRegistry();
   const hub = new ChatHub(opts, names, clock.fn);
   const try_ = (name: string, o: { key?: string; source?: string } = {}): ConnectResult =>
-    hub.connect({ name, fingerprint: fp(o.key ?? name), source: o.source ?? 'src-1' }, new FakeSink());
+    hub.connect({ name, fingerprint: fp(o.key ?? name), publicKey: pk(o.key ?? name), source: o.source ?? 'src-1' }, new FakeSink());
   return { hub, clock, names, try_ };
 }
 
@@ -130,17 +130,17 @@ describe('new names per source (newNamesPerSourceBurst, newNamesPerSourcePerHour
   it('a source that is not a string of 1–256 characters is the transport\'s bug: internal_error, no throw, nothing registered', () => {
     const { hub, names } = hubWith();
     for (const source of ['', 'x'.repeat(257), 5, null, {}]) {
-      const r = hub.connect({ name: 'alice', fingerprint: fp('a'), source } as never, new FakeSink());
+      const r = hub.connect({ name: 'alice', fingerprint: fp('a'), publicKey: pk('a'), source } as never, new FakeSink());
       assert.equal(!r.ok && r.code, 'internal_error', JSON.stringify(source));
     }
     assert.equal(names.size(), 0);
-    assert.ok(hub.connect({ name: 'alice', fingerprint: fp('a'), source: 'x'.repeat(256) }, new FakeSink()).ok);
+    assert.ok(hub.connect({ name: 'alice', fingerprint: fp('a'), publicKey: pk('a'), source: 'x'.repeat(256) }, new FakeSink()).ok);
   });
 
   it('without a source, connections share one budget', () => {
     const clock = new FakeClock();
     const hub = new ChatHub({ newNamesPerSourceBurst: 3 }, new MemoryNameRegistry(), clock.fn);
-    const oks = Array.from({ length: 6 }, (_, i) => hub.connect({ name: `n${i}`, fingerprint: fp(`k${i}`) }, new FakeSink()).ok);
+    const oks = Array.from({ length: 6 }, (_, i) => hub.connect({ name: `n${i}`, fingerprint: fp(`k${i}`), publicKey: pk(`k${i}`) }, new FakeSink()).ok);
     assert.deepEqual(oks, [true, true, true, false, false, false]);
   });
 });

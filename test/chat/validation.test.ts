@@ -1,20 +1,20 @@
 /** Untrusted input: malformed requests of many shapes, and fuzzing handle() and connect() with random JSON. */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { ChatErrorCode, ServerEvent } from '../../src/chat/events.js';
-import { body, FakeSink, fp, rng, setup, sha256Hex } from './helpers.js';
+import { FakeSink, fp, opaque, pk, rng, setup } from './helpers.js';
 
-const GENEROUS = { messagesPerSecond: 10_000, burst: 100_000, commandsPerSecond: 10_000, commandBurst: 100_000, floodDisconnectAfter: 1_000_000 };
+const GENEROUS = { messagesPerSecond: 10_000, burst: 100_000, commandsPerSecond: 10_000, commandBurst: 100_000, keysPerSecond: 10_000, keysBurst: 100_000, floodDisconnectAfter: 1_000_000 };
 
-const good = body('hello');
-/** SHA-256 over UTF-16LE code units: a plausible client bug that the hub must not accept. */
-const sha256Utf16 = (text: string) => createHash('sha256').update(Buffer.from(text, 'utf16le')).digest('hex');
+const good = opaque('ciphertext');
+/** The largest payload accepted by default (maxPayloadBytes, 32768 bytes), and one byte more. */
+const MAX_PAYLOAD = Buffer.alloc(32_768, 7).toString('base64');
+const OVER_PAYLOAD = Buffer.alloc(32_769, 7).toString('base64');
 
 const CASES: [string, unknown, ChatErrorCode][] = [
   ['null', null, 'protocol_error'],
   ['number', 1, 'protocol_error'],
-  ['string', 'say', 'protocol_error'],
+  ['string', 'e2e_room', 'protocol_error'],
   ['boolean', true, 'protocol_error'],
   ['array', [{ t: 'ping' }], 'protocol_error'],
   ['empty object', {}, 'protocol_error'],
@@ -28,43 +28,56 @@ const CASES: [string, unknown, ChatErrorCode][] = [
   ['t constructor', { t: 'constructor' }, 'unknown_command'],
   ['t toString', { t: 'toString' }, 'unknown_command'],
   ['t hasOwnProperty', { t: 'hasOwnProperty' }, 'unknown_command'],
-  ['t upper case', { t: 'SAY', room: 'lobby', body: good }, 'unknown_command'],
+  ['t upper case', { t: 'E2E_ROOM', room: 'lobby', payload: good }, 'unknown_command'],
   ['t empty', { t: '' }, 'unknown_command'],
   ['t with terminal controls', { t: '\x1b]0;pwned\x07\u009b2J\u202eevil\x7f' }, 'unknown_command'],
   ['t huge', { t: 'x'.repeat(100_000) }, 'unknown_command'],
-  ['say without room', { t: 'say', body: good }, 'bad_command'],
-  ['say room number', { t: 'say', room: 5, body: good }, 'invalid_room'],
-  ['say room with #', { t: 'say', room: '#lobby', body: good }, 'invalid_room'],
-  ['say room too long', { t: 'say', room: 'r'.repeat(33), body: good }, 'invalid_room'],
-  ['say room with space', { t: 'say', room: 'lob by', body: good }, 'invalid_room'],
-  ['say room with controls', { t: 'say', room: '\u009b\u202e', body: good }, 'invalid_room'],
-  ['say without body', { t: 'say', room: 'lobby' }, 'bad_command'],
-  ['say body string', { t: 'say', room: 'lobby', body: 'hello' }, 'bad_command'],
-  ['say body array', { t: 'say', room: 'lobby', body: ['hello'] }, 'bad_command'],
-  ['say text number', { t: 'say', room: 'lobby', body: { text: 5, sha256: good.sha256 } }, 'bad_command'],
-  ['say no sha256', { t: 'say', room: 'lobby', body: { text: 'hello' } }, 'bad_command'],
-  ['say sha256 upper', { t: 'say', room: 'lobby', body: { text: 'hello', sha256: good.sha256.toUpperCase() } }, 'bad_command'],
-  ['say sha256 short', { t: 'say', room: 'lobby', body: { text: 'hello', sha256: good.sha256.slice(1) } }, 'bad_command'],
-  ['say sha256 base64', { t: 'say', room: 'lobby', body: { text: 'hello', sha256: Buffer.from(good.sha256, 'hex').toString('base64') } }, 'bad_command'],
-  ['say action string', { t: 'say', room: 'lobby', body: { ...good, action: 'yes' } }, 'bad_command'],
-  ['say empty text', { t: 'say', room: 'lobby', body: body('') }, 'bad_command'],
-  ['say blank text', { t: 'say', room: 'lobby', body: body(' \n\t  ') }, 'bad_command'],
-  ['say too long', { t: 'say', room: 'lobby', body: body('a'.repeat(4001)) }, 'too_long'],
-  ['say too long (astral)', { t: 'say', room: 'lobby', body: body('😀'.repeat(4001)) }, 'too_long'],
-  ['say huge', { t: 'say', room: 'lobby', body: { text: 'a'.repeat(1_000_000), sha256: good.sha256 } }, 'too_long'],
-  ['say ESC', { t: 'say', room: 'lobby', body: body('\x1b[2J\x1b[31mowned') }, 'bad_command'],
-  ['say CR', { t: 'say', room: 'lobby', body: body('hello\rADMIN: trust me') }, 'bad_command'],
-  ['say NUL', { t: 'say', room: 'lobby', body: body('a\0b') }, 'bad_command'],
-  ['say C1 CSI', { t: 'say', room: 'lobby', body: body('a\u009b31mb') }, 'bad_command'],
-  ['say lone surrogate', { t: 'say', room: 'lobby', body: { text: 'a\ud800b', sha256: good.sha256 } }, 'bad_command'],
-  ['say wrong hash', { t: 'say', room: 'lobby', body: { text: 'hello', sha256: body('hellO').sha256 } }, 'hash_mismatch'],
-  ['say hash of the UTF-16 text', { t: 'say', room: 'lobby', body: { text: 'é', sha256: sha256Utf16('é') } }, 'hash_mismatch'],
-  ['dm wrong hash', { t: 'dm', to: 'bob', body: { text: 'hello', sha256: '0'.repeat(64) } }, 'hash_mismatch'],
-  ['dm without to', { t: 'dm', body: good }, 'invalid_name'],
-  ['dm to number', { t: 'dm', to: 7, body: good }, 'invalid_name'],
-  ['dm to bad name', { t: 'dm', to: 'bob!', body: good }, 'invalid_name'],
-  ['dm bad body', { t: 'dm', to: 'bob', body: { text: 'x' } }, 'bad_command'],
-  ['dm too long', { t: 'dm', to: 'bob', body: body('b'.repeat(4001)) }, 'too_long'],
+  ['say (protocol 1)', { t: 'say', room: 'lobby', body: { text: 'hi', sha256: '0'.repeat(64) } }, 'unknown_command'],
+  ['dm (protocol 1)', { t: 'dm', to: 'bob', body: { text: 'hi', sha256: '0'.repeat(64) } }, 'unknown_command'],
+  ['e2e_room without room', { t: 'e2e_room', payload: good }, 'bad_command'],
+  ['e2e_room room number', { t: 'e2e_room', room: 5, payload: good }, 'invalid_room'],
+  ['e2e_room room with #', { t: 'e2e_room', room: '#lobby', payload: good }, 'invalid_room'],
+  ['e2e_room room too long', { t: 'e2e_room', room: 'r'.repeat(33), payload: good }, 'invalid_room'],
+  ['e2e_room room with controls', { t: 'e2e_room', room: '\u009b\u202e', payload: good }, 'invalid_room'],
+  ['e2e_room without payload', { t: 'e2e_room', room: 'lobby' }, 'bad_command'],
+  ['e2e_room payload number', { t: 'e2e_room', room: 'lobby', payload: 5 }, 'bad_command'],
+  ['e2e_room payload object', { t: 'e2e_room', room: 'lobby', payload: { text: 'hi' } }, 'bad_command'],
+  ['e2e_room payload array', { t: 'e2e_room', room: 'lobby', payload: [good] }, 'bad_command'],
+  ['e2e_room payload empty', { t: 'e2e_room', room: 'lobby', payload: '' }, 'bad_command'],
+  ['e2e_room payload plain text', { t: 'e2e_room', room: 'lobby', payload: 'hello world!' }, 'bad_command'],
+  ['e2e_room payload without padding', { t: 'e2e_room', room: 'lobby', payload: 'aGk' }, 'bad_command'],
+  ['e2e_room payload base64url', { t: 'e2e_room', room: 'lobby', payload: '-_-_' }, 'bad_command'],
+  ['e2e_room payload not canonical (bits after the last byte)', { t: 'e2e_room', room: 'lobby', payload: 'aGl=' }, 'bad_command'],
+  ['e2e_room payload with a line break', { t: 'e2e_room', room: 'lobby', payload: 'aGk=\nAAAA' }, 'bad_command'],
+  ['e2e_room payload with padding inside', { t: 'e2e_room', room: 'lobby', payload: 'aA==aGk=' }, 'bad_command'],
+  ['e2e_room payload with controls', { t: 'e2e_room', room: 'lobby', payload: '\x1b[2J' + 'A'.repeat(4) }, 'bad_command'],
+  ['e2e_room payload over maxPayloadBytes', { t: 'e2e_room', room: 'lobby', payload: OVER_PAYLOAD }, 'too_long'],
+  ['e2e_room payload huge', { t: 'e2e_room', room: 'lobby', payload: 'A'.repeat(10_000_000) }, 'too_long'],
+  ['e2e_room payload huge and invalid', { t: 'e2e_room', room: 'lobby', payload: '!'.repeat(1_000_000) }, 'too_long'],
+  ['e2e_room to a room one is not in', { t: 'e2e_room', room: 'dev', payload: good }, 'not_in_room'],
+  ['e2e_to without to', { t: 'e2e_to', kind: 'dm', payload: good }, 'invalid_name'],
+  ['e2e_to to number', { t: 'e2e_to', to: 7, kind: 'dm', payload: good }, 'invalid_name'],
+  ['e2e_to to bad name', { t: 'e2e_to', to: 'bob!', kind: 'dm', payload: good }, 'invalid_name'],
+  ['e2e_to without kind', { t: 'e2e_to', to: 'bob', payload: good }, 'bad_command'],
+  ['e2e_to unknown kind', { t: 'e2e_to', to: 'bob', kind: 'message', payload: good }, 'bad_command'],
+  ['e2e_to kind __proto__', { t: 'e2e_to', to: 'bob', kind: '__proto__', payload: good }, 'bad_command'],
+  ['e2e_to without payload', { t: 'e2e_to', to: 'bob', kind: 'dm' }, 'bad_command'],
+  ['e2e_to bad payload', { t: 'e2e_to', to: 'bob', kind: 'keys', payload: 'not base64' }, 'bad_command'],
+  ['e2e_to payload over maxPayloadBytes', { t: 'e2e_to', to: 'bob', kind: 'dm', payload: OVER_PAYLOAD }, 'too_long'],
+  ['e2e_to keys over maxKeysPayloadBytes', { t: 'e2e_to', to: 'bob', kind: 'keys', payload: Buffer.alloc(2049).toString('base64') }, 'too_long'],
+  ['e2e_to keys of a message\'s size', { t: 'e2e_to', to: 'bob', kind: 'keys', payload: MAX_PAYLOAD }, 'too_long'],
+  ['e2e_to offline', { t: 'e2e_to', to: 'nobody', kind: 'dm', payload: good }, 'no_such_user'],
+  ['bundle_put without bundle', { t: 'bundle_put' }, 'bad_command'],
+  ['bundle_put bundle number', { t: 'bundle_put', bundle: 42 }, 'bad_command'],
+  ['bundle_put bundle not base64', { t: 'bundle_put', bundle: '{"v":1}' }, 'bad_command'],
+  ['bundle_put bundle empty', { t: 'bundle_put', bundle: '' }, 'bad_command'],
+  ['bundle_put bundle over maxBundleBytes', { t: 'bundle_put', bundle: Buffer.alloc(4097).toString('base64') }, 'too_long'],
+  ['bundle_get without names', { t: 'bundle_get' }, 'bad_command'],
+  ['bundle_get names string', { t: 'bundle_get', names: 'bob' }, 'bad_command'],
+  ['bundle_get names empty', { t: 'bundle_get', names: [] }, 'bad_command'],
+  ['bundle_get names over maxBundleGet', { t: 'bundle_get', names: Array.from({ length: 257 }, (_, i) => `n${i}`) }, 'bad_command'],
+  ['bundle_get a bad name', { t: 'bundle_get', names: ['bob', 'a b'] }, 'invalid_name'],
+  ['bundle_get a number', { t: 'bundle_get', names: ['bob', 5] }, 'invalid_name'],
   ['join without room', { t: 'join' }, 'bad_command'],
   ['join room object', { t: 'join', room: {} }, 'invalid_room'],
   ['join bad room', { t: 'join', room: 'a/b' }, 'invalid_room'],
@@ -97,24 +110,31 @@ describe('malformed requests', () => {
     });
   }
 
-  it('edge cases that are valid: exactly the limit (in code points), tab and newline, emoji, action', () => {
+  it('edge cases that are valid: exactly maxPayloadBytes (maxKeysPayloadBytes for keys), one byte, every padding, the whole alphabet; relayed unchanged', () => {
     const { connect } = setup(GENEROUS);
     const alice = connect('alice');
     const bob = connect('bob');
     bob.sink.clear();
-    const texts = ['a'.repeat(4000), '😀'.repeat(4000), 'line 1\n\tline 2', ' padded ', 'ünïcödé 中文 עברית'];
-    for (const text of texts) alice.send({ t: 'say', room: 'lobby', body: body(text) });
-    alice.send({ t: 'say', room: 'lobby', body: body('waves', true), extra: { ignored: true } });
-    assert.deepEqual(bob.sink.of('message').map((m) => m.body.text), [...texts, 'waves']);
-    assert.ok(bob.sink.of('message').every((m) => m.body.sha256 === sha256Hex(m.body.text)));
+    const small = ['AA==', 'AAA=', 'AAAA', Buffer.from(Array.from({ length: 192 }, (_, i) => i)).toString('base64'), opaque('ünïcödé 😀')];
+    assert.ok(small[3]!.includes('+') && small[3]!.includes('/'));
+    const payloads = [MAX_PAYLOAD, ...small];
+    const keys = [Buffer.alloc(2048, 5).toString('base64'), ...small];
+    for (const payload of payloads) alice.send({ t: 'e2e_room', room: 'lobby', payload, extra: { ignored: true } });
+    for (const payload of payloads) alice.send({ t: 'e2e_to', to: 'bob', kind: 'dm', payload });
+    for (const payload of keys) alice.send({ t: 'e2e_to', to: 'bob', kind: 'keys', payload });
+    assert.deepEqual(alice.sink.of('error'), []);
+    assert.deepEqual(bob.sink.of('e2e_room').map((m) => m.payload), payloads);
+    assert.deepEqual(bob.sink.of('e2e_to').map((m) => m.payload), [...payloads, ...keys]);
+    alice.send({ t: 'bundle_put', bundle: Buffer.alloc(4096, 1).toString('base64') });
+    assert.deepEqual(alice.sink.of('error'), [], 'a bundle of exactly maxBundleBytes is taken');
   });
 });
 
 // ─── fuzzing ────────────────────────────────────────────────────────────────────────────────────
 
-const KEYS = ['t', 'room', 'body', 'to', 'name', 'text', 'sha256', 'action', '__proto__', 'constructor', 'x', ''];
-const T_VALUES = ['say', 'dm', 'join', 'leave', 'rooms', 'who', 'whois', 'ping'];
-const STRINGS = ['', 'lobby', 'LOBBY', 'dev', 'bob', 'alice', 'nobody', '#x', 'a b', '\x1b[0m', '\ud800', '😀', '__proto__', 'x'.repeat(40), good.sha256, good.text];
+const KEYS = ['t', 'room', 'payload', 'to', 'kind', 'name', 'names', 'bundle', '__proto__', 'constructor', 'x', ''];
+const T_VALUES = ['e2e_room', 'e2e_to', 'bundle_put', 'bundle_get', 'join', 'leave', 'rooms', 'who', 'whois', 'ping'];
+const STRINGS = ['', 'lobby', 'LOBBY', 'dev', 'bob', 'alice', 'nobody', '#x', 'a b', 'dm', 'keys', '\x1b[0m', '\ud800', '😀', '__proto__', 'x'.repeat(40), good, 'AA=='];
 
 function randomValue(r: () => number, depth = 0): unknown {
   const k = Math.floor(r() * (depth > 3 ? 6 : 9));
@@ -145,8 +165,11 @@ function randomValue(r: () => number, depth = 0): unknown {
 /** A valid request with one field replaced or removed. */
 function mutatedRequest(r: () => number): unknown {
   const base: Record<string, unknown>[] = [
-    { t: 'say', room: 'lobby', body: body('hi') },
-    { t: 'dm', to: 'bob', body: body('hi') },
+    { t: 'e2e_room', room: 'lobby', payload: good },
+    { t: 'e2e_to', to: 'bob', kind: 'dm', payload: good },
+    { t: 'e2e_to', to: 'carol', kind: 'keys', payload: good },
+    { t: 'bundle_put', bundle: good },
+    { t: 'bundle_get', names: ['bob', 'carol', 'nobody'] },
     { t: 'join', room: 'dev' },
     { t: 'leave', room: 'dev' },
     { t: 'rooms' },
@@ -155,7 +178,7 @@ function mutatedRequest(r: () => number): unknown {
     { t: 'ping' },
   ];
   const req = structuredClone(base[Math.floor(r() * base.length)]!);
-  const target = r() < 0.3 && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : req;
+  const target = req;
   const key = r() < 0.7 ? Object.keys(target)[Math.floor(r() * Object.keys(target).length)]! : KEYS[Math.floor(r() * KEYS.length)]!;
   if (r() < 0.2) delete target[key];
   else target[key] = r() < 0.5 ? randomValue(r) : STRINGS[Math.floor(r() * STRINGS.length)];
@@ -163,16 +186,17 @@ function mutatedRequest(r: () => number): unknown {
   return JSON.parse(JSON.stringify(req)); // what a transport would hand over
 }
 
-const EVENT_TYPES = new Set<ServerEvent['type']>(['ready', 'message', 'direct', 'join', 'leave', 'rooms', 'who', 'whois', 'system', 'error', 'pong']);
+const EVENT_TYPES = new Set<ServerEvent['type']>(['ready', 'e2e_room', 'e2e_to', 'bundles', 'join', 'leave', 'rooms', 'who', 'whois', 'system', 'error', 'pong']);
 
 function checkEvent(e: ServerEvent): void {
   assert.ok(EVENT_TYPES.has(e.type), `event type ${String(e.type)}`);
   const json = JSON.stringify(e);
   assert.deepEqual(JSON.parse(json), e, 'events survive JSON');
-  if (e.type === 'message' || e.type === 'direct') {
-    assert.ok(e.body.text.trim().length > 0 && [...e.body.text].length <= 4000);
-    assert.match(e.body.sha256, /^[0-9a-f]{64}$/);
+  if (e.type === 'e2e_room' || e.type === 'e2e_to') {
+    assert.match(e.payload, /^(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$|^(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$/);
+    assert.equal(Buffer.from(e.payload, 'base64').toString('base64'), e.payload, 'canonical base64 only');
   }
+  if (e.type === 'e2e_to') assert.ok(e.kind === 'dm' || e.kind === 'keys');
 }
 
 describe('fuzzing', () => {
@@ -207,19 +231,21 @@ describe('fuzzing', () => {
     const bob = connect('bob');
     const carol = connect('carol', { room: 'dev' });
     for (let i = 0; i < 5000; i++) {
-      const req = mutatedRequest(r);
+      const req = mutatedRequest(r) as { t?: unknown; kind?: unknown };
       const before = alice.sink.events.length;
       assert.doesNotThrow(() => hub.handle(alice.member, req), JSON.stringify(req));
-      assert.ok(alice.sink.events.length > before, `a reply to ${JSON.stringify(req)}`);
+      // accepted bundle_put and key distributions are answered with nothing; everything else with an event
+      const silent = req.t === 'bundle_put' || (req.t === 'e2e_to' && req.kind === 'keys');
+      assert.ok(alice.sink.events.length > before || silent, `a reply to ${JSON.stringify(req)}`);
     }
     for (const c of [alice, bob, carol]) for (const e of c.sink.events) checkEvent(e);
     const count = (t: ServerEvent['type']) => alice.sink.events.filter((e) => e.type === t).length;
-    for (const t of ['error', 'message', 'direct', 'join', 'leave', 'who', 'whois', 'pong', 'rooms'] as const) {
+    for (const t of ['error', 'e2e_room', 'e2e_to', 'bundles', 'join', 'leave', 'who', 'whois', 'pong', 'rooms'] as const) {
       assert.ok(count(t) > 50, `the mutations reach ${t} (${count(t)})`);
     }
-    // others only ever see room traffic and direct messages, never alice's errors or replies
+    // others only ever see room traffic and messages addressed to them, never alice's errors or replies
     for (const c of [bob, carol]) {
-      assert.ok(c.sink.events.every((e) => ['ready', 'join', 'leave', 'message', 'direct'].includes(e.type)));
+      assert.ok(c.sink.events.every((e) => ['ready', 'join', 'leave', 'e2e_room', 'e2e_to'].includes(e.type)));
     }
     assert.equal(hub.stats().connections, 3);
     for (const c of [alice, bob, carol]) assert.equal(c.member.connected, true);
@@ -236,14 +262,23 @@ describe('fuzzing', () => {
     const r = rng(42);
     const { hub } = setup();
     for (let i = 0; i < 2000; i++) {
-      const id = r() < 0.5 ? randomValue(r) : { name: randomValue(r), fingerprint: r() < 0.5 ? fp(String(i)) : randomValue(r), room: r() < 0.5 ? undefined : randomValue(r) };
+      const id =
+        r() < 0.5
+          ? randomValue(r)
+          : {
+              name: randomValue(r),
+              fingerprint: r() < 0.5 ? fp(String(i)) : randomValue(r),
+              publicKey: r() < 0.7 ? pk(String(i)) : randomValue(r),
+              room: r() < 0.5 ? undefined : randomValue(r),
+            };
       let res;
       assert.doesNotThrow(() => (res = hub.connect(id as never, new FakeSink())));
       const ok = (res as unknown as { ok: boolean }).ok;
       if (ok) {
-        const { name, fingerprint } = id as { name: string; fingerprint: string };
+        const { name, fingerprint, publicKey } = id as { name: string; fingerprint: string; publicKey: string };
         assert.match(name, /^[A-Za-z0-9_.-]{1,32}$/);
         assert.match(fingerprint, /^[\x21-\x7e]{1,256}$/);
+        assert.equal(Buffer.from(publicKey, 'base64').toString('base64'), publicKey);
       }
     }
   });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describeFailure, hostPort } from '../../src/client/connect-failure.js';
 import { ChatConnection, type ConnectionStatus, type FatalError } from '../../src/client/connection.js';
 import type { SocketFactory, SocketFailure } from '../../src/client/socket.js';
-import type { ServerEvent } from '../../src/chat/events.js';
+import type { ChatEvent } from '../../src/chat/events.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import { rsaKey } from '../protocol/helpers.js';
 import { fakeSocketFactory, plainError } from './fake-server.js';
@@ -88,7 +88,7 @@ function client(factory: SocketFactory, extra: { maxRetryAfterMs?: number; url?:
     maxReconnectMs: 20,
     ...(extra.maxRetryAfterMs !== undefined && { maxRetryAfterMs: extra.maxRetryAfterMs }),
   });
-  const rec = { statuses: [] as ConnectionStatus[], events: [] as ServerEvent[], fatal: [] as FatalError[] };
+  const rec = { statuses: [] as ConnectionStatus[], events: [] as ChatEvent[], fatal: [] as FatalError[] };
   conn.on('status', (s) => rec.statuses.push(s));
   conn.on('event', (e) => rec.events.push(e));
   conn.on('fatal', (f) => rec.fatal.push(f));

@@ -7,10 +7,11 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChatConnection, FATAL_ERROR_CODES, type ConnectionStatus, type FatalError, type PinDecision } from '../../src/client/connection.js';
+import { ChatConnection, FATAL_ERROR_CODES, VERSION_HINT, type ConnectionStatus, type FatalError, type PinDecision } from '../../src/client/connection.js';
 import type { SocketFactory } from '../../src/client/socket.js';
-import type { ServerEvent } from '../../src/chat/events.js';
+import type { ChatEvent } from '../../src/chat/events.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
+import { PROTOCOL_VERSION } from '../../src/protocol/index.js';
 import { rsaKey } from '../protocol/helpers.js';
 import { fakeSocketFactory, plainError, ready, type ConnPlan } from './fake-server.js';
 
@@ -28,7 +29,7 @@ function client(factory: SocketFactory, verifyServer: (fp: string) => PinDecisio
     minReconnectMs: 5,
     maxReconnectMs: 20,
   });
-  const rec = { statuses: [] as ConnectionStatus[], events: [] as ServerEvent[], fatal: [] as FatalError[] };
+  const rec = { statuses: [] as ConnectionStatus[], events: [] as ChatEvent[], fatal: [] as FatalError[] };
   conn.on('status', (s) => rec.statuses.push(s));
   conn.on('event', (e) => rec.events.push(e));
   conn.on('fatal', (f) => rec.fatal.push(f));
@@ -43,7 +44,7 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
   }
 }
 
-const readies = (events: ServerEvent[]) => events.filter((e) => e.type === 'ready').length;
+const readies = (events: ChatEvent[]) => events.filter((e) => e.type === 'ready').length;
 /** Everything the client reported, as one string: a forged text must appear nowhere in it. */
 const everything = (c: { statuses: unknown[]; events: unknown[]; fatal: unknown[] }) => JSON.stringify([c.statuses, c.events, c.fatal]);
 
@@ -119,8 +120,24 @@ describe('a plaintext Error before the session', () => {
     });
   }
 
+  it('unsupported_version: ends this attempt only, its reason with the client\'s own advice to upgrade', async () => {
+    const text = 'this server speaks Parley protocol 3 and your client speaks protocol 2: …';
+    const { factory, connections } = fakeSocketFactory((n) => (n === 0 ? { helloReply: plainError('unsupported_version', text), close: { code: 4002, reason: 'x' } } : {}));
+    const c = client(factory);
+    c.conn.start();
+    await until(() => readies(c.events) === 1, 'ready on the second attempt');
+    c.conn.close();
+    assert.deepEqual(c.fatal, [], 'unauthenticated: not fatal');
+    assert.equal(connections(), 2);
+    const why = c.statuses.find((s) => s.state === 'reconnecting');
+    assert.ok(why && why.state === 'reconnecting');
+    assert.equal(why.reason, `unsupported_version: ${text} (${VERSION_HINT})`);
+    assert.equal(why.brief, 'protocol version refused: upgrade Parley?');
+    assert.match(VERSION_HINT, /upgrade Parley/);
+  });
+
   it('an invalid ServerHello is a failed attempt, not fatal', async () => {
-    const { factory, connections } = fakeSocketFactory((n) => (n === 0 ? { helloReply: new Uint8Array([0x02, 0x01, 1, 2, 3]) } : {}));
+    const { factory, connections } = fakeSocketFactory((n) => (n === 0 ? { helloReply: new Uint8Array([0x02, PROTOCOL_VERSION, 1, 2, 3]) } : {}));
     const c = client(factory);
     c.conn.start();
     await until(() => readies(c.events) === 1, 'ready on the second attempt');
@@ -157,6 +174,7 @@ describe('what stays fatal', () => {
     ['invalid_name', true],
     ['replaced', true],
     ['name_limit', true],
+    ['unsupported_version', true],
     ['hash_mismatch', false],
     ['too_long', false],
     ['server_full', false],
@@ -173,7 +191,9 @@ describe('what stays fatal', () => {
       c.conn.close();
       assert.equal(FATAL_ERROR_CODES.has(code), fatal);
       if (fatal) {
-        assert.deepEqual(c.fatal, [{ code, message: `because ${code}`, fromServer: true }]);
+        // unsupported_version comes with the client's own advice (the server's text is only the server's)
+        const hint = code === 'unsupported_version' ? { hint: VERSION_HINT } : {};
+        assert.deepEqual(c.fatal, [{ code, message: `because ${code}`, fromServer: true, ...hint }]);
         assert.equal(connections(), 1, 'no reconnection');
       } else {
         assert.deepEqual(c.fatal, []);
@@ -185,7 +205,7 @@ describe('what stays fatal', () => {
 
 describe('events of the wrong shape', () => {
   it('a known event with a mistyped field is a protocol error: not shown, the client reconnects', async () => {
-    const bad = { type: 'join', room: 'lobby', name: 'bob', members: '\x1b[2J', ts: 1 } as unknown as ServerEvent;
+    const bad = { type: 'join', room: 'lobby', name: 'bob', members: '\x1b[2J', ts: 1 } as unknown as ChatEvent;
     const plans: ConnPlan[] = [{ after: [ready(), bad] }, {}];
     const { factory, connections } = fakeSocketFactory((n) => plans[n] ?? {});
     const c = client(factory);

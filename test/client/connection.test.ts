@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatConnection } from '../../src/client/connection.js';
 import type { SocketFactory } from '../../src/client/socket.js';
-import type { ClientRequest, ServerEvent } from '../../src/chat/events.js';
+import type { OutgoingRequest, ChatEvent } from '../../src/chat/events.js';
 import { bodyFor } from '../../src/client/input.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import { rsaKey } from '../protocol/helpers.js';
@@ -18,7 +18,7 @@ import { fakeSocketFactory, ready } from './fake-server.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A scripted server: completes the handshake, sends `ready`, then passes each request to `onRequest`. */
-function fakeServer(limits: { messagesPerSecond: number; burst: number }, onRequest: (req: ClientRequest, reply: (e: ServerEvent) => void) => void): { factory: SocketFactory; requests: ClientRequest[] } {
+function fakeServer(limits: { messagesPerSecond: number; burst: number }, onRequest: (req: OutgoingRequest, reply: (e: ChatEvent) => void) => void): { factory: SocketFactory; requests: OutgoingRequest[] } {
   const { factory, requests } = fakeSocketFactory(() => ({ after: [ready(limits)], onRequest }));
   return { factory, requests };
 }
@@ -51,24 +51,47 @@ describe('ChatConnection pacing', () => {
 
   it('sends a message again when the server refuses it with rate_limited and its ref; the user sees no error', async () => {
     let refused = false;
+    const payload = (text: string) => Buffer.from(text).toString('base64');
     const { factory, requests } = fakeServer({ messagesPerSecond: 50, burst: 10 }, (req, reply) => {
-      if (req.t === 'say' && req.body.text === 'two' && !refused) {
+      if (req.t === 'e2e_room' && req.payload === payload('two') && !refused) {
         refused = true;
-        reply({ type: 'error', code: 'rate_limited', message: 'slow down', retryAfterMs: 120, command: 'say', ref: req.ref! });
+        reply({ type: 'error', code: 'rate_limited', message: 'slow down', retryAfterMs: 120, command: 'e2e_room', ref: req.ref! });
       }
     });
     const conn = connection(factory);
-    const events: ServerEvent[] = [];
+    const events: ChatEvent[] = [];
     conn.on('event', (e) => events.push(e));
     conn.start();
-    for (const text of ['one', 'two', 'three']) conn.send({ t: 'say', room: 'lobby', body: bodyFor(text) });
+    for (const text of ['one', 'two', 'three']) conn.send({ t: 'e2e_room', room: 'lobby', payload: payload(text) });
     const end = Date.now() + 3000;
     while (requests.length < 4 && Date.now() < end) await sleep(10);
     conn.close();
-    const texts = requests.map((r) => (r.t === 'say' ? r.body.text : r.t));
+    const texts = requests.map((r) => (r.t === 'e2e_room' ? Buffer.from(r.payload, 'base64').toString() : r.t));
     assert.deepEqual(texts, ['one', 'two', 'three', 'two'], 'the refused one is sent again');
     assert.ok(!events.some((e) => e.type === 'error'), 'no error shown for a message that was resent');
     assert.equal(conn.pending, 0);
+  });
+
+  it('key distributions are not held back by the message bucket, and one refused for its rate is sent again', async () => {
+    let refused = false;
+    const { factory, requests } = fakeServer({ messagesPerSecond: 1, burst: 2 }, (req, reply) => {
+      if (req.t === 'e2e_to' && req.kind === 'keys' && req.to === 'm3' && !refused) {
+        refused = true;
+        reply({ type: 'error', code: 'rate_limited', message: 'too many key distributions', retryAfterMs: 50, command: 'e2e_to', ref: req.ref! });
+      }
+    });
+    const conn = connection(factory);
+    const events: ChatEvent[] = [];
+    conn.on('event', (e) => events.push(e));
+    conn.start();
+    for (let i = 0; i < 8; i++) conn.send({ t: 'e2e_to', to: `m${i}`, kind: 'keys', payload: 'AAAA' });
+    const end = Date.now() + 3000;
+    while (requests.length < 9 && Date.now() < end) await sleep(10);
+    conn.close();
+    // a bucket of 1 (burst 2 less one of slack) at 1/s would have taken 7 s for eight messages
+    assert.deepEqual(requests.map((r) => (r.t === 'e2e_to' ? r.to : r.t)), ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm3']);
+    assert.ok(requests.every((r) => r.t === 'e2e_to' && typeof r.ref === 'string'), 'each with a ref');
+    assert.ok(!events.some((e) => e.type === 'error'));
   });
 
   it('shows a rate_limited error whose ref it does not know (and keeps going)', async () => {
@@ -76,7 +99,7 @@ describe('ChatConnection pacing', () => {
       if (req.t === 'join') reply({ type: 'error', code: 'rate_limited', message: 'too many requests', retryAfterMs: 50, command: 'join' });
     });
     const conn = connection(factory);
-    const events: ServerEvent[] = [];
+    const events: ChatEvent[] = [];
     conn.on('event', (e) => events.push(e));
     conn.start();
     conn.send({ t: 'join', room: 'ops' });
@@ -96,7 +119,7 @@ describe('batch frames', () => {
       if (req.t === 'ping') reply({ type: 'batch', events: [{ type: 'pong' }, { type: 'system', message: 'one', ts: 1 }, { type: 'system', message: 'two', ts: 2 }] });
     });
     const conn = connection(factory);
-    const events: ServerEvent[] = [];
+    const events: ChatEvent[] = [];
     conn.on('event', (e) => events.push(e));
     conn.start();
     conn.send({ t: 'ping' });

@@ -9,7 +9,7 @@
  * built CLI.
  */
 import type { ClientSocket, SocketFactory, SocketHandlers } from '../../src/client/socket.js';
-import type { ClientRequest, PublicLimits, ServerEvent } from '../../src/chat/events.js';
+import type { OutgoingRequest, PublicLimits, ChatEvent } from '../../src/chat/events.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import { encodeError, ServerHandshake, type Session } from '../../src/protocol/index.js';
 import type { RsaPrivateKey } from '../../src/rsa/index.js';
@@ -26,16 +26,16 @@ export interface ConnPlan {
   closeAtHello?: { code: number; reason: string };
   /** The server's key on this connection (default: one fixed test key). */
   identity?: RsaPrivateKey;
-  /** After ClientFinish, sent in order: a ServerEvent is sealed into a frame, bytes go as they are. Default: [ready()]. */
-  after?: (ServerEvent | Uint8Array)[];
+  /** After ClientFinish, sent in order: a ChatEvent is sealed into a frame, bytes go as they are. Default: [ready()]. */
+  after?: (ChatEvent | Uint8Array)[];
   /** Close after the handshake reply (helloReply) or after `after`, with this code and reason. */
   close?: { code: number; reason: string };
   /** Each request the client sends on this connection; `reply` seals an event to it. */
-  onRequest?: (req: ClientRequest, reply: (e: ServerEvent) => void) => void;
+  onRequest?: (req: OutgoingRequest, reply: (e: ChatEvent) => void) => void;
 }
 
 /** A `ready` event; `name` defaults to 'alice'. */
-export function ready(limits: Partial<PublicLimits> = {}, over: Partial<Extract<ServerEvent, { type: 'ready' }>> = {}): ServerEvent {
+export function ready(limits: Partial<PublicLimits> = {}, over: Partial<Extract<ChatEvent, { type: 'ready' }>> = {}): ChatEvent {
   return {
     type: 'ready',
     name: 'alice',
@@ -58,11 +58,11 @@ export interface DriverIo {
  * A protocol failure of the client's messages throws (the test is wrong, not the client), as does
  * an assertion in `onRequest`: the transport must make the test fail (fakeSocketFactory does).
  */
-export function serverDriver(plan: ConnPlan, io: DriverIo, requests: ClientRequest[] = [], names: string[] = []): (data: Uint8Array) => void {
+export function serverDriver(plan: ConnPlan, io: DriverIo, requests: OutgoingRequest[] = [], names: string[] = []): (data: Uint8Array) => void {
   const hs = new ServerHandshake({ identity: plan.identity ?? rsaKey('fake-server'), crypto: nodeCrypto });
   let session: Session | undefined;
   let helloDone = false;
-  const reply = (e: ServerEvent) => io.send(session!.seal(e));
+  const reply = (e: ChatEvent) => io.send(session!.seal(e));
   return (data) => {
     if (!helloDone) {
       helloDone = true;
@@ -86,7 +86,7 @@ export function serverDriver(plan: ConnPlan, io: DriverIo, requests: ClientReque
       if (plan.close) io.close(plan.close.code, plan.close.reason);
       return;
     }
-    const req = session.open(data) as ClientRequest;
+    const req = session.open(data) as OutgoingRequest;
     requests.push(req);
     plan.onRequest?.(req, reply);
   };
@@ -111,8 +111,8 @@ export function fakeSocketFactory(
   plans: (n: number) => ConnPlan,
   /** Where an error thrown by the script goes (default testFailure: it fails the running test). */
   onScriptError: (e: unknown) => void = testFailure,
-): { factory: SocketFactory; connections: () => number; requests: ClientRequest[]; names: string[] } {
-  const requests: ClientRequest[] = [];
+): { factory: SocketFactory; connections: () => number; requests: OutgoingRequest[]; names: string[] } {
+  const requests: OutgoingRequest[] = [];
   const names: string[] = [];
   let count = 0;
   const factory: SocketFactory = (_url, h: SocketHandlers) => {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ServerEvent } from '../../src/chat/events.js';
+import type { ChatEvent } from '../../src/chat/events.js';
 import {
   formatFatal,
   formatJson,
@@ -43,18 +43,18 @@ const events: Record<string, DisplayEvent> = {
     rooms: [],
     limits: { maxMessageLength: 4000, messagesPerSecond: 5, burst: 10, commandsPerSecond: 10, commandBurst: 30, maxRoomsPerUser: 20 },
   },
-  message: { type: 'message', id: 'm1', from: 'bob', room: 'lobby', ts: TS, body },
-  action: { type: 'message', id: 'm2', from: 'bob', room: 'lobby', ts: TS, body: bodyFor('waves', true) },
-  forged: { type: 'message', id: 'm3', from: 'mallory', room: 'lobby', ts: TS, body: forged },
-  directIn: { type: 'direct', id: 'd1', from: 'bob', to: 'alice', ts: TS, body: bodyFor('psst') },
-  directOut: { type: 'direct', id: 'd2', from: 'alice', to: 'bob', ts: TS, body: bodyFor('psst') },
-  join: { type: 'join', room: 'lobby', name: 'carol', members: 3, ts: TS },
-  join1: { type: 'join', room: 'dev', name: 'alice', members: 1, ts: TS },
+  message: { type: 'message', id: 'm1', from: 'bob', room: 'lobby', ts: TS, body, fingerprint: null },
+  action: { type: 'message', id: 'm2', from: 'bob', room: 'lobby', ts: TS, body: bodyFor('waves', true), fingerprint: null },
+  forged: { type: 'message', id: 'm3', from: 'mallory', room: 'lobby', ts: TS, body: forged, fingerprint: null },
+  directIn: { type: 'direct', id: 'd1', from: 'bob', to: 'alice', ts: TS, body: bodyFor('psst'), fingerprint: null },
+  directOut: { type: 'direct', id: 'd2', from: 'alice', to: 'bob', ts: TS, body: bodyFor('psst'), fingerprint: null },
+  join: { type: 'join', room: 'lobby', name: 'carol', members: 3, ts: TS, fingerprint: 'SHA256:x' },
+  join1: { type: 'join', room: 'dev', name: 'alice', members: 1, ts: TS, fingerprint: 'SHA256:x' },
   leave: { type: 'leave', room: 'lobby', name: 'carol', members: 2, ts: TS },
   leaveReason: { type: 'leave', room: 'lobby', name: 'carol', members: 2, ts: TS, reason: 'timed out' },
   rooms: { type: 'rooms', rooms: [{ room: 'lobby', members: 3 }, { room: 'dev', members: 1 }] },
   noRooms: { type: 'rooms', rooms: [] },
-  who: { type: 'who', room: 'lobby', members: ['alice', 'bob'] },
+  who: { type: 'who', room: 'lobby', members: ['alice', 'bob'], fingerprints: {} },
   whois: { type: 'whois', name: 'bob', fingerprint: 'SHA256:bbbb', online: true, rooms: ['lobby', 'dev'] },
   whoisOff: { type: 'whois', name: 'bob', fingerprint: 'SHA256:bbbb', online: false, rooms: [] },
   system: { type: 'system', message: 'the server restarts at noon', ts: TS },
@@ -103,17 +103,18 @@ describe('formatLine without colour (line mode)', () => {
   }
 
   it('an event of an unknown type shows nothing', () => {
-    assert.equal(formatLine({ type: 'future' } as unknown as ServerEvent, plain), undefined);
+    assert.equal(formatLine({ type: 'future' } as unknown as ChatEvent, plain), undefined);
   });
 
   it('neutralises escape sequences, line breaks and bidi controls in untrusted text', () => {
-    const evil: ServerEvent = {
+    const evil: ChatEvent = {
       type: 'message',
       id: 'x',
       from: 'bob',
       room: 'lobby',
       ts: TS,
       body: bodyFor('a\x1b[2J\x1b]0;pwned\x07b\nc\u202ed\u009be\tf'),
+      fingerprint: null,
     };
     const line = formatLine(evil, plain)!;
     assert.equal(line, '[12:03:04] #lobby <bob> a^[[2J^[]0;pwned^Gb⏎c\\u{202e}d\\u{9b}e f ✓');
@@ -127,12 +128,12 @@ describe('formatLine without colour (line mode)', () => {
   const EVIL = 'a\x1b]0;T\x07b\x1b[2Jc\x9bd\x7fe\u202ef\u2028g\u2066h';
   const hostile: [string, DisplayEvent][] = [
     ['ready', { type: 'ready', name: EVIL, fingerprint: EVIL, serverFingerprint: EVIL, rooms: [EVIL], limits: { maxMessageLength: 1, messagesPerSecond: 1, burst: 1 } }],
-    ['message', { type: 'message', id: EVIL, from: EVIL, room: EVIL, ts: TS, body: { text: EVIL, sha256: EVIL, action: true } }],
-    ['direct', { type: 'direct', id: EVIL, from: EVIL, to: EVIL, ts: TS, body: bodyFor(EVIL) }],
-    ['join', { type: 'join', room: EVIL, name: EVIL, members: 1, ts: TS }],
+    ['message', { type: 'message', id: EVIL, from: EVIL, room: EVIL, ts: TS, body: { text: EVIL, sha256: EVIL, action: true }, fingerprint: null }],
+    ['direct', { type: 'direct', id: EVIL, from: EVIL, to: EVIL, ts: TS, body: bodyFor(EVIL), fingerprint: null }],
+    ['join', { type: 'join', room: EVIL, name: EVIL, members: 1, ts: TS, fingerprint: 'SHA256:x' }],
     ['leave', { type: 'leave', room: EVIL, name: EVIL, members: 1, ts: TS, reason: EVIL }],
     ['rooms', { type: 'rooms', rooms: [{ room: EVIL, members: 1 }] }],
-    ['who', { type: 'who', room: EVIL, members: [EVIL, EVIL] }],
+    ['who', { type: 'who', room: EVIL, members: [EVIL, EVIL], fingerprints: {} }],
     ['whois', { type: 'whois', name: EVIL, fingerprint: EVIL, online: true, rooms: [EVIL] }],
     ['system', { type: 'system', message: EVIL, ts: TS }],
     ['error', { type: 'error', code: 'name_taken', message: EVIL }],
@@ -151,7 +152,7 @@ describe('formatLine without colour (line mode)', () => {
   }
 
   it('does not crash on a message without a proper body, and marks it', () => {
-    const bad = { type: 'message', id: 'x', from: 'bob', room: 'lobby', ts: TS, body: null } as unknown as ServerEvent;
+    const bad = { type: 'message', id: 'x', from: 'bob', room: 'lobby', ts: TS, body: null, fingerprint: null } as unknown as ChatEvent;
     assert.equal(formatLine(bad, plain), '[12:03:04] #lobby <bob>  ✗ HASH MISMATCH');
   });
 });
@@ -169,7 +170,7 @@ describe('formatLine with colour', () => {
   });
 
   it('makes a mention of me bold', () => {
-    const ev: ServerEvent = { type: 'message', id: 'x', from: 'bob', room: 'lobby', ts: TS, body: bodyFor('hi alice!') };
+    const ev: ChatEvent = { type: 'message', id: 'x', from: 'bob', room: 'lobby', ts: TS, body: bodyFor('hi alice!'), fingerprint: null };
     assert.match(formatLine(ev, col)!, /\x1b\[1mhi alice!\x1b\[22m/);
   });
 
@@ -207,7 +208,7 @@ describe('mentions and the bell', () => {
     assert.equal(shouldBell(events.directIn!, 'alice'), true);
     assert.equal(shouldBell(events.directOut!, 'alice'), false);
     assert.equal(shouldBell(events.message!, 'alice'), false);
-    const mention: ServerEvent = { type: 'message', id: 'x', from: 'bob', room: 'lobby', ts: TS, body: bodyFor('alice: ping') };
+    const mention: ChatEvent = { type: 'message', id: 'x', from: 'bob', room: 'lobby', ts: TS, body: bodyFor('alice: ping'), fingerprint: null };
     assert.equal(shouldBell(mention, 'alice'), true);
     assert.equal(shouldBell({ ...mention, from: 'alice' }, 'alice'), false);
     assert.equal(shouldBell(events.join!, 'alice'), false);
@@ -232,12 +233,12 @@ describe('formatFatal: the stderr line after the screen closed', () => {
 
 describe('rooms, who and errors in words', () => {
   it('/rooms marks the rooms the user is in and the current one', () => {
-    const ev: ServerEvent = { type: 'rooms', rooms: [{ room: 'dev', members: 2 }, { room: 'lobby', members: 3 }, { room: 'ops', members: 1 }] };
+    const ev: ChatEvent = { type: 'rooms', rooms: [{ room: 'dev', members: 2 }, { room: 'lobby', members: 3 }, { room: 'ops', members: 1 }] };
     assert.equal(formatLine(ev, { ...plain, rooms: { joined: new Set(['dev', 'lobby']), current: 'lobby' } }), '* rooms: #dev (2, joined), #lobby (3, current), #ops (1)');
     assert.equal(formatLine(ev, plain), '* rooms: #dev (2), #lobby (3), #ops (1)', 'unmarked when the client does not say');
   });
   it('/who of a room that does not exist says so', () => {
-    assert.equal(formatLine({ type: 'who', room: 'nosuch', members: [] }, plain), '* there is no room #nosuch: nobody is in it');
+    assert.equal(formatLine({ type: 'who', room: 'nosuch', members: [], fingerprints: {} }, plain), '* there is no room #nosuch: nobody is in it');
   });
   it("the client's own multi-line error keeps its lines, a server's does not", () => {
     assert.equal(formatLine({ type: 'error', code: 'server_key_changed', message: 'A\nB\x1b[2J\n', multiline: true }, plain), '! A\nB^[[2J');
@@ -324,7 +325,7 @@ describe('formatJson: the exact shapes of --json', () => {
 
   it('keeps the text exact (no sanitising) but escapes every control character, DEL, C1, bidi controls and U+2028/9', () => {
     const text = 'a\x1b[31mb\nc\u0085d\u2028e\u202e"\\\x7f\x9b\u061c\u200e\u200f\u202a\u2066\u2069\u2029';
-    const ev: ServerEvent = { type: 'message', id: 'x', from: 'bob', room: 'lobby', ts: TS, body: bodyFor(text) };
+    const ev: ChatEvent = { type: 'message', id: 'x', from: 'bob', room: 'lobby', ts: TS, body: bodyFor(text), fingerprint: null };
     const out = formatJson(ev)!;
     assert.doesNotMatch(out, /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/);
     assert.match(out, /\\u0085/);
@@ -336,6 +337,6 @@ describe('formatJson: the exact shapes of --json', () => {
   });
 
   it('passes an unknown event type through unchanged', () => {
-    assert.equal(formatJson({ type: 'typing', from: 'bob' } as unknown as ServerEvent), '{"type":"typing","from":"bob"}');
+    assert.equal(formatJson({ type: 'typing', from: 'bob' } as unknown as ChatEvent), '{"type":"typing","from":"bob"}');
   });
 });

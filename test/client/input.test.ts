@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { ClientRequest } from '../../src/chat/events.js';
+import type { OutgoingRequest } from '../../src/chat/events.js';
 import { bodyFor, HELP_TEXT, normalizeRoom, parseInput, sha256Hex, verifyBody, type InputAction, type InputContext } from '../../src/client/input.js';
 
 const ctx: InputContext = { room: 'lobby', maxMessageLength: 20 };
-const send = (request: ClientRequest): InputAction => ({ type: 'send', request });
+const send = (request: OutgoingRequest): InputAction => ({ type: 'send', request });
 
 describe('bodyFor / sha256Hex / verifyBody', () => {
   it('hashes the UTF-8 bytes, lower-case hex, as node:crypto does', () => {

@@ -1,7 +1,7 @@
 /** --json input refs: the JSON-object input form (parseRefLine) and matching the server's answers to lines (ReplyTracker). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ClientRequest, ServerEvent } from '../../src/chat/events.js';
+import type { OutgoingRequest, ChatEvent } from '../../src/chat/events.js';
 import { bodyFor } from '../../src/client/input.js';
 import { answers, parseRefLine, ReplyTracker, type RefLine } from '../../src/client/refs.js';
 
@@ -31,26 +31,26 @@ describe('parseRefLine', () => {
 });
 
 const TS = 1;
-const say: ClientRequest = { t: 'say', room: 'Dev', body: bodyFor('hi') };
-const dm: ClientRequest = { t: 'dm', to: 'Bob', body: bodyFor('psst') };
+const say: OutgoingRequest = { t: 'say', room: 'Dev', body: bodyFor('hi') };
+const dm: OutgoingRequest = { t: 'dm', to: 'Bob', body: bodyFor('psst') };
 
 describe('answers: which event answers which request', () => {
-  const cases: [string, ClientRequest, ServerEvent, boolean][] = [
-    ['own message echo', say, { type: 'message', id: '1', from: 'alice', room: 'dev', ts: TS, body: bodyFor('hi') }, true],
-    ["someone else's message", say, { type: 'message', id: '1', from: 'bob', room: 'dev', ts: TS, body: bodyFor('hi') }, false],
-    ['own message, other text', say, { type: 'message', id: '1', from: 'alice', room: 'dev', ts: TS, body: bodyFor('ho') }, false],
-    ['own message, other room', say, { type: 'message', id: '1', from: 'alice', room: 'ops', ts: TS, body: bodyFor('hi') }, false],
-    ['direct echo', dm, { type: 'direct', id: '1', from: 'ALICE', to: 'bob', ts: TS, body: bodyFor('psst') }, true],
-    ['direct to someone else', dm, { type: 'direct', id: '1', from: 'alice', to: 'carol', ts: TS, body: bodyFor('psst') }, false],
+  const cases: [string, OutgoingRequest, ChatEvent, boolean][] = [
+    ['own message echo', say, { type: 'message', id: '1', from: 'alice', room: 'dev', ts: TS, body: bodyFor('hi'), fingerprint: null }, true],
+    ["someone else's message", say, { type: 'message', id: '1', from: 'bob', room: 'dev', ts: TS, body: bodyFor('hi'), fingerprint: null }, false],
+    ['own message, other text', say, { type: 'message', id: '1', from: 'alice', room: 'dev', ts: TS, body: bodyFor('ho'), fingerprint: null }, false],
+    ['own message, other room', say, { type: 'message', id: '1', from: 'alice', room: 'ops', ts: TS, body: bodyFor('hi'), fingerprint: null }, false],
+    ['direct echo', dm, { type: 'direct', id: '1', from: 'ALICE', to: 'bob', ts: TS, body: bodyFor('psst'), fingerprint: null }, true],
+    ['direct to someone else', dm, { type: 'direct', id: '1', from: 'alice', to: 'carol', ts: TS, body: bodyFor('psst'), fingerprint: null }, false],
     ['error about the command', dm, { type: 'error', code: 'no_such_user', message: 'x', command: 'dm' }, true],
     ['error about another command', dm, { type: 'error', code: 'not_in_room', message: 'x', command: 'say' }, false],
     ['error about no command', say, { type: 'error', code: 'rate_limited', message: 'x' }, false],
-    ['own join', { t: 'join', room: 'Dev' }, { type: 'join', room: 'dev', name: 'alice', members: 1, ts: TS }, true],
-    ["someone else's join", { t: 'join', room: 'dev' }, { type: 'join', room: 'dev', name: 'bob', members: 2, ts: TS }, false],
+    ['own join', { t: 'join', room: 'Dev' }, { type: 'join', room: 'dev', name: 'alice', members: 1, ts: TS, fingerprint: 'SHA256:x' }, true],
+    ["someone else's join", { t: 'join', room: 'dev' }, { type: 'join', room: 'dev', name: 'bob', members: 2, ts: TS, fingerprint: 'SHA256:x' }, false],
     ['own leave', { t: 'leave', room: 'dev' }, { type: 'leave', room: 'dev', name: 'alice', members: 0, ts: TS }, true],
     ['rooms', { t: 'rooms' }, { type: 'rooms', rooms: [] }, true],
-    ['who of that room', { t: 'who', room: 'Dev' }, { type: 'who', room: 'dev', members: [] }, true],
-    ['who of another room', { t: 'who', room: 'dev' }, { type: 'who', room: 'ops', members: [] }, false],
+    ['who of that room', { t: 'who', room: 'Dev' }, { type: 'who', room: 'dev', members: [], fingerprints: {} }, true],
+    ['who of another room', { t: 'who', room: 'dev' }, { type: 'who', room: 'ops', members: [], fingerprints: {} }, false],
     ['whois of that name', { t: 'whois', name: 'bob' }, { type: 'whois', name: 'Bob', fingerprint: 'f', online: true, rooms: [] }, true],
     ['whois of another name', { t: 'whois', name: 'bob' }, { type: 'whois', name: 'carol', fingerprint: 'f', online: true, rooms: [] }, false],
   ];
@@ -63,12 +63,12 @@ describe('ReplyTracker', () => {
     t.sent({ t: 'who', room: 'dev' }, 'w1');
     t.sent(say, 's1');
     t.sent({ t: 'who', room: 'dev' }, 'w2');
-    assert.equal(t.match({ type: 'message', id: '1', from: 'bob', room: 'dev', ts: TS, body: bodyFor('hi') }), undefined, "another user's message");
-    assert.equal(t.match({ type: 'who', room: 'dev', members: ['alice'] }), 'w1');
-    assert.equal(t.match({ type: 'who', room: 'dev', members: ['alice'] }), 'w2', 'the second who goes to the second line');
+    assert.equal(t.match({ type: 'message', id: '1', from: 'bob', room: 'dev', ts: TS, body: bodyFor('hi'), fingerprint: null }), undefined, "another user's message");
+    assert.equal(t.match({ type: 'who', room: 'dev', members: ['alice'], fingerprints: {} }), 'w1');
+    assert.equal(t.match({ type: 'who', room: 'dev', members: ['alice'], fingerprints: {} }), 'w2', 'the second who goes to the second line');
     assert.equal(t.match({ type: 'error', code: 'not_in_room', message: 'x', command: 'say' }), 's1');
     assert.equal(t.size, 0);
-    assert.equal(t.match({ type: 'who', room: 'dev', members: [] }), undefined, 'nothing left waiting');
+    assert.equal(t.match({ type: 'who', room: 'dev', members: [], fingerprints: {} }), undefined, 'nothing left waiting');
   });
 
   it('a dropped connection: requests already sent are lost, those still queued keep waiting', () => {
@@ -98,7 +98,7 @@ describe('ReplyTracker', () => {
     assert.equal(t.match({ type: 'rooms', rooms: [] }), 'b');
     t.setName('Alice2');
     t.sent({ t: 'join', room: 'x' }, 'j');
-    assert.equal(t.match({ type: 'join', room: 'x', name: 'alice', members: 1, ts: TS }), undefined);
-    assert.equal(t.match({ type: 'join', room: 'x', name: 'alice2', members: 1, ts: TS }), 'j');
+    assert.equal(t.match({ type: 'join', room: 'x', name: 'alice', members: 1, ts: TS, fingerprint: 'SHA256:x' }), undefined);
+    assert.equal(t.match({ type: 'join', room: 'x', name: 'alice2', members: 1, ts: TS, fingerprint: 'SHA256:x' }), 'j');
   });
 });

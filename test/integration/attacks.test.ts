@@ -9,12 +9,11 @@ import net from 'node:net';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { bodyFor } from '../../src/client/input.js';
 import { ClientHandshake, SUBPROTOCOL, parseError } from '../../src/protocol/index.js';
 import { fingerprint } from '../../src/rsa/fingerprint.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import type { ServerEvent } from '../../src/chat/events.js';
-import { quickKey, sleep, startServer, tempDir, TestClient, closeAll } from './harness.js';
+import { payloadOf, quickKey, sleep, startServer, tempDir, TestClient, closeAll, textOf } from './harness.js';
 import { unbatch } from '../../src/protocol/batch.js';
 import { CliClient, killCliClients } from './cli-client.js';
 import { allClosed, recordingProxy } from './recording-proxy.js';
@@ -84,15 +83,15 @@ describe('attacks and bad input', () => {
 
   /** The server still serves: the witness can talk to itself through the lobby. */
   async function stillServing(tag: string) {
-    witness.send({ t: 'say', room: 'lobby', body: bodyFor(`still here ${tag}`) });
-    await witness.next((e) => e.type === 'message' && e.body.text === `still here ${tag}`);
+    witness.sendRoom('lobby', `still here ${tag}`);
+    await witness.nextText(`still here ${tag}`);
   }
 
   it('rejects a replayed frame and closes that connection', async () => {
     const c = await handshake(ctx.url, 'replayer');
-    const frame = c.session.seal({ t: 'say', room: 'lobby', body: bodyFor('once') });
+    const frame = c.session.seal({ t: 'e2e_room', room: 'lobby', payload: payloadOf('once') });
     c.ws.send(frame);
-    await witness.next((e) => e.type === 'message' && e.body.text === 'once');
+    await witness.nextText('once');
     c.ws.send(frame); // the same bytes again
     const closed = await c.closed;
     assert.equal(closed.code, 4003, 'closed as a protocol error');
@@ -101,13 +100,13 @@ describe('attacks and bad input', () => {
     // the client's first frame (counter 0) sent again, after the server had moved on to counter 1
     assert.equal(err!.message, 'replay: frame 0 replayed (expected 1)', 'told why: the session says replay');
     assert.equal(closed.reason, err!.message, 'the close reason says the same');
-    assert.equal(witness.events.filter((e) => e.type === 'message' && e.body.text === 'once').length, 1, 'delivered once');
+    assert.equal(witness.events.filter((e) => textOf(e) === 'once').length, 1, 'delivered once');
     await stillServing('replay');
   });
 
   it('rejects a ciphertext with one flipped bit', async () => {
     const c = await handshake(ctx.url, 'flipper');
-    const frame = c.session.seal({ t: 'say', room: 'lobby', body: bodyFor('flip me') });
+    const frame = c.session.seal({ t: 'e2e_room', room: 'lobby', payload: payloadOf('flip me') });
     frame[frame.length - 20]! ^= 0x04; // in the ciphertext, before the 16-byte GCM tag
     c.ws.send(frame);
     const closed = await c.closed;
@@ -117,7 +116,7 @@ describe('attacks and bad input', () => {
     assert.match(err!.message, /^decrypt_failed: /, 'refused because it does not authenticate');
     assert.equal(closed.reason, err!.message.slice(0, 120), 'the close reason says the same');
     await sleep(100);
-    assert.ok(!witness.events.some((e) => e.type === 'message' && e.body.text === 'flip me'));
+    assert.ok(!witness.events.some((e) => textOf(e) === 'flip me'));
     await stillServing('flip');
   });
 
@@ -134,23 +133,24 @@ describe('attacks and bad input', () => {
     const hello = new ClientHandshake({ identity: quickKey(), name: 'x', crypto: nodeCrypto }).hello();
     const wrongVersion = hello.slice();
     wrongVersion[1] = 99;
-    // each refusal: close 4001, one plaintext Error handshake_failed whose message names the
-    // protocol's own reason (the ProtocolError code the ServerHandshake threw)
-    const cases: [string, (ws: WebSocket) => void, RegExp][] = [
-      ['garbage', (ws) => ws.send(new Uint8Array([1, 2, 3, 4, 5])), /^unsupported_version: ClientHello: protocol version 2 /],
-      ['wrong type', (ws) => ws.send(Uint8Array.from([0x02, 1, ...hello.subarray(2)])), /^unexpected_message: expected ClientHello, got ServerHello$/],
-      ['truncated hello', (ws) => ws.send(hello.subarray(0, 40)), /^malformed: /],
-      ['wrong version', (ws) => ws.send(wrongVersion), /^unsupported_version: ClientHello: protocol version 99 /],
-      ['text frame', (ws) => ws.send('hello?'), /^malformed: text WebSocket messages are not part of the protocol$/],
+    // each refusal: one plaintext Error and a close — handshake_failed (4001) whose message names
+    // the protocol's own reason (the ProtocolError code the ServerHandshake threw), or for a
+    // version the server does not speak, unsupported_version (4002) saying which it speaks
+    const cases: [string, (ws: WebSocket) => void, string, number, RegExp][] = [
+      ['garbage', (ws) => ws.send(new Uint8Array([1, 2, 3, 4, 5])), 'handshake_failed', 4001, /^malformed: /],
+      ['wrong type', (ws) => ws.send(Uint8Array.from([0x02, 2, ...hello.subarray(2)])), 'handshake_failed', 4001, /^unexpected_message: expected ClientHello, got ServerHello$/],
+      ['truncated hello', (ws) => ws.send(hello.subarray(0, 40)), 'handshake_failed', 4001, /^malformed: /],
+      ['wrong version', (ws) => ws.send(wrongVersion), 'unsupported_version', 4002, /^this server speaks Parley protocol 2 and your client speaks protocol 99: /],
+      ['text frame', (ws) => ws.send('hello?'), 'handshake_failed', 4001, /^malformed: text WebSocket messages are not part of the protocol$/],
     ];
-    for (const [what, act, message] of cases) {
+    for (const [what, act, code, closeCode, message] of cases) {
       const r = await raw(ctx.url);
       act(r.ws);
       const closed = await r.closed;
-      assert.equal(closed.code, 4001, what);
+      assert.equal(closed.code, closeCode, what);
       assert.equal(r.received.length, 1, `${what}: one message, the Error`);
       const err = parseError(r.received[0]!);
-      assert.equal(err.code, 'handshake_failed', what);
+      assert.equal(err.code, code, what);
       assert.match(err.message, message, what);
       assert.equal(closed.reason, err.message.slice(0, 120), `${what}: the close reason says the same`);
     }
@@ -175,7 +175,7 @@ describe('attacks and bad input', () => {
     };
     // none asked for: the server upgrades, then closes it itself with its code and reason
     const none = await attempt([]);
-    assert.deepEqual(none, { closed: { code: 4003, reason: 'subprotocol parley.v1 required' }, received: [], errors: [] });
+    assert.deepEqual(none, { closed: { code: 4003, reason: 'subprotocol parley.v2 required' }, received: [], errors: [] });
     // another one asked for: the server's 101 selects none, and the client's own check (RFC 6455
     // §4.1, a protocol it did not ask for or none) aborts with 1006 — said by this exact error,
     // not a reset or a crash of the server

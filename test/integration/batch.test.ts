@@ -6,7 +6,6 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { unbatch } from '../../src/protocol/batch.js';
-import { bodyFor } from '../../src/client/input.js';
 import type { ServerEvent } from '../../src/chat/events.js';
 import { ClientHandshake, SUBPROTOCOL, type Session } from '../../src/protocol/index.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
@@ -36,7 +35,7 @@ async function rawClient(url: string, name: string, maxFrameLength?: number) {
   ws.send(hs.hello());
   const end = Date.now() + 5000;
   while (frames.length === 0 && Date.now() < end) await sleep(10);
-  return { ws, frames, say: (text: string) => ws.send(session!.seal({ t: 'say', room: 'lobby', body: bodyFor(text) })), events: () => frames.flatMap((f) => f.events) };
+  return { ws, frames, say: (text: string) => ws.send(session!.seal({ t: 'e2e_room', room: 'lobby', payload: Buffer.from(text).toString('base64') })), events: () => frames.flatMap((f) => f.events) };
 }
 
 describe('batches', () => {
@@ -50,16 +49,16 @@ describe('batches', () => {
   });
 
   it('a burst fans out in order, each frame within the frame limit, none lost', async () => {
-    const MAX = 2048;
+    const MAX = 8192; // protocol 2's smallest frames are 4121 bytes (MIN_EVENT_BYTES + header + tag)
     const ctx = await startServer({ transport: { maxFrameBytes: MAX }, chat: { messagesPerSecond: 1000, burst: 1000 } });
     const sender = await rawClient(ctx.url, 'sender', MAX);
     const reader = await rawClient(ctx.url, 'reader', MAX);
-    const texts = Array.from({ length: 40 }, (_, i) => `${i} ${'x'.repeat(300)}`);
+    const texts = Array.from({ length: 40 }, (_, i) => `${i} ${'x'.repeat(1200)}`);
     for (const t of texts) sender.say(t);
     const end = Date.now() + 10000;
-    const got = () => reader.events().filter((e): e is Extract<ServerEvent, { type: 'message' }> => e.type === 'message');
+    const got = () => reader.events().filter((e): e is Extract<ServerEvent, { type: 'e2e_room' }> => e.type === 'e2e_room');
     while (got().length < texts.length && Date.now() < end) await sleep(20);
-    assert.deepEqual(got().map((e) => e.body.text), texts, 'every message, in order');
+    assert.deepEqual(got().map((e) => Buffer.from(e.payload, 'base64').toString()), texts, 'every message, in order');
     assert.ok(reader.frames.every((f) => f.size <= MAX), `frames within ${MAX} bytes: ${reader.frames.map((f) => f.size).join(',')}`);
     assert.ok(reader.frames.some((f) => f.batch && f.events.length > 1), 'some frames carried several messages');
     sender.ws.close();

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ServerEvent } from '../../src/chat/events.js';
+import type { ChatEvent } from '../../src/chat/events.js';
 import { bodyFor } from '../../src/client/input.js';
 import { CLI } from '../helpers/paths.js';
 import { plainError, ready, type ConnPlan } from '../client/fake-server.js';
@@ -25,18 +25,18 @@ const FORGED = 'FORGED-MARKER';
 /** Characters that must never reach the terminal raw (line breaks are the only control allowed). */
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
 
-const hostileEvents = (): ServerEvent[] => [
-  { type: 'join', room: `r${EVIL}`, name: `n${EVIL}`, members: 2, ts: 1_700_000_000_000 },
-  { type: 'message', id: EVIL, from: `n${EVIL}`, room: `r${EVIL}`, ts: 1_700_000_000_001, body: bodyFor(`t${EVIL}`) },
-  { type: 'message', id: 'm2', from: `n${EVIL}`, room: `r${EVIL}`, ts: 1_700_000_000_002, body: { text: `forged${EVIL}`, sha256: EVIL, action: true } },
-  { type: 'direct', id: 'd1', from: `n${EVIL}`, to: 'alice', ts: 1_700_000_000_003, body: bodyFor(`dm${EVIL}`) },
+const hostileEvents = (): ChatEvent[] => [
+  { type: 'join', room: `r${EVIL}`, name: `n${EVIL}`, members: 2, ts: 1_700_000_000_000, fingerprint: 'SHA256:x' },
+  { type: 'message', id: EVIL, from: `n${EVIL}`, room: `r${EVIL}`, ts: 1_700_000_000_001, body: bodyFor(`t${EVIL}`), fingerprint: null },
+  { type: 'message', id: 'm2', from: `n${EVIL}`, room: `r${EVIL}`, ts: 1_700_000_000_002, body: { text: `forged${EVIL}`, sha256: EVIL, action: true }, fingerprint: null },
+  { type: 'direct', id: 'd1', from: `n${EVIL}`, to: 'alice', ts: 1_700_000_000_003, body: bodyFor(`dm${EVIL}`), fingerprint: null },
   { type: 'leave', room: `r${EVIL}`, name: `n${EVIL}`, members: 1, ts: 1_700_000_000_004, reason: `why${EVIL}` },
   { type: 'rooms', rooms: [{ room: `r${EVIL}`, members: 3 }] },
-  { type: 'who', room: `r${EVIL}`, members: [`n${EVIL}`, 'alice'] },
+  { type: 'who', room: `r${EVIL}`, members: [`n${EVIL}`, 'alice'], fingerprints: {} },
   { type: 'whois', name: `n${EVIL}`, fingerprint: `SHA256:${EVIL}`, online: true, rooms: [`r${EVIL}`] },
   { type: 'system', message: `sys${EVIL}`, ts: 1_700_000_000_005 },
   { type: 'error', code: 'hash_mismatch', message: `err${EVIL}`, command: 'say' },
-  { type: 'novel', detail: `new${EVIL}` } as unknown as ServerEvent,
+  { type: 'novel', detail: `new${EVIL}` } as unknown as ChatEvent,
 ];
 
 /**
@@ -48,7 +48,7 @@ const PLANS: ConnPlan[] = [
   { closeAtHello: { code: 4000, reason: `close0${EVIL}` } },
   { helloReply: plainError('handshake_failed', `pre${EVIL}`), close: { code: 4001, reason: `close1${EVIL}` } },
   { after: [ready({}, { name: `alice`, rooms: ['lobby', `r${EVIL}`], serverFingerprint: `SHA256:${EVIL}` }), ...hostileEvents(), plainError('name_taken', `${FORGED}${EVIL}`)] },
-  { after: [ready(), { type: 'join', room: 'lobby', name: 'x', members: `m${EVIL}`, ts: 1 } as unknown as ServerEvent] },
+  { after: [ready(), { type: 'join', room: 'lobby', name: 'x', members: `m${EVIL}`, ts: 1, fingerprint: 'SHA256:x' } as unknown as ChatEvent] },
   { after: [ready(), { type: 'error', code: 'name_taken', message: `fatal${EVIL}` }], close: { code: 4002, reason: `close4${EVIL}` } },
 ];
 /** Each run of the client meets the same five connections. */
@@ -151,8 +151,8 @@ describe('parley chat against a server that sends a field of the wrong type', ()
   before(async () => {
     // a join whose member count is a string of escape sequences (the line mode printed it as a
     // number would be), then the fatal error that ends the run
-    const badJoin = { type: 'join', room: 'lobby', name: 'bob', members: EVIL, ts: 1 } as unknown as ServerEvent;
-    const fatal: ServerEvent = { type: 'error', code: 'name_taken', message: 'taken' };
+    const badJoin = { type: 'join', room: 'lobby', name: 'bob', members: EVIL, ts: 1, fingerprint: 'SHA256:x' } as unknown as ChatEvent;
+    const fatal: ChatEvent = { type: 'error', code: 'name_taken', message: 'taken' };
     server = await startHostileServer((n) => (n % 2 === 0 ? { after: [ready(), badJoin, fatal] } : { after: [ready(), fatal] }));
   });
   after(async () => {

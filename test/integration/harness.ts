@@ -13,7 +13,7 @@ import { ChatConnection, type PinDecision } from '../../src/client/connection.js
 import { wsSocketFactory } from '../../src/client/socket-ws.js';
 import type { SocketFactory } from '../../src/client/socket.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
-import type { ClientRequest, ServerEvent } from '../../src/chat/events.js';
+import type { ChatEvent, OutgoingRequest } from '../../src/chat/events.js';
 import { MemoryNameRegistry } from '../../src/chat/index.js';
 import { ParleyServer, type ServerOptions } from '../../src/server/server.js';
 import type { Logger } from '../../src/server/log.js';
@@ -49,15 +49,25 @@ export async function startServer(opts: Partial<ServerOptions> = {}): Promise<{ 
   return { server, url: `ws://127.0.0.1:${addr.port}`, port: addr.port, log, key };
 }
 
+/** An opaque end-to-end payload standing for `text`: its UTF-8 in base64, which the server relays unread. */
+export function payloadOf(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}
+
+/** The text an e2e_room or e2e_to event's payload stands for (see payloadOf); undefined for any other event. */
+export function textOf(e: ChatEvent): string | undefined {
+  return e.type === 'e2e_room' || e.type === 'e2e_to' ? Buffer.from(e.payload, 'base64').toString('utf8') : undefined;
+}
+
 /** An in-process client that records every event it receives. */
 export class TestClient {
-  readonly events: ServerEvent[] = [];
+  readonly events: ChatEvent[] = [];
   readonly fatal: { code: string; message: string }[] = [];
   readonly conn: ChatConnection;
   constructor(url: string, readonly name: string, readonly key: RsaPrivateKey = quickKey(), verify: (fp: string) => PinDecision = () => ({ ok: true }), reconnect = false, socket: SocketFactory = wsSocketFactory()) {
     this.conn = new ChatConnection({ url, identity: key, name, crypto: nodeCrypto, socket, verifyServer: verify, reconnect, minReconnectMs: 100 });
     live.add(this);
-    this.conn.on('event', (e: ServerEvent) => this.events.push(e));
+    this.conn.on('event', (e: ChatEvent) => this.events.push(e));
     this.conn.on('fatal', (f: { code: string; message: string }) => this.fatal.push(f));
   }
   /** Connects and waits for `ready`. */
@@ -67,11 +77,19 @@ export class TestClient {
     await ready;
     return this;
   }
-  send(req: ClientRequest): void {
+  send(req: OutgoingRequest): void {
     this.conn.send(req);
   }
+  /** Sends an e2e_room whose payload stands for `text` (payloadOf). */
+  sendRoom(room: string, text: string): void {
+    this.conn.send({ t: 'e2e_room', room, payload: payloadOf(text) });
+  }
+  /** Resolves with the first e2e_room or e2e_to whose payload stands for `text`. */
+  nextText(text: string, timeoutMs = 5000): Promise<ChatEvent> {
+    return this.next((e) => textOf(e) === text, timeoutMs);
+  }
   /** Resolves with the first event (already received or future) matching `pred`. */
-  next(pred: (e: ServerEvent) => boolean, timeoutMs = 5000): Promise<ServerEvent> {
+  next(pred: (e: ChatEvent) => boolean, timeoutMs = 5000): Promise<ChatEvent> {
     const seen = this.events.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
@@ -79,7 +97,7 @@ export class TestClient {
         this.conn.off('event', on);
         reject(new Error(`${this.name}: no matching event within ${timeoutMs} ms; got ${JSON.stringify(this.events.slice(-5))}`));
       }, timeoutMs);
-      const on = (e: ServerEvent) => {
+      const on = (e: ChatEvent) => {
         if (pred(e)) {
           clearTimeout(t);
           this.conn.off('event', on);

@@ -3,13 +3,12 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { bodyFor } from '../../src/client/input.js';
 import { ClientHandshake, SUBPROTOCOL } from '../../src/protocol/index.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import type { ServerEvent } from '../../src/chat/events.js';
 import WebSocket from 'ws';
 import { CLI } from '../helpers/paths.js';
-import { quickKey, sleep, startServer, tempDir, TestClient, closeAll } from './harness.js';
+import { payloadOf, quickKey, sleep, startServer, tempDir, TestClient, closeAll, textOf } from './harness.js';
 import { unbatch } from '../../src/protocol/batch.js';
 
 // whatever a failed test left open is closed, so the process always exits
@@ -35,8 +34,8 @@ describe('resilience', () => {
     const witness = await new TestClient(second.url, 'witness').connect();
     witness.send({ t: 'join', room: 'ops' });
     await c.next((e) => e.type === 'join' && e.room === 'ops' && e.name === 'roamer' && e.ts > Date.now() - 5000);
-    witness.send({ t: 'say', room: 'ops', body: bodyFor('welcome back') });
-    await c.next((e) => e.type === 'message' && e.body.text === 'welcome back');
+    witness.sendRoom('ops', 'welcome back');
+    await c.nextText('welcome back');
     c.close();
     witness.close();
     await second.server.close();
@@ -47,9 +46,9 @@ describe('resilience', () => {
     const a = await new TestClient(ctx.url, 'chatty').connect();
     let paced = 0;
     a.conn.on('paced', () => paced++);
-    for (let i = 0; i < 25; i++) a.send({ t: 'say', room: 'lobby', body: bodyFor(`n${i}`) });
-    await a.next((e) => e.type === 'message' && e.body.text === 'n24', 10000);
-    const got = a.events.filter((e): e is Extract<ServerEvent, { type: 'message' }> => e.type === 'message').map((e) => e.body.text);
+    for (let i = 0; i < 25; i++) a.sendRoom('lobby', `n${i}`);
+    await a.nextText('n24', 10000);
+    const got = a.events.filter((e) => e.type === 'e2e_room').map(textOf);
     assert.deepEqual(got, Array.from({ length: 25 }, (_, i) => `n${i}`), 'all, in order');
     assert.ok(!a.events.some((e) => e.type === 'error'), 'no rate_limited errors');
     assert.ok(paced > 0, 'it said it was pacing');
@@ -70,15 +69,15 @@ describe('resilience', () => {
     const r = hs.onServerHello(got[0]!);
     ws.send(r.finish);
     while (got.length < 2) await sleep(10);
-    for (let i = 0; i < 30; i++) ws.send(r.session.seal({ t: 'say', room: 'lobby', body: bodyFor(`flood ${i}`) }));
-    calm.send({ t: 'say', room: 'lobby', body: bodyFor('calm words') });
-    await calm.next((e) => e.type === 'message' && e.body.text === 'calm words');
+    for (let i = 0; i < 30; i++) ws.send(r.session.seal({ t: 'e2e_room', room: 'lobby', payload: payloadOf(`flood ${i}`) }));
+    calm.sendRoom('lobby', 'calm words');
+    await calm.nextText('calm words');
     await sleep(300);
     const events = got.slice(1).flatMap((f) => unbatch(r.session.open(f) as ServerEvent));
     const limited = events.filter((e) => e.type === 'error' && e.code === 'rate_limited');
     assert.ok(limited.length >= 20, `${limited.length} refusals`);
     assert.ok(limited.every((e) => e.type === 'error' && (e.retryAfterMs ?? 0) > 0), 'each says when to retry');
-    const delivered = calm.events.filter((e) => e.type === 'message' && e.body.text.startsWith('flood')).length;
+    const delivered = calm.events.filter((e) => textOf(e)?.startsWith('flood')).length;
     assert.ok(delivered <= 6, `at most the burst got through (${delivered})`);
     ws.close();
     calm.close();

@@ -59,9 +59,9 @@ describe('TLS', () => {
     const url = `wss://127.0.0.1:${ctx.port}`;
     const a = await new TestClient(url, 'alice', undefined, undefined, false, wsSocketFactory({ ca })).connect();
     const b = await new TestClient(url, 'bob', undefined, undefined, false, wsSocketFactory({ ca })).connect();
-    a.send({ t: 'say', room: 'lobby', body: bodyFor('over TLS') });
-    const m = await b.next((e) => e.type === 'message' && e.body.text === 'over TLS');
-    assert.equal(m.type === 'message' && m.from, 'alice');
+    a.sendRoom('lobby', 'over TLS');
+    const m = await b.nextText('over TLS');
+    assert.equal(m.type === 'e2e_room' && m.from, 'alice');
 
     // a certificate the client refuses cannot heal by waiting: fatal tls_untrusted, with the advice to use --ca
     const untrusting = new TestClient(url, 'mallory', undefined, undefined, true);

@@ -9,9 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { bodyFor } from '../../src/client/input.js';
 import { SUBPROTOCOL } from '../../src/protocol/index.js';
-import { startServer, TestClient, closeAll } from './harness.js';
+import { payloadOf, startServer, TestClient, closeAll } from './harness.js';
 import { clientFrame, findLeaks, parseWsStream } from './ws-wire.js';
 import { allClosed, recordingProxy, type Recorded } from './recording-proxy.js';
 
@@ -51,10 +50,11 @@ describe('confidentiality on the wire', () => {
     const url = `ws://127.0.0.1:${proxy.port}`;
     const alice = await new TestClient(url, 'alice').connect();
     const bob = await new TestClient(url, 'bob').connect();
-    alice.send({ t: 'say', room: 'lobby', body: bodyFor(secret) });
-    alice.send({ t: 'dm', to: 'bob', body: bodyFor(dm) });
-    await bob.next((e) => e.type === 'message' && e.body.text === secret);
-    await bob.next((e) => e.type === 'direct' && e.body.text === dm);
+    // the payloads here are the texts in base64 (no E2E layer in this test): the transport alone must hide them
+    alice.sendRoom('lobby', secret);
+    alice.send({ t: 'e2e_to', to: 'bob', kind: 'dm', payload: payloadOf(dm) });
+    await bob.nextText(secret);
+    await bob.nextText(dm);
     alice.close();
     bob.close();
     const conns = proxy.connections.slice();

@@ -221,7 +221,7 @@ describe('fuzz: every input gets exactly the outcome the protocol prescribes', (
         // a malicious client: any client_secret_wrapped of the right length, validly signed, so the
         // server reaches RSAES-OAEP decryption: random, or a flipped genuine one
         const w = rng.int(2) === 0 ? rng.bytes(256) : flipBits(parseClientFinish(genuine.finish).wrappedSecret, rng);
-        const signed = Uint8Array.from([3, 1, w.length >> 8, w.length & 0xff, ...w]);
+        const signed = Uint8Array.from([3, PROTOCOL_VERSION, w.length >> 8, w.length & 0xff, ...w]);
         const m = appendSignature(signed, signTranscript(clientKey, CONTEXT_CLIENT_SIGNATURE, [hello, shFresh, signed]));
         const r = outcome(() => s.onClientFinish(m), 'onClientFinish');
         // RFC 8017 §7.1.2 with implicit rejection: no error tells a bad ciphertext from a good one;

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { exportPublicKeyDer, exportPublicKeyPem, fingerprint, publicKeyFromComponents } from '../../src/rsa/index.js';
 import {
-  ClientHandshake, decodeMessageType, encodeError, MAX_HANDSHAKE_LENGTH, MAX_SPKI_LENGTH, MessageType, parseError, ProtocolError, ServerHandshake, isProtocolError,
+  ClientHandshake, decodeMessageType, encodeError, MAX_HANDSHAKE_LENGTH, MAX_SPKI_LENGTH, MessageType, parseError, PROTOCOL_VERSION, ProtocolError, ServerHandshake, isProtocolError,
   type ProtocolCrypto, type ProtocolErrorCode,
 } from '../../src/protocol/index.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
@@ -47,14 +47,14 @@ describe('handshake', () => {
     const h = runHandshake({ name: 'bob' });
     const spki = exportPublicKeyDer(clientKey);
     assert.equal(h.clientHello.length, 2 + 32 + 32 + 2 + spki.length + 1 + 3);
-    assert.deepEqual([...h.clientHello.subarray(0, 2)], [0x01, 0x01]);
+    assert.deepEqual([...h.clientHello.subarray(0, 2)], [0x01, 0x02]);
     assert.equal((h.clientHello[66]! << 8) | h.clientHello[67]!, spki.length);
     assert.deepEqual(h.clientHello.subarray(68, 68 + spki.length), spki);
     assert.equal(h.clientHello[68 + spki.length], 3);
     assert.equal(h.serverHello.length, 2 + 32 + 32 + 2 + 294 + 2 + 256 + 2 + 256);
-    assert.deepEqual([...h.serverHello.subarray(0, 2)], [0x02, 0x01]);
+    assert.deepEqual([...h.serverHello.subarray(0, 2)], [0x02, 0x02]);
     assert.equal(h.clientFinish.length, 2 + 2 + 256 + 2 + 256);
-    assert.deepEqual([...h.clientFinish.subarray(0, 4)], [0x03, 0x01, 0x01, 0x00]);
+    assert.deepEqual([...h.clientFinish.subarray(0, 4)], [0x03, 0x02, 0x01, 0x00]);
   });
 
   it('accepts Node Buffers (as ws delivers them) and keeps its own copies', () => {
@@ -90,7 +90,7 @@ describe('handshake', () => {
     throwsCode(() => s.onClientFinish(r.finish), 'unexpected_message', 'ClientFinish twice');
     // a failed step leaves the object dead
     const s2 = new ServerHandshake({ identity: serverKey, crypto: nodeCrypto });
-    throwsCode(() => s2.onClientHello(new Uint8Array([1, 1, 0])), 'malformed');
+    throwsCode(() => s2.onClientHello(new Uint8Array([1, PROTOCOL_VERSION, 0])), 'malformed');
     throwsCode(() => s2.onClientHello(ch), 'unexpected_message');
   });
 
@@ -110,7 +110,7 @@ describe('ClientHello checks (server side)', () => {
   const { hello } = seededClient();
 
   it('a wrong protocol version → unsupported_version, for every other version byte', () => {
-    for (const v of [0, 2, 3, 0x7f, 0xff]) {
+    for (const v of [0, 1, 3, 0x7f, 0xff]) {
       const bad = hello.slice();
       bad[1] = v;
       throwsCode(() => server().onClientHello(bad), 'unsupported_version', `version ${v}`);
@@ -131,7 +131,7 @@ describe('ClientHello checks (server side)', () => {
   it('names: NAME_RE is enforced (length 1–32, A–Z a–z 0–9 _ . -)', () => {
     const spki = exportPublicKeyDer(clientKey);
     const eph = nodeCrypto.x25519Keypair().publicKey;
-    const raw = (name: Uint8Array) => Buffer.concat([Uint8Array.of(1, 1), new Uint8Array(32), eph, Uint8Array.of(spki.length >> 8, spki.length & 0xff), spki, Uint8Array.of(name.length), name]);
+    const raw = (name: Uint8Array) => Buffer.concat([Uint8Array.of(1, PROTOCOL_VERSION), new Uint8Array(32), eph, Uint8Array.of(spki.length >> 8, spki.length & 0xff), spki, Uint8Array.of(name.length), name]);
     const enc = (s: string) => new TextEncoder().encode(s);
     for (const bad of ['', 'a b', 'é', 'a/b', 'x'.repeat(33), 'tab\t', 'nul\0']) throwsCode(() => server().onClientHello(raw(enc(bad))), 'malformed', `name ${JSON.stringify(bad)}`);
     assert.ok(server().onClientHello(raw(enc('Z_9.-a'))).length > 0);
@@ -142,7 +142,7 @@ describe('ClientHello checks (server side)', () => {
 
   it("the client's RSA key: canonical SPKI DER only, at least 2048 bits", () => {
     const eph = nodeCrypto.x25519Keypair().publicKey;
-    const withKey = (spki: Uint8Array) => Buffer.concat([Uint8Array.of(1, 1), new Uint8Array(32), eph, Uint8Array.of(spki.length >> 8, spki.length & 0xff), spki, Uint8Array.of(1, 0x61)]);
+    const withKey = (spki: Uint8Array) => Buffer.concat([Uint8Array.of(1, PROTOCOL_VERSION), new Uint8Array(32), eph, Uint8Array.of(spki.length >> 8, spki.length & 0xff), spki, Uint8Array.of(1, 0x61)]);
     const small = rsaKey('small', 1024);
     throwsCode(() => server().onClientHello(withKey(exportPublicKeyDer(small))), 'handshake_failed', '1024-bit key');
     throwsCode(() => server().onClientHello(withKey(exportPublicKeyDer(clientKey, 'pkcs1'))), 'handshake_failed', 'PKCS #1 instead of SPKI');
@@ -160,7 +160,7 @@ describe('ClientHello checks (server side)', () => {
 
   it("keys outside 2048–4096 bits or with e ≠ 65537 are refused before the server uses its private key", () => {
     const eph = nodeCrypto.x25519Keypair().publicKey;
-    const withKey = (spki: Uint8Array) => Buffer.concat([Uint8Array.of(1, 1), new Uint8Array(32), eph, Uint8Array.of(spki.length >> 8, spki.length & 0xff), spki, Uint8Array.of(1, 0x61)]);
+    const withKey = (spki: Uint8Array) => Buffer.concat([Uint8Array.of(1, PROTOCOL_VERSION), new Uint8Array(32), eph, Uint8Array.of(spki.length >> 8, spki.length & 0xff), spki, Uint8Array.of(1, 0x61)]);
     const odd = (bits: number) => (1n << BigInt(bits - 1)) + 12345n; // any odd number of that size: what an attacker sends
     const cases: [string, Uint8Array, ProtocolErrorCode][] = [
       // longer SPKI than any accepted key's: refused by the parser, before the key is even imported
@@ -211,7 +211,7 @@ describe('ClientHello checks (server side)', () => {
       Uint8Array.from(Buffer.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', 'hex')),
     ];
     for (const eph of lowOrder) {
-      const ch = Buffer.concat([Uint8Array.of(1, 1), new Uint8Array(32), eph, Uint8Array.of(spki.length >> 8, spki.length & 0xff), spki, Uint8Array.of(1, 0x61)]);
+      const ch = Buffer.concat([Uint8Array.of(1, PROTOCOL_VERSION), new Uint8Array(32), eph, Uint8Array.of(spki.length >> 8, spki.length & 0xff), spki, Uint8Array.of(1, 0x61)]);
       throwsCode(() => server().onClientHello(ch), 'handshake_failed');
     }
   });
@@ -264,9 +264,11 @@ describe('ServerHello checks (client side)', () => {
   it('truncated or extended ServerHello → malformed; wrong version → unsupported_version', () => {
     for (const n of [0, 1, 2, 40, 100, sh.length - 1]) throwsCode(() => seededClient().c.onServerHello(sh.subarray(0, n)), 'malformed', `first ${n}`);
     throwsCode(() => seededClient().c.onServerHello(Buffer.concat([sh, Uint8Array.of(0)])), 'malformed');
-    const v2 = sh.slice();
-    v2[1] = 2;
-    throwsCode(() => seededClient().c.onServerHello(v2), 'unsupported_version');
+    for (const version of [1, 3]) {
+      const v = sh.slice();
+      v[1] = version;
+      throwsCode(() => seededClient().c.onServerHello(v), 'unsupported_version', `version ${version}`);
+    }
   });
 
   it("a ServerHello made for another ClientHello (replayed from an earlier connection) is refused", () => {
@@ -373,7 +375,7 @@ describe('ClientFinish checks (server side)', () => {
     const ch = c.hello();
     const shMsg = s.onClientHello(ch);
     const client = c.onServerHello(shMsg);
-    const signed = Uint8Array.from([3, 1, 1, 0, ...nodeCrypto.randomBytes(256)]);
+    const signed = Uint8Array.from([3, PROTOCOL_VERSION, 1, 0, ...nodeCrypto.randomBytes(256)]);
     const forged = appendSignature(signed, signTranscript(clientKey, new TextEncoder().encode('parley/1 client signature'), [ch, shMsg, signed]));
     const server = s.onClientFinish(forged); // no error: nobody learns whether OAEP decryption worked
     throwsCode(() => client.session.open(server.session.seal({ type: 'pong' })), 'decrypt_failed', 'key confirmation fails on the client');

@@ -12,20 +12,20 @@ const fill = (n: number, v: number) => new Uint8Array(n).fill(v);
 
 describe('handshake message codecs', () => {
   it('constants', () => {
-    assert.equal(SUBPROTOCOL, 'parley.v1');
-    assert.equal(PROTOCOL_VERSION, 1);
+    assert.equal(SUBPROTOCOL, 'parley.v2');
+    assert.equal(PROTOCOL_VERSION, 2);
   });
 
   it('ClientHello: exact bytes of a small example', () => {
     const ch = encodeClientHello({ nonce: fill(32, 0xaa), ephemeral: fill(32, 0xbb), rsaKey: Uint8Array.of(0x30, 0x00), name: 'ab' });
-    assert.equal(hex(ch), '0101' + 'aa'.repeat(32) + 'bb'.repeat(32) + '0002' + '3000' + '02' + '6162');
+    assert.equal(hex(ch), '0102' + 'aa'.repeat(32) + 'bb'.repeat(32) + '0002' + '3000' + '02' + '6162');
     assert.deepEqual(parseClientHello(ch), { nonce: fill(32, 0xaa), ephemeral: fill(32, 0xbb), rsaKey: Uint8Array.of(0x30, 0), name: 'ab' });
   });
 
   it('ServerHello: exact bytes, and `signed` ends before the signature length', () => {
     const signed = encodeServerHelloSigned({ nonce: fill(32, 1), ephemeral: fill(32, 2), rsaKey: Uint8Array.of(0x30), wrappedSecret: Uint8Array.of(9, 9, 9) });
     const sh = appendSignature(signed, Uint8Array.of(7, 7));
-    assert.equal(hex(sh), '0201' + '01'.repeat(32) + '02'.repeat(32) + '0001' + '30' + '0003' + '090909' + '0002' + '0707');
+    assert.equal(hex(sh), '0202' + '01'.repeat(32) + '02'.repeat(32) + '0001' + '30' + '0003' + '090909' + '0002' + '0707');
     const p = parseServerHello(sh);
     assert.deepEqual(p.signed, signed);
     assert.deepEqual(p.signature, Uint8Array.of(7, 7));
@@ -34,8 +34,8 @@ describe('handshake message codecs', () => {
 
   it('ClientFinish: exact bytes', () => {
     const cf = appendSignature(encodeClientFinishSigned({ wrappedSecret: Uint8Array.of(5) }), Uint8Array.of(6, 6));
-    assert.equal(hex(cf), '0301' + '0001' + '05' + '0002' + '0606');
-    assert.deepEqual(parseClientFinish(cf).signed, Uint8Array.of(3, 1, 0, 1, 5));
+    assert.equal(hex(cf), '0302' + '0001' + '05' + '0002' + '0606');
+    assert.deepEqual(parseClientFinish(cf).signed, Uint8Array.of(3, 2, 0, 1, 5));
   });
 
   it('encoders refuse fields of the wrong length', () => {
@@ -48,14 +48,14 @@ describe('handshake message codecs', () => {
   });
 
   it('decoders: zero-length and over-limit length fields → malformed', () => {
-    const ch = (spkiLen: number, nameLen: number) => Buffer.concat([Uint8Array.of(1, 1), fill(64, 0), Uint8Array.of(spkiLen >> 8, spkiLen & 0xff), fill(spkiLen, 0x30), Uint8Array.of(nameLen), fill(nameLen, 0x61)]);
+    const ch = (spkiLen: number, nameLen: number) => Buffer.concat([Uint8Array.of(1, PROTOCOL_VERSION), fill(64, 0), Uint8Array.of(spkiLen >> 8, spkiLen & 0xff), fill(spkiLen, 0x30), Uint8Array.of(nameLen), fill(nameLen, 0x61)]);
     assert.equal(parseClientHello(ch(1, 1)).name, 'a');
     throwsCode(() => parseClientHello(ch(0, 1)), 'malformed', 'empty SPKI');
     assert.equal(parseClientHello(ch(MAX_SPKI_LENGTH, 1)).rsaKey.length, MAX_SPKI_LENGTH);
     throwsCode(() => parseClientHello(ch(MAX_SPKI_LENGTH + 1, 1)), 'malformed', `SPKI over ${MAX_SPKI_LENGTH}`);
     throwsCode(() => parseClientHello(ch(1, 0)), 'malformed', 'empty name');
     throwsCode(() => parseClientHello(ch(1, 33)), 'malformed', '33-byte name');
-    const cf = (w: number, s: number) => Buffer.concat([Uint8Array.of(3, 1, w >> 8, w & 0xff), fill(w, 1), Uint8Array.of(s >> 8, s & 0xff), fill(s, 2)]);
+    const cf = (w: number, s: number) => Buffer.concat([Uint8Array.of(3, PROTOCOL_VERSION, w >> 8, w & 0xff), fill(w, 1), Uint8Array.of(s >> 8, s & 0xff), fill(s, 2)]);
     assert.ok(parseClientFinish(cf(MAX_RSA_BYTES, MAX_RSA_BYTES)));
     throwsCode(() => parseClientFinish(cf(MAX_RSA_BYTES + 1, 1)), 'malformed');
     throwsCode(() => parseClientFinish(cf(1, MAX_RSA_BYTES + 1)), 'malformed');
@@ -66,7 +66,7 @@ describe('handshake message codecs', () => {
 describe('Error message (0x7F)', () => {
   it('exact bytes and round trip', () => {
     const e = encodeError('malformed', 'bad ✓');
-    assert.equal(hex(e), '7f01' + '09' + Buffer.from('malformed').toString('hex') + '0007' + Buffer.from('bad ✓').toString('hex'));
+    assert.equal(hex(e), '7f02' + '09' + Buffer.from('malformed').toString('hex') + '0007' + Buffer.from('bad ✓').toString('hex'));
     assert.deepEqual(parseError(e), { code: 'malformed', message: 'bad ✓' });
     assert.deepEqual(parseError(encodeError('server_full', '')), { code: 'server_full', message: '' });
   });

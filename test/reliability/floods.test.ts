@@ -16,9 +16,9 @@ import type { ServerEvent } from '../../src/chat/events.js';
 import { keyPool } from './lib/keys.js';
 import { PER_SOURCE_OFF, startInProc, sleep, within, type InProcServer } from './lib/inproc.js';
 import { ConnectError, RawClient } from './lib/raw-client.js';
-import { percentiles, sha256Hex } from './lib/swarm.js';
+import { payloadText, percentiles, roomMessage } from './lib/swarm.js';
 
-const say = (room: string, text: string) => ({ t: 'say' as const, room, body: { text, sha256: sha256Hex(text) } });
+const say = roomMessage;
 
 /** What happened to one flooding WebSocket. */
 interface FloodConn {
@@ -73,7 +73,7 @@ describe('floods', () => {
     const probe = await RawClient.connect(ctx.url, keys[0]!, 'calm', {
       keepEvents: true,
       onEvent: (e) => {
-        if (e.type === 'message' && e.from === 'calm') probeRtt.push(Date.now() - Number(e.body.text.split(' ')[1]));
+        if (e.type === 'e2e_room' && e.from === 'calm') probeRtt.push(Date.now() - Number(payloadText(e)!.split(' ')[1]));
       },
     });
     const witness = await RawClient.connect(ctx.url, keys[1]!, 'witness', { keepEvents: true });
@@ -102,7 +102,7 @@ describe('floods', () => {
     for (const x of timers.splice(0)) clearInterval(x);
     const during = percentiles(probeRtt);
     const refusals = flooder.events.filter((e): e is Extract<ServerEvent, { type: 'error' }> => e.type === 'error' && e.code === 'rate_limited');
-    const delivered = witness.events.filter((e) => e.type === 'message' && e.from === 'flooder').length;
+    const delivered = witness.events.filter((e) => e.type === 'e2e_room' && e.from === 'flooder').length;
     t.diagnostic(
       `flooder sent ${n} in ${Date.now() - t0} ms: ${refusals.length} rate_limited refusals, ${delivered} delivered, closed ${closed?.code} "${closed?.reason}"; ` +
         `calm RTT before p50 ${baseline.p50} ms p99 ${baseline.p99} ms, during p50 ${during.p50} ms p99 ${during.p99} ms max ${during.max} ms (n=${during.count}); first refusal: ${JSON.stringify(refusals[0])}`,

@@ -11,7 +11,7 @@ import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import WebSocket from 'ws';
-import { ClientHandshake, SUBPROTOCOL, parseError } from '../../src/protocol/index.js';
+import { ClientHandshake, PROTOCOL_VERSION, SUBPROTOCOL, parseError } from '../../src/protocol/index.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import { exportPublicKeyDer, publicKeyFromComponents } from '../../src/rsa/index.js';
 import type { ConnectIdentity, MemberSink } from '../../src/chat/index.js';
@@ -21,7 +21,7 @@ import { keyPool } from './lib/keys.js';
 import { startInProc, sleep, within, type InProcServer } from './lib/inproc.js';
 import { ConnectError, RawClient } from './lib/raw-client.js';
 import { tcpFlood, wsFlood, type Flood } from './lib/flood.js';
-import { sha256Hex } from './lib/swarm.js';
+import { payloadText, roomMessage } from './lib/swarm.js';
 
 const FLOODER = '127.0.0.2';
 const D = DEFAULT_TRANSPORT;
@@ -33,8 +33,8 @@ async function legitimate(url: string, key: Parameters<typeof RawClient.connect>
   const connectMs = Date.now() - t0;
   const text = `hello from ${name} ${Date.now()}`;
   const t1 = Date.now();
-  client.send({ t: 'say', room: 'lobby', body: { text, sha256: sha256Hex(text) } });
-  await client.next((e) => e.type === 'message' && e.body.text === text, 5000);
+  client.send(roomMessage('lobby', text));
+  await client.next((e) => payloadText(e) === text, 5000);
   return { client, attempts, connectMs, rttMs: Date.now() - t1 };
 }
 
@@ -182,7 +182,7 @@ describe('per-source limits', () => {
 /** A ClientHello with any SPKI, even one longer than the encoder allows (docs/PROTOCOL.md §ClientHello). */
 function encodeClientHelloRaw(spki: Uint8Array, ephemeral: Uint8Array): Uint8Array {
   const name = new TextEncoder().encode('mallory');
-  return Buffer.concat([Uint8Array.of(1, 1), nodeCrypto.randomBytes(32), ephemeral, Uint8Array.of(spki.length >> 8, spki.length & 0xff), spki, Uint8Array.of(name.length), name]);
+  return Buffer.concat([Uint8Array.of(1, PROTOCOL_VERSION), nodeCrypto.randomBytes(32), ephemeral, Uint8Array.of(spki.length >> 8, spki.length & 0xff), spki, Uint8Array.of(name.length), name]);
 }
 
 /** Sends one ClientHello on a new WebSocket and reports the server's answer. */

@@ -10,9 +10,9 @@ import type { ServerEvent } from '../../src/chat/events.js';
 import { keyPool } from './lib/keys.js';
 import { startInProc, sleep, within, type InProcServer } from './lib/inproc.js';
 import { RawClient } from './lib/raw-client.js';
-import { percentiles, sha256Hex } from './lib/swarm.js';
+import { payloadText, percentiles, roomMessage } from './lib/swarm.js';
 
-const say = (room: string, text: string) => ({ t: 'say' as const, room, body: { text, sha256: sha256Hex(text) } });
+const say = roomMessage;
 
 describe('slow consumer', () => {
   let ctx: InProcServer | undefined;
@@ -42,7 +42,7 @@ describe('slow consumer', () => {
       await RawClient.connect(ctx.url, keys[1]!, 'probe', {
         keepEvents: true,
         onEvent: (e) => {
-          if (e.type === 'message' && e.from === 'probe') probeRtt.push({ at: Date.now(), ms: Date.now() - Number(e.body.text.split(' ')[1]) });
+          if (e.type === 'e2e_room' && e.from === 'probe') probeRtt.push({ at: Date.now(), ms: Date.now() - Number(payloadText(e)!.split(' ')[1]) });
         },
       }),
     );

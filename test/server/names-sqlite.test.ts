@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { ChatHub, nameSkeleton, type NameRecord } from '../../src/chat/index.js';
 import { NAMES_DB_FILE, NameRegistryFileError, SqliteNameRegistry } from '../../src/server/names-sqlite.js';
 import { PROJECT_ROOT } from '../helpers/paths.js';
-import { FakeSink, fp } from '../chat/helpers.js';
+import { FakeSink, fp, pk } from '../chat/helpers.js';
 import { registryContract } from '../chat/registry-contract.js';
 
 let tmp: string;
@@ -278,7 +278,7 @@ describe('SqliteNameRegistry', () => {
     // the hub on the migrated file, one name per key: every old owner still gets in, new look-alikes do not
     const names = new SqliteNameRegistry(file); // a second open: the migration is not run again
     const hub = new ChatHub({ maxNamesPerKey: 1 }, names);
-    const connect = (name: string, key: string) => hub.connect({ name, fingerprint: fp(key), source: key }, new FakeSink());
+    const connect = (name: string, key: string) => hub.connect({ name, fingerprint: fp(key), publicKey: pk(key), source: key }, new FakeSink());
     for (const [name, key] of [['alice', 'A'], ['aIice', 'B'], ['a1ice', 'C'], ['BOB', 'A'], ['squat999', 'squatter']]) {
       const res = connect(name!, key!);
       assert.ok(res.ok, `${name} by ${key}: ${res.ok ? '' : res.message}`);
@@ -326,16 +326,16 @@ describe('SqliteNameRegistry', () => {
     const file = freshFile();
     const names1 = new SqliteNameRegistry(file);
     const hub1 = new ChatHub({}, names1);
-    assert.ok(hub1.connect({ name: 'Alice', fingerprint: fp('a') }, new FakeSink()).ok);
+    assert.ok(hub1.connect({ name: 'Alice', fingerprint: fp('a'), publicKey: pk('a') }, new FakeSink()).ok);
     hub1.shutdown('restart');
     names1.close();
 
     const names2 = new SqliteNameRegistry(file);
     const hub2 = new ChatHub({}, names2);
-    const stolen = hub2.connect({ name: 'alice', fingerprint: fp('mallory') }, new FakeSink());
+    const stolen = hub2.connect({ name: 'alice', fingerprint: fp('mallory'), publicKey: pk('mallory') }, new FakeSink());
     assert.equal(!stolen.ok && stolen.code, 'name_taken');
     const sink = new FakeSink();
-    const back = hub2.connect({ name: 'alice', fingerprint: fp('a') }, sink);
+    const back = hub2.connect({ name: 'alice', fingerprint: fp('a'), publicKey: pk('a') }, sink);
     assert.ok(back.ok);
     assert.equal(back.member.name, 'Alice');
     hub2.handle(back.member, { t: 'whois', name: 'ALICE' });

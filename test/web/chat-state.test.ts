@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { ChatState, dmId, roomId, type Entry } from '../../src/web/chat-state.js';
 import { parseWebInput } from '../../src/web/commands.js';
 import { bodyFor } from '../../src/client/input.js';
-import type { ServerEvent } from '../../src/chat/events.js';
+import type { ChatEvent } from '../../src/chat/events.js';
 
 const limits = { maxMessageLength: 10, messagesPerSecond: 5, burst: 10 };
-const ready: ServerEvent = { type: 'ready', name: 'alice', fingerprint: 'SHA256:a', serverFingerprint: 'SHA256:s', rooms: ['lobby'], limits };
+const ready: ChatEvent = { type: 'ready', name: 'alice', fingerprint: 'SHA256:a', serverFingerprint: 'SHA256:s', rooms: ['lobby'], limits };
 
 function make() {
   const appended: [string | undefined, Entry][] = [];
@@ -23,18 +23,18 @@ describe('ChatState', () => {
     assert.equal(s.current, roomId('lobby'));
     assert.equal(s.room, 'lobby');
     assert.match((appended[0]![1] as { text: string }).text, /Connected as alice/);
-    s.apply({ type: 'who', room: 'lobby', members: ['bob', 'alice'] });
+    s.apply({ type: 'who', room: 'lobby', members: ['bob', 'alice'], fingerprints: {} });
     assert.deepEqual(s.conversations.get(roomId('lobby'))!.members, ['alice', 'bob']);
     assert.equal(appended.length, 1, 'the silent who adds no line');
-    s.apply({ type: 'who', room: 'lobby', members: ['alice'] });
+    s.apply({ type: 'who', room: 'lobby', members: ['alice'], fingerprints: {} });
     assert.equal(appended.length, 2, 'a who the user asked for is shown');
   });
 
   it('messages carry the hash check; a mismatch is marked', () => {
     const { s } = make();
     s.apply(ready);
-    s.apply({ type: 'message', id: '1', from: 'bob', room: 'lobby', ts: 5, body: bodyFor('hi') });
-    s.apply({ type: 'message', id: '2', from: 'eve', room: 'lobby', ts: 6, body: { text: 'evil', sha256: bodyFor('good').sha256 } });
+    s.apply({ type: 'message', id: '1', from: 'bob', room: 'lobby', ts: 5, body: bodyFor('hi'), fingerprint: null });
+    s.apply({ type: 'message', id: '2', from: 'eve', room: 'lobby', ts: 6, body: { text: 'evil', sha256: bodyFor('good').sha256 }, fingerprint: null });
     const [m1, m2] = s.conversations.get(roomId('lobby'))!.entries.filter((e) => e.kind === 'message');
     assert.deepEqual(m1, { kind: 'message', from: 'bob', text: 'hi', action: false, verified: true, ts: 5 });
     assert.equal(m2!.kind === 'message' && m2!.verified, false);
@@ -43,8 +43,8 @@ describe('ChatState', () => {
   it('direct messages go to a thread per peer, both directions; unread counts when not current', () => {
     const { s } = make();
     s.apply(ready);
-    s.apply({ type: 'direct', id: '1', from: 'bob', to: 'alice', ts: 5, body: bodyFor('psst') });
-    s.apply({ type: 'direct', id: '2', from: 'alice', to: 'bob', ts: 6, body: bodyFor('yes?') });
+    s.apply({ type: 'direct', id: '1', from: 'bob', to: 'alice', ts: 5, body: bodyFor('psst'), fingerprint: null });
+    s.apply({ type: 'direct', id: '2', from: 'alice', to: 'bob', ts: 6, body: bodyFor('yes?'), fingerprint: null });
     const t = s.conversations.get(dmId('bob'))!;
     assert.equal(t.entries.length, 2);
     assert.equal(t.unread, 1, 'only bob\'s message is unread; your own is not');
@@ -58,10 +58,10 @@ describe('ChatState', () => {
     const { s } = make();
     s.apply(ready);
     s.expectJoin('dev');
-    assert.deepEqual(s.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 2 }), [{ t: 'who', room: 'dev' }]);
+    assert.deepEqual(s.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 2, fingerprint: 'SHA256:x' }), [{ t: 'who', room: 'dev' }]);
     assert.equal(s.current, roomId('dev'), 'a room the user asked for becomes current');
-    s.apply({ type: 'who', room: 'dev', members: ['alice'] });
-    s.apply({ type: 'join', room: 'dev', name: 'bob', members: 2, ts: 3 });
+    s.apply({ type: 'who', room: 'dev', members: ['alice'], fingerprints: {} });
+    s.apply({ type: 'join', room: 'dev', name: 'bob', members: 2, ts: 3, fingerprint: 'SHA256:x' });
     assert.deepEqual(s.conversations.get(roomId('dev'))!.members, ['alice', 'bob']);
     s.apply({ type: 'leave', room: 'dev', name: 'bob', members: 1, ts: 4, reason: 'disconnected' });
     assert.deepEqual(s.conversations.get(roomId('dev'))!.members, ['alice']);
@@ -70,7 +70,7 @@ describe('ChatState', () => {
     assert.equal(s.current, roomId('lobby'));
     // a rejoin after a reconnection does not steal the focus
     s.select(roomId('lobby'));
-    s.apply({ type: 'join', room: 'ops', name: 'alice', members: 1, ts: 6 });
+    s.apply({ type: 'join', room: 'ops', name: 'alice', members: 1, ts: 6, fingerprint: 'SHA256:x' });
     assert.equal(s.current, roomId('lobby'));
   });
 
@@ -92,7 +92,7 @@ describe('ChatState', () => {
   it('/rooms marks the current room and the other rooms the user is in, as /help says', () => {
     const { s, appended } = make();
     s.apply(ready);
-    s.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 2 });
+    s.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 2, fingerprint: 'SHA256:x' });
     s.select(roomId('lobby'));
     s.apply({ type: 'rooms', rooms: [{ room: 'lobby', members: 2 }, { room: 'dev', members: 1 }, { room: 'ops', members: 3 }] });
     assert.equal((appended.at(-1)![1] as { text: string }).text, 'Rooms: #lobby (2, current), #dev (1, joined), #ops (3)');
@@ -101,17 +101,17 @@ describe('ChatState', () => {
   it('your own messages never count as unread: a DM sent from a room, your echo in another room', () => {
     const { s } = make();
     s.apply(ready);
-    s.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 2 });
+    s.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 2, fingerprint: 'SHA256:x' });
     s.select(roomId('dev')); // read the join notice
     s.openDirect('bob');
     s.select(roomId('lobby'));
     // `/msg bob …` typed in #lobby: the server echoes it into the thread with bob
-    s.apply({ type: 'direct', id: '1', from: 'alice', to: 'bob', ts: 5, body: bodyFor('see you') });
-    s.apply({ type: 'message', id: '2', from: 'alice', room: 'dev', ts: 6, body: bodyFor('mine') });
+    s.apply({ type: 'direct', id: '1', from: 'alice', to: 'bob', ts: 5, body: bodyFor('see you'), fingerprint: null });
+    s.apply({ type: 'message', id: '2', from: 'alice', room: 'dev', ts: 6, body: bodyFor('mine'), fingerprint: null });
     assert.equal(s.conversations.get(dmId('bob'))!.unread, 0);
     assert.equal(s.conversations.get(roomId('dev'))!.unread, 0);
-    s.apply({ type: 'direct', id: '3', from: 'bob', to: 'alice', ts: 7, body: bodyFor('ok') });
-    s.apply({ type: 'message', id: '4', from: 'carol', room: 'dev', ts: 8, body: bodyFor('theirs') });
+    s.apply({ type: 'direct', id: '3', from: 'bob', to: 'alice', ts: 7, body: bodyFor('ok'), fingerprint: null });
+    s.apply({ type: 'message', id: '4', from: 'carol', room: 'dev', ts: 8, body: bodyFor('theirs'), fingerprint: null });
     assert.equal(s.conversations.get(dmId('bob'))!.unread, 1);
     assert.equal(s.conversations.get(roomId('dev'))!.unread, 1);
   });
@@ -126,7 +126,7 @@ describe('ChatState', () => {
   it('snapshot and restore: rooms, direct threads, the current conversation and the limits survive a reload', () => {
     const { s } = make();
     s.apply(ready);
-    s.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 2 });
+    s.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 2, fingerprint: 'SHA256:x' });
     s.openDirect('bob');
     s.openDirect('carol');
     s.select(roomId('dev'));
@@ -141,7 +141,7 @@ describe('ChatState', () => {
     assert.deepEqual(s2.limits, limits, 'the last limits hold until ready');
     assert.equal(s2.snapshot().current, roomId('dev'), 'until dev is back, it is still the one to open (a reload now forgets nothing)');
     s2.apply(ready);
-    s2.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 3 });
+    s2.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 3, fingerprint: 'SHA256:x' });
     assert.equal(s2.current, roomId('dev'));
     assert.ok(appended.length > 0);
     assert.deepEqual(s2.snapshot(), { rooms: ['lobby', 'dev'], directs: ['bob', 'carol'], current: roomId('dev'), limits });
@@ -152,7 +152,7 @@ describe('ChatState', () => {
     s.restore({ rooms: ['dev'], directs: ['bob'], current: roomId('dev') });
     s.apply(ready);
     s.select(roomId('lobby'));
-    s.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 3 });
+    s.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 3, fingerprint: 'SHA256:x' });
     assert.equal(s.current, roomId('lobby'));
   });
 });

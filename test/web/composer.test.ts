@@ -6,12 +6,12 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClientRequest } from '../../src/chat/events.js';
+import type { OutgoingRequest } from '../../src/chat/events.js';
 import { bodyFor } from '../../src/client/input.js';
 import { Composer, MAX_HELD } from '../../src/web/composer.js';
 
 function make() {
-  const sent: ClientRequest[] = [];
+  const sent: OutgoingRequest[] = [];
   const local: string[] = [];
   const c = new Composer({ send: (r) => sent.push(r), local: (a) => local.push(a.type) });
   return { c, sent, local };

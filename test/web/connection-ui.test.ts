@@ -85,6 +85,7 @@ describe('fatalView', () => {
     ['name_limit', false, /cannot take a new name/],
     ['replaced', false, /elsewhere/],
     ['bad_url', false, /Disconnected/],
+    ['unsupported_version', false, /Parley needs an upgrade/],
   ];
   for (const [code, askName, title] of cases) {
     it(`${code}: ${askName ? 'asks' : 'does not ask'} for another name`, () => {
@@ -95,6 +96,10 @@ describe('fatalView', () => {
       assert.equal(v.code, code, 'the code is kept apart (the page puts it in data-code)');
     });
   }
+
+  it('unsupported_version asks to reload the page (the server serves its current client), then the operator', () => {
+    assert.match(fatalView({ code: 'unsupported_version', message: 'this server speaks Parley protocol 3 …', fromServer: true }).hint, /different versions of the Parley protocol\. Reload the page.*operator/s);
+  });
 
   it('name_limit says that another name would not help', () => {
     assert.match(fatalView({ code: 'name_limit', message: 'this key already holds the name bob', fromServer: true }).hint, /already holds a name.*would not help/s);

@@ -1,13 +1,13 @@
 /** The remembered rooms until the server answered their rejoin (RoomsToRejoin). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ServerEvent } from '../../src/chat/events.js';
+import type { ChatEvent } from '../../src/chat/events.js';
 import { RoomsToRejoin } from '../../src/web/rejoin.js';
 
 const limits = { maxMessageLength: 10, messagesPerSecond: 5, burst: 10 };
-const ready = (rooms: string[]): ServerEvent => ({ type: 'ready', name: 'alice', fingerprint: 'SHA256:a', serverFingerprint: 'SHA256:s', rooms, limits });
-const join = (room: string, name = 'alice'): ServerEvent => ({ type: 'join', room, name, members: 1, ts: 1 });
-const refusal: ServerEvent = { type: 'error', code: 'room_limit', message: 'you are in 20 rooms', command: 'join' };
+const ready = (rooms: string[]): ChatEvent => ({ type: 'ready', name: 'alice', fingerprint: 'SHA256:a', serverFingerprint: 'SHA256:s', rooms, limits });
+const join = (room: string, name = 'alice'): ChatEvent => ({ type: 'join', room, name, members: 1, ts: 1, fingerprint: 'SHA256:x' });
+const refusal: ChatEvent = { type: 'error', code: 'room_limit', message: 'you are in 20 rooms', command: 'join' };
 
 describe('RoomsToRejoin', () => {
   it('pending until joined; a refused rejoin is given up once every rejoin is answered', () => {

@@ -28,7 +28,7 @@ import {
   parseClientFinish, parseClientHello, parseServerHello,
 } from '../../../src/protocol/messages.js';
 import { signTranscript } from '../../../src/protocol/rsa-identity.js';
-import { CONTEXT_CLIENT_SIGNATURE } from '../../../src/protocol/constants.js';
+import { CONTEXT_CLIENT_SIGNATURE, PROTOCOL_VERSION } from '../../../src/protocol/constants.js';
 import { fingerprint, type RsaPrivateKey } from '../../../src/rsa/index.js';
 import { drbg, seededCrypto } from '../../protocol/helpers.js';
 import { quickKey } from './keys.js';
@@ -68,7 +68,7 @@ export interface Fixtures {
 }
 
 const plainObject = (dir: 'c2s' | 's2c', i: number): Record<string, unknown> =>
-  dir === 'c2s' ? { t: 'say', room: 'lobby', body: { text: `fuzz ${i} ✓`, sha256: '0'.repeat(64) } } : { type: 'pong', n: i };
+  dir === 'c2s' ? { t: 'e2e_room', room: 'lobby', payload: Buffer.from(`fuzz ${i} ✓`).toString('base64') } : { type: 'pong', n: i };
 
 /** Makes two keys, runs one genuine handshake and seals a few frames each way. */
 export function makeFixtures(keys?: { clientKey: RsaPrivateKey; serverKey: RsaPrivateKey }): Fixtures {
@@ -379,7 +379,7 @@ function targets(fx: Fixtures): Record<string, Target<any>> {
         base = client.finish;
       } else if (spec.mode === 'signedGarbage') {
         // a client that signs correctly but wraps garbage: the server must get as far as OAEP and reject implicitly
-        const signed = Uint8Array.from([3, 1, spec.garbage.length >> 8, spec.garbage.length & 0xff, ...spec.garbage]);
+        const signed = Uint8Array.from([3, PROTOCOL_VERSION, spec.garbage.length >> 8, spec.garbage.length & 0xff, ...spec.garbage]);
         base = appendSignature(signed, signTranscript(fx.clientKey, CONTEXT_CLIENT_SIGNATURE, [fx.clientHello, sh, signed]));
       } else if (spec.mode === 'stale') base = fx.clientFinish;
       else base = buildInput(spec.other, fx.all, others);

@@ -7,8 +7,7 @@
  * Used in-process by test/reliability/load.test.ts and, one swarm per child process, by
  * bench/reliability/load.ts (see swarm-proc.ts).
  */
-import crypto from 'node:crypto';
-import type { ServerEvent } from '../../../src/chat/events.js';
+import type { ClientRequest, ServerEvent } from '../../../src/chat/events.js';
 import type { RsaPrivateKey } from '../../../src/rsa/index.js';
 import { RawClient } from './raw-client.js';
 
@@ -72,8 +71,17 @@ export function percentiles(xs: number[]): Percentiles {
   return { count: s.length, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: s[s.length - 1]! };
 }
 
-export function sha256Hex(text: string): string {
-  return crypto.createHash('sha256').update(text, 'utf8').digest('hex');
+/**
+ * An e2e_room request whose opaque payload stands for `text` (its UTF-8 in base64): these tests
+ * have no E2E layer, and the server relays payloads without reading them.
+ */
+export function roomMessage(room: string, text: string): ClientRequest {
+  return { t: 'e2e_room', room, payload: Buffer.from(text, 'utf8').toString('base64') };
+}
+
+/** The text an e2e_room or e2e_to event's payload stands for (see roomMessage); undefined for other events. */
+export function payloadText(e: ServerEvent): string | undefined {
+  return e.type === 'e2e_room' || e.type === 'e2e_to' ? Buffer.from(e.payload, 'base64').toString('utf8') : undefined;
 }
 
 interface ClientState {
@@ -142,9 +150,9 @@ export class Swarm {
       this.errors[e.code] = (this.errors[e.code] ?? 0) + 1;
       return;
     }
-    if (e.type !== 'message' || e.room !== st.plan.room) return;
+    if (e.type !== 'e2e_room' || e.room !== st.plan.room) return;
     // text: "<sender> <seq> <sentAtMs> <padding>"
-    const [from, seqS, sentS] = e.body.text.split(' ');
+    const [from, seqS, sentS] = payloadText(e)!.split(' ');
     const seq = Number(seqS);
     if (from !== e.from || !Number.isInteger(seq) || !(this.plan.roomMembers[st.plan.room] ?? []).includes(from)) {
       this.foreign++;
@@ -176,7 +184,7 @@ export class Swarm {
         let seq = 0;
         const sendOne = () => {
           const text = `${st.plan.name} ${seq} ${Date.now()} ${pad}`.trimEnd();
-          st.client?.send({ t: 'say', room: st.plan.room, body: { text, sha256: sha256Hex(text) } });
+          st.client?.send(roomMessage(st.plan.room, text));
           if (++seq >= this.plan.messagesPerClient) {
             clearInterval(st.timer);
             st.timer = undefined;
