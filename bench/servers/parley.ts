@@ -21,7 +21,7 @@ let deliveries = 0;
  */
 const deliver = Conn.prototype.deliver;
 Conn.prototype.deliver = function (this: Conn, event: ServerEvent): boolean {
-  if (event.type === 'message') deliveries++;
+  if (event.type === 'e2e_room') deliveries++;
   return deliver.call(this, event);
 };
 
