@@ -13,7 +13,8 @@ import { nodeE2ECrypto } from '../../src/e2e/crypto-node.js';
 import { ENVELOPE_KINDS, parseEnvelope } from '../../src/e2e/envelope.js';
 import { isE2EError } from '../../src/e2e/errors.js';
 import type { Received } from '../../src/e2e/inbound.js';
-import { base64ToBytes, bytesToBase64, type RsaPrivateKey } from '../../src/rsa/index.js';
+import { E2ESession } from '../../src/e2e/session.js';
+import { base64ToBytes, bytesToBase64, exportPublicKeyDer, type RsaPrivateKey } from '../../src/rsa/index.js';
 import { keyPool } from '../reliability/lib/keys.js';
 import { E2EClient, waitFor } from './e2e-client.js';
 import { closeAll } from './harness.js';
@@ -295,5 +296,105 @@ describe('a malicious server hands a name to a new key', () => {
     bob2.say('main', 'now verified');
     const v = await alice.receivedWhere((x) => x.text === 'now verified', 'alice: after /trust');
     assert.deepEqual([v.verified, v.fingerprint], [true, newFp]);
+  });
+});
+
+describe('a malicious server lies about keys', () => {
+  /** A real bundle of `key` (a session the server's operator runs itself), as a `bundles` entry under `name`. */
+  function foreignEntry(name: string, key: RsaPrivateKey) {
+    const s = new E2ESession({ crypto: nodeE2ECrypto, identity: key, name });
+    const put = s.start().send[0]!;
+    assert.equal(put.t, 'bundle_put');
+    return { name, key: bytesToBase64(exportPublicKeyDer(key.publicKey, 'spki')), fingerprint: s.fingerprint, bundle: put.t === 'bundle_put' ? put.bundle : null };
+  }
+
+  /** The server answers alice's next bundle_get for bob with `entry` (bob leaves and rejoins main, so alice fetches his bundle again). */
+  async function swapBobsBundle(w: World, entry: ReturnType<typeof foreignEntry>): Promise<void> {
+    const alice = w.c.alice!;
+    let swapped = 0;
+    w.ms.tamper = (to, ev) => {
+      if (to !== 'alice' || ev.type !== 'bundles' || !ev.bundles.some((b) => b.name === 'bob')) return [ev];
+      swapped++;
+      return [{ ...ev, bundles: ev.bundles.map((b) => (b.name === 'bob' ? { ...entry } : b)) }];
+    };
+    w.c.bob!.tc.send({ t: 'leave', room: 'main' });
+    await waitFor(() => alice.tc.events.some((e) => e.type === 'leave' && e.name === 'bob' && e.room === 'main'), 'alice: bob left main');
+    await w.c.bob!.join('main');
+    await waitFor(() => swapped > 0, 'the swapped bundles answer');
+    await alice.sync();
+    w.ms.tamper = null;
+  }
+
+  it('answers bundle_get for bob with a key and bundle of its own (a directory man in the middle) → peer_key_changed; nothing goes to that key', async () => {
+    const w = await world(['alice', 'bob']);
+    const alice = w.c.alice!;
+    const fake = foreignEntry('bob', keys[3]!);
+    await swapBobsBundle(w, fake);
+    assert.deepEqual(alice.notices.filter((n) => n.type === 'peer_key_changed'), [{ type: 'peer_key_changed', name: 'bob', pinned: w.c.bob!.fingerprint, presented: fake.fingerprint }]);
+    assert.throws(() => alice.dm('bob', 'for bob only'), (e) => isE2EError(e, 'e2e_key_changed'));
+    const mark = w.ms.seen.length;
+    assert.deepEqual(alice.say('main', 'not for the impostor'), ['bob'], 'withheld: bob\'s bundle is now under another identity than the one announced');
+    const got = await w.c.bob!.receivedWhere((r) => r.from === 'alice' && r.kind === 'room' && !r.ok, 'bob: alice\'s message, without its key');
+    refused(got, 'e2e_unknown_sender_key');
+    assert.equal(w.ms.seen.slice(mark).some((x) => x.ev.type === 'e2e_to' && x.ev.from === 'alice'), false, 'no key and no message sealed to the impostor');
+    neverVerified(w.c.bob!, 'not for the impostor');
+  });
+
+  it('relabels bob\'s bundle with another fingerprint than its key\'s → e2e_bundle_rejected notice', async () => {
+    const w = await world(['alice', 'bob']);
+    const fake = { ...foreignEntry('bob', keys[1]!), fingerprint: w.c.alice!.fingerprint };
+    await swapBobsBundle(w, fake);
+    const n = w.c.alice!.notices.filter((x) => x.type === 'e2e_bundle_rejected');
+    assert.deepEqual(n.map((x) => x.type === 'e2e_bundle_rejected' && [x.name, x.code]), [['bob', 'e2e_malformed']]);
+    assert.equal(w.c.alice!.notices.some((x) => x.type === 'peer_key_changed'), false, 'a rejected entry changes no pin');
+  });
+
+  it('a peer the user verified, handed a new key: sending is blocked (e2e_verify_required) and /trust refused until verified again', async () => {
+    const w = await world(['alice', 'bob']);
+    const alice = w.c.alice!;
+    const sn = alice.session.safetyNumber('bob');
+    assert.match(sn.digits, /^\d{60}$/);
+    assert.equal(sn.digits, w.c.bob!.session.safetyNumber('alice').digits, 'both compute the same safety number');
+    alice.session.markVerified('bob', sn.fingerprint);
+    w.c.bob!.close();
+    await waitFor(() => alice.tc.events.some((e) => e.type === 'leave' && e.name === 'bob' && e.room === 'main'), 'alice: bob left');
+    assert.ok(w.ms.names.release('bob'));
+    const bob2 = await new E2EClient(w.ms.url, 'bob', keys[4]!).connect();
+    await bob2.join('main');
+    await waitFor(() => alice.notices.some((n) => n.type === 'peer_key_changed'), 'alice: peer_key_changed');
+    assert.throws(() => alice.dm('bob', 'x'), (e) => isE2EError(e, 'e2e_verify_required'));
+    assert.throws(() => alice.session.trust('bob'), (e) => isE2EError(e, 'e2e_verify_required'));
+    assert.deepEqual(alice.say('main', 'still withheld'), ['bob']);
+    bob2.say('main', 'it is me, really');
+    const m = await alice.receivedWhere((r) => r.text === 'it is me, really', 'alice: the new key\'s message');
+    assert.deepEqual([m.verified, m.fingerprint], [false, null]);
+  });
+
+  it('replays an old message to a client after it reconnected (a new session) → not readable', async () => {
+    const w = await world(['alice', 'bob']);
+    const old = w.ms.seen.filter((s) => s.to === 'bob' && isRoomFrom(s.ev, 'alice')).map((s) => s.ev as RoomEv)[0]!;
+    w.c.bob!.close();
+    await waitFor(() => w.c.alice!.tc.events.some((e) => e.type === 'leave' && e.name === 'bob' && e.room === 'main'), 'alice: bob left');
+    const bob = await new E2EClient(w.ms.url, 'bob', keys[1]!).connect();
+    await bob.join('main');
+    assert.ok(w.ms.inject('bob', { ...old, id: `${old.id}-again` }));
+    const r = await bob.receivedWhere((x) => x.from === 'alice', 'bob: the replay');
+    refused(r, 'e2e_unknown_sender_key');
+  });
+});
+
+/**
+ * Fails on branch i13 alone (ChatConnection still passes protocol 1's `message`/`direct` on);
+ * passes once the client wiring (event-check refusing server-made message/direct) is merged.
+ */
+describe('a malicious server sends plaintext in a member\'s name (protocol 1 events)', () => {
+  it('a forged `message` or `direct` event never reaches the client as a message', async () => {
+    const w = await world(['alice', 'bob']);
+    const bob = w.c.bob!;
+    const body = { text: 'plaintext from the server', sha256: bytesToBase64(new Uint8Array(32)) };
+    w.ms.inject('bob', { type: 'message', id: 'f1', from: 'alice', room: 'main', ts: Date.now(), body } as unknown as ServerEvent);
+    w.ms.inject('bob', { type: 'direct', id: 'f2', from: 'alice', to: 'bob', ts: Date.now(), body } as unknown as ServerEvent);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(bob.tc.events.filter((e) => e.type === 'message' || e.type === 'direct'), [], 'the connection passed a server-made message on');
   });
 });
