@@ -67,16 +67,16 @@ export class E2EClient {
     return this.tc.events.filter((e) => e.type === 'who' && e.room === room).length;
   }
 
-  /** Sends `text` to `room` through the E2E layer; returns the members it was withheld from. */
-  say(room: string, text: string): string[] {
-    const r = this.session.sendRoom(room, text);
+  /** Sends `text` (an action, /me, when `action`) to `room` through the E2E layer; returns the members it was withheld from. */
+  say(room: string, text: string, action = false): string[] {
+    const r = this.session.sendRoom(room, text, { action });
     this.apply(r);
     return r.withheld;
   }
 
-  /** Sends `text` to `to` as a direct message through the E2E layer (throws as sendDirect). */
-  dm(to: string, text: string): void {
-    this.apply(this.session.sendDirect(to, text));
+  /** Sends `text` (or a /me action) to `to` as a direct message through the E2E layer (throws as sendDirect). */
+  dm(to: string, text: string, action = false): void {
+    this.apply(this.session.sendDirect(to, text, { action }));
   }
 
   /** What we received from `from` (any kind), in order. */

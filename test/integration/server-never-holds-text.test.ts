@@ -1,7 +1,7 @@
 /**
  * Proof that the server never holds a message's text (issue 13, "What users get" 1): a real
  * `parley server` process, with a data folder and --verbose logging, relays many room and direct
- * messages of unique random texts between real protocol-2 clients (ChatConnection + E2ESession,
+ * messages (some /me actions) of unique random texts between real protocol-2 clients (ChatConnection + E2ESession,
  * e2e-client.ts). Then a heap snapshot of the server process (node --heapsnapshot-signal) and
  * every file of its data folder and its stdout/stderr are searched for every text — as UTF-8, as
  * UTF-16LE, as the \uXXXX escapes a heap snapshot writes for non-ASCII characters — and for the
@@ -114,13 +114,17 @@ describe('the server never holds a message\'s text', () => {
     };
     const ROOM_MESSAGES = 60;
     const DIRECT_MESSAGES = 24;
-    for (let i = 0; i < ROOM_MESSAGES; i++) c[i % c.length]!.say(i % 2 ? room : 'lobby', fresh(i));
-    for (let i = 0; i < DIRECT_MESSAGES; i++) c[i % c.length]!.dm(names[(i + 1) % names.length]!, fresh(i));
+    // every fifth one a /me action
+    for (let i = 0; i < ROOM_MESSAGES; i++) c[i % c.length]!.say(i % 2 ? room : 'lobby', fresh(i), i % 5 === 0);
+    for (let i = 0; i < DIRECT_MESSAGES; i++) c[i % c.length]!.dm(names[(i + 1) % names.length]!, fresh(i), i % 5 === 0);
     // every text reached its recipients, verified: the server really relayed them
     for (const [i, text] of texts.entries()) {
       const sender = i < ROOM_MESSAGES ? i % c.length : (i - ROOM_MESSAGES) % c.length;
       const to = i < ROOM_MESSAGES ? c.filter((_, j) => j !== sender) : [c[(sender + 1) % c.length]!];
-      for (const r of to) await r.receivedWhere((x) => x.text === text && x.verified, `${r.name} reads ${JSON.stringify(text)}`, 30_000);
+      for (const r of to) {
+        const got = await r.receivedWhere((x) => x.text === text && x.verified, `${r.name} reads ${JSON.stringify(text)}`, 30_000);
+        assert.equal(got.action ?? false, (i < ROOM_MESSAGES ? i : i - ROOM_MESSAGES) % 5 === 0);
+      }
     }
 
     // a heap snapshot of the server process, taken while every client is still connected
