@@ -74,6 +74,7 @@ function chat(store: KeyValueStore, pins: PinBook, me: Unlocked, url: string, pe
       state.openDirect(name);
       view.focus();
     },
+    markVerified: () => undefined,
   });
   // the connection rejoins the remembered rooms once it is ready, as after a reconnection
   const rejoin = new RoomsToRejoin(memory.remembered.rooms);
