@@ -4,7 +4,8 @@
  * each room, and which conversation is current. ServerEvents go in through `apply`; requests
  * the state wants sent (e.g. `who` after a join) come back out.
  */
-import type { ChatEvent, ClientRequest, PublicLimits } from '../chat/events.js';
+import type { ClientRequest, PublicLimits } from '../chat/events.js';
+import type { E2EClientEvent } from '../client/e2e-client.js';
 import { verifyBody } from '../client/input.js';
 import { RECEIVE_FAILURE_TEXT, type E2EErrorCode } from '../e2e/errors.js';
 import type { HelpSection } from './help.js';
@@ -330,7 +331,7 @@ export class ChatState {
   }
 
   /** Applies one event (the server's, a decrypted message, an E2E notice); returns the requests to send because of it. Never throws. */
-  apply(ev: ChatEvent | E2ENoticeView): ClientRequest[] {
+  apply(ev: E2EClientEvent | E2ENoticeView): ClientRequest[] {
     const out: ClientRequest[] = [];
     switch (ev.type) {
       case 'peer_new':
@@ -408,8 +409,10 @@ export class ChatState {
         break;
       case 'error': {
         // in words (the server's message); the code stays with the entry for the view's attribute
-        const retry = ev.retryAfterMs ? ` (retry in ${Math.ceil(ev.retryAfterMs / 100) / 10}s)` : '';
-        this.notice('error', `${ev.message}${retry}`, ev.code);
+        const after = 'retryAfterMs' in ev ? ev.retryAfterMs : undefined;
+        const retry = after ? ` (retry in ${Math.ceil(after / 100) / 10}s)` : '';
+        const hint = 'hint' in ev && ev.hint ? ` — ${ev.hint}` : '';
+        this.notice('error', `${ev.message}${retry}${hint}`, ev.code);
         break;
       }
       default:

@@ -441,10 +441,11 @@ describe('browser client in Chromium', { timeout: 120_000 }, () => {
     // room messages, each seen by the others with the verified mark
     await say(alice, 'hello from alice');
     assert.match(await seeMessage(bob, 'hello from alice'), /\bok\b/);
-    // the ✓ says what it is: a corruption check, not proof of the sender (no signatures yet)
+    // the ✓ says what it is now: signed under the key this browser pinned for the sender
     const mark = bob.locator('#log li.msg', { has: bob.locator('.text', { hasText: 'hello from alice' }) }).last().locator('.check');
-    assert.match((await mark.getAttribute('title')) ?? '', /detects corruption in transit, not a malicious server/);
-    assert.equal(await mark.getAttribute('aria-label'), 'text matches its hash');
+    assert.match((await mark.getAttribute('title')) ?? '', /signed with the key this browser pinned for the sender/);
+    assert.ok(((await mark.getAttribute('title')) ?? '').includes(aliceFp), 'the key that verified it');
+    assert.equal(await mark.getAttribute('aria-label'), 'verified');
     const m1 = await carol.next((e) => e.type === 'message' && e.text === 'hello from alice');
     assert.equal(m1.from, 'alice');
     assert.equal(m1.verified, true);
