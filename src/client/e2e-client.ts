@@ -53,6 +53,13 @@ export interface E2EClientOptions {
   maxHeld?: number;
   /** Payloads remembered for matching their echo and the server's errors (default 1000). */
   maxRemembered?: number;
+  /**
+   * A user the server lists without keys is asked for again this many times (default 5),
+   * bundleRetryMs apart (default 300 ms), while messages for them wait: a member who just
+   * joined publishes its keys right after the server announced the join.
+   */
+  bundleRetries?: number;
+  bundleRetryMs?: number;
 }
 
 interface Origin {
@@ -90,6 +97,8 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
   private readonly byRef = new Map<string, Origin & { payload: string }>();
   private nextRef = 0;
   private gathering: BundleEntry[] = [];
+  /** Names answered without keys, and how often they were asked again. */
+  private readonly retried = new Map<string, number>();
   private waitTimer: ReturnType<typeof setTimeout> | undefined;
   /** Requests the front end gave us as they are (counted in `pending` while queued). */
   private readonly userRequests = new WeakSet<OutgoingRequest>();
@@ -218,7 +227,10 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
       }
       this.conn.send(req);
     }
-    for (const r of fx.received) this.emit('event', receivedEvent(r, this.me));
+    for (const r of fx.received) {
+      const ev = receivedEvent(r, this.me);
+      if (ev) this.emit('event', ev);
+    }
     for (const n of fx.notices) {
       if (n.type === 'e2e_not_sent') {
         const q = this.sessionQueue.get(`dm:${n.to}`);
@@ -310,7 +322,7 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
       case 'bundles':
         this.gathering.push(...ev.bundles, ...ev.unknown.map((name) => ({ name, key: '', fingerprint: '', bundle: null })));
         if (ev.more) return;
-        if (this.session) this.apply(this.session.bundles(this.gathering));
+        if (this.session) this.apply(this.session.bundles(this.retryMissing(this.gathering.splice(0))));
         this.gathering = [];
         return;
       case 'e2e_room':
@@ -361,6 +373,37 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Of a complete `bundles` answer, the entries to give the session now: a registered user
+   * without keys yet (bundle null) is asked for again, up to bundleRetries times, and left out
+   * meanwhile, so that the session keeps waiting for them (see E2EClientOptions).
+   */
+  private retryMissing(entries: BundleEntry[]): BundleEntry[] {
+    const max = this.opts.bundleRetries ?? 5;
+    const later: string[] = [];
+    const now = entries.filter((e) => {
+      if (e.bundle !== null || e.key === '') {
+        this.retried.delete(e.name);
+        return true;
+      }
+      const n = this.retried.get(e.name) ?? 0;
+      if (n >= max) {
+        this.retried.delete(e.name);
+        return true;
+      }
+      this.retried.set(e.name, n + 1);
+      later.push(e.name);
+      return false;
+    });
+    if (later.length) {
+      const session = this.session;
+      setTimeout(() => {
+        if (this.session === session) this.conn.send({ t: 'bundle_get', names: later });
+      }, this.opts.bundleRetryMs ?? 300);
+    }
+    return now;
   }
 
   /** Encrypts what was held and can go now. */
