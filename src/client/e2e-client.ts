@@ -97,6 +97,8 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
   private readonly byRef = new Map<string, Origin & { payload: string }>();
   private nextRef = 0;
   private gathering: BundleEntry[] = [];
+  /** Names the server last answered as unknown (not registered): a DM to one fails with no_such_user, as in protocol 1. */
+  private readonly unknownNames = new Set<string>();
   /** Names answered without keys, and how often they were asked again. */
   private readonly retried = new Map<string, number>();
   private waitTimer: ReturnType<typeof setTimeout> | undefined;
@@ -236,7 +238,8 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
         const q = this.sessionQueue.get(`dm:${n.to}`);
         const o = q?.shift();
         if (q?.length === 0) this.sessionQueue.delete(`dm:${n.to}`);
-        this.emit('event', { type: 'error', code: n.code, message: `your message to ${n.to} was not sent: ${n.message}`, command: o?.req.t ?? 'dm' });
+        if (this.unknownNames.has(lower(n.to))) this.emit('event', { type: 'error', code: 'no_such_user', message: `there is no user ${n.to} on this server`, command: o?.req.t ?? 'dm' });
+        else this.emit('event', { type: 'error', code: n.code, message: `your message to ${n.to} was not sent: ${n.message}`, command: o?.req.t ?? 'dm' });
       } else this.emit('event', n);
     }
   }
@@ -320,6 +323,8 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
         return;
       }
       case 'bundles':
+        for (const n of ev.unknown) this.unknownNames.add(lower(n));
+        for (const b of ev.bundles) this.unknownNames.delete(lower(b.name));
         this.gathering.push(...ev.bundles, ...ev.unknown.map((name) => ({ name, key: '', fingerprint: '', bundle: null })));
         if (ev.more) return;
         if (this.session) this.apply(this.session.bundles(this.retryMissing(this.gathering.splice(0))));
