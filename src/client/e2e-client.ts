@@ -238,7 +238,7 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
         const q = this.sessionQueue.get(`dm:${n.to}`);
         const o = q?.shift();
         if (q?.length === 0) this.sessionQueue.delete(`dm:${n.to}`);
-        if (this.unknownNames.has(lower(n.to))) this.emit('event', { type: 'error', code: 'no_such_user', message: `there is no user ${n.to} on this server`, command: o?.req.t ?? 'dm' });
+        if (this.unknownNames.has(lower(n.to))) this.emit('event', { type: 'error', code: 'no_such_user', message: `${n.to} is not online`, command: o?.req.t ?? 'dm' });
         else this.emit('event', { type: 'error', code: n.code, message: `your message to ${n.to} was not sent: ${n.message}`, command: o?.req.t ?? 'dm' });
       } else this.emit('event', n);
     }
