@@ -53,6 +53,13 @@ export interface E2EClientOptions {
   maxHeld?: number;
   /** Payloads remembered for matching their echo and the server's errors (default 1000). */
   maxRemembered?: number;
+  /**
+   * A user the server lists without keys is asked for again this many times (default 5),
+   * bundleRetryMs apart (default 300 ms), while messages for them wait: a member who just
+   * joined publishes its keys right after the server announced the join.
+   */
+  bundleRetries?: number;
+  bundleRetryMs?: number;
 }
 
 interface Origin {
@@ -90,6 +97,10 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
   private readonly byRef = new Map<string, Origin & { payload: string }>();
   private nextRef = 0;
   private gathering: BundleEntry[] = [];
+  /** Names the server last answered as unknown (not registered): a DM to one fails with no_such_user, as in protocol 1. */
+  private readonly unknownNames = new Set<string>();
+  /** Names answered without keys, and how often they were asked again. */
+  private readonly retried = new Map<string, number>();
   private waitTimer: ReturnType<typeof setTimeout> | undefined;
   /** Requests the front end gave us as they are (counted in `pending` while queued). */
   private readonly userRequests = new WeakSet<OutgoingRequest>();
@@ -218,13 +229,17 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
       }
       this.conn.send(req);
     }
-    for (const r of fx.received) this.emit('event', receivedEvent(r, this.me));
+    for (const r of fx.received) {
+      const ev = receivedEvent(r, this.me);
+      if (ev) this.emit('event', ev);
+    }
     for (const n of fx.notices) {
       if (n.type === 'e2e_not_sent') {
         const q = this.sessionQueue.get(`dm:${n.to}`);
         const o = q?.shift();
         if (q?.length === 0) this.sessionQueue.delete(`dm:${n.to}`);
-        this.emit('event', { type: 'error', code: n.code, message: `your message to ${n.to} was not sent: ${n.message}`, command: o?.req.t ?? 'dm' });
+        if (this.unknownNames.has(lower(n.to))) this.emit('event', { type: 'error', code: 'no_such_user', message: `${n.to} is not online`, command: o?.req.t ?? 'dm' });
+        else this.emit('event', { type: 'error', code: n.code, message: `your message to ${n.to} was not sent: ${n.message}`, command: o?.req.t ?? 'dm' });
       } else this.emit('event', n);
     }
   }
@@ -308,9 +323,11 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
         return;
       }
       case 'bundles':
+        for (const n of ev.unknown) this.unknownNames.add(lower(n));
+        for (const b of ev.bundles) this.unknownNames.delete(lower(b.name));
         this.gathering.push(...ev.bundles, ...ev.unknown.map((name) => ({ name, key: '', fingerprint: '', bundle: null })));
         if (ev.more) return;
-        if (this.session) this.apply(this.session.bundles(this.gathering));
+        if (this.session) this.apply(this.session.bundles(this.retryMissing(this.gathering.splice(0))));
         this.gathering = [];
         return;
       case 'e2e_room':
@@ -361,6 +378,37 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Of a complete `bundles` answer, the entries to give the session now: a registered user
+   * without keys yet (bundle null) is asked for again, up to bundleRetries times, and left out
+   * meanwhile, so that the session keeps waiting for them (see E2EClientOptions).
+   */
+  private retryMissing(entries: BundleEntry[]): BundleEntry[] {
+    const max = this.opts.bundleRetries ?? 5;
+    const later: string[] = [];
+    const now = entries.filter((e) => {
+      if (e.bundle !== null || e.key === '') {
+        this.retried.delete(e.name);
+        return true;
+      }
+      const n = this.retried.get(e.name) ?? 0;
+      if (n >= max) {
+        this.retried.delete(e.name);
+        return true;
+      }
+      this.retried.set(e.name, n + 1);
+      later.push(e.name);
+      return false;
+    });
+    if (later.length) {
+      const session = this.session;
+      setTimeout(() => {
+        if (this.session === session) this.conn.send({ t: 'bundle_get', names: later });
+      }, this.opts.bundleRetryMs ?? 300);
+    }
+    return now;
   }
 
   /** Encrypts what was held and can go now. */

@@ -37,9 +37,11 @@ export const NOT_OURS = 'e2e_not_ours';
 /**
  * The event a front end shows for one opened (or failed) room or direct payload of another
  * user. A failure has empty text, `verified: false`, its `code`, and `fingerprint: null`;
- * `me`: our name (a direct message's recipient). Throws nothing.
+ * `me`: our name (a direct message's recipient). A key distribution shows only when it failed
+ * (undefined otherwise). Throws nothing.
  */
-export function receivedEvent(r: Received, me: string): DecryptedEvent | E2EErrorEvent {
+export function receivedEvent(r: Received, me: string): DecryptedEvent | E2EErrorEvent | undefined {
+  if (r.kind === 'keys' && r.ok) return undefined; // a key distribution taken: nothing to show
   const body = bodyFor(r.ok && typeof r.text === 'string' ? r.text : '', r.ok && r.action === true);
   const code = r.verified ? null : (r.code ?? 'e2e_decrypt_failed');
   const verified = r.verified && r.ok;
