@@ -7,6 +7,7 @@
 import type { ChatEvent, OutgoingRequest } from '../chat/events.js';
 import { ChatConnection } from '../client/connection.js';
 import { E2EClient, type E2EClientEvent } from '../client/e2e-client.js';
+import { runKeyCommand } from '../client/key-commands.js';
 import { webE2ECrypto } from '../e2e/crypto-web.js';
 import { isE2EError } from '../e2e/errors.js';
 import { webCrypto } from '../protocol/crypto-web.js';
@@ -54,6 +55,8 @@ function chat(store: KeyValueStore, pins: PinBook, peerPins: IndexedDbPinStore, 
   // every say / dm is end-to-end encrypted by the layer the terminal client uses too
   const e2e = new E2EClient({ connection: conn, crypto: webE2ECrypto, identity: me.key, pins: peerPins });
   const send = (req: OutgoingRequest) => e2e.send(req);
+  /** The key each /verify NAME last showed the number of (for /verify NAME yes). */
+  const shownKeys = new Map<string, string>();
   /** The pin state of the peers shown (members, direct threads) as the member list and /whois show it. */
   const refreshPeers = () => {
     const names = new Set<string>();
@@ -87,24 +90,16 @@ function chat(store: KeyValueStore, pins: PinBook, peerPins: IndexedDbPinStore, 
           state.notice('info', 'You left. Reload the page to connect again.');
           break;
         case 'trust':
-          try {
-            const fp = e2e.trust(a.name);
-            refreshPeers();
-            state.notice('info', `You accepted ${a.name}'s new key ${fp} (not verified: compare safety numbers with /verify ${a.name}).`);
-          } catch (e) {
-            const f = failure(e);
-            state.notice('error', f.text, f.code);
-          }
+        case 'verify': {
+          // the terminal's key commands (src/client/key-commands.ts), shown the page's way
+          const r = runKeyCommand(a, e2e, shownKeys);
+          if (r.type === 'safety_number') state.safety(r.name, r.digits, r.fingerprint, r.verified);
+          else if (r.type === 'info' && a.type === 'verify' && a.confirm) state.markedVerified(a.name, e2e.peerStatus(a.name).pinned ?? '');
+          else if (r.type === 'info') state.notice('info', `${r.message.charAt(0).toUpperCase()}${r.message.slice(1)}.`);
+          else state.notice('error', `${r.message.charAt(0).toUpperCase()}${r.message.slice(1)}${r.hint ? ` — ${r.hint}` : ''}.`, r.code);
+          refreshPeers();
           break;
-        case 'verify':
-          try {
-            const n = e2e.safetyNumber(a.name);
-            state.safety(a.name, n.digits, n.fingerprint);
-          } catch (e) {
-            const f = failure(e);
-            state.notice('error', f.code === 'e2e_no_bundle' ? `No keys for ${a.name} yet (they are being asked for): try /verify ${a.name} again in a moment.` : f.text, f.code);
-          }
-          break;
+        }
       }
     },
   });
@@ -120,6 +115,8 @@ function chat(store: KeyValueStore, pins: PinBook, peerPins: IndexedDbPinStore, 
     },
     markVerified: (name, fingerprint) => {
       try {
+        // exactly the key whose number was shown, and only while it is still the one presented
+        if (e2e.safetyNumber(name).fingerprint !== fingerprint) throw Object.assign(new Error(`${name} presents another key since this number was shown`), { code: 'e2e_key_changed' });
         e2e.markVerified(name, fingerprint);
         state.markedVerified(name, fingerprint);
       } catch (e) {

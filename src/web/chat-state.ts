@@ -185,10 +185,10 @@ export class ChatState {
     this.listener.changed();
   }
 
-  /** The conversations where `name` shows up: its direct thread and the rooms it is a member of (else the current one). */
+  /** The conversations where `name` shows up: its direct thread, the rooms it is a member of, and the current one. */
   private whereIs(name: string): string[] {
     const ids = [...this.conversations.values()].filter((c) => (c.kind === 'direct' ? c.name === name : c.members.includes(name))).map((c) => c.id);
-    if (ids.length === 0 && this.current !== undefined) ids.push(this.current);
+    if (this.current !== undefined && !ids.includes(this.current)) ids.push(this.current);
     return ids;
   }
 
@@ -207,7 +207,7 @@ export class ChatState {
       case 'peer_key_changed': {
         const wasVerified = n.wasVerified ?? this.peers.get(n.name)?.verified ?? false;
         for (const id of this.whereIs(n.name)) this.append(id, { kind: 'keychange', name: n.name, pinned: n.pinned, presented: n.presented, wasVerified, ts });
-        if (this.whereIs(n.name).length === 0) this.listener.appended(undefined, { kind: 'keychange', name: n.name, pinned: n.pinned, presented: n.presented, wasVerified, ts });
+        if (this.current === undefined) this.listener.appended(undefined, { kind: 'keychange', name: n.name, pinned: n.pinned, presented: n.presented, wasVerified, ts });
         this.peerMark(n.name, { verified: wasVerified, blocked: true });
         break;
       }
@@ -229,10 +229,10 @@ export class ChatState {
     }
   }
 
-  /** Shows the safety number with `name` (for `fingerprint`), with the way to mark it verified. */
-  safety(name: string, digits: string, fingerprint: string): void {
+  /** Shows the safety number with `name` (for `fingerprint`), with the way to mark it verified (`verified`: it is already). */
+  safety(name: string, digits: string, fingerprint: string, verified = false): void {
     const c = this.conversations.get(dmId(name));
-    const entry: Entry = { kind: 'safety', name, digits, fingerprint, marked: false, ts: this.now() };
+    const entry: Entry = { kind: 'safety', name, digits, fingerprint, marked: verified, ts: this.now() };
     if (c && c.id === this.current) this.append(c.id, entry);
     else this.place(entry);
   }

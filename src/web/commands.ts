@@ -1,31 +1,15 @@
 /**
  * What a line typed in the browser means: the terminal client's parser (src/client/input.ts,
  * shared, so the same /commands work), plus the rules of the web client: in a direct-message
- * conversation, plain text (and /me) goes to that user instead of a room; `/trust NAME` and
- * `/verify NAME` (end-to-end keys, docs/E2E.md §Pins and verification) are read here.
+ * conversation, plain text (and /me) goes to that user instead of a room; `/trust NAME`,
+ * `/verify NAME` and `/verify NAME yes` (end-to-end keys, docs/E2E.md §Pins and verification)
+ * are read first, by the terminal's parser of them (src/client/key-commands.ts).
  */
-import { NAME_RE } from '../chat/events.js';
 import { bodyFor, parseInput, type InputAction, type InputContext } from '../client/input.js';
+import { parseKeyCommand, type KeyCommand } from '../client/key-commands.js';
 
-/** A line's meaning in the page: the shared InputAction, or a peer-key command. */
-export type WebAction =
-  | InputAction
-  /** Accept NAME's changed end-to-end key (not verified). */
-  | { type: 'trust'; name: string }
-  /** Show the safety number with NAME, to compare and mark NAME verified. */
-  | { type: 'verify'; name: string };
-
-/** `/trust NAME` or `/verify NAME` as a WebAction (or its error), undefined for any other line. Never throws. */
-export function parseKeyCommand(line: string): WebAction | undefined {
-  const m = /^\/(trust|verify)(?:\s+(.*))?$/i.exec(line.trim());
-  if (!m) return undefined;
-  const command = m[1]!.toLowerCase() as 'trust' | 'verify';
-  const args = (m[2] ?? '').trim().split(/\s+/).filter(Boolean);
-  if (args.length !== 1) return { type: 'error', code: 'bad_command', message: `/${command} takes one name`, hint: `type /${command} NAME`, command };
-  const name = args[0]!;
-  if (!NAME_RE.test(name)) return { type: 'error', code: 'invalid_name', message: `${name.slice(0, 40)} is not a valid name`, hint: 'names are 1–32 characters: letters A–Z a–z, digits, _ . -', command };
-  return { type: command, name };
-}
+/** A line's meaning in the page: the shared InputAction, or a key command (src/client/key-commands.ts, shared with the terminal). */
+export type WebAction = InputAction | Exclude<KeyCommand, { type: 'error' }>;
 
 /** Where the line was typed. */
 export interface WebInputContext extends InputContext {
@@ -42,7 +26,7 @@ function length(text: string): number {
 /** Parses one typed line into a WebAction (see src/client/input.ts). Never throws. */
 export function parseWebInput(line: string, ctx: WebInputContext): WebAction {
   const key = parseKeyCommand(line);
-  if (key) return key;
+  if (key) return key.type === 'error' ? { ...key } : key;
   const peer = ctx.directPeer;
   if (peer !== undefined && line.trim() !== '') {
     let text: string | undefined;

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatState, dmId, roomId, type Entry } from '../../src/web/chat-state.js';
-import { parseKeyCommand, parseWebInput } from '../../src/web/commands.js';
+import { parseWebInput } from '../../src/web/commands.js';
 import { bodyFor } from '../../src/client/input.js';
 import type { ChatEvent } from '../../src/chat/events.js';
 
@@ -239,27 +239,24 @@ describe('ChatState: peers\' end-to-end keys', () => {
   });
 });
 
-describe('parseKeyCommand', () => {
+describe('parseWebInput: key commands', () => {
   const cases: [string, unknown][] = [
     ['/trust bob', { type: 'trust', name: 'bob' }],
-    ['/verify  bob ', { type: 'verify', name: 'bob' }],
-    ['/VERIFY bob', { type: 'verify', name: 'bob' }],
+    ['/verify  bob', { type: 'verify', name: 'bob', confirm: false }],
+    ['/VERIFY bob yes', { type: 'verify', name: 'bob', confirm: true }],
     ['/trust', 'bad_command'],
     ['/verify bob carol', 'bad_command'],
     ['/trust bad/name', 'invalid_name'],
   ];
   for (const [line, want] of cases) {
-    it(`${line} → ${typeof want === 'string' ? want : JSON.stringify(want)}`, () => {
-      const a = parseKeyCommand(line);
-      if (typeof want === 'string') assert.equal(a?.type === 'error' && a.code, want);
-      else assert.deepEqual(a, want);
-      // the same in a direct thread: not sent as a message
-      assert.deepEqual(parseWebInput(line, { room: 'lobby', directPeer: 'bob' }), a);
+    it(`${line} → ${typeof want === 'string' ? want : JSON.stringify(want)}, in a room and in a direct thread alike (never sent as a message)`, () => {
+      for (const ctx of [{ room: 'lobby' }, { room: 'lobby', directPeer: 'bob' }]) {
+        const a = parseWebInput(line, ctx);
+        if (typeof want === 'string') assert.equal(a.type === 'error' && a.code, want);
+        else assert.deepEqual(a, want);
+      }
     });
   }
-  it('other lines are not key commands', () => {
-    for (const l of ['/trusty bob', 'trust bob', '/whois bob']) assert.equal(parseKeyCommand(l), undefined);
-  });
 });
 
 describe('parseWebInput', () => {
