@@ -95,8 +95,9 @@ function chat(store: KeyValueStore, pins: PinBook, peerPins: IndexedDbPinStore, 
           const r = runKeyCommand(a, e2e, shownKeys);
           if (r.type === 'safety_number') state.safety(r.name, r.digits, r.fingerprint, r.verified);
           else if (r.type === 'info' && a.type === 'verify' && a.confirm) state.markedVerified(a.name, e2e.peerStatus(a.name).pinned ?? '');
-          else if (r.type === 'info') state.notice('info', `${r.message.charAt(0).toUpperCase()}${r.message.slice(1)}.`);
-          else state.notice('error', `${r.message.charAt(0).toUpperCase()}${r.message.slice(1)}${r.hint ? ` — ${r.hint}` : ''}.`, r.code);
+          // (not capitalized: a message may begin with a name)
+          else if (r.type === 'info') state.notice('info', `${r.message}.`);
+          else state.notice('error', `${r.message}${r.hint ? ` — ${r.hint}` : ''}.`, r.code);
           refreshPeers();
           break;
         }

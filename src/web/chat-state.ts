@@ -116,6 +116,8 @@ export class ChatState {
   limits: PublicLimits | undefined;
   current: string | undefined;
   readonly conversations = new Map<string, Conversation>();
+  /** Set when entries already shown changed (a safety number marked verified): the view draws the log again. */
+  logChanged = false;
   /** The end-to-end state of the peers met (the member list and /whois show it). */
   readonly peers = new Map<string, PeerMark>();
   /** Rooms whose `who` answer refreshes the member list silently (requested by the state itself). */
@@ -240,8 +242,9 @@ export class ChatState {
   /** The user marked `name` verified for `fingerprint`: every safety number shown for it says so. */
   markedVerified(name: string, fingerprint: string): void {
     for (const c of this.conversations.values())
-      for (const e of c.entries) if (e.kind === 'safety' && e.name === name && e.fingerprint === fingerprint) e.marked = true;
+      for (const e of c.entries) if (e.kind === 'safety' && e.name === name && e.fingerprint === fingerprint) e.marked = this.logChanged = true;
     this.peerMark(name, { verified: true, blocked: false });
+    if (this.logChanged) this.listener.changed();
     this.notice('info', `You marked ${name} verified (key ${fingerprint}). If their key ever changes, nothing is sent to them until you verify again.`);
   }
 

@@ -188,7 +188,8 @@ export class ChatView implements StateListener {
     const cur = s.current ? s.conversations.get(s.current) : undefined;
     byId('conv-title', HTMLHeadingElement).textContent = cur ? (cur.kind === 'room' ? `#${cur.name}` : `Direct: ${cur.name}`) : 'No conversation';
     this.renderMembers(cur);
-    if (s.current !== this.shown) {
+    if (s.current !== this.shown || s.logChanged) {
+      s.logChanged = false;
       this.shown = s.current;
       clear(this.log);
       for (const e of cur?.entries ?? []) this.log.append(this.entryNode(e));

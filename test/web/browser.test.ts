@@ -449,10 +449,10 @@ describe('browser client in Chromium', { timeout: 120_000 }, () => {
         assert.match(await alice!.locator('#log li.safety-entry').last().innerText(), new RegExp(`bob's key:\\s*${bobFp.replace(/[+/]/g, '.')}`));
         await alice!.screenshot({ path: path.join(SHOTS, '13-safety-number.png') });
         await alice!.locator('#log li.safety-entry button.mark-verified').last().click();
-        await alice!.locator('#log li.notice', { hasText: 'You marked bob verified' }).waitFor({ timeout: T });
+        await alice!.locator('#log li.notice:not(.safety-entry)', { hasText: 'You marked bob verified' }).waitFor({ timeout: T });
         // the terminal's way works too: /verify NAME yes marks the key whose number was shown
         await say(bob!, '/verify alice yes');
-        await bob!.locator('#log li.notice', { hasText: 'You marked alice verified' }).waitFor({ timeout: T });
+        await bob!.locator('#log li.notice:not(.safety-entry)', { hasText: 'You marked alice verified' }).waitFor({ timeout: T });
         await bob!.locator('#log li.safety-entry .done').last().waitFor({ timeout: T });
         await alice!.locator('#member-list li', { hasText: 'bob' }).locator('[data-peer="verified"]').waitFor({ timeout: T });
         await say(alice!, '/whois bob');
@@ -501,13 +501,14 @@ describe('browser client in Chromium', { timeout: 120_000 }, () => {
         await say(alice!, '/trust bob');
         await alice!.locator('#log li.notice.error[data-code="e2e_verify_required"]').waitFor({ timeout: T });
         await say(alice!, '/msg bob are you really bob?');
-        await alice!.locator('#log li.notice.error[data-code="e2e_verify_required"]').nth(1).waitFor({ timeout: T });
+        await alice!.locator('#conv-title', { hasText: 'Direct: bob' }).waitFor({ timeout: T });
+        await alice!.locator('#log li.notice.error[data-code="e2e_verify_required"]').waitFor({ timeout: T });
         assert.equal(await bob2.locator('#log li.msg', { hasText: 'are you really bob?' }).count(), 0);
 
         // carol (who never verified bob) accepts the new key with /trust: bob's next message is ✓ for her
         await say(carol!, '/trust bob');
-        await carol!.locator('#log li.notice', { hasText: `You accepted bob's new key ${bob2Fp}` }).waitFor({ timeout: T });
-        await carol!.locator('#member-list li', { hasText: 'bob' }).locator('[data-peer="unverified"]').waitFor({ timeout: T });
+        await carol!.locator('#log li.notice', { hasText: `bob's new key ${bob2Fp} is accepted` }).waitFor({ timeout: T });
+        await carol!.locator('#member-list li', { hasText: 'bob' }).locator('[data-peer="unverified"]').waitFor({ state: 'attached', timeout: T });
 
         // alice verifies the new key: the new safety number matches the new bob's, then she is unblocked
         await say(alice!, '/verify bob');
@@ -518,6 +519,7 @@ describe('browser client in Chromium', { timeout: 120_000 }, () => {
         await alice!.locator('#log li.safety-entry button.mark-verified').last().click();
         await alice!.locator('#member-list li', { hasText: 'bob' }).locator('[data-peer="verified"]').waitFor({ timeout: T });
         await say(bob2, 'the new bob, accepted');
+        await alice!.locator('#room-list button[data-conv="room:lobby"]').click();
         assert.match(await seeMessage(alice!, 'the new bob, accepted'), /\bok\b/);
         assert.match(await seeMessage(carol!, 'the new bob, accepted'), /\bok\b/);
         await say(alice!, '/msg bob welcome back');
