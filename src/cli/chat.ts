@@ -52,7 +52,7 @@ Options:
   -h, --help                show this help
 
 On a terminal: type to talk; /help lists the commands (/join ROOM, /leave, /rooms, /who,
-/msg NAME TEXT, /me ACTION, /whois NAME, /fingerprint, /quit). /join of a room you are in
+/msg NAME TEXT, /me ACTION, /whois NAME, /verify NAME, /trust NAME, /fingerprint, /quit). /join of a room you are in
 switches to it; /rooms marks yours. Ctrl+C, Ctrl+D or /quit quits at once, in any state.
 Without a terminal: each input line is sent (lines starting with / are commands); the program
 exits when input ends and everything typed has been sent — or, if it cannot connect within
@@ -67,8 +67,16 @@ another protocol version (unsupported_version: upgrade Parley). Anything else (s
 down, wrong port, unknown host, server full) is retried with backoff, the reason and what to
 check shown once on the screen and in the status line.
 
-✓ after a message: its text matches the SHA-256 hash its sender attached (no corruption in
-transit). It is not a signature: the server could change text and hash together.
+Messages are end-to-end encrypted: the server relays what it can neither read nor forge.
+Each peer's key is pinned per server on first contact (peers/<server>.json in the home
+folder); a name that turns up with another key is a loud warning ({"type":"peer_key_changed"}
+with --json), and nothing is shared with the new key until you accept it with /trust NAME.
+/verify NAME shows a 60-digit safety number to compare with NAME in person or by phone;
+/verify NAME yes then marks NAME verified (/whois shows it).
+
+✓ after a message: signed by the key pinned for its sender, and its text matches the SHA-256
+inside the signed payload (your own: the server's echo of what you sent). ✗ KEY CHANGED, ✗ NOT
+VERIFIED (with a reason) or ✗ HASH MISMATCH otherwise: do not trust such a message.
 `;
 
 /** The options of `parley chat` (each in --help's usage line and options list: test/cli/help.test.ts). */
