@@ -589,8 +589,13 @@ describe('browser client in Chromium', { timeout: 120_000 }, () => {
     const m1 = await carol.next((e) => e.type === 'message' && e.text === 'hello from alice');
     assert.equal(m1.from, 'alice');
     assert.equal(m1.verified, true);
+    // end to end both ways: the terminal verified the browser's signature under alice's key…
+    assert.equal(m1.fingerprint, aliceFp);
     carol.line('hi from carol');
     assert.match(await seeMessage(alice, 'hi from carol'), /\bok\b/);
+    // …and the browser verified the terminal's under carol's
+    const carolMark = alice.locator('#log li.msg', { has: alice.locator('.text', { hasText: 'hi from carol' }) }).last().locator('.check');
+    assert.ok(((await carolMark.getAttribute('title')) ?? '').includes(carolReady.fingerprint as string));
     assert.match(await seeMessage(bob, 'hi from carol'), /\bok\b/);
     await say(bob, '/me waves');
     assert.match(await seeMessage(alice, 'waves'), /\bok\b/);
@@ -613,6 +618,7 @@ describe('browser client in Chromium', { timeout: 120_000 }, () => {
     const d = await carol.next((e) => e.type === 'direct' && e.text === 'hello carol');
     assert.equal(d.from, 'bob');
     assert.equal(d.verified, true);
+    assert.equal(d.fingerprint, bobFp);
     assert.equal(carol.events.some((e) => e.text === 'secret for bob'), false, 'a DM reaches only its recipient');
 
     // fingerprints of others via /whois; errors shown clearly
