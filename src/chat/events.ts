@@ -124,7 +124,8 @@ export type ServerEvent =
   | { type: 'rooms'; rooms: { room: string; members: number }[] }
   /** `fingerprints`: name → fingerprint of every member listed. */
   | { type: 'who'; room: string; members: string[]; fingerprints: Record<string, string> }
-  | { type: 'whois'; name: string; fingerprint: string; online: boolean; rooms: string[] }
+  /** `verified` is never on the wire: the client's E2E layer sets it (the user verified this key with /verify). */
+  | { type: 'whois'; name: string; fingerprint: string; online: boolean; rooms: string[]; verified?: boolean }
   | { type: 'system'; message: string; ts: number }
   /**
    * The answer to one bundle_get, in one or more consecutive events (each within the frame
@@ -163,6 +164,14 @@ export interface MessageEvent {
   room: string;
   ts: number;
   body: MessageBody;
+  /**
+   * Set by the client's E2E layer (src/client/e2e-client.ts): true only when the signature
+   * checked under the pinned, accepted key and the text matches the SHA-256 inside the signed
+   * payload (our own messages: the echo of a payload we made). Absent counts as false.
+   */
+  verified?: boolean;
+  /** Why the message is not verified (an E2EErrorCode such as e2e_key_changed), or null/absent. */
+  code?: string | null;
   fingerprint: string | null;
 }
 
@@ -174,6 +183,10 @@ export interface DirectEvent {
   to: string;
   ts: number;
   body: MessageBody;
+  /** As MessageEvent.verified. */
+  verified?: boolean;
+  /** As MessageEvent.code. */
+  code?: string | null;
   fingerprint: string | null;
 }
 

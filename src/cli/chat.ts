@@ -3,9 +3,12 @@
  * event) or JSON lines (`--json`) when stdin is not a terminal — the bot and scripting interface.
  */
 import { readFile } from 'node:fs/promises';
-import type { ChatEvent } from '../chat/events.js';
 import { wsSocketFactory } from '../client/socket-ws.js';
 import { nodeCrypto } from '../protocol/crypto-node.js';
+import { nodeE2ECrypto } from '../e2e/crypto-node.js';
+import { E2EClient, type E2EClientEvent } from '../client/e2e-client.js';
+import { parseKeyCommand, runKeyCommand } from '../client/key-commands.js';
+import { FilePinStore } from '../client/peer-pin-file.js';
 import { ChatConnection, type ConnectionStatus, type FatalError } from '../client/connection.js';
 import { formatFatal, statusText } from '../client/format.js';
 import { isHomeError, loadOrCreateIdentity, NAME_RULE, nameProblem, quoteName, rememberName, resolveHome } from '../client/home.js';
@@ -49,7 +52,7 @@ Options:
   -h, --help                show this help
 
 On a terminal: type to talk; /help lists the commands (/join ROOM, /leave, /rooms, /who,
-/msg NAME TEXT, /me ACTION, /whois NAME, /fingerprint, /quit). /join of a room you are in
+/msg NAME TEXT, /me ACTION, /whois NAME, /verify NAME, /trust NAME, /fingerprint, /quit). /join of a room you are in
 switches to it; /rooms marks yours. Ctrl+C, Ctrl+D or /quit quits at once, in any state.
 Without a terminal: each input line is sent (lines starting with / are commands); the program
 exits when input ends and everything typed has been sent — or, if it cannot connect within
@@ -64,8 +67,16 @@ another protocol version (unsupported_version: upgrade Parley). Anything else (s
 down, wrong port, unknown host, server full) is retried with backoff, the reason and what to
 check shown once on the screen and in the status line.
 
-✓ after a message: its text matches the SHA-256 hash its sender attached (no corruption in
-transit). It is not a signature: the server could change text and hash together.
+Messages are end-to-end encrypted: the server relays what it can neither read nor forge.
+Each peer's key is pinned per server on first contact (peers/<server>.json in the home
+folder); a name that turns up with another key is a loud warning ({"type":"peer_key_changed"}
+with --json), and nothing is shared with the new key until you accept it with /trust NAME.
+/verify NAME shows a 60-digit safety number to compare with NAME in person or by phone;
+/verify NAME yes then marks NAME verified (/whois shows it).
+
+✓ after a message: signed by the key pinned for its sender, and its text matches the SHA-256
+inside the signed payload (your own: the server's echo of what you sent). ✗ KEY CHANGED, ✗ NOT
+VERIFIED (with a reason) or ✗ HASH MISMATCH otherwise: do not trust such a message.
 `;
 
 /** The options of `parley chat` (each in --help's usage line and options list: test/cli/help.test.ts). */
@@ -133,6 +144,12 @@ async function run(argv: string[]): Promise<number> {
     },
   });
 
+  // the end-to-end layer: peers' keys pinned per server in the home folder (peers/<server>.json)
+  const peerPins = new FilePinStore(home, url, (e) => ui.show({ type: 'error', code: e.code, message: `${e.message} (kept for this run only)`, ...(e.hint !== undefined && { hint: e.hint }) }));
+  const e2e = new E2EClient({ connection: conn, crypto: nodeE2ECrypto, identity: identity.key, pins: peerPins });
+  /** The key each /verify NAME showed the number of (what /verify NAME yes marks). */
+  const shownNumbers = new Map<string, string>();
+
   let room: string | undefined;
   let maxMessageLength: number | undefined;
   let wantRoom = args.string('room');
@@ -150,6 +167,7 @@ async function run(argv: string[]): Promise<number> {
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
   const finish = (code: number) => {
+    e2e.close();
     conn.close();
     ui.close();
     resolveDone(code);
@@ -178,7 +196,7 @@ async function run(argv: string[]): Promise<number> {
     connected = s.state === 'connected';
     if (s.state !== 'reconnecting') return;
     lastReason = s.reason;
-    for (const w of replies.lost(conn.pending)) {
+    for (const w of replies.lost(e2e.pending)) {
       const message = 'the connection dropped before the server answered this line: it may or may not have been carried out';
       ui.show({ type: 'error', code: 'connection_lost', message, command: w.req.t }, w.ref);
     }
@@ -206,7 +224,7 @@ async function run(argv: string[]): Promise<number> {
     // sanitized line by line: it may be the server's text
     if (interactive) process.stderr.write(`${formatFatal(shown)}\n`);
   });
-  conn.on('event', (ev: ChatEvent) => {
+  e2e.on('event', (ev: E2EClientEvent) => {
     if (ev.type === 'ready') {
       replies.setName(ev.name);
       if (!nameSaved && ev.name === myName) {
@@ -222,7 +240,7 @@ async function run(argv: string[]): Promise<number> {
       maxMessageLength = ev.limits.maxMessageLength;
       room ??= ev.rooms[0];
       if (wantRoom && !ev.rooms.includes(wantRoom)) {
-        conn.send({ t: 'join', room: wantRoom });
+        e2e.send({ t: 'join', room: wantRoom });
         replies.sent({ t: 'join', room: wantRoom });
         room = wantRoom; // the join goes first, so what follows is said there
       }
@@ -247,7 +265,7 @@ async function run(argv: string[]): Promise<number> {
     }
     if (readySeen) return handleLine(line, ref);
     const a = parseInput(line, { room: undefined });
-    if (a.type === 'quit' || a.type === 'help' || a.type === 'fingerprint') return handleLine(line, ref);
+    if (a.type === 'quit' || a.type === 'help' || a.type === 'fingerprint' || parseKeyCommand(line)?.type === 'error') return handleLine(line, ref);
     early.push({ line, ...(ref !== undefined && { ref }) });
     return true;
   };
@@ -264,10 +282,15 @@ async function run(argv: string[]): Promise<number> {
   };
   /** `late`: the line waited for the first `ready` (and is no longer on the input line). */
   const handleLine = (line: string, ref?: LineRef, late = false): boolean => {
+    const k = parseKeyCommand(line);
+    if (k !== undefined) {
+      ui.show(k.type === 'error' ? k : runKeyCommand(k, e2e, shownNumbers), ref);
+      return true;
+    }
     const a = parseInput(line, { room, joined: conn.rooms, ...(maxMessageLength !== undefined && { maxMessageLength }) });
     switch (a.type) {
       case 'send':
-        conn.send(a.request);
+        e2e.send(a.request);
         replies.sent(a.request, ref);
         return true;
       case 'switch':
@@ -299,8 +322,8 @@ async function run(argv: string[]): Promise<number> {
     if (leaving) return;
     leaving = true;
     ui.close();
-    if (connected && conn.pending > 0) await waitUntil(() => conn.pending === 0 || exitCode !== EXIT_OK, QUIT_GRACE_MS);
-    const unsent = conn.pending + early.length;
+    if (connected && e2e.pending > 0) await waitUntil(() => e2e.pending === 0 || exitCode !== EXIT_OK, QUIT_GRACE_MS);
+    const unsent = e2e.pending + early.length;
     finish(exitCode);
     if (unsent > 0) process.stderr.write(`parley: ${unsent} line(s) you typed were not sent (${connected ? 'held back by the rate limit' : 'not connected'})\n`);
   };
@@ -315,15 +338,15 @@ async function run(argv: string[]): Promise<number> {
       process.stderr.write(`parley: could not connect to ${sanitize(url)} within ${END_CONNECT_WAIT_MS / 1000} s${why}${n ? `; ${n} input line(s) not sent` : ''}\n`);
       return;
     }
-    let last = conn.pending;
+    let last = e2e.pending;
     let since = Date.now();
-    while (conn.pending > 0 && exitCode === EXIT_OK && !leaving && Date.now() - since < END_STALL_MS) {
-      if (conn.pending < last) [last, since] = [conn.pending, Date.now()];
+    while (e2e.pending > 0 && exitCode === EXIT_OK && !leaving && Date.now() - since < END_STALL_MS) {
+      if (e2e.pending < last) [last, since] = [e2e.pending, Date.now()];
       await sleep(50);
     }
     if (exitCode !== EXIT_OK || leaving) return;
     await sleep(200); // let the last frames leave the socket
-    const unsent = conn.pending;
+    const unsent = e2e.pending;
     finish(unsent > 0 ? EXIT_FAILURE : EXIT_OK);
     if (unsent > 0) process.stderr.write(`parley: ${unsent} input line(s) not sent: nothing could be sent for ${END_STALL_MS / 1000} s${connected ? '' : why}\n`);
   };

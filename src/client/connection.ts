@@ -178,6 +178,9 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   private tokens = 0;
   private lastRefill = Date.now();
   private rate = { perSecond: 5, burst: 10 };
+  /** The bucket of key distributions (`e2e_to` of kind `keys`): the server's keysPerSecond / keysBurst, one token of slack. */
+  private keyTokens = 0;
+  private keyRate = { perSecond: 100, burst: 999 };
   private drainTimer: Timer | undefined;
   private everReady = false;
   private nextRef = 0;
@@ -242,6 +245,25 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   /** Messages waiting to be sent. */
   get pending(): number {
     return this.queue.length;
+  }
+
+  /** The requests waiting to be sent, in order (the objects given to send()). */
+  get queued(): readonly OutgoingRequest[] {
+    return this.queue;
+  }
+
+  /**
+   * Removes from the queue, and returns in order, the requests for which `pick` is true — for
+   * the E2E layer, whose payloads belong to one connection's session and must be made again
+   * after a reconnection. Throws nothing (unless `pick` does).
+   */
+  takeQueued(pick: (req: OutgoingRequest) => boolean): OutgoingRequest[] {
+    const taken: OutgoingRequest[] = [];
+    for (let i = 0; i < this.queue.length; ) {
+      if (pick(this.queue[i]!)) taken.push(...this.queue.splice(i, 1));
+      else i++;
+    }
+    return taken;
   }
 
   private connect(): void {
@@ -375,6 +397,8 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       // a full bucket on the first connection; after a reconnection the server remembers our
       // spending (its buckets follow the key), so we keep ours
       this.tokens = this.everReady ? Math.min(this.tokens, this.rate.burst) : this.rate.burst;
+      this.keyRate = { perSecond: ev.limits.keysPerSecond ?? 100, burst: Math.max(1, (ev.limits.keysBurst ?? 1000) - 1) };
+      this.keyTokens = this.everReady ? Math.min(this.keyTokens, this.keyRate.burst) : this.keyRate.burst;
       this.lastRefill = Date.now();
       this.everReady = true;
       // rejoin the rooms of the previous connection
@@ -431,18 +455,28 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     if (this.drainTimer || !this.session || !socket || !socket.isOpen) return;
     const now = Date.now();
     if (now > this.lastRefill) {
-      this.tokens = Math.min(this.rate.burst, this.tokens + ((now - this.lastRefill) / 1000) * this.rate.perSecond);
+      const elapsed = (now - this.lastRefill) / 1000;
+      this.tokens = Math.min(this.rate.burst, this.tokens + elapsed * this.rate.perSecond);
+      this.keyTokens = Math.min(this.keyRate.burst, this.keyTokens + elapsed * this.keyRate.perSecond);
       this.lastRefill = now;
     }
+    let keysShort = false;
     while (this.queue.length) {
       let req = this.queue[0]!;
       const costly = isPacedMessage(req);
       if (costly && this.tokens < 1) break;
+      const keys = req.t === 'e2e_to' && req.kind === 'keys';
+      if (keys && this.keyTokens < 1) {
+        keysShort = true;
+        break;
+      }
       this.queue.shift();
       if (isResendable(req)) {
         // messages draw from the bucket; every message and key distribution gets a ref, so that one the server refuses for its rate is sent again
         if (costly) this.tokens -= 1;
-        const ref = `m${(this.nextRef++).toString(36)}`;
+        if (keys) this.keyTokens -= 1;
+        // a ref the caller chose (the E2E layer's, to map the server's errors back to what the user typed) is kept
+        const ref = req.ref ?? `m${(this.nextRef++).toString(36)}`;
         req = { ...req, ref };
         this.sent.set(ref, req);
         if (this.sent.size > RESEND_WINDOW) this.sent.delete(this.sent.keys().next().value!);
@@ -450,7 +484,8 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       socket.send(this.session.seal(req));
     }
     if (this.queue.length) {
-      const waitMs = Math.max(10, Math.ceil(((1 - this.tokens) / this.rate.perSecond) * 1000) + Math.max(0, this.lastRefill - now));
+      const short = keysShort ? (1 - this.keyTokens) / this.keyRate.perSecond : (1 - this.tokens) / this.rate.perSecond;
+      const waitMs = Math.max(10, Math.ceil(short * 1000) + Math.max(0, this.lastRefill - now));
       this.emit('paced', { queued: this.queue.length, waitMs });
       this.scheduleDrain(waitMs);
     }

@@ -13,15 +13,13 @@ import type { ChatEvent } from '../chat/events.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { ERROR_CODE_RE } from '../protocol/limits.js';
 
-type Kind = 'string' | 'number' | 'boolean' | 'strings' | 'stringMap' | 'body' | 'limits' | 'roomList' | 'bundleList' | 'code';
+type Kind = 'string' | 'number' | 'boolean' | 'strings' | 'stringMap' | 'limits' | 'roomList' | 'bundleList' | 'code';
 /** A field's kind; a trailing `?` makes it optional (absent or null, or present with that kind). */
 type Spec = Record<string, Kind | `${Kind}?`>;
 
 /** The fields of each known event type (src/chat/events.ts is normative). */
 const SPECS: Record<string, Spec> = {
   ready: { name: 'string', fingerprint: 'string', serverFingerprint: 'string', rooms: 'strings', limits: 'limits' },
-  message: { id: 'string', from: 'string', room: 'string', ts: 'number', body: 'body' },
-  direct: { id: 'string', from: 'string', to: 'string', ts: 'number', body: 'body' },
   join: { room: 'string', name: 'string', members: 'number', ts: 'number', fingerprint: 'string' },
   leave: { room: 'string', name: 'string', members: 'number', ts: 'number', reason: 'string?' },
   rooms: { rooms: 'roomList' },
@@ -34,6 +32,14 @@ const SPECS: Record<string, Spec> = {
   e2e_room: { id: 'string', from: 'string', fromFingerprint: 'string', room: 'string', ts: 'number', payload: 'string' },
   e2e_to: { id: 'string', from: 'string', fromFingerprint: 'string', to: 'string', kind: 'string', ts: 'number', payload: 'string' },
 };
+
+/**
+ * Types only the client itself makes, never a server: protocol 2 carries messages end-to-end
+ * encrypted (e2e_room, e2e_to), and the client's E2E layer alone makes `message` and `direct`
+ * after checking a signature — a server that sends one (plaintext in someone's name, or a
+ * forged key warning) commits a protocol error.
+ */
+export const CLIENT_ONLY_TYPES: ReadonlySet<string> = new Set(['message', 'direct', 'peer_new', 'peer_key_changed', 'e2e_bundle_rejected', 'e2e_withheld', 'status', 'info']);
 
 const LIMITS: Spec = {
   maxMessageLength: 'number',
@@ -49,7 +55,6 @@ const LIMITS: Spec = {
   maxBundleBytes: 'number?',
   maxBundleGet: 'number?',
 };
-const BODY: Spec = { text: 'string', sha256: 'string', action: 'boolean?' };
 const ROOM_ENTRY: Spec = { room: 'string', members: 'number' };
 const BUNDLE_ENTRY: Spec = { name: 'string', key: 'string', fingerprint: 'string', bundle: 'string?' };
 
@@ -69,8 +74,6 @@ function fits(kind: Kind, v: unknown): boolean {
       return Array.isArray(v) && v.every((x) => typeof x === 'string');
     case 'code':
       return typeof v === 'string' && ERROR_CODE_RE.test(v);
-    case 'body':
-      return matches(BODY, v);
     case 'limits':
       return matches(LIMITS, v);
     case 'stringMap':
@@ -104,6 +107,7 @@ function matches(spec: Spec, v: unknown): boolean {
  */
 export function checkServerEvent(v: unknown): ChatEvent {
   if (!isObject(v) || typeof v.type !== 'string') throw new ProtocolError('malformed', 'the server sent an event without a type');
+  if (CLIENT_ONLY_TYPES.has(v.type)) throw new ProtocolError('malformed', `the server sent a '${v.type}' event, which only this client makes (messages arrive end-to-end encrypted): it was refused`);
   const spec = Object.hasOwn(SPECS, v.type) ? SPECS[v.type] : undefined;
   if (spec && !matches(spec, v)) {
     const type = /^[a-z0-9_]{1,16}$/.test(v.type) ? v.type : '?';

@@ -27,13 +27,18 @@
  *   {"type":"ready","name":S,"fingerprint":S,"serverFingerprint":S,"rooms":[S],
  *    "limits":{"maxMessageLength":N,"messagesPerSecond":N,"burst":N,
  *              "commandsPerSecond":N|null,"commandBurst":N|null,"maxRoomsPerUser":N|null}}
- *   {"type":"message","id":S,"room":S,"from":S,"text":S,"action":B,"verified":B,"sha256":S,"ts":N}
- *   {"type":"direct","id":S,"from":S,"to":S,"text":S,"action":B,"verified":B,"sha256":S,"ts":N}
- *   {"type":"join","room":S,"name":S,"members":N,"ts":N}
+ *   {"type":"message","id":S,"room":S,"from":S,"text":S,"action":B,"verified":B,"sha256":S,"ts":N,"code":S|null,"fingerprint":S|null}
+ *   {"type":"direct","id":S,"from":S,"to":S,"text":S,"action":B,"verified":B,"sha256":S,"ts":N,"code":S|null,"fingerprint":S|null}
+ *   {"type":"join","room":S,"name":S,"members":N,"ts":N,"fingerprint":S}
  *   {"type":"leave","room":S,"name":S,"members":N,"reason":S|null,"ts":N}
  *   {"type":"rooms","rooms":[{"room":S,"members":N}]}
- *   {"type":"who","room":S,"members":[S]}
- *   {"type":"whois","name":S,"fingerprint":S,"online":B,"rooms":[S]}
+ *   {"type":"who","room":S,"members":[S],"fingerprints":{NAME:S}}
+ *   {"type":"whois","name":S,"fingerprint":S,"online":B,"rooms":[S],"verified":B}
+ *   {"type":"peer_new","name":S,"fingerprint":S}                    (a key seen for the first time: pinned)
+ *   {"type":"peer_key_changed","name":S,"pinned":S,"presented":S}   (another key than the pinned one)
+ *   {"type":"e2e_bundle_rejected","name":S,"code":S,"message":S}
+ *   {"type":"e2e_withheld","room":S,"names":[S]}                     (members a message's key was not given to)
+ *   {"type":"safety_number","name":S,"fingerprint":S,"digits":S,"verified":B}   (/verify NAME)
  *   {"type":"system","message":S,"ts":N}
  *   {"type":"error","code":S,"message":S,"retryAfterMs":N|null,"command":S|null}
  *   {"type":"status","state":"connecting"|"connected"|"reconnecting"|"closed","inMs":N|null,"reason":S|null}
@@ -45,10 +50,15 @@
  *   ts           milliseconds since 1970-01-01 UTC, from the server
  *   text         the message text exactly as received (JSON-escaped; never sanitised)
  *   action       true for /me
- *   verified     the hash check: sha256 is the lower-case hex SHA-256 of text's UTF-8. It detects
- *                corruption between the two clients, not a malicious server (which can replace
- *                text and hash together)
- *   sha256       as the sender computed it
+ *   verified     end-to-end: the sender's signature checked under the key this client pinned for
+ *                them (accepted, not changed), and text matches the SHA-256 inside the signed
+ *                payload; our own messages: the server's echo of a payload this client made
+ *   sha256       the SHA-256 of text
+ *   code         (message, direct) null when verified, else why not (docs/E2E.md codes, e.g.
+ *                e2e_key_changed, e2e_bad_signature, e2e_decrypt_failed; e2e_not_ours: a message
+ *                in our own name that this client did not make); text is "" when none was read
+ *   fingerprint  (message, direct) the sender key whose signature verified, or null; always the
+ *                event's last field (before `ref`)
  *   members      (join, leave) the room's member count after the event; (who) the names
  *   reason       why a member left (e.g. "disconnected"), or null
  *   code         a ChatErrorCode (src/chat/events.ts), stable: scripts may rely on it
@@ -66,6 +76,8 @@
  * (safeJson): the values are the same, and a line is safe to print and to parse line by line.
  */
 import type { ChatErrorCode, ChatEvent } from '../chat/events.js';
+import { RECEIVE_FAILURE_TEXT, type E2EErrorCode } from '../e2e/errors.js';
+import type { E2ENoticeEvent } from './e2e-events.js';
 import { verifyBody } from './input.js';
 import { safeJson, sanitize, sanitizeLines } from './text.js';
 
@@ -88,8 +100,50 @@ export type LocalEvent =
       multiline?: boolean;
     };
 
+/** The safety number with a peer (`/verify NAME`). */
+export interface SafetyNumberEvent {
+  type: 'safety_number';
+  name: string;
+  /** The peer's key the number is computed from. */
+  fingerprint: string;
+  /** 60 digits. */
+  digits: string;
+  /** Whether that key is marked verified already. */
+  verified: boolean;
+}
+
 /** Anything formatLine / formatJson accept. */
-export type DisplayEvent = ChatEvent | LocalEvent;
+export type DisplayEvent = ChatEvent | LocalEvent | E2ENoticeEvent | SafetyNumberEvent;
+
+/**
+ * verified and fingerprint of a decrypted message as shown: the E2E layer's verdict, and the
+ * text must still match its hash (it always does for the layer's events; a belt and braces).
+ */
+function trusted(ev: { verified?: boolean; body?: unknown; fingerprint?: string | null }): boolean {
+  return ev.verified === true && verifyBody(ev.body) && typeof ev.fingerprint === 'string';
+}
+
+/** The words shown for a failed message (no text could be read), by code. */
+function failureText(code: string | null | undefined): string {
+  if (code === NOT_OURS_CODE) return 'a message in your name that this client did not send (replayed or forged by the server)';
+  return (code && Object.hasOwn(RECEIVE_FAILURE_TEXT, code) ? RECEIVE_FAILURE_TEXT[code as E2EErrorCode] : undefined) ?? 'a message could not be read';
+}
+
+/** The code of a message in our own name that we did not make (src/client/e2e-events.ts NOT_OURS). */
+const NOT_OURS_CODE = 'e2e_not_ours';
+
+/** The loud warning of a changed peer key (the terminal; --json prints the event). */
+export function keyChangedWarning(ev: { name: string; pinned: string; presented: string }): string {
+  const n = sanitize(ev.name);
+  return [
+    `!!! WARNING: ${n}'s KEY HAS CHANGED !!!`,
+    `  pinned:    ${sanitize(ev.pinned)}`,
+    `  presented: ${sanitize(ev.presented)}`,
+    `This may be ${n} with a new key (a lost or new device) — or someone the server lets impersonate ${n}.`,
+    `Until you accept the new key, nothing you send goes to it and ${n}'s messages are not shown as verified.`,
+    `Compare safety numbers with ${n} in person or by phone: /verify ${n}; then accept the key with /trust ${n}.`,
+  ].join('\n');
+}
 
 /** Options of formatLine. */
 export interface FormatOptions {
@@ -160,9 +214,17 @@ export function shouldBell(ev: DisplayEvent, me: string): boolean {
   return false;
 }
 
-function mark(verified: boolean, o: FormatOptions): string {
-  if (verified) return sgr(o.color, '32', '✓', RESET_FG);
-  return sgr(o.color, '1;97;41', '✗ HASH MISMATCH');
+function mark(ev: { verified?: boolean; body?: unknown; fingerprint?: string | null; code?: string | null }, o: FormatOptions): string {
+  if (trusted(ev)) return sgr(o.color, '32', '✓', RESET_FG);
+  const why = ev.code === 'e2e_hash_mismatch' ? 'HASH MISMATCH' : ev.code === 'e2e_key_changed' ? 'KEY CHANGED' : ev.code === NOT_OURS_CODE ? 'NOT SENT BY YOU' : 'NOT VERIFIED';
+  return sgr(o.color, '1;97;41', `✗ ${why}`);
+}
+
+/** The text of a decrypted message as shown: its text, or why there is none. */
+function shownText(ev: { body?: { text?: unknown }; code?: string | null }): { text: string; failed: boolean } {
+  const text = typeof ev.body?.text === 'string' ? ev.body.text : '';
+  if (text === '' && ev.code && ev.code !== 'e2e_hash_mismatch' && ev.code !== 'e2e_key_changed') return { text: `(${failureText(ev.code)})`, failed: true };
+  return { text, failed: false };
 }
 
 function members(n: number): string {
@@ -198,18 +260,36 @@ export function formatLine(ev: DisplayEvent, o: FormatOptions): string | undefin
   const room = (r: string): string => sgr(o.color, '1', `#${sanitize(r)}`, '\x1b[22m');
   switch (ev.type) {
     case 'message': {
-      const text = typeof ev.body?.text === 'string' ? ev.body.text : '';
-      const shown = sanitize(text);
-      const body = o.color && ev.from !== o.me && mentions(text, o.me) ? sgr(true, '1', shown, '\x1b[22m') : shown;
+      const { text, failed } = shownText(ev);
+      const shown = failed ? dim(sanitize(text)) : sanitize(text);
+      const body = o.color && !failed && ev.from !== o.me && mentions(text, o.me) ? sgr(true, '1', shown, '\x1b[22m') : shown;
       const who = ev.body?.action ? `* ${paintName(ev.from, o)} ${body}` : `<${paintName(ev.from, o)}> ${body}`;
-      return `${time(ev.ts)} ${room(ev.room)} ${who} ${mark(verifyBody(ev.body), o)}`;
+      return `${time(ev.ts)} ${room(ev.room)} ${who} ${mark(ev, o)}`;
     }
     case 'direct': {
-      const text = sanitize(typeof ev.body?.text === 'string' ? ev.body.text : '');
+      const text = sanitize(shownText(ev).text);
       const from = ev.from === o.me ? 'you' : `*${paintName(ev.from, o)}*`;
       const to = ev.to === o.me ? 'you' : `*${paintName(ev.to, o)}*`;
       const body = ev.body?.action ? `* ${ev.from === o.me ? 'you' : paintName(ev.from, o)} ${text}` : text;
-      return `${time(ev.ts)} ${from} → ${to}: ${body} ${mark(verifyBody(ev.body), o)}`;
+      return `${time(ev.ts)} ${from} → ${to}: ${body} ${mark(ev, o)}`;
+    }
+    case 'peer_new':
+      return `${dim('*')} first time seen: ${paintName(ev.name, o)}'s key ${sanitize(ev.fingerprint)} (now pinned; to be sure it is theirs: /verify ${sanitize(ev.name)})`;
+    case 'peer_key_changed':
+      return sgr(o.color, '1;97;41', sanitizeLines(keyChangedWarning(ev)));
+    case 'e2e_bundle_rejected':
+      return `${sgr(o.color, '1;31', '!', '\x1b[0m')} the keys the server gave for ${paintName(ev.name, o)} failed their checks (${sanitize(ev.code)}): nothing is sent to or accepted from them`;
+    case 'e2e_withheld':
+      return `${sgr(o.color, '1;31', '!', '\x1b[0m')} not sent to ${ev.names.map((n) => paintName(n, o)).join(', ')} in ${room(ev.room)}: their key changed and is not accepted (/verify, /trust), or they have no keys`;
+    case 'safety_number': {
+      const n = sanitize(ev.name);
+      const groups = (ev.digits.match(/\d{1,5}/g) ?? []).join(' ');
+      return [
+        `Safety number with ${n} (their key ${sanitize(ev.fingerprint)}${ev.verified ? ', verified' : ''}):`,
+        `  ${groups}`,
+        `Compare it with the number ${n} sees (/verify on their side), in person or by phone — not through this chat.`,
+        ev.verified ? `It is marked verified.` : `If every digit matches, type: /verify ${n} yes`,
+      ].join('\n');
     }
     case 'join':
       return `${time(ev.ts)} ${dim('*')} ${paintName(ev.name, o)} joined ${room(ev.room)} (${members(ev.members)})`;
@@ -231,7 +311,7 @@ export function formatLine(ev: DisplayEvent, o: FormatOptions): string | undefin
     case 'whois':
       return `${dim('*')} ${paintName(ev.name, o)}: ${sanitize(ev.fingerprint)}, ${ev.online ? 'online' : 'offline'}${
         ev.rooms.length ? `, in ${ev.rooms.map(room).join(', ')}` : ''
-      }`;
+      }, ${ev.verified === true ? sgr(o.color, '32', 'verified ✓', RESET_FG) : `not verified (/verify ${sanitize(ev.name)})`}`;
     case 'system':
       return `${time(ev.ts)} ${sgr(o.color, '1;33', '***', RESET_FG + '\x1b[22m')} ${sanitize(ev.message)}`;
     case 'error': {
@@ -292,9 +372,11 @@ function jsonFields(ev: DisplayEvent): Record<string, unknown> | undefined {
         from: ev.from,
         text: typeof ev.body?.text === 'string' ? ev.body.text : '',
         action: ev.body?.action === true,
-        verified: verifyBody(ev.body),
+        verified: trusted(ev),
         sha256: typeof ev.body?.sha256 === 'string' ? ev.body.sha256 : '',
         ts: ev.ts,
+        code: trusted(ev) ? null : (ev.code ?? 'e2e_decrypt_failed'),
+        fingerprint: trusted(ev) ? ev.fingerprint : null,
       };
     case 'direct':
       return {
@@ -304,20 +386,32 @@ function jsonFields(ev: DisplayEvent): Record<string, unknown> | undefined {
         to: ev.to,
         text: typeof ev.body?.text === 'string' ? ev.body.text : '',
         action: ev.body?.action === true,
-        verified: verifyBody(ev.body),
+        verified: trusted(ev),
         sha256: typeof ev.body?.sha256 === 'string' ? ev.body.sha256 : '',
         ts: ev.ts,
+        code: trusted(ev) ? null : (ev.code ?? 'e2e_decrypt_failed'),
+        fingerprint: trusted(ev) ? ev.fingerprint : null,
       };
     case 'join':
-      return { type: 'join', room: ev.room, name: ev.name, members: ev.members, ts: ev.ts };
+      return { type: 'join', room: ev.room, name: ev.name, members: ev.members, ts: ev.ts, fingerprint: ev.fingerprint };
     case 'leave':
       return { type: 'leave', room: ev.room, name: ev.name, members: ev.members, reason: ev.reason ?? null, ts: ev.ts };
     case 'rooms':
       return { type: 'rooms', rooms: ev.rooms.map((r) => ({ room: r.room, members: r.members })) };
     case 'who':
-      return { type: 'who', room: ev.room, members: ev.members };
+      return { type: 'who', room: ev.room, members: ev.members, fingerprints: { ...ev.fingerprints } };
     case 'whois':
-      return { type: 'whois', name: ev.name, fingerprint: ev.fingerprint, online: ev.online, rooms: ev.rooms };
+      return { type: 'whois', name: ev.name, fingerprint: ev.fingerprint, online: ev.online, rooms: ev.rooms, verified: ev.verified === true };
+    case 'peer_new':
+      return { type: 'peer_new', name: ev.name, fingerprint: ev.fingerprint };
+    case 'peer_key_changed':
+      return { type: 'peer_key_changed', name: ev.name, pinned: ev.pinned, presented: ev.presented };
+    case 'e2e_bundle_rejected':
+      return { type: 'e2e_bundle_rejected', name: ev.name, code: ev.code, message: ev.message };
+    case 'e2e_withheld':
+      return { type: 'e2e_withheld', room: ev.room, names: ev.names };
+    case 'safety_number':
+      return { type: 'safety_number', name: ev.name, fingerprint: ev.fingerprint, digits: ev.digits, verified: ev.verified };
     case 'system':
       return { type: 'system', message: ev.message, ts: ev.ts };
     case 'error': {

@@ -12,7 +12,9 @@
  *   /leave [ROOM]      leave a room, by default the current one (also /part)
  *   /rooms             list the rooms (the client marks yours and the current one)
  *   /who [ROOM]        list the members of a room, by default the current one (also /names)
- *   /whois NAME        a user's key fingerprint, whether online, and rooms
+ *   /whois NAME        a user's key fingerprint, whether online, rooms, and whether you verified it
+ *   /verify, /trust    the end-to-end commands: parsed by parseKeyCommand (key-commands.ts),
+ *                      which a front end asks first
  *   /fingerprint       (local) your key's fingerprint and the server's
  *   /help              (local) this list (also /?)
  *   /quit              (local) leave parley (also /exit, /q)
@@ -61,14 +63,21 @@ export const HELP_TEXT = `Commands:
   /leave [ROOM]     leave ROOM, by default the current one (also /part)
   /rooms            list the rooms; yours are marked "joined", the current one "current"
   /who [ROOM]       list who is in ROOM, by default the current one (also /names)
-  /whois NAME       show NAME's key fingerprint, whether online, and rooms
+  /whois NAME       show NAME's key fingerprint, whether online, rooms, and whether you verified it
+  /verify NAME      show the safety number of you and NAME (60 digits); compare it with NAME in
+                    person or by phone; if it matches, type /verify NAME yes to mark NAME verified
+  /trust NAME       accept NAME's new key after a key-change warning (compare with /verify first)
   /fingerprint      show your key's fingerprint and the server's
   /help             show this help
   /quit             leave (also Ctrl+D, Ctrl+C)
-After each message:
-  ✓                 its text matches the SHA-256 hash its sender attached: it was not corrupted
-                    on the way. It does not prove who wrote it: the server could change both.
-  ✗ HASH MISMATCH   the text does not match its hash: corrupted or altered, do not trust it.`;
+Messages are end-to-end encrypted: the server cannot read them. After each message:
+  ✓                 signed by the key you pinned for its sender (first seen, or accepted with
+                    /trust, or verified with /verify) and its text matches the signed hash: the
+                    server could neither write nor alter it.
+  ✗ KEY CHANGED     the sender's key is not the one you pinned: see the warning, /verify, /trust.
+  ✗ NOT VERIFIED    it could not be authenticated or decrypted (altered, replayed, misplaced):
+                    do not trust it.
+  ✗ HASH MISMATCH   authentic, but its text does not match its signed hash (a broken client).`;
 
 const NAME_RULE = 'names are 1–32 of A–Z a–z 0–9 _ . -';
 const ROOM_RULE = 'rooms are 1–32 of A–Z a–z 0–9 _ . - (a leading # is allowed)';

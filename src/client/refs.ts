@@ -125,9 +125,9 @@ export class ReplyTracker {
     if (this.waiting.length > this.max) this.waiting.shift();
   }
 
-  /** The ref of the first waiting request that `ev` answers (which stops waiting), if any. */
-  match(ev: ChatEvent): LineRef | undefined {
-    const i = this.waiting.findIndex((w) => answers(w.req, ev, this.me));
+  /** The ref of the first waiting request that `ev` answers (which stops waiting), if any; an event of another type (a notice of the E2E layer) answers nothing but an error about a command. */
+  match(ev: ChatEvent | { type: string; command?: string }): LineRef | undefined {
+    const i = this.waiting.findIndex((w) => answers(w.req, ev as ChatEvent, this.me));
     if (i < 0) return undefined;
     return this.waiting.splice(i, 1)[0]!.ref;
   }

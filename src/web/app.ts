@@ -1,9 +1,15 @@
 /**
  * The browser client's entry point (bundled as dist/web/app.js): opens the origin's store,
  * unlocks or creates the identity, then runs the shared ChatConnection over the browser's
- * WebSocket with webCrypto, pinning the server's key, and drives the chat screen.
+ * WebSocket with webCrypto, pinning the server's key, under the shared end-to-end layer
+ * (E2EClient with webE2ECrypto, peers' keys pinned in IndexedDB), and drives the chat screen.
  */
+import type { ChatEvent, OutgoingRequest } from '../chat/events.js';
 import { ChatConnection } from '../client/connection.js';
+import { E2EClient, type E2EClientEvent } from '../client/e2e-client.js';
+import { runKeyCommand } from '../client/key-commands.js';
+import { webE2ECrypto } from '../e2e/crypto-web.js';
+import { isE2EError } from '../e2e/errors.js';
 import { webCrypto } from '../protocol/crypto-web.js';
 import { showFatal, showKeyChanged } from './alert-view.js';
 import { ChatState, dmId, roomId } from './chat-state.js';
@@ -15,6 +21,7 @@ import { webHelp } from './help.js';
 import { loadIdentity, unlockIdentity } from './key-store.js';
 import { memoryStore, openIndexedDbStore, type KeyValueStore } from './kv.js';
 import { Memory } from './memory.js';
+import { IndexedDbPinStore } from './peer-pin-store.js';
 import { PinBook } from './pins.js';
 import { RoomsToRejoin } from './rejoin.js';
 import { runSetup, runUnlock, type Unlocked } from './setup-view.js';
@@ -35,15 +42,35 @@ async function identity(store: KeyValueStore): Promise<Unlocked> {
   return { key: await unlockIdentity(stored), stored };
 }
 
-function chat(store: KeyValueStore, pins: PinBook, me: Unlocked, url: string, persistent: boolean, memory: Memory): void {
+/** An E2E layer's error (or any thrown value) in words, with its code. */
+function failure(e: unknown): { code: string; text: string } {
+  const text = e instanceof Error ? e.message : String(e);
+  return { code: isE2EError(e) ? e.code : 'e2e_invalid_argument', text: `${text.charAt(0).toUpperCase()}${text.slice(1)}.` };
+}
+
+function chat(store: KeyValueStore, pins: PinBook, peerPins: IndexedDbPinStore, me: Unlocked, url: string, persistent: boolean, memory: Memory): void {
   showScreen('screen-chat');
   document.title = `${me.stored.name} — Parley`;
   const conn = new ChatConnection({ url, identity: me.key, name: me.stored.name, verifyServer: (fp) => pins.verify(fp), crypto: webCrypto, socket: browserSocketFactory });
+  // every say / dm is end-to-end encrypted by the layer the terminal client uses too
+  const e2e = new E2EClient({ connection: conn, crypto: webE2ECrypto, identity: me.key, pins: peerPins });
+  const send = (req: OutgoingRequest) => e2e.send(req);
+  /** The key each /verify NAME last showed the number of (for /verify NAME yes). */
+  const shownKeys = new Map<string, string>();
+  /** The pin state of the peers shown (members, direct threads) as the member list and /whois show it. */
+  const refreshPeers = () => {
+    const names = new Set<string>();
+    for (const c of state.conversations.values()) for (const n of c.kind === 'room' ? c.members : [c.name]) if (n !== state.me) names.add(n);
+    for (const n of names) {
+      const st = e2e.peerStatus(n);
+      if (st.pinned !== null) state.peerMark(n, { verified: st.verified, blocked: st.blocked });
+    }
+  };
   const composer = new Composer({
     send: (req) => {
       if (req.t === 'join') state.expectJoin(req.room);
       if (req.t === 'dm' && !state.conversations.has(dmId(req.to))) state.openDirect(req.to);
-      conn.send(req);
+      send(req);
     },
     local: (a) => {
       switch (a.type) {
@@ -58,9 +85,22 @@ function chat(store: KeyValueStore, pins: PinBook, me: Unlocked, url: string, pe
           state.select(roomId(a.room));
           break;
         case 'quit':
+          e2e.close();
           conn.close('quit');
           state.notice('info', 'You left. Reload the page to connect again.');
           break;
+        case 'trust':
+        case 'verify': {
+          // the terminal's key commands (src/client/key-commands.ts), shown the page's way
+          const r = runKeyCommand(a, e2e, shownKeys);
+          if (r.type === 'safety_number') state.safety(r.name, r.digits, r.fingerprint, r.verified);
+          else if (r.type === 'info' && a.type === 'verify' && a.confirm) state.markedVerified(a.name, e2e.peerStatus(a.name).pinned ?? '');
+          // (not capitalized: a message may begin with a name)
+          else if (r.type === 'info') state.notice('info', `${r.message}.`);
+          else state.notice('error', `${r.message}${r.hint ? ` — ${r.hint}` : ''}.`, r.code);
+          refreshPeers();
+          break;
+        }
       }
     },
   });
@@ -73,6 +113,17 @@ function chat(store: KeyValueStore, pins: PinBook, me: Unlocked, url: string, pe
     direct: (name) => {
       state.openDirect(name);
       view.focus();
+    },
+    markVerified: (name, fingerprint) => {
+      try {
+        // exactly the key whose number was shown, and only while it is still the one presented
+        if (e2e.safetyNumber(name).fingerprint !== fingerprint) throw Object.assign(new Error(`${name} presents another key since this number was shown`), { code: 'e2e_key_changed' });
+        e2e.markVerified(name, fingerprint);
+        state.markedVerified(name, fingerprint);
+      } catch (e) {
+        const f = failure(e);
+        state.notice('error', `${f.text} Type /verify ${name} again.`, f.code);
+      }
     },
   });
   // the connection rejoins the remembered rooms once it is ready, as after a reconnection
@@ -101,10 +152,15 @@ function chat(store: KeyValueStore, pins: PinBook, me: Unlocked, url: string, pe
     keyChanged: () => showKeyChanged(pins),
   });
   conn.on('paced', (p) => view.showBanner(`Holding ${p.queued} message${p.queued === 1 ? '' : 's'} back for ${Math.ceil(p.waitMs / 100) / 10}s to stay within the server's rate.`, 'info', Math.max(2000, p.waitMs)));
-  conn.on('event', (ev) => {
+  e2e.on('event', (raw: E2EClientEvent) => {
+    // a changed key of a peer the user had verified is said so in the warning
+    const ev = raw.type === 'peer_key_changed' ? { ...raw, wasVerified: e2e.peerStatus(raw.name).verified } : raw;
+    if (ev.type === 'whois') refreshPeers();
     const rejoining = ev.type === 'ready' ? [...conn.rooms].filter((r) => !ev.rooms.includes(r)) : [];
-    for (const req of state.apply(ev)) conn.send(req);
-    for (const r of rejoin.apply(ev, state.me, rejoining)) conn.rooms.delete(r);
+    for (const req of state.apply(ev)) send(req);
+    if (ev.type === 'who' || ev.type === 'join' || ev.type === 'peer_new' || ev.type === 'peer_key_changed' || ev.type === 'direct') refreshPeers();
+    // (only join, leave, ready and join errors matter to it; the layer's own errors name say / dm)
+    for (const r of rejoin.apply(ev as ChatEvent, state.me, rejoining)) conn.rooms.delete(r);
     if (ev.type === 'ready') {
       // lines typed before the server's limit was known are checked now; too long ones come back
       for (const r of composer.release(ev.limits.maxMessageLength)) view.giveBack(r.line, r.refusal);
@@ -123,8 +179,9 @@ async function main(): Promise<void> {
   const url = serverUrlFor(location);
   const me = await identity(store);
   const pins = await PinBook.load(store, url);
+  const peerPins = await IndexedDbPinStore.load(store, url);
   const memory = await Memory.load(store, url, me.stored.fingerprint);
-  chat(store, pins, me, url, persistent, memory);
+  chat(store, pins, peerPins, me, url, persistent, memory);
 }
 
 main().catch((e: unknown) => {

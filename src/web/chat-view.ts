@@ -1,13 +1,16 @@
 /**
- * The chat screen: conversation lists, the message log with the hash-check mark on every
- * message, who is here, the connection status and the input line. It renders a ChatState and
- * reports what the user does through callbacks; all text goes in through textContent.
+ * The chat screen: conversation lists, the message log with the verification mark on every
+ * message (✓ only for a message signed under its sender's pinned key), the loud warning of a
+ * peer's changed key, safety numbers (/verify), who is here with their verified state, the
+ * connection status and the input line. It renders a ChatState and reports what the user does
+ * through callbacks; all text goes in through textContent.
  */
 import type { ConnectionStatus } from '../client/connection.js';
 import { formatTime, statusText } from '../client/format.js';
 import { sanitize } from '../client/text.js';
 import { type ChatState, type Conversation, type Entry, type StateListener } from './chat-state.js';
 import type { Refusal } from './composer.js';
+import { formatSafetyNumber } from '../e2e/safety-number.js';
 import { byId, clear, el, nameClass, setFingerprint, textWithFingerprints } from './dom.js';
 import type { HelpSection } from './help.js';
 
@@ -22,16 +25,19 @@ export interface ChatViewActions {
   select(id: string): void;
   /** The user picked a person to write to. */
   direct(name: string): void;
+  /** The user says the safety number shown for `name`'s key `fingerprint` matches theirs. */
+  markVerified(name: string, fingerprint: string): void;
 }
 
 const HISTORY = 100;
 
 /**
- * The hash check's tooltips. Until messages carry their sender's signature, the ✓ says only that
- * the text was not corrupted on the way, not who wrote it (docs/SECURITY.md).
+ * The verification mark's tooltips (docs/E2E.md §Receiving): ✓ means signed under the key this
+ * browser pinned for the sender and the text matching the signed hash — the server could
+ * neither write nor change it.
  */
-export const CHECK_OK_TITLE = '✓ text matches its hash — detects corruption in transit, not a malicious server (which could change both)';
-export const CHECK_BAD_TITLE = '⚠ the text does NOT match the hash its sender attached — corrupted or altered on the way; do not trust it';
+export const CHECK_OK_TITLE = '✓ verified — signed with the key this browser pinned for the sender, and the text matches its signed hash: the server could neither write nor change it';
+export const CHECK_BAD_TITLE = '⚠ NOT verified — do not trust who wrote this or what it says';
 
 /** The DOM of #screen-chat, bound to a ChatState. */
 export class ChatView implements StateListener {
@@ -182,7 +188,8 @@ export class ChatView implements StateListener {
     const cur = s.current ? s.conversations.get(s.current) : undefined;
     byId('conv-title', HTMLHeadingElement).textContent = cur ? (cur.kind === 'room' ? `#${cur.name}` : `Direct: ${cur.name}`) : 'No conversation';
     this.renderMembers(cur);
-    if (s.current !== this.shown) {
+    if (s.current !== this.shown || s.logChanged) {
+      s.logChanged = false;
       this.shown = s.current;
       clear(this.log);
       for (const e of cur?.entries ?? []) this.log.append(this.entryNode(e));
@@ -214,13 +221,21 @@ export class ChatView implements StateListener {
       }
       const b = el('button', { type: 'button', class: `person name ${nameClass(n)}`, title: `Send ${n} a direct message`, 'aria-label': `Direct message to ${n}` }, sanitize(n));
       b.addEventListener('click', () => this.actions.direct(n));
-      ul.append(el('li', {}, b));
+      const p = this.state.peers.get(n);
+      const mark = p?.blocked
+        ? el('span', { class: 'peer-mark changed', title: `${n}'s key changed: check it with /verify ${n}, then /trust ${n}`, 'data-peer': 'changed' }, ' ⚠ key changed')
+        : p?.verified
+          ? el('span', { class: 'peer-mark verified', title: `You compared safety numbers with ${n}`, 'data-peer': 'verified' }, ' ✓ verified')
+          : el('span', { class: 'peer-mark', title: `Not verified: compare safety numbers with /verify ${n}`, 'data-peer': 'unverified' });
+      ul.append(el('li', {}, b, mark));
     }
   }
 
   private entryNode(e: Entry): HTMLLIElement {
     const time = el('time', { datetime: new Date(e.ts).toISOString() }, formatTime(e.ts).slice(1, -1));
     if (e.kind === 'help') return el('li', { class: 'entry notice info help' }, time, helpNode(e.sections));
+    if (e.kind === 'keychange') return keyChangeNode(e, time);
+    if (e.kind === 'safety') return this.safetyNode(e, time);
     if (e.kind === 'notice') {
       // in words; an error's code is kept for scripts and the curious (data-code, tooltip)
       const code = e.code === undefined ? {} : { 'data-code': sanitize(e.code), title: `error code: ${sanitize(e.code)}` };
@@ -232,14 +247,64 @@ export class ChatView implements StateListener {
       const to = el('span', { class: `name ${nameClass(e.to)}` }, sanitize(e.to));
       parts.push(el('span', { class: 'route' }, from, ' → ', to));
     } else parts.push(e.action ? el('span', { class: 'route' }, '* ', from) : from);
-    parts.push(el('span', { class: e.action ? 'text action' : 'text' }, sanitize(e.text)));
+    if (e.unreadable) parts.push(el('span', { class: 'text unreadable' }, `(a message that could not be read: ${sanitize(e.reason ?? 'unknown reason')})`));
+    else parts.push(el('span', { class: e.action ? 'text action' : 'text' }, sanitize(e.text)));
+    const why = e.reason ? ` — ${sanitize(e.reason)}` : '';
     parts.push(
       e.verified
-        ? el('span', { class: 'check ok', title: CHECK_OK_TITLE, 'aria-label': 'text matches its hash' }, '✓')
-        : el('span', { class: 'check bad', title: CHECK_BAD_TITLE, 'aria-label': 'text does not match its hash' }, '⚠ mismatch'),
+        ? el('span', { class: 'check ok', title: `${CHECK_OK_TITLE} (${sanitize(e.fingerprint ?? '')})`, 'aria-label': 'verified' }, '✓')
+        : el('span', { class: 'check bad', title: `${CHECK_BAD_TITLE}${why}`, 'aria-label': `not verified${why}`, ...(e.code !== undefined && { 'data-code': sanitize(e.code) }) }, '⚠ not verified'),
     );
-    return el('li', { class: `entry msg${e.to !== undefined ? ' direct' : ''}`, 'data-from': e.from }, ...parts);
+    return el('li', { class: `entry msg${e.to !== undefined ? ' direct' : ''}${e.verified ? '' : ' unverified'}`, 'data-from': e.from }, ...parts);
   }
+
+  /** A safety number (/verify), 12 groups of 5 digits, with the button that marks the peer verified. */
+  private safetyNode(e: Extract<Entry, { kind: 'safety' }>, time: HTMLElement): HTMLLIElement {
+    const name = sanitize(e.name);
+    const number = el('p', { class: 'safety-number', 'aria-label': `safety number ${formatSafetyNumber(e.digits)}` });
+    for (const g of formatSafetyNumber(e.digits).split(' ')) number.append(el('span', { class: 'group' }, g), ' ');
+    const box = el('div', { class: 'text safety' },
+      el('p', {}, `Your safety number with ${name}: compare it with the one ${name} sees (in person or by phone). The same 60 digits on both sides mean no one is in between.`),
+      number,
+      el('p', { class: 'fp-line' }, ...textWithFingerprints(`${name}'s key: ${sanitize(e.fingerprint)}`)),
+    );
+    const li = el('li', { class: 'entry notice info safety-entry', 'data-peer': name }, time, box);
+    if (e.marked) {
+      box.append(el('p', { class: 'done' }, `✓ You marked ${name} verified.`));
+      return li;
+    }
+    const button = el('button', { type: 'button', class: 'mark-verified' }, `The numbers match: mark ${name} verified`);
+    button.addEventListener('click', () => {
+      button.disabled = true;
+      this.actions.markVerified(e.name, e.fingerprint);
+    });
+    box.append(button);
+    return li;
+  }
+}
+
+/** The loud warning of a peer's changed key: both fingerprints, comparable group by group, and what to do. */
+function keyChangeNode(e: Extract<Entry, { kind: 'keychange' }>, time: HTMLElement): HTMLLIElement {
+  const name = sanitize(e.name);
+  const pinned = el('code', { class: 'fp kc-peer-pinned' });
+  const presented = el('code', { class: 'fp kc-peer-presented' });
+  setFingerprint(pinned, sanitize(e.pinned));
+  setFingerprint(presented, sanitize(e.presented));
+  const next = e.wasVerified
+    ? `You had verified ${name}: compare safety numbers again (/verify ${name}) before anything is sent to them.`
+    : `Ask ${name}, by another way than this chat, whether they changed their key; compare safety numbers with /verify ${name}, or accept the new key with /trust ${name}.`;
+  return el(
+    'li',
+    { class: 'entry keychange', role: 'alert', 'data-peer': name, 'data-code': 'peer_key_changed' },
+    time,
+    el('div', { class: 'text' },
+      el('p', { class: 'kc-peer-title' }, `⚠ WARNING: ${name.toUpperCase()}'S KEY HAS CHANGED!`),
+      el('p', {}, `Someone may be impersonating ${name}, or ${name} made a new key. Until you accept it, their messages are not shown as verified and nothing you send reaches the new key.`),
+      el('p', {}, 'Key pinned before: ', pinned),
+      el('p', {}, 'Key presented now: ', presented),
+      el('p', {}, next),
+    ),
+  );
 }
 
 /** The /help list: each section a heading and a list of command and meaning (help.ts). */

@@ -1,9 +1,15 @@
 /**
  * What a line typed in the browser means: the terminal client's parser (src/client/input.ts,
- * shared, so the same /commands work), plus one rule of the web client: in a direct-message
- * conversation, plain text (and /me) goes to that user instead of a room.
+ * shared, so the same /commands work), plus the rules of the web client: in a direct-message
+ * conversation, plain text (and /me) goes to that user instead of a room; `/trust NAME`,
+ * `/verify NAME` and `/verify NAME yes` (end-to-end keys, docs/E2E.md §Pins and verification)
+ * are read first, by the terminal's parser of them (src/client/key-commands.ts).
  */
 import { bodyFor, parseInput, type InputAction, type InputContext } from '../client/input.js';
+import { parseKeyCommand, type KeyCommand } from '../client/key-commands.js';
+
+/** A line's meaning in the page: the shared InputAction, or a key command (src/client/key-commands.ts, shared with the terminal). */
+export type WebAction = InputAction | Exclude<KeyCommand, { type: 'error' }>;
 
 /** Where the line was typed. */
 export interface WebInputContext extends InputContext {
@@ -17,8 +23,10 @@ function length(text: string): number {
   return n;
 }
 
-/** Parses one typed line into an InputAction (see src/client/input.ts). Never throws. */
-export function parseWebInput(line: string, ctx: WebInputContext): InputAction {
+/** Parses one typed line into a WebAction (see src/client/input.ts). Never throws. */
+export function parseWebInput(line: string, ctx: WebInputContext): WebAction {
+  const key = parseKeyCommand(line);
+  if (key) return key.type === 'error' ? { ...key } : key;
   const peer = ctx.directPeer;
   if (peer !== undefined && line.trim() !== '') {
     let text: string | undefined;

@@ -8,7 +8,7 @@
  */
 import type { OutgoingRequest } from '../chat/events.js';
 import type { InputAction } from '../client/input.js';
-import { parseWebInput, type WebInputContext } from './commands.js';
+import { parseWebInput, type WebAction, type WebInputContext } from './commands.js';
 
 /** A line refused before sending: the reason in words, and its stable code. */
 export interface Refusal {
@@ -24,7 +24,7 @@ export interface ComposerOutput {
   /** Send this request to the server. */
   send(req: OutgoingRequest): void;
   /** Run a local command. */
-  local(action: Extract<InputAction, { type: 'help' | 'fingerprint' | 'quit' | 'switch' }>): void;
+  local(action: Extract<WebAction, { type: 'help' | 'fingerprint' | 'quit' | 'switch' | 'trust' | 'verify' }>): void;
 }
 
 /** Most lines held back while the limit is unknown; more are refused (`not_connected`). */

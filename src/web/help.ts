@@ -2,7 +2,8 @@
  * The page's /help: the terminal client's HELP_TEXT (src/client/input.ts, one command per line,
  * columns aligned with spaces) read into sections of rows, so that the page can show it as a
  * list that reads well at any width instead of one paragraph. The few lines that differ in the
- * page (quitting, the mismatch mark) are adapted, and the page's own keys are added.
+ * page (quitting, the marks after each message) are adapted, and the page's own keys and its
+ * peer-key commands are added.
  */
 import { HELP_TEXT } from '../client/input.js';
 
@@ -64,18 +65,35 @@ const PAGE_ROWS: HelpSection = {
   ],
 };
 
+/** The page's peer-key commands (commands.ts), added when HELP_TEXT does not list them already. */
+export const KEY_ROWS: readonly HelpRow[] = Object.freeze([
+  { term: '/verify NAME', text: "show the safety number you share with NAME (60 digits) to compare with them in person or by phone; if it matches, mark NAME verified" },
+  { term: '/trust NAME', text: "accept NAME's changed key (after checking it with them); a peer you had verified must be verified again instead" },
+]);
+
+/** The marks after each message, as the page shows them (chat-view.ts). */
+export const MARK_ROWS: readonly HelpRow[] = Object.freeze([
+  { term: '✓', text: "signed under the key this browser pinned for its sender, and the text matches the signed hash: the server could neither write nor change it" },
+  { term: '⚠ not verified', text: "the signature or the hash did not check, or the sender's key changed: do not trust it (hover it for the reason)" },
+]);
+
 /**
  * The page's /help: HELP_TEXT as sections, with /quit described as the page does it (no Ctrl+D
- * or Ctrl+C here), the mismatch mark as the page shows it, and the page's own keys. Never throws.
+ * or Ctrl+C here), /trust and /verify, the marks after each message as the page shows them, and
+ * the page's own keys. Never throws.
  */
 export function webHelp(text: string = HELP_TEXT): HelpSection[] {
-  const sections = helpSections(text).map((s) => ({
-    title: s.title,
-    rows: s.rows.map((r) => {
-      if (/^\/quit\b/.test(r.term)) return { term: r.term, text: r.text.replace(/\s*\([^)]*Ctrl[^)]*\)/, '') + ' (closes the connection; reload the page to connect again)' };
-      if (/MISMATCH/.test(r.term)) return { term: '⚠ mismatch', text: r.text };
-      return r;
-    }),
-  }));
+  const sections = helpSections(text).map((s) => {
+    if (/after each message/i.test(s.title)) return { title: s.title, rows: [...MARK_ROWS] };
+    return {
+      title: s.title,
+      rows: s.rows.map((r) => (/^\/quit\b/.test(r.term) ? { term: r.term, text: r.text.replace(/\s*\([^)]*Ctrl[^)]*\)/, '') + ' (closes the connection; reload the page to connect again)' } : r)),
+    };
+  });
+  const commands = sections.find((s) => /^commands$/i.test(s.title)) ?? sections[0];
+  if (commands) {
+    for (const k of KEY_ROWS) if (!sections.some((s) => s.rows.some((r) => r.term.split(' ')[0] === k.term.split(' ')[0]))) commands.rows.splice(Math.max(0, commands.rows.findIndex((r) => r.term.startsWith('/fingerprint'))), 0, { ...k });
+  }
+  if (!sections.some((s) => /after each message/i.test(s.title))) sections.push({ title: 'After each message', rows: [...MARK_ROWS] });
   return [...sections, PAGE_ROWS];
 }

@@ -43,11 +43,22 @@ const events: Record<string, DisplayEvent> = {
     rooms: [],
     limits: { maxMessageLength: 4000, messagesPerSecond: 5, burst: 10, commandsPerSecond: 10, commandBurst: 30, maxRoomsPerUser: 20 },
   },
-  message: { type: 'message', id: 'm1', from: 'bob', room: 'lobby', ts: TS, body, fingerprint: null },
-  action: { type: 'message', id: 'm2', from: 'bob', room: 'lobby', ts: TS, body: bodyFor('waves', true), fingerprint: null },
-  forged: { type: 'message', id: 'm3', from: 'mallory', room: 'lobby', ts: TS, body: forged, fingerprint: null },
-  directIn: { type: 'direct', id: 'd1', from: 'bob', to: 'alice', ts: TS, body: bodyFor('psst'), fingerprint: null },
-  directOut: { type: 'direct', id: 'd2', from: 'alice', to: 'bob', ts: TS, body: bodyFor('psst'), fingerprint: null },
+  message: { type: 'message', id: 'm1', from: 'bob', room: 'lobby', ts: TS, body, verified: true, code: null, fingerprint: 'SHA256:bbbb' },
+  action: { type: 'message', id: 'm2', from: 'bob', room: 'lobby', ts: TS, body: bodyFor('waves', true), verified: true, code: null, fingerprint: 'SHA256:bbbb' },
+  forged: { type: 'message', id: 'm3', from: 'mallory', room: 'lobby', ts: TS, body: forged, verified: false, code: 'e2e_hash_mismatch', fingerprint: null },
+  // a text and hash that match, but the layer did not verify it (a changed key): never ✓
+  keyChanged: { type: 'message', id: 'm4', from: 'bob', room: 'lobby', ts: TS, body, verified: false, code: 'e2e_key_changed', fingerprint: null },
+  // `verified` without a fingerprint is not trusted either (belt and braces)
+  noFingerprint: { type: 'message', id: 'm5', from: 'bob', room: 'lobby', ts: TS, body, verified: true, code: null, fingerprint: null },
+  unreadable: { type: 'message', id: 'm6', from: 'bob', room: 'lobby', ts: TS, body: bodyFor(''), verified: false, code: 'e2e_bad_signature', fingerprint: null },
+  notOurs: { type: 'message', id: 'm7', from: 'alice', room: 'lobby', ts: TS, body: bodyFor(''), verified: false, code: 'e2e_not_ours', fingerprint: null },
+  directIn: { type: 'direct', id: 'd1', from: 'bob', to: 'alice', ts: TS, body: bodyFor('psst'), verified: true, code: null, fingerprint: 'SHA256:bbbb' },
+  directOut: { type: 'direct', id: 'd2', from: 'alice', to: 'bob', ts: TS, body: bodyFor('psst'), verified: true, code: null, fingerprint: 'SHA256:aaaa' },
+  peerNew: { type: 'peer_new', name: 'bob', fingerprint: 'SHA256:bbbb' },
+  peerChanged: { type: 'peer_key_changed', name: 'bob', pinned: 'SHA256:bbbb', presented: 'SHA256:cccc' },
+  withheld: { type: 'e2e_withheld', room: 'lobby', names: ['bob'] },
+  safety: { type: 'safety_number', name: 'bob', fingerprint: 'SHA256:bbbb', digits: '012345678901234567890123456789012345678901234567890123456789', verified: false },
+  whoisVerified: { type: 'whois', name: 'bob', fingerprint: 'SHA256:bbbb', online: true, rooms: [], verified: true },
   join: { type: 'join', room: 'lobby', name: 'carol', members: 3, ts: TS, fingerprint: 'SHA256:x' },
   join1: { type: 'join', room: 'dev', name: 'alice', members: 1, ts: TS, fingerprint: 'SHA256:x' },
   leave: { type: 'leave', room: 'lobby', name: 'carol', members: 2, ts: TS },
@@ -76,6 +87,27 @@ describe('formatLine without colour (line mode)', () => {
     message: '[12:03:04] #lobby <bob> hello ✓',
     action: '[12:03:04] #lobby * bob waves ✓',
     forged: '[12:03:04] #lobby <mallory> hello ✗ HASH MISMATCH',
+    keyChanged: '[12:03:04] #lobby <bob> hello ✗ KEY CHANGED',
+    noFingerprint: '[12:03:04] #lobby <bob> hello ✗ NOT VERIFIED',
+    unreadable: '[12:03:04] #lobby <bob> (a message could not be authenticated: it may have been altered or forged; it is not shown as verified) ✗ NOT VERIFIED',
+    notOurs: '[12:03:04] #lobby <alice> (a message in your name that this client did not send (replayed or forged by the server)) ✗ NOT SENT BY YOU',
+    peerNew: "* first time seen: bob's key SHA256:bbbb (now pinned; to be sure it is theirs: /verify bob)",
+    peerChanged: [
+      "!!! WARNING: bob's KEY HAS CHANGED !!!",
+      '  pinned:    SHA256:bbbb',
+      '  presented: SHA256:cccc',
+      'This may be bob with a new key (a lost or new device) — or someone the server lets impersonate bob.',
+      "Until you accept the new key, nothing you send goes to it and bob's messages are not shown as verified.",
+      'Compare safety numbers with bob in person or by phone: /verify bob; then accept the key with /trust bob.',
+    ].join('\n'),
+    withheld: '! not sent to bob in #lobby: their key changed and is not accepted (/verify, /trust), or they have no keys',
+    safety: [
+      'Safety number with bob (their key SHA256:bbbb):',
+      '  01234 56789 01234 56789 01234 56789 01234 56789 01234 56789 01234 56789',
+      'Compare it with the number bob sees (/verify on their side), in person or by phone — not through this chat.',
+      'If every digit matches, type: /verify bob yes',
+    ].join('\n'),
+    whoisVerified: '* bob: SHA256:bbbb, online, verified ✓',
     directIn: '[12:03:04] *bob* → you: psst ✓',
     directOut: '[12:03:04] you → *bob*: psst ✓',
     join: '[12:03:04] * carol joined #lobby (3 members)',
@@ -85,8 +117,8 @@ describe('formatLine without colour (line mode)', () => {
     rooms: '* rooms: #lobby (3), #dev (1)',
     noRooms: '* no rooms',
     who: '* #lobby: alice, bob (2 members)',
-    whois: '* bob: SHA256:bbbb, online, in #lobby, #dev',
-    whoisOff: '* bob: SHA256:bbbb, offline',
+    whois: '* bob: SHA256:bbbb, online, in #lobby, #dev, not verified (/verify bob)',
+    whoisOff: '* bob: SHA256:bbbb, offline, not verified (/verify bob)',
     system: '[12:03:04] *** the server restarts at noon',
     error: '! slow down (retry in 1.5s)',
     errorPlain: '! no user named zed',
@@ -114,7 +146,8 @@ describe('formatLine without colour (line mode)', () => {
       room: 'lobby',
       ts: TS,
       body: bodyFor('a\x1b[2J\x1b]0;pwned\x07b\nc\u202ed\u009be\tf'),
-      fingerprint: null,
+      verified: true,
+      fingerprint: 'SHA256:bbbb',
     };
     const line = formatLine(evil, plain)!;
     assert.equal(line, '[12:03:04] #lobby <bob> a^[[2J^[]0;pwned^Gb⏎c\\u{202e}d\\u{9b}e f ✓');
@@ -153,7 +186,7 @@ describe('formatLine without colour (line mode)', () => {
 
   it('does not crash on a message without a proper body, and marks it', () => {
     const bad = { type: 'message', id: 'x', from: 'bob', room: 'lobby', ts: TS, body: null, fingerprint: null } as unknown as ChatEvent;
-    assert.equal(formatLine(bad, plain), '[12:03:04] #lobby <bob>  ✗ HASH MISMATCH');
+    assert.equal(formatLine(bad, plain), '[12:03:04] #lobby <bob>  ✗ NOT VERIFIED');
   });
 });
 
@@ -284,16 +317,23 @@ describe('formatJson: the exact shapes of --json', () => {
       '{"type":"ready","name":"alice","fingerprint":"SHA256:aaaa","serverFingerprint":"SHA256:ssss","rooms":["lobby"],"limits":{"maxMessageLength":4000,"messagesPerSecond":5,"burst":10,"commandsPerSecond":null,"commandBurst":null,"maxRoomsPerUser":null}}',
     readyFull:
       '{"type":"ready","name":"alice","fingerprint":"SHA256:aaaa","serverFingerprint":"SHA256:ssss","rooms":[],"limits":{"maxMessageLength":4000,"messagesPerSecond":5,"burst":10,"commandsPerSecond":10,"commandBurst":30,"maxRoomsPerUser":20}}',
-    message: `{"type":"message","id":"m1","room":"lobby","from":"bob","text":"hello","action":false,"verified":true,"sha256":"${body.sha256}","ts":${TS}}`,
-    action: `{"type":"message","id":"m2","room":"lobby","from":"bob","text":"waves","action":true,"verified":true,"sha256":"${bodyFor('waves').sha256}","ts":${TS}}`,
-    forged: `{"type":"message","id":"m3","room":"lobby","from":"mallory","text":"hello","action":false,"verified":false,"sha256":"${forged.sha256}","ts":${TS}}`,
-    directIn: `{"type":"direct","id":"d1","from":"bob","to":"alice","text":"psst","action":false,"verified":true,"sha256":"${bodyFor('psst').sha256}","ts":${TS}}`,
-    join: `{"type":"join","room":"lobby","name":"carol","members":3,"ts":${TS}}`,
+    message: `{"type":"message","id":"m1","room":"lobby","from":"bob","text":"hello","action":false,"verified":true,"sha256":"${body.sha256}","ts":${TS},"code":null,"fingerprint":"SHA256:bbbb"}`,
+    action: `{"type":"message","id":"m2","room":"lobby","from":"bob","text":"waves","action":true,"verified":true,"sha256":"${bodyFor('waves').sha256}","ts":${TS},"code":null,"fingerprint":"SHA256:bbbb"}`,
+    forged: `{"type":"message","id":"m3","room":"lobby","from":"mallory","text":"hello","action":false,"verified":false,"sha256":"${forged.sha256}","ts":${TS},"code":"e2e_hash_mismatch","fingerprint":null}`,
+    keyChanged: `{"type":"message","id":"m4","room":"lobby","from":"bob","text":"hello","action":false,"verified":false,"sha256":"${body.sha256}","ts":${TS},"code":"e2e_key_changed","fingerprint":null}`,
+    noFingerprint: `{"type":"message","id":"m5","room":"lobby","from":"bob","text":"hello","action":false,"verified":false,"sha256":"${body.sha256}","ts":${TS},"code":"e2e_decrypt_failed","fingerprint":null}`,
+    directIn: `{"type":"direct","id":"d1","from":"bob","to":"alice","text":"psst","action":false,"verified":true,"sha256":"${bodyFor('psst').sha256}","ts":${TS},"code":null,"fingerprint":"SHA256:bbbb"}`,
+    peerNew: '{"type":"peer_new","name":"bob","fingerprint":"SHA256:bbbb"}',
+    peerChanged: '{"type":"peer_key_changed","name":"bob","pinned":"SHA256:bbbb","presented":"SHA256:cccc"}',
+    withheld: '{"type":"e2e_withheld","room":"lobby","names":["bob"]}',
+    safety: '{"type":"safety_number","name":"bob","fingerprint":"SHA256:bbbb","digits":"012345678901234567890123456789012345678901234567890123456789","verified":false}',
+    join: `{"type":"join","room":"lobby","name":"carol","members":3,"ts":${TS},"fingerprint":"SHA256:x"}`,
     leave: `{"type":"leave","room":"lobby","name":"carol","members":2,"reason":null,"ts":${TS}}`,
     leaveReason: `{"type":"leave","room":"lobby","name":"carol","members":2,"reason":"timed out","ts":${TS}}`,
     rooms: '{"type":"rooms","rooms":[{"room":"lobby","members":3},{"room":"dev","members":1}]}',
-    who: '{"type":"who","room":"lobby","members":["alice","bob"]}',
-    whois: '{"type":"whois","name":"bob","fingerprint":"SHA256:bbbb","online":true,"rooms":["lobby","dev"]}',
+    who: '{"type":"who","room":"lobby","members":["alice","bob"],"fingerprints":{}}',
+    whois: '{"type":"whois","name":"bob","fingerprint":"SHA256:bbbb","online":true,"rooms":["lobby","dev"],"verified":false}',
+    whoisVerified: '{"type":"whois","name":"bob","fingerprint":"SHA256:bbbb","online":true,"rooms":[],"verified":true}',
     system: `{"type":"system","message":"the server restarts at noon","ts":${TS}}`,
     error: '{"type":"error","code":"rate_limited","message":"slow down","retryAfterMs":1500,"command":"say"}',
     errorPlain: '{"type":"error","code":"no_such_user","message":"no user named zed","retryAfterMs":null,"command":null}',
@@ -325,7 +365,7 @@ describe('formatJson: the exact shapes of --json', () => {
 
   it('keeps the text exact (no sanitising) but escapes every control character, DEL, C1, bidi controls and U+2028/9', () => {
     const text = 'a\x1b[31mb\nc\u0085d\u2028e\u202e"\\\x7f\x9b\u061c\u200e\u200f\u202a\u2066\u2069\u2029';
-    const ev: ChatEvent = { type: 'message', id: 'x', from: 'bob', room: 'lobby', ts: TS, body: bodyFor(text), fingerprint: null };
+    const ev: ChatEvent = { type: 'message', id: 'x', from: 'bob', room: 'lobby', ts: TS, body: bodyFor(text), verified: true, fingerprint: 'SHA256:bbbb' };
     const out = formatJson(ev)!;
     assert.doesNotMatch(out, /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/);
     assert.match(out, /\\u0085/);

@@ -1,22 +1,23 @@
 /** `parley chat --json` as child processes: the scripting interface, end to end. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bodyFor } from '../../src/client/input.js';
 import { CliClient, killCliClients } from './cli-client.js';
-import { startServer, tempDir, TestClient, closeAll } from './harness.js';
+import { closeE2EPeers, E2EPeer } from './e2e-peer.js';
+import { startServer, tempDir, closeAll } from './harness.js';
 
 
 // whatever a failed test left open is closed, so the process always exits
 after(closeAll);
+after(closeE2EPeers);
 after(killCliClients);
 
 describe('parley chat --json (child processes)', () => {
   let ctx: Awaited<ReturnType<typeof startServer>>;
   const dirs: { cleanup: () => void }[] = [];
-  let carol: TestClient;
+  let carol: E2EPeer;
   before(async () => {
     ctx = await startServer();
-    carol = await new TestClient(ctx.url, 'carol').connect();
+    carol = await new E2EPeer(ctx.url, 'carol').connect();
   });
   after(async () => {
     carol?.close();
@@ -32,7 +33,7 @@ describe('parley chat --json (child processes)', () => {
     const bob = new CliClient(ctx.url, 'bob', h2.dir);
     const ra = await alice.next((e) => e.type === 'ready');
     assert.equal(ra.name, 'alice');
-    await bob.next((e) => e.type === 'ready');
+    const rb = await bob.next((e) => e.type === 'ready');
     await carol.next((e) => e.type === 'join' && e.name === 'bob');
 
     alice.line('hello from alice');
@@ -41,19 +42,37 @@ describe('parley chat --json (child processes)', () => {
       assert.equal(m.from, 'alice');
       assert.equal(m.room, 'lobby');
       assert.equal(m.verified, true);
+      assert.equal(m.code, null);
+      assert.equal(m.fingerprint, ra.fingerprint, "verified under alice's key (alice's own: her echo)");
+      assert.equal(Object.keys(m).at(-1), 'fingerprint', 'fingerprint is the last field');
       assert.equal(typeof m.ts, 'number');
     }
-    await carol.next((e) => e.type === 'message' && e.body.text === 'hello from alice');
+    assert.equal(alice.events.filter((e) => e.type === 'message').length, 1, 'her own message is shown once');
+    const cm = await carol.next((e) => e.type === 'message' && e.body.text === 'hello from alice');
+    assert.ok(cm.type === 'message' && cm.verified === true && cm.fingerprint === ra.fingerprint);
 
-    carol.send({ t: 'say', room: 'lobby', body: bodyFor('hi from carol') });
-    assert.equal((await bob.next((e) => e.type === 'message' && e.text === 'hi from carol')).verified, true);
+    carol.say('lobby', 'hi from carol');
+    const fromCarol = await bob.next((e) => e.type === 'message' && e.text === 'hi from carol');
+    assert.equal(fromCarol.verified, true);
+    assert.equal(fromCarol.fingerprint, carol.e2e.fingerprint);
 
     bob.line('/msg alice just for you');
     const d = await alice.next((e) => e.type === 'direct' && e.text === 'just for you');
     assert.equal(d.from, 'bob');
     assert.equal(d.verified, true);
+    assert.equal(d.fingerprint, rb.fingerprint);
+    assert.equal(Object.keys(d).at(-1), 'fingerprint');
+    const echo = await bob.next((e) => e.type === 'direct' && e.text === 'just for you');
+    assert.equal(echo.to, 'alice');
+    assert.equal(echo.verified, true, 'the sender sees its own DM, verified under its own key');
+    assert.equal(echo.fingerprint, rb.fingerprint);
     await new Promise((r) => setTimeout(r, 300));
     assert.ok(!carol.events.some((e) => e.type === 'direct'), 'carol does not see the DM');
+
+    alice.line('/me waves');
+    const act = await bob.next((e) => e.type === 'message' && e.text === 'waves');
+    assert.equal(act.action, true);
+    assert.equal(act.verified, true);
 
     bob.line('/nosuchcommand');
     const err = await bob.next((e) => e.type === 'error');

@@ -2,7 +2,9 @@
  * `parley chat` (the built CLI, a child process) against a hostile server that puts terminal
  * escape sequences in every field it controls — names, rooms, message texts, system and error
  * messages, a fatal error, WebSocket close reasons, a plaintext Error before the session — and
- * injects a forged plaintext `name_taken` after the session is open. In line mode, in `--json`
+ * injects a forged plaintext `name_taken` after the session is open, and a plaintext `message`
+ * (protocol 2 carries messages end-to-end encrypted: the client refuses it, as malformed, and
+ * never shows its text). In line mode, in `--json`
  * mode and on a terminal (tmux): nothing raw reaches stdout or stderr, the window title is not
  * changed, the screen is not cleared, the forged error is never shown and does not stop the
  * client, and the JSON lines parse to exactly the hostile values.
@@ -22,14 +24,15 @@ import { sleep, tempDir } from './harness.js';
 /** OSC 0 (window title), ED 2 (clear screen), CSI as C1, DEL, bidi overrides, line separators, SGR. */
 const EVIL = 'a\x1b]0;PWNED-TITLE\x07b\x1b[2Jc\x9b31md\x7fe\u202eevil\u202cf\u2028g\u2029h\u2066i\x1b[31mred';
 const FORGED = 'FORGED-MARKER';
+const PLAINTEXT = 'PLAINTEXT-MARKER';
 /** Characters that must never reach the terminal raw (line breaks are the only control allowed). */
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
 
 const hostileEvents = (): ChatEvent[] => [
   { type: 'join', room: `r${EVIL}`, name: `n${EVIL}`, members: 2, ts: 1_700_000_000_000, fingerprint: 'SHA256:x' },
-  { type: 'message', id: EVIL, from: `n${EVIL}`, room: `r${EVIL}`, ts: 1_700_000_000_001, body: bodyFor(`t${EVIL}`), fingerprint: null },
-  { type: 'message', id: 'm2', from: `n${EVIL}`, room: `r${EVIL}`, ts: 1_700_000_000_002, body: { text: `forged${EVIL}`, sha256: EVIL, action: true }, fingerprint: null },
-  { type: 'direct', id: 'd1', from: `n${EVIL}`, to: 'alice', ts: 1_700_000_000_003, body: bodyFor(`dm${EVIL}`), fingerprint: null },
+  // end-to-end payloads the client cannot open: shown as failures, with the hostile names and ids sanitized
+  { type: 'e2e_room', id: EVIL, from: `n${EVIL}`, fromFingerprint: `SHA256:${EVIL}`, room: `r${EVIL}`, ts: 1_700_000_000_001, payload: 'AAAA' },
+  { type: 'e2e_to', id: 'd1', from: `n${EVIL}`, fromFingerprint: `SHA256:${EVIL}`, to: 'alice', kind: 'dm', ts: 1_700_000_000_003, payload: 'AAAA' },
   { type: 'leave', room: `r${EVIL}`, name: `n${EVIL}`, members: 1, ts: 1_700_000_000_004, reason: `why${EVIL}` },
   { type: 'rooms', rooms: [{ room: `r${EVIL}`, members: 3 }] },
   { type: 'who', room: `r${EVIL}`, members: [`n${EVIL}`, 'alice'], fingerprints: {} },
@@ -42,16 +45,18 @@ const hostileEvents = (): ChatEvent[] => [
 /**
  * The hostile script, one plan per connection: 0 closes at once with a hostile close reason;
  * 1 answers with a plaintext Error; 2 sends hostile events, then a forged plaintext name_taken;
- * 3 sends an event with a mistyped field; 4 sends an authenticated name_taken (fatal).
+ * 3 injects a plaintext `message` (refused: malformed); 4 sends an event with a mistyped field;
+ * 5 sends an authenticated name_taken (fatal).
  */
 const PLANS: ConnPlan[] = [
   { closeAtHello: { code: 4000, reason: `close0${EVIL}` } },
   { helloReply: plainError('handshake_failed', `pre${EVIL}`), close: { code: 4001, reason: `close1${EVIL}` } },
   { after: [ready({}, { name: `alice`, rooms: ['lobby', `r${EVIL}`], serverFingerprint: `SHA256:${EVIL}` }), ...hostileEvents(), plainError('name_taken', `${FORGED}${EVIL}`)] },
+  { after: [ready(), { type: 'message', id: 'p1', from: 'bob', room: 'lobby', ts: 1, body: bodyFor(PLAINTEXT), verified: true, fingerprint: 'SHA256:x' }] },
   { after: [ready(), { type: 'join', room: 'lobby', name: 'x', members: `m${EVIL}`, ts: 1, fingerprint: 'SHA256:x' } as unknown as ChatEvent] },
   { after: [ready(), { type: 'error', code: 'name_taken', message: `fatal${EVIL}` }], close: { code: 4002, reason: `close4${EVIL}` } },
 ];
-/** Each run of the client meets the same five connections. */
+/** Each run of the client meets the same six connections. */
 const plan = (n: number): ConnPlan => PLANS[n % PLANS.length]!;
 
 /** Runs the CLI with stdin a pipe (kept open) until it exits; resolves with its exit code and raw output. */
@@ -80,6 +85,7 @@ function assertClean(what: string, raw: Buffer): void {
   const m = UNSAFE.exec(text);
   assert.equal(m, null, `${what}: U+${m?.[0].codePointAt(0)!.toString(16).padStart(4, '0')} at ${m?.index} in ${JSON.stringify(text)}`);
   assert.ok(!text.includes(FORGED), `${what}: the forged error's text is shown`);
+  assert.ok(!text.includes(PLAINTEXT), `${what}: the injected plaintext message is shown`);
 }
 
 describe('parley chat against a hostile server', () => {
@@ -99,11 +105,11 @@ describe('parley chat against a hostile server', () => {
     assertClean('stdout', r.stdout);
     assertClean('stderr', r.stderr);
     assert.equal(r.code, 1);
-    assert.equal(server.connections() - before, 5, 'five connections: nothing before the last one stopped it');
+    assert.equal(server.connections() - before, 6, 'six connections: nothing before the last one stopped it');
     const out = r.stdout.toString();
     // shown, made visible: the pre-session Error and the close reason as reconnection reasons,
     // the texts, the fatal message
-    for (const s of ['close0a^[]0;PWNED-TITLE^Gb^[[2Jc\\u{9b}31md^?e\\u{202e}evil\\u{202c}f⏎g⏎h\\u{2066}i^[[31mred', 'handshake_failed: prea^[]0;', 'ta^[]0;PWNED', 'sysa^[]0;', 'erra^[]0;', 'fatala^[]0;', 'whya^[]0;']) {
+    for (const s of ['close0a^[]0;PWNED-TITLE^Gb^[[2Jc\\u{9b}31md^?e\\u{202e}evil\\u{202c}f⏎g⏎h\\u{2066}i^[[31mred', 'handshake_failed: prea^[]0;', '<na^[]0;PWNED', 'sysa^[]0;', 'erra^[]0;', 'fatala^[]0;', 'whya^[]0;']) {
       assert.ok(out.includes(s), `stdout shows ${JSON.stringify(s)}:\n${out}`);
     }
     assert.match(out, /protocol error \(unexpected_message\)/, 'the forged Error after the session is reported as a protocol error');
@@ -116,7 +122,7 @@ describe('parley chat against a hostile server', () => {
     assertClean('stdout', r.stdout);
     assertClean('stderr', r.stderr);
     assert.equal(r.code, 1);
-    assert.equal(server.connections() - before, 5);
+    assert.equal(server.connections() - before, 6);
     const lines = r.stdout.toString().split('\n').filter((l) => l !== '');
     const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const find = (pred: (e: Record<string, unknown>) => boolean) => {
@@ -124,13 +130,15 @@ describe('parley chat against a hostile server', () => {
       assert.ok(e, `no such line in ${lines.join('\n')}`);
       return e;
     };
-    const msg = find((e) => e.type === 'message' && e.text === `t${EVIL}`);
+    const msg = find((e) => e.type === 'message' && e.id === EVIL);
     assert.equal(msg.from, `n${EVIL}`);
     assert.equal(msg.room, `r${EVIL}`);
-    assert.equal(msg.id, EVIL);
-    assert.equal(msg.verified, true);
-    assert.equal(find((e) => e.type === 'message' && e.id === 'm2').verified, false);
-    assert.equal(find((e) => e.type === 'direct').text, `dm${EVIL}`);
+    assert.deepEqual([msg.text, msg.verified, msg.fingerprint], ['', false, null]);
+    assert.equal(typeof msg.code, 'string');
+    const dm = find((e) => e.type === 'direct');
+    assert.deepEqual([dm.from, dm.text, dm.verified, dm.fingerprint], [`n${EVIL}`, '', false, null]);
+    assert.ok(!events.some((e) => (e.type === 'message' || e.type === 'direct') && e.verified === true), 'nothing is verified');
+    assert.ok(events.some((e) => e.type === 'status' && /malformed/.test(String(e.reason)) && /'message' event/.test(String(e.reason))), 'the plaintext message is refused as a protocol error');
     assert.equal(find((e) => e.type === 'leave').reason, `why${EVIL}`);
     assert.deepEqual(find((e) => e.type === 'who').members, [`n${EVIL}`, 'alice']);
     assert.equal(find((e) => e.type === 'whois').fingerprint, `SHA256:${EVIL}`);
@@ -141,7 +149,7 @@ describe('parley chat against a hostile server', () => {
     const reasons = events.filter((e) => e.type === 'status').map((e) => e.reason);
     assert.ok(reasons.includes(`close0${EVIL}`), JSON.stringify(reasons));
     assert.ok(reasons.includes(`handshake_failed: pre${EVIL}`), JSON.stringify(reasons));
-    assert.equal(events.filter((e) => e.type === 'ready').length, 3);
+    assert.equal(events.filter((e) => e.type === 'ready').length, 4);
   });
 });
 
@@ -187,7 +195,7 @@ const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * On a terminal an authenticated name_taken asks for another name instead of ending the run
- * (issue 11, item 6): the test types one, and the sixth connection ends the run with another
+ * (issue 11, item 6): the test types one, and the seventh connection ends the run with another
  * fatal error carrying hostile text (`replaced`), printed on stderr after the screen closed.
  */
 const terminalPlan = (n: number): ConnPlan =>
@@ -243,6 +251,6 @@ describe('parley chat on a terminal against a hostile server', { skip: SKIP }, (
     assert.ok(!text.includes('\x1b]'), 'no OSC sequence was written');
     assert.ok(!text.includes('\x1b[2J'), 'no clear-screen sequence was written');
     assert.ok(!bytes.includes(0x7f) && !/[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/.test(text), 'no DEL, C1, bidi or line separator');
-    assert.equal(server.connections(), 6);
+    assert.equal(server.connections(), 7);
   });
 });

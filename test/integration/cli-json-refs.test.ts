@@ -9,18 +9,20 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { CliClient, killCliClients } from './cli-client.js';
 import { loadOrCreateIdentity } from '../../src/client/home.js';
-import { closeAll, quickKey, startServer, tempDir, TestClient } from './harness.js';
+import { closeAll, quickKey, startServer, tempDir } from './harness.js';
+import { closeE2EPeers, E2EPeer } from './e2e-peer.js';
 
 after(closeAll);
+after(closeE2EPeers);
 after(killCliClients);
 
 describe('parley chat --json: refs', () => {
   let ctx: Awaited<ReturnType<typeof startServer>>;
-  let bob: TestClient;
+  let bob: E2EPeer;
   const home = tempDir();
   before(async () => {
     ctx = await startServer();
-    bob = await new TestClient(ctx.url, 'bob').connect();
+    bob = await new E2EPeer(ctx.url, 'bob').connect();
   });
   after(async () => {
     bob?.close();
@@ -50,13 +52,15 @@ describe('parley chat --json: refs', () => {
     const byRef = async (ref: string | number) => alice.next((e) => e.ref === ref);
 
     const w = await byRef('w');
-    assert.deepEqual(Object.keys(w), ['type', 'room', 'members', 'ref'], 'ref last, the other fields as always');
+    assert.deepEqual(Object.keys(w), ['type', 'room', 'members', 'fingerprints', 'ref'], 'ref last, the other fields as always');
     assert.deepEqual(w.members, ['alice', 'bob']);
     assert.deepEqual(await byRef('u'), { type: 'error', code: 'unknown_command', message: "unknown command '/nosuch'; type /help for the commands; start a message with // to say something beginning with /", retryAfterMs: null, command: null, ref: 'u' });
     const s = await byRef('s');
     assert.equal(s.type, 'message');
     assert.equal(s.text, 'hello refs');
     assert.equal(s.from, 'alice');
+    assert.equal(s.verified, true, 'her own message, from the echo of the payload she made');
+    assert.equal(Object.keys(s).slice(-2).join(), 'fingerprint,ref', 'fingerprint last, then the ref');
     const d = await byRef('d');
     assert.deepEqual([d.type, d.code, d.command], ['error', 'no_such_user', 'dm']);
     const h = await byRef('h');

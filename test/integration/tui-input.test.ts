@@ -7,10 +7,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeAll, sleep, startServer, tempDir, TestClient } from './harness.js';
+import { closeAll, sleep, startServer, tempDir } from './harness.js';
+import { closeE2EPeers, E2EPeer } from './e2e-peer.js';
 import { HAVE_TMUX, SKIP_WITHOUT_TMUX, Tmux } from './tmux.js';
 
 after(closeAll);
+after(closeE2EPeers);
 
 /** The server's idle timeout here: a client whose event loop stalls longer than this is cut. */
 const IDLE_MS = 2000;
@@ -19,11 +21,11 @@ describe('parley chat in a terminal: long input, rooms, words', { skip: SKIP_WIT
   const tm = new Tmux('tui-input');
   const home = tempDir();
   let ctx: Awaited<ReturnType<typeof startServer>>;
-  let bob: TestClient;
+  let bob: E2EPeer;
   before(async () => {
     assert.ok(HAVE_TMUX, 'tmux is required (apt-get install -y tmux)');
     ctx = await startServer({ transport: { idleTimeoutMs: IDLE_MS } });
-    bob = await new TestClient(ctx.url, 'bob').connect();
+    bob = await new E2EPeer(ctx.url, 'bob').connect();
   });
   after(async () => {
     tm.close();

@@ -6,9 +6,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { bodyFor } from '../../src/client/input.js';
 import { CLI } from '../helpers/paths.js';
-import { sleep, startServer, tempDir, TestClient, closeAll } from './harness.js';
+import { sleep, startServer, tempDir, closeAll } from './harness.js';
+import { closeE2EPeers, E2EPeer } from './e2e-peer.js';
 
 const HAVE_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const SKIP = !HAVE_TMUX && !process.env.CI ? 'tmux is not installed (CI installs it and fails without it)' : false;
@@ -33,15 +33,16 @@ async function until(cond: () => boolean, what: string, ms = 20000): Promise<voi
 
 // whatever a failed test left open is closed, so the process always exits
 after(closeAll);
+after(closeE2EPeers);
 
 describe('parley chat in a terminal', { skip: SKIP }, () => {
   let ctx: Awaited<ReturnType<typeof startServer>>;
-  let bob: TestClient;
+  let bob: E2EPeer;
   const home = tempDir();
   before(async () => {
     assert.ok(HAVE_TMUX, 'tmux is required (apt-get install -y tmux)');
     ctx = await startServer();
-    bob = await new TestClient(ctx.url, 'bob').connect();
+    bob = await new E2EPeer(ctx.url, 'bob').connect();
   });
   after(async () => {
     spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
@@ -57,7 +58,7 @@ describe('parley chat in a terminal', { skip: SKIP }, () => {
     tmux('send-keys', '-t', 'chat', '-l', 'half typed wörds');
     await until(() => screen().at(-1)!.endsWith('half typed wörds'), 'the typed text');
     for (let i = 1; i <= 5; i++) {
-      bob.send({ t: 'say', room: 'lobby', body: bodyFor(`interruption ${i}`) });
+      bob.say('lobby', `interruption ${i}`);
       await sleep(120);
     }
     await until(() => screen().some((l) => /<bob> interruption 5 ✓/.test(l)), 'the last interruption');

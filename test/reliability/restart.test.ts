@@ -160,6 +160,7 @@ describe('restarts (parley server and parley chat --json as child processes)', (
     const heard = await clients[2]!.c.waitEvent((e) => e.type === 'message' && e.text === 'after the restart', 10_000, m2);
     assert.equal(heard.e.from, 'user0');
     assert.equal(heard.e.room, 'room0');
+    assert.equal(heard.e.verified, true, 'end-to-end: a new session on each side after the restart, and the signature checks');
 
     // SIGTERM: everyone is told, the server exits 0 promptly
     const mark2 = clients.map(({ c }) => c.events.length);

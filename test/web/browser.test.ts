@@ -392,6 +392,146 @@ describe('browser client in Chromium', { timeout: 120_000 }, () => {
     });
   });
 
+  describe("peers' end-to-end keys (issue 13)", () => {
+    let server: ParleyServer;
+    let names: MemoryNameRegistry;
+    let url = '';
+    const errors: string[] = [];
+    const watch = (p: Page, who: string) => {
+      p.on('pageerror', (e) => errors.push(`${who}: ${e.message}`));
+      p.on('console', (m) => m.type() === 'error' && errors.push(`${who} console: ${m.text()}`));
+    };
+    /** The safety number the page shows last, as its 12 groups. */
+    const safetyGroups = async (p: Page): Promise<string[]> => {
+      const n = p.locator('#log li.safety-entry .safety-number').last();
+      await n.waitFor({ timeout: T });
+      return n.locator('.group').allInnerTexts();
+    };
+    const ownFp = async (p: Page) => (await p.locator('#own-fp').textContent())!;
+
+    before(async () => {
+      names = new MemoryNameRegistry();
+      server = new ParleyServer({ identity: quickKey(), names, host: '127.0.0.1', port: 0, httpHandler: createWebHandler({ root: WEB_ROOT }) });
+      url = `http://127.0.0.1:${(await server.listen()).port}/`;
+    });
+
+    after(async () => {
+      await server.close();
+      assert.deepEqual(errors, []);
+    });
+
+    it('/verify shows the same 60-digit safety number on both sides and marks the peer verified; a changed key is loud, never ✓, blocks until re-verified or trusted', async () => {
+      const ctxs = await Promise.all([0, 1, 2].map(() => browser!.newContext({ viewport: { width: 1000, height: 760 } })));
+      try {
+        const [alice, bob, carol] = await Promise.all(ctxs.map((c) => c.newPage()));
+        for (const [p, who] of [[alice!, 'alice'], [bob!, 'bob'], [carol!, 'carol']] as const) watch(p, who);
+        await signUp(alice!, url, 'alice');
+        await signUp(bob!, url, 'bob');
+        await signUp(carol!, url, 'carol');
+        const [aliceFp, bobFp] = [await ownFp(alice!), await ownFp(bob!)];
+        await alice!.locator('#member-list', { hasText: 'carol' }).waitFor({ timeout: T });
+        await say(bob!, 'hello from the first bob');
+        assert.match(await seeMessage(alice!, 'hello from the first bob'), /\bok\b/);
+        assert.match(await seeMessage(carol!, 'hello from the first bob'), /\bok\b/);
+        // the first contact is said, with the key now pinned
+        await alice!.locator('#log li.notice', { hasText: `First time seen: bob's key ${bobFp}` }).waitFor({ timeout: T });
+        // carol's pins live in IndexedDB: after a reload she still knows bob's key
+        await carol!.reload();
+        await connected(carol!);
+
+        // /verify: the same 12 groups of 5 digits on both sides
+        await say(alice!, '/verify bob');
+        await say(bob!, '/verify alice');
+        const [a, b] = [await safetyGroups(alice!), await safetyGroups(bob!)];
+        assert.equal(a.length, 12);
+        assert.ok(a.every((g) => /^\d{5}$/.test(g)), a.join(' '));
+        assert.deepEqual(a, b);
+        assert.match(await alice!.locator('#log li.safety-entry').last().innerText(), new RegExp(`bob's key:\\s*${bobFp.replace(/[+/]/g, '.')}`));
+        await alice!.screenshot({ path: path.join(SHOTS, '13-safety-number.png') });
+        await alice!.locator('#log li.safety-entry button.mark-verified').last().click();
+        await alice!.locator('#log li.notice:not(.safety-entry)', { hasText: 'You marked bob verified' }).waitFor({ timeout: T });
+        // the terminal's way works too: /verify NAME yes marks the key whose number was shown
+        await say(bob!, '/verify alice yes');
+        await bob!.locator('#log li.notice:not(.safety-entry)', { hasText: 'You marked alice verified' }).waitFor({ timeout: T });
+        await bob!.locator('#log li.safety-entry .done').last().waitFor({ timeout: T });
+        await alice!.locator('#member-list li', { hasText: 'bob' }).locator('[data-peer="verified"]').waitFor({ timeout: T });
+        await say(alice!, '/whois bob');
+        await alice!.locator('#log li.notice', { hasText: '✓ verified' }).waitFor({ timeout: T });
+        // a typo is an error in words, not a message to the room
+        await say(alice!, '/verify');
+        await alice!.locator('#input-error', { hasText: 'Wrong arguments for /verify' }).waitFor({ timeout: T });
+        await alice!.locator('#input').fill('');
+
+        // the operator hands the name bob to a new key (parley names release bob): a new browser signs up as bob
+        await ctxs[1]!.close();
+        await alice!.locator('#log li.notice', { hasText: 'bob left #lobby' }).waitFor({ timeout: T });
+        assert.ok(names.release('bob'), 'bob was registered');
+        const ctxBob2 = await browser!.newContext({ viewport: { width: 1000, height: 760 } });
+        ctxs.push(ctxBob2);
+        const bob2 = await ctxBob2.newPage();
+        watch(bob2, 'bob2');
+        await signUp(bob2, url, 'bob');
+        const bob2Fp = await ownFp(bob2);
+        assert.notEqual(bob2Fp, bobFp);
+
+        // the loud warning, with both keys, on both pages; the member list says it too
+        for (const p of [alice!, carol!]) {
+          const w = p.locator('#log li.keychange[data-peer="bob"]').last();
+          await w.waitFor({ timeout: T });
+          assert.equal(await w.getAttribute('role'), 'alert');
+          assert.equal((await w.locator('.kc-peer-pinned').textContent())!, bobFp);
+          assert.equal((await w.locator('.kc-peer-presented').textContent())!, bob2Fp);
+          assert.match(await w.innerText(), /BOB'S KEY HAS CHANGED/);
+          await p.locator('#member-list li', { hasText: 'bob' }).locator('[data-peer="changed"]').waitFor({ timeout: T });
+        }
+        assert.match(await alice!.locator('#log li.keychange').last().innerText(), /You had verified bob: compare safety numbers again/);
+        assert.match(await carol!.locator('#log li.keychange').last().innerText(), /\/trust bob/);
+        await alice!.screenshot({ path: path.join(SHOTS, '14-peer-key-changed.png') });
+
+        // the new bob's messages are shown, marked, never ✓
+        await say(bob2, 'hello from the new bob');
+        for (const p of [alice!, carol!]) {
+          const li = p.locator('#log li.msg[data-from="bob"]').last();
+          await li.locator('.text', { hasText: 'hello from the new bob' }).waitFor({ timeout: T });
+          assert.match((await li.locator('.check').getAttribute('class')) ?? '', /\bbad\b/);
+          assert.equal(await li.locator('.check').getAttribute('data-code'), 'e2e_key_changed');
+        }
+        assert.equal(await alice!.locator('#log li.msg[data-from="bob"] .check.ok', { hasText: '✓' }).count(), 1, "the first bob's message keeps its ✓");
+        // nothing goes to the new key: a verified peer cannot just be trusted, a DM is refused
+        await say(alice!, '/trust bob');
+        await alice!.locator('#log li.notice.error[data-code="e2e_verify_required"]').waitFor({ timeout: T });
+        await say(alice!, '/msg bob are you really bob?');
+        await alice!.locator('#conv-title', { hasText: 'Direct: bob' }).waitFor({ timeout: T });
+        await alice!.locator('#log li.notice.error[data-code="e2e_verify_required"]').waitFor({ timeout: T });
+        assert.equal(await bob2.locator('#log li.msg', { hasText: 'are you really bob?' }).count(), 0);
+
+        // carol (who never verified bob) accepts the new key with /trust: bob's next message is ✓ for her
+        await say(carol!, '/trust bob');
+        await carol!.locator('#log li.notice', { hasText: `bob's new key ${bob2Fp} is accepted` }).waitFor({ timeout: T });
+        await carol!.locator('#member-list li', { hasText: 'bob' }).locator('[data-peer="unverified"]').waitFor({ state: 'attached', timeout: T });
+
+        // alice verifies the new key: the new safety number matches the new bob's, then she is unblocked
+        await say(alice!, '/verify bob');
+        await say(bob2, '/verify alice');
+        const [a2, b2] = [await safetyGroups(alice!), await safetyGroups(bob2)];
+        assert.deepEqual(a2, b2);
+        assert.notDeepEqual(a2, a, 'a new key, a new safety number');
+        await alice!.locator('#log li.safety-entry button.mark-verified').last().click();
+        await alice!.locator('#member-list li', { hasText: 'bob' }).locator('[data-peer="verified"]').waitFor({ timeout: T });
+        await say(bob2, 'the new bob, accepted');
+        await alice!.locator('#room-list button[data-conv="room:lobby"]').click();
+        assert.match(await seeMessage(alice!, 'the new bob, accepted'), /\bok\b/);
+        assert.match(await seeMessage(carol!, 'the new bob, accepted'), /\bok\b/);
+        await say(alice!, '/msg bob welcome back');
+        await bob2.locator('#dm-list button[data-conv="dm:alice"]').click();
+        assert.match(await seeMessage(bob2, 'welcome back'), /\bok\b/);
+        assert.ok(aliceFp.startsWith('SHA256:'));
+      } finally {
+        for (const c of ctxs) await c.close().catch(() => undefined);
+      }
+    });
+  });
+
   it('two browser users and a terminal user chat; reload, reconnect, and a changed server key', async () => {
     const errors: string[] = [];
     const ctxA = await browser!.newContext({ viewport: { width: 1100, height: 720 } });
@@ -441,15 +581,21 @@ describe('browser client in Chromium', { timeout: 120_000 }, () => {
     // room messages, each seen by the others with the verified mark
     await say(alice, 'hello from alice');
     assert.match(await seeMessage(bob, 'hello from alice'), /\bok\b/);
-    // the ✓ says what it is: a corruption check, not proof of the sender (no signatures yet)
+    // the ✓ says what it is now: signed under the key this browser pinned for the sender
     const mark = bob.locator('#log li.msg', { has: bob.locator('.text', { hasText: 'hello from alice' }) }).last().locator('.check');
-    assert.match((await mark.getAttribute('title')) ?? '', /detects corruption in transit, not a malicious server/);
-    assert.equal(await mark.getAttribute('aria-label'), 'text matches its hash');
+    assert.match((await mark.getAttribute('title')) ?? '', /signed with the key this browser pinned for the sender/);
+    assert.ok(((await mark.getAttribute('title')) ?? '').includes(aliceFp), 'the key that verified it');
+    assert.equal(await mark.getAttribute('aria-label'), 'verified');
     const m1 = await carol.next((e) => e.type === 'message' && e.text === 'hello from alice');
     assert.equal(m1.from, 'alice');
     assert.equal(m1.verified, true);
+    // end to end both ways: the terminal verified the browser's signature under alice's key…
+    assert.equal(m1.fingerprint, aliceFp);
     carol.line('hi from carol');
     assert.match(await seeMessage(alice, 'hi from carol'), /\bok\b/);
+    // …and the browser verified the terminal's under carol's
+    const carolMark = alice.locator('#log li.msg', { has: alice.locator('.text', { hasText: 'hi from carol' }) }).last().locator('.check');
+    assert.ok(((await carolMark.getAttribute('title')) ?? '').includes(carolReady.fingerprint as string));
     assert.match(await seeMessage(bob, 'hi from carol'), /\bok\b/);
     await say(bob, '/me waves');
     assert.match(await seeMessage(alice, 'waves'), /\bok\b/);
@@ -472,6 +618,7 @@ describe('browser client in Chromium', { timeout: 120_000 }, () => {
     const d = await carol.next((e) => e.type === 'direct' && e.text === 'hello carol');
     assert.equal(d.from, 'bob');
     assert.equal(d.verified, true);
+    assert.equal(d.fingerprint, bobFp);
     assert.equal(carol.events.some((e) => e.text === 'secret for bob'), false, 'a DM reaches only its recipient');
 
     // fingerprints of others via /whois; errors shown clearly

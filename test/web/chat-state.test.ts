@@ -6,6 +6,8 @@ import { parseWebInput } from '../../src/web/commands.js';
 import { bodyFor } from '../../src/client/input.js';
 import type { ChatEvent } from '../../src/chat/events.js';
 
+const FP_A = `SHA256:${'A'.repeat(43)}`;
+const FP_B = `SHA256:${'B'.repeat(43)}`;
 const limits = { maxMessageLength: 10, messagesPerSecond: 5, burst: 10 };
 const ready: ChatEvent = { type: 'ready', name: 'alice', fingerprint: 'SHA256:a', serverFingerprint: 'SHA256:s', rooms: ['lobby'], limits };
 
@@ -30,14 +32,28 @@ describe('ChatState', () => {
     assert.equal(appended.length, 2, 'a who the user asked for is shown');
   });
 
-  it('messages carry the hash check; a mismatch is marked', () => {
+  it('✓ only for a message its E2E layer verified (a fingerprint, and the text matching its hash); others are marked with why', () => {
     const { s } = make();
     s.apply(ready);
-    s.apply({ type: 'message', id: '1', from: 'bob', room: 'lobby', ts: 5, body: bodyFor('hi'), fingerprint: null });
-    s.apply({ type: 'message', id: '2', from: 'eve', room: 'lobby', ts: 6, body: { text: 'evil', sha256: bodyFor('good').sha256 }, fingerprint: null });
-    const [m1, m2] = s.conversations.get(roomId('lobby'))!.entries.filter((e) => e.kind === 'message');
-    assert.deepEqual(m1, { kind: 'message', from: 'bob', text: 'hi', action: false, verified: true, ts: 5 });
-    assert.equal(m2!.kind === 'message' && m2!.verified, false);
+    const at = (i: number) => s.conversations.get(roomId('lobby'))!.entries.filter((e) => e.kind === 'message')[i]!;
+    s.apply({ type: 'message', id: '1', from: 'bob', room: 'lobby', ts: 5, body: bodyFor('hi'), fingerprint: FP_B });
+    assert.deepEqual(at(0), { kind: 'message', from: 'bob', text: 'hi', action: false, verified: true, fingerprint: FP_B, ts: 5 });
+    // no key verified it: a good hash alone is not enough any more
+    s.apply({ type: 'message', id: '2', from: 'bob', room: 'lobby', ts: 6, body: bodyFor('unsigned'), fingerprint: null });
+    assert.deepEqual([at(1).kind === 'message' && at(1).verified, (at(1) as { code?: string }).code], [false, 'e2e_unverified']);
+    // a key, but a text that does not match its hash
+    s.apply({ type: 'message', id: '3', from: 'eve', room: 'lobby', ts: 7, body: { text: 'evil', sha256: bodyFor('good').sha256 }, fingerprint: FP_B });
+    assert.equal((at(2) as { code?: string }).code, 'e2e_hash_mismatch');
+    // the layer says not verified (a changed key), whatever else the event carries
+    s.apply({ type: 'message', id: '4', from: 'bob', room: 'lobby', ts: 8, body: bodyFor('after the change'), fingerprint: FP_B, verified: false, code: 'e2e_key_changed' } as ChatEvent);
+    const e4 = at(3) as Extract<Entry, { kind: 'message' }>;
+    assert.deepEqual([e4.verified, e4.code, e4.text, e4.unreadable], [false, 'e2e_key_changed', 'after the change', undefined]);
+    assert.match(e4.reason!, /key changed/);
+    // a payload that could not be opened: no text, marked unreadable, with the reason in words
+    s.apply({ type: 'message', id: '5', from: 'bob', room: 'lobby', ts: 9, body: bodyFor(''), fingerprint: null, verified: false, code: 'e2e_bad_signature' } as ChatEvent);
+    const e5 = at(4) as Extract<Entry, { kind: 'message' }>;
+    assert.deepEqual([e5.verified, e5.unreadable, e5.code], [false, true, 'e2e_bad_signature']);
+    assert.match(e5.reason!, /could not be authenticated/);
   });
 
   it('direct messages go to a thread per peer, both directions; unread counts when not current', () => {
@@ -83,7 +99,7 @@ describe('ChatState', () => {
     s.apply({ type: 'system', message: 'restart at noon', ts: 9 });
     s.apply({ type: 'pong' });
     const texts = appended.slice(1).map(([, e]) => (e as { text: string }).text);
-    assert.deepEqual(texts, ['slow down (retry in 1.5s)', 'bob: SHA256:b, online, in #lobby', 'Rooms: #lobby (2, current)', 'restart at noon']);
+    assert.deepEqual(texts, ['slow down (retry in 1.5s)', 'bob: SHA256:b, online, in #lobby; not met yet (no key pinned)', 'Rooms: #lobby (2, current)', 'restart at noon']);
     // in words: the code is kept beside the text, not in it
     assert.equal((appended[1]![1] as { code?: string }).code, 'rate_limited');
     assert.equal((appended[2]![1] as { code?: string }).code, undefined);
@@ -155,6 +171,92 @@ describe('ChatState', () => {
     s.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 3, fingerprint: 'SHA256:x' });
     assert.equal(s.current, roomId('lobby'));
   });
+});
+
+describe('ChatState: peers\' end-to-end keys', () => {
+  function withBob() {
+    const m = make();
+    m.s.apply(ready);
+    m.s.apply({ type: 'who', room: 'lobby', members: ['alice', 'bob'], fingerprints: {} });
+    m.s.apply({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 2, fingerprint: FP_A });
+    m.s.apply({ type: 'direct', id: '1', from: 'bob', to: 'alice', ts: 3, body: bodyFor('hi'), fingerprint: FP_A });
+    return m;
+  }
+
+  it('a key seen for the first time is said where that peer is, with its fingerprint', () => {
+    const { s } = withBob();
+    s.apply({ type: 'peer_new', name: 'bob', fingerprint: FP_A });
+    const said = (id: string) => s.conversations.get(id)!.entries.some((e) => e.kind === 'notice' && e.text.includes(`First time seen: bob's key ${FP_A}`));
+    assert.deepEqual([said(roomId('lobby')), said(dmId('bob')), said(roomId('dev'))], [true, true, false]);
+    assert.deepEqual(s.peers.get('bob'), { verified: false, blocked: false });
+  });
+
+  it('peer_key_changed: the loud warning with both keys where that peer is; the peer is blocked; /whois says so', () => {
+    const { s, appended } = withBob();
+    s.apply({ type: 'peer_key_changed', name: 'bob', pinned: FP_A, presented: FP_B });
+    const warned = appended.filter(([, e]) => e.kind === 'keychange').map(([id]) => id).sort();
+    assert.deepEqual(warned, [dmId('bob'), roomId('lobby')]);
+    const w = s.conversations.get(roomId('lobby'))!.entries.find((e) => e.kind === 'keychange');
+    assert.deepEqual(w, { kind: 'keychange', name: 'bob', pinned: FP_A, presented: FP_B, wasVerified: false, ts: 1000 });
+    assert.deepEqual(s.peers.get('bob'), { verified: false, blocked: true });
+    s.apply({ type: 'whois', name: 'bob', fingerprint: FP_B, online: true, rooms: [] });
+    assert.match((appended.at(-1)![1] as { text: string }).text, /KEY CHANGED.*\/verify bob.*\/trust bob/);
+    // a peer nobody here knows yet still gets the warning (in the current conversation)
+    s.apply({ type: 'peer_key_changed', name: 'zed', pinned: FP_A, presented: FP_B });
+    assert.equal(appended.at(-1)![0], s.current);
+  });
+
+  it('a verified peer whose key changes is warned about as verified before', () => {
+    const { s } = withBob();
+    s.peerMark('bob', { verified: true, blocked: false });
+    s.apply({ type: 'peer_key_changed', name: 'bob', pinned: FP_A, presented: FP_B });
+    const w = s.conversations.get(dmId('bob'))!.entries.find((e) => e.kind === 'keychange');
+    assert.equal(w?.kind === 'keychange' && w.wasVerified, true);
+    assert.deepEqual(s.peers.get('bob'), { verified: true, blocked: true });
+  });
+
+  it('/verify: the safety number is shown; marking it verified updates the entry, the peer and /whois', () => {
+    const { s, appended } = withBob();
+    s.select(dmId('bob'));
+    const digits = '0123456789'.repeat(6);
+    s.safety('bob', digits, FP_A);
+    assert.deepEqual(appended.at(-1), [dmId('bob'), { kind: 'safety', name: 'bob', digits, fingerprint: FP_A, marked: false, ts: 1000 }]);
+    s.markedVerified('bob', FP_A);
+    const e = s.conversations.get(dmId('bob'))!.entries.find((x) => x.kind === 'safety');
+    assert.equal(e?.kind === 'safety' && e.marked, true);
+    assert.deepEqual(s.peers.get('bob'), { verified: true, blocked: false });
+    s.apply({ type: 'whois', name: 'bob', fingerprint: FP_A, online: true, rooms: [] });
+    assert.match((appended.at(-1)![1] as { text: string }).text, /✓ verified/);
+  });
+
+  it('a room message withheld from some members, a refused bundle and an unsent DM are errors, with their code', () => {
+    const { s } = withBob();
+    s.apply({ type: 'e2e_withheld', room: 'lobby', names: ['bob'] });
+    s.apply({ type: 'e2e_bundle_rejected', name: 'bob', code: 'e2e_bad_signature', message: 'bad signature' });
+    s.apply({ type: 'e2e_not_sent', to: 'bob', code: 'e2e_key_changed', message: 'key changed' });
+    const codes = [...s.conversations.values()].flatMap((c) => c.entries).filter((e) => e.kind === 'notice' && e.level === 'error').map((e) => (e as { code?: string }).code);
+    assert.deepEqual(codes.sort(), ['e2e_bad_signature', 'e2e_key_changed', 'e2e_withheld']);
+  });
+});
+
+describe('parseWebInput: key commands', () => {
+  const cases: [string, unknown][] = [
+    ['/trust bob', { type: 'trust', name: 'bob' }],
+    ['/verify  bob', { type: 'verify', name: 'bob', confirm: false }],
+    ['/VERIFY bob yes', { type: 'verify', name: 'bob', confirm: true }],
+    ['/trust', 'bad_command'],
+    ['/verify bob carol', 'bad_command'],
+    ['/trust bad/name', 'invalid_name'],
+  ];
+  for (const [line, want] of cases) {
+    it(`${line} → ${typeof want === 'string' ? want : JSON.stringify(want)}, in a room and in a direct thread alike (never sent as a message)`, () => {
+      for (const ctx of [{ room: 'lobby' }, { room: 'lobby', directPeer: 'bob' }]) {
+        const a = parseWebInput(line, ctx);
+        if (typeof want === 'string') assert.equal(a.type === 'error' && a.code, want);
+        else assert.deepEqual(a, want);
+      }
+    });
+  }
 });
 
 describe('parseWebInput', () => {

@@ -23,14 +23,24 @@ describe('helpSections', () => {
 });
 
 describe('webHelp', () => {
-  it('says what /quit does in a page, shows the page\'s mismatch mark, and adds the page\'s keys', () => {
+  it('says what /quit does in a page, shows the page\'s marks, and adds the page\'s keys', () => {
     const sections = webHelp();
     const rows = sections.flatMap((s) => s.rows);
     const quit = rows.find((r) => r.term.startsWith('/quit'))!;
     assert.doesNotMatch(quit.text, /Ctrl/);
     assert.match(quit.text, /reload the page/);
-    assert.ok(rows.some((r) => r.term === '⚠ mismatch'));
+    assert.ok(rows.some((r) => r.term === '⚠ not verified'));
+    assert.match(rows.find((r) => r.term === '✓')!.text, /signed under the key this browser pinned/);
     assert.ok(!rows.some((r) => /HASH MISMATCH/.test(r.term)));
+    assert.ok(!rows.some((r) => /does not prove who wrote it/.test(r.text)), 'the old meaning of ✓ is gone');
     assert.ok(rows.some((r) => r.term === 'Alt+Up / Alt+Down'));
+  });
+
+  it('lists /verify and /trust once, among the commands, before /fingerprint', () => {
+    for (const text of [HELP_TEXT, `${HELP_TEXT.split('\n')[0]}\n  /verify NAME      compare\n  /trust NAME       accept\n  /fingerprint      keys`]) {
+      const commands = webHelp(text)[0]!.rows.map((r) => r.term.split(' ')[0]);
+      for (const c of ['/verify', '/trust']) assert.equal(commands.filter((t) => t === c).length, 1, `${c} in ${commands.join(' ')}`);
+      assert.ok(commands.indexOf('/trust') < commands.indexOf('/fingerprint'));
+    }
   });
 });
