@@ -3,7 +3,7 @@
 # machine is idle (under 0.15 cores busy over 5 s, from /proc/stat: on a shared machine, wait for
 # other people's jobs to end). Each writes its raw result to bench/results/<name>.json; this
 # script keeps what each printed in bench/results/<name>.txt (stdout) and .log (stderr).
-#   bash bench/run-all.sh [fanout] [rsa] [handshake] [heap] [timer]    (default: all five, ~45 min)
+#   bash bench/run-all.sh [fanout] [rsa] [handshake] [heap] [timer] [e2e]    (default: all six, ~40 min)
 set -u
 cd "$(dirname "$0")/.."
 npm run build --silent || exit 1
@@ -21,9 +21,9 @@ quiet() {
   done
 }
 jobs=("$@")
-[ ${#jobs[@]} -eq 0 ] && jobs=(fanout rsa handshake heap timer)
+[ ${#jobs[@]} -eq 0 ] && jobs=(fanout rsa handshake heap timer e2e)
 for job in "${jobs[@]}"; do
-  case $job in fanout | rsa | handshake | heap | timer) ;; *) echo "unknown benchmark: $job (fanout, rsa, handshake, heap, timer)"; exit 2 ;; esac
+  case $job in fanout | rsa | handshake | heap | timer | e2e) ;; *) echo "unknown benchmark: $job (fanout, rsa, handshake, heap, timer, e2e)"; exit 2 ;; esac
   quiet
   node "dist/bench/$job.js" --json > "bench/results/$job.txt" 2> "bench/results/$job.log"
   echo "$(date +%T) $job done (exit $?)"
