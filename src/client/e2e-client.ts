@@ -82,6 +82,8 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
   private readonly bundleWaitMs: number;
   private readonly maxHeld: number;
   private readonly maxRemembered: number;
+  /** Most names in one bundle_get (the server's limit, from `ready`). */
+  private maxBundleGet = 256;
   /** The name the server signed us in with (from `ready`). */
   private me = '';
   /** say / dm not yet encrypted: no session, or the room's members not known yet. */
@@ -227,6 +229,11 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
           continue;
         }
       }
+      if (req.t === 'bundle_get' && req.names.length > this.maxBundleGet) {
+        // the server takes at most maxBundleGet names per request (its `ready` says how many)
+        for (let i = 0; i < req.names.length; i += this.maxBundleGet) this.conn.send({ t: 'bundle_get', names: req.names.slice(i, i + this.maxBundleGet) });
+        continue;
+      }
       this.conn.send(req);
     }
     for (const r of fx.received) {
@@ -282,6 +289,7 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
       case 'ready': {
         this.dropSession();
         this.me = ev.name;
+        this.maxBundleGet = Math.max(1, ev.limits.maxBundleGet ?? 256);
         this.session = new E2ESession({ crypto: this.opts.crypto, identity: this.opts.identity, name: ev.name, pins: this.pins, ...(this.opts.limits && { limits: this.opts.limits }) });
         this.emit('event', ev);
         this.apply(this.session.start());

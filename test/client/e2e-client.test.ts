@@ -143,3 +143,16 @@ describe('E2EClient', () => {
     assert.equal(e2e.pending, 0);
   });
 });
+
+describe('E2EClient: bundle_get within the server limit', () => {
+  it("splits the session's bundle_get into requests of at most the server's maxBundleGet names", () => {
+    const { conn, ev } = setup();
+    ev({ type: 'ready', name: 'alice', fingerprint: FP, serverFingerprint: FP, rooms: ['lobby'], limits: { ...limits, maxBundleGet: 2 } });
+    ev({ type: 'join', room: 'lobby', name: 'alice', members: 6, ts: 1, fingerprint: FP });
+    conn.out();
+    const names = ['b1', 'b2', 'b3', 'b4', 'b5'];
+    ev({ type: 'who', room: 'lobby', members: ['alice', ...names], fingerprints: Object.fromEntries([['alice', FP], ...names.map((n) => [n, FP])]) });
+    const gets = conn.out().filter((r) => r.t === 'bundle_get');
+    assert.deepEqual(gets.map((r) => (r.t === 'bundle_get' ? r.names : [])), [['b1', 'b2'], ['b3', 'b4'], ['b5']]);
+  });
+});
