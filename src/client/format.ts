@@ -210,6 +210,7 @@ export function mentions(text: string, name: string): boolean {
 /** Should this event ring the bell for `me`: a direct message to me, or a room message mentioning me (not my own). */
 export function shouldBell(ev: DisplayEvent, me: string): boolean {
   if (ev.type === 'direct') return ev.from !== me;
+  if (ev.type === 'peer_key_changed') return true;
   if (ev.type === 'message') return ev.from !== me && typeof ev.body?.text === 'string' && mentions(ev.body.text, me);
   return false;
 }
@@ -276,7 +277,8 @@ export function formatLine(ev: DisplayEvent, o: FormatOptions): string | undefin
     case 'peer_new':
       return `${dim('*')} first time seen: ${paintName(ev.name, o)}'s key ${sanitize(ev.fingerprint)} (now pinned; to be sure it is theirs: /verify ${sanitize(ev.name)})`;
     case 'peer_key_changed':
-      return sgr(o.color, '1;97;41', sanitizeLines(keyChangedWarning(ev)));
+      // each line painted on its own: a screen that wraps or scrolls never carries the colour over
+      return sanitizeLines(keyChangedWarning(ev)).split('\n').map((l) => sgr(o.color, '1;97;41', l)).join('\n');
     case 'e2e_bundle_rejected':
       return `${sgr(o.color, '1;31', '!', '\x1b[0m')} the keys the server gave for ${paintName(ev.name, o)} failed their checks (${sanitize(ev.code)}): nothing is sent to or accepted from them`;
     case 'e2e_withheld':

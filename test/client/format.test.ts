@@ -380,3 +380,17 @@ describe('formatJson: the exact shapes of --json', () => {
     assert.equal(formatJson({ type: 'typing', from: 'bob' } as unknown as ChatEvent), '{"type":"typing","from":"bob"}');
   });
 });
+
+describe('the key-change warning', () => {
+  const ev: DisplayEvent = { type: 'peer_key_changed', name: 'bob', pinned: 'SHA256:bbbb', presented: 'SHA256:cccc' };
+  it('is loud on every line in colour (each line painted on its own) and rings the bell', () => {
+    const lines = formatLine(ev, { me: 'alice', color: true, utc: true })!.split('\n');
+    assert.equal(lines.length, 6);
+    for (const l of lines) assert.match(l, /^\x1b\[1;97;41m[^\x1b]+\x1b\[0m$/);
+    assert.equal(shouldBell(ev, 'alice'), true);
+  });
+  it('sanitizes the name a server could choose', () => {
+    const line = formatLine({ type: 'peer_key_changed', name: 'b\x1b]0;x\x07', pinned: 'SHA256:b', presented: 'SHA256:c' }, { me: 'alice', color: false })!;
+    assert.doesNotMatch(line, /[\x00-\x09\x0b-\x1f]/);
+  });
+});
