@@ -98,6 +98,10 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
   private readonly byPayload = new Map<string, Origin>();
   private readonly byRef = new Map<string, Origin & { payload: string }>();
   private nextRef = 0;
+  /** Per room, the members last reported withheld (see noteWithheld). */
+  private readonly withheldShown = new Map<string, string>();
+  /** Key distributions by our ref: their recipient and room, to say which failed. */
+  private readonly keysByRef = new Map<string, { to: string }>();
   private gathering: BundleEntry[] = [];
   /** Names the server last answered as unknown (not registered): a DM to one fails with no_such_user, as in protocol 1. */
   private readonly unknownNames = new Set<string>();
@@ -207,10 +211,16 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
         this.armWait();
       }
       this.apply(r, r.queued ? undefined : o);
-      if (r.withheld.length && o.room !== undefined) this.emit('event', { type: 'e2e_withheld', room: o.room, names: r.withheld });
+      this.noteWithheld(o.room, r.withheld);
     } catch (e) {
       const code = isE2EError(e) ? e.code : 'e2e_invalid_argument';
-      const hint = code === 'e2e_key_changed' ? `/verify ${req.t === 'dm' ? req.to : 'NAME'} to compare keys, then /trust ${req.t === 'dm' ? req.to : 'NAME'}` : undefined;
+      const who = req.t === 'dm' ? req.to : 'NAME';
+      const hint =
+        code === 'e2e_key_changed'
+          ? `/verify ${who} to compare keys, then /trust ${who}`
+          : code === 'e2e_verify_required'
+            ? `/verify ${who}, compare the number with ${who}, then /verify ${who} yes`
+            : undefined;
       this.refuse(req, code, (e as Error).message, hint);
     }
   }
@@ -228,6 +238,13 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
           this.conn.send({ ...req, ref });
           continue;
         }
+      }
+      if (req.t === 'e2e_to' && req.kind === 'keys') {
+        const ref = `k${(this.nextRef++).toString(36)}`;
+        this.keysByRef.set(ref, { to: req.to });
+        if (this.keysByRef.size > this.maxRemembered) this.keysByRef.delete(this.keysByRef.keys().next().value!);
+        this.conn.send({ ...req, ref });
+        continue;
       }
       if (req.t === 'bundle_get' && req.names.length > this.maxBundleGet) {
         // the server takes at most maxBundleGet names per request (its `ready` says how many)
@@ -249,6 +266,15 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
         else this.emit('event', { type: 'error', code: n.code, message: `your message to ${n.to} was not sent: ${n.message}`, command: o?.req.t ?? 'dm' });
       } else this.emit('event', n);
     }
+  }
+
+  /** Says which members of `room` a message's key was withheld from — once for each change of that list. */
+  private noteWithheld(room: string | undefined, names: string[]): void {
+    if (room === undefined) return;
+    const key = [...names].sort().join(',');
+    if ((this.withheldShown.get(room) ?? '') === key) return;
+    this.withheldShown.set(room, key);
+    if (names.length) this.emit('event', { type: 'e2e_withheld', room, names });
   }
 
   private remember(ref: string, payload: string, o: Origin): void {
@@ -318,18 +344,20 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
         const room = lower(ev.room);
         if (this.session && this.myRooms.has(room)) this.apply(this.session.roomMembers(room, ev.fingerprints));
         const i = this.internalWho.indexOf(room);
-        if (i < 0) break;
+        if (i < 0) {
+          // set here, always: which members this user verified (a `verified` the server put in never counts)
+          this.emit('event', { ...ev, verified: ev.members.filter((n) => this.isVerified(n, Object.hasOwn(ev.fingerprints, n) ? ev.fingerprints[n] : undefined)) });
+          return;
+        }
         this.internalWho.splice(i, 1);
         this.knownRooms.add(room);
         this.flushHeld();
         return; // our own question: not shown
       }
-      case 'whois': {
-        const st = this.pins.status(ev.name);
+      case 'whois':
         // set here, always: a `verified` the server put in the event never counts
-        this.emit('event', { ...ev, verified: st.verified && st.pinned === ev.fingerprint && !st.blocked });
+        this.emit('event', { ...ev, verified: this.isVerified(ev.name, ev.fingerprint) });
         return;
-      }
       case 'bundles':
         for (const n of ev.unknown) this.unknownNames.add(lower(n));
         for (const b of ev.bundles) this.unknownNames.delete(lower(b.name));
@@ -377,6 +405,13 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
       this.emit('event', { ...ev, command: o.req.t });
       return true;
     }
+    const k = ev.ref !== undefined ? this.keysByRef.get(ev.ref) : undefined;
+    if (k) {
+      // a key distribution of ours the server refused (the recipient left, or its limit): say so; the recipient cannot read our messages there until it gets our keys again
+      this.keysByRef.delete(ev.ref!);
+      this.emit('event', { type: 'error', code: ev.code, message: `your keys could not be given to ${k.to}: ${ev.message}` });
+      return true;
+    }
     if (ev.command === 'who' && this.internalWho.length) {
       // our own `who` was refused (its rate): ask again when allowed
       const room = this.internalWho[0]!;
@@ -417,6 +452,13 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
       }, this.opts.bundleRetryMs ?? 300);
     }
     return now;
+  }
+
+  /** True when the user verified `fingerprint` as `name`'s key (and no other key waits). */
+  private isVerified(name: string, fingerprint: string | undefined): boolean {
+    if (typeof fingerprint !== 'string') return false;
+    const st = this.pins.status(name);
+    return st.verified && st.pinned === fingerprint && !st.blocked;
   }
 
   /** Encrypts what was held and can go now. */

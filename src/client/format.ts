@@ -32,7 +32,7 @@
  *   {"type":"join","room":S,"name":S,"members":N,"ts":N,"fingerprint":S}
  *   {"type":"leave","room":S,"name":S,"members":N,"reason":S|null,"ts":N}
  *   {"type":"rooms","rooms":[{"room":S,"members":N}]}
- *   {"type":"who","room":S,"members":[S],"fingerprints":{NAME:S}}
+ *   {"type":"who","room":S,"members":[S],"fingerprints":{NAME:S},"verified":[S]}   (verified: the members you verified)
  *   {"type":"whois","name":S,"fingerprint":S,"online":B,"rooms":[S],"verified":B}
  *   {"type":"peer_new","name":S,"fingerprint":S}                    (a key seen for the first time: pinned)
  *   {"type":"peer_key_changed","name":S,"pinned":S,"presented":S}   (another key than the pinned one)
@@ -309,7 +309,7 @@ export function formatLine(ev: DisplayEvent, o: FormatOptions): string | undefin
     case 'who':
       // a room exists while it has members: an empty list means there is no such room
       if (ev.members.length === 0) return `${dim('*')} there is no room ${room(ev.room)}: nobody is in it`;
-      return `${dim('*')} ${room(ev.room)}: ${ev.members.map((m) => paintName(m, o)).join(', ')} (${members(ev.members.length)})`;
+      return `${dim('*')} ${room(ev.room)}: ${ev.members.map((m) => `${paintName(m, o)}${ev.verified?.includes(m) ? ' ✓' : ''}`).join(', ')} (${members(ev.members.length)})`;
     case 'whois':
       return `${dim('*')} ${paintName(ev.name, o)}: ${sanitize(ev.fingerprint)}, ${ev.online ? 'online' : 'offline'}${
         ev.rooms.length ? `, in ${ev.rooms.map(room).join(', ')}` : ''
@@ -401,7 +401,7 @@ function jsonFields(ev: DisplayEvent): Record<string, unknown> | undefined {
     case 'rooms':
       return { type: 'rooms', rooms: ev.rooms.map((r) => ({ room: r.room, members: r.members })) };
     case 'who':
-      return { type: 'who', room: ev.room, members: ev.members, fingerprints: { ...ev.fingerprints } };
+      return { type: 'who', room: ev.room, members: ev.members, fingerprints: { ...ev.fingerprints }, verified: Array.isArray(ev.verified) ? ev.verified : [] };
     case 'whois':
       return { type: 'whois', name: ev.name, fingerprint: ev.fingerprint, online: ev.online, rooms: ev.rooms, verified: ev.verified === true };
     case 'peer_new':

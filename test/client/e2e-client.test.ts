@@ -156,3 +156,18 @@ describe('E2EClient: bundle_get within the server limit', () => {
     assert.deepEqual(gets.map((r) => (r.t === 'bundle_get' ? r.names : [])), [['b1', 'b2'], ['b3', 'b4'], ['b5']]);
   });
 });
+
+describe('E2EClient: key distributions the server refuses', () => {
+  it('names the recipient (the distribution carries a ref of the layer)', async () => {
+    const { conn, e2e, shown, ev, connect } = setup();
+    connect();
+    // pretend a distribution went out: the layer stamps its own k-ref on e2e_to keys
+    (e2e as unknown as { apply(fx: unknown): void }).apply({ send: [{ t: 'e2e_to', to: 'bob', kind: 'keys', payload: 'AAAA' }], received: [], notices: [] });
+    const [req] = conn.out();
+    assert.ok(req?.t === 'e2e_to' && req.ref?.startsWith('k'));
+    ev({ type: 'error', code: 'no_such_user', message: 'bob is not online', command: 'e2e_to', ref: req.ref });
+    const err = shown.find((e) => e.type === 'error');
+    assert.ok(err?.type === 'error');
+    assert.deepEqual([err.code, err.message, err.command], ['no_such_user', 'your keys could not be given to bob: bob is not online', undefined]);
+  });
+});
