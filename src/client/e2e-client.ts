@@ -102,6 +102,8 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
   private readonly withheldShown = new Map<string, string>();
   /** Key distributions by our ref: their recipient and room, to say which failed. */
   private readonly keysByRef = new Map<string, { to: string }>();
+  /** Our bundle_get requests by ref: their names. */
+  private readonly getsByRef = new Map<string, string[]>();
   private gathering: BundleEntry[] = [];
   /** Names the server last answered as unknown (not registered): a DM to one fails with no_such_user, as in protocol 1. */
   private readonly unknownNames = new Set<string>();
@@ -170,7 +172,7 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
       const r = s.safetyNumber(name);
       return { ...r, groups: formatSafetyNumber(r.digits) };
     } catch (e) {
-      if (isE2EError(e, 'e2e_no_bundle')) this.conn.send({ t: 'bundle_get', names: [name] });
+      if (isE2EError(e, 'e2e_no_bundle')) this.getBundles([name]);
       throw e;
     }
   }
@@ -246,9 +248,9 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
         this.conn.send({ ...req, ref });
         continue;
       }
-      if (req.t === 'bundle_get' && req.names.length > this.maxBundleGet) {
+      if (req.t === 'bundle_get') {
         // the server takes at most maxBundleGet names per request (its `ready` says how many)
-        for (let i = 0; i < req.names.length; i += this.maxBundleGet) this.conn.send({ t: 'bundle_get', names: req.names.slice(i, i + this.maxBundleGet) });
+        for (let i = 0; i < req.names.length; i += this.maxBundleGet) this.getBundles(req.names.slice(i, i + this.maxBundleGet));
         continue;
       }
       this.conn.send(req);
@@ -266,6 +268,14 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
         else this.emit('event', { type: 'error', code: n.code, message: `your message to ${n.to} was not sent: ${n.message}`, command: o?.req.t ?? 'dm' });
       } else this.emit('event', n);
     }
+  }
+
+  /** Sends a bundle_get with a ref of ours, so that one the server refuses for its rate is asked again (getsByRef). */
+  private getBundles(names: string[]): void {
+    const ref = `b${(this.nextRef++).toString(36)}`;
+    this.getsByRef.set(ref, names);
+    if (this.getsByRef.size > this.maxRemembered) this.getsByRef.delete(this.getsByRef.keys().next().value!);
+    this.conn.send({ t: 'bundle_get', names, ref });
   }
 
   /** Says which members of `room` a message's key was withheld from — once for each change of that list. */
@@ -412,6 +422,17 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
       this.emit('event', { type: 'error', code: ev.code, message: `your keys could not be given to ${k.to}: ${ev.message}` });
       return true;
     }
+    const names = ev.ref !== undefined ? this.getsByRef.get(ev.ref) : undefined;
+    if (names) {
+      this.getsByRef.delete(ev.ref!);
+      if (ev.code !== 'rate_limited') return false; // shown: something the user may need to know
+      // the commands budget ran out: ask again when allowed, while the messages for these names wait
+      const session = this.session;
+      setTimeout(() => {
+        if (this.session === session) this.getBundles(names);
+      }, Math.max(200, ev.retryAfterMs ?? 1000));
+      return true;
+    }
     if (ev.command === 'who' && this.internalWho.length) {
       // our own `who` was refused (its rate): ask again when allowed
       const room = this.internalWho[0]!;
@@ -448,7 +469,7 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
     if (later.length) {
       const session = this.session;
       setTimeout(() => {
-        if (this.session === session) this.conn.send({ t: 'bundle_get', names: later });
+        if (this.session === session) this.getBundles(later);
       }, this.opts.bundleRetryMs ?? 300);
     }
     return now;

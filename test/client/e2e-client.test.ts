@@ -171,3 +171,20 @@ describe('E2EClient: key distributions the server refuses', () => {
     assert.deepEqual([err.code, err.message, err.command], ['no_such_user', 'your keys could not be given to bob: bob is not online', undefined]);
   });
 });
+
+describe('E2EClient: a bundle_get the server refuses for its rate', () => {
+  it('is asked again after retryAfterMs, not shown', async () => {
+    const { conn, e2e, shown, ev, connect } = setup();
+    connect();
+    e2e.send({ t: 'dm', to: 'bob', body: bodyFor('psst') });
+    const [get] = conn.out();
+    assert.ok(get?.t === 'bundle_get' && get.ref !== undefined);
+    ev({ type: 'error', code: 'rate_limited', message: 'slow down', retryAfterMs: 250, command: 'bundle_get', ref: get.ref });
+    assert.ok(!shown.some((e) => e.type === 'error'));
+    await new Promise((r) => setTimeout(r, 400));
+    const [again] = conn.out();
+    assert.ok(again?.t === 'bundle_get');
+    assert.deepEqual(again.names, ['bob']);
+    e2e.close();
+  });
+});
