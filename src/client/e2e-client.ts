@@ -27,6 +27,7 @@ import { E2ESession, PeerPins, MemoryPinStore, formatSafetyNumber, isE2EError, t
 import type { RsaPrivateKey } from '../rsa/key.js';
 import type { ChatConnection, ConnectionStatus } from './connection.js';
 import { Emitter } from './emitter.js';
+import { Outbox, type Origin } from './e2e-outbox.js';
 import { notOursEvent, ownEvent, receivedEvent, type E2EErrorEvent, type E2ENoticeEvent } from './e2e-events.js';
 
 export { NOT_OURS, type E2EErrorEvent, type E2ENoticeEvent } from './e2e-events.js';
@@ -62,14 +63,6 @@ export interface E2EClientOptions {
   bundleRetryMs?: number;
 }
 
-interface Origin {
-  req: PlainMessageRequest;
-  text: string;
-  action: boolean;
-  room?: string;
-  to?: string;
-}
-
 const isMessage = (r: OutgoingRequest): r is Extract<OutgoingRequest, { t: 'e2e_room' | 'e2e_to' }> => r.t === 'e2e_room' || r.t === 'e2e_to';
 const lower = (s: string) => s.toLowerCase();
 
@@ -81,7 +74,6 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
   private readonly conn: E2ETransport;
   private readonly bundleWaitMs: number;
   private readonly maxHeld: number;
-  private readonly maxRemembered: number;
   /** Most names in one bundle_get (the server's limit, from `ready`). */
   private maxBundleGet = 256;
   /** The name the server signed us in with (from `ready`). */
@@ -93,17 +85,10 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
   private readonly knownRooms = new Set<string>();
   /** Rooms whose `who` we asked for ourselves, oldest first (their answers are not shown). */
   private internalWho: string[] = [];
-  /** Messages the session queued for bundles, per `room:R` / `dm:NAME`, oldest first. */
-  private readonly sessionQueue = new Map<string, Origin[]>();
-  private readonly byPayload = new Map<string, Origin>();
-  private readonly byRef = new Map<string, Origin & { payload: string }>();
-  private nextRef = 0;
+  /** What we sent and what it stood for (messages waiting in the session, payloads, refs). */
+  private readonly outbox: Outbox;
   /** Per room, the members last reported withheld (see noteWithheld). */
   private readonly withheldShown = new Map<string, string>();
-  /** Key distributions by our ref: their recipient and room, to say which failed. */
-  private readonly keysByRef = new Map<string, { to: string }>();
-  /** Our bundle_get requests by ref: their names. */
-  private readonly getsByRef = new Map<string, string[]>();
   private gathering: BundleEntry[] = [];
   /** Names the server last answered as unknown (not registered): a DM to one fails with no_such_user, as in protocol 1. */
   private readonly unknownNames = new Set<string>();
@@ -119,7 +104,7 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
     this.pins = new PeerPins(opts.pins ?? new MemoryPinStore());
     this.bundleWaitMs = opts.bundleWaitMs ?? 5000;
     this.maxHeld = opts.maxHeld ?? 1000;
-    this.maxRemembered = opts.maxRemembered ?? 1000;
+    this.outbox = new Outbox(opts.maxRemembered ?? 1000);
     this.conn.on('event', (ev) => this.onEvent(ev));
     this.conn.on('status', (s: ConnectionStatus) => {
       if (s.state === 'reconnecting' || s.state === 'closed') this.dropSession();
@@ -133,9 +118,8 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
 
   /** What the user asked for that has not gone out yet (held, waiting for keys, or in the connection's queue). */
   get pending(): number {
-    let n = this.held.length;
-    for (const q of this.sessionQueue.values()) n += q.length;
-    for (const r of this.conn.queued) if (this.userRequests.has(r) || (isMessage(r) && r.ref !== undefined && this.byRef.has(r.ref))) n++;
+    let n = this.held.length + this.outbox.waiting;
+    for (const r of this.conn.queued) if (this.userRequests.has(r) || (isMessage(r) && this.outbox.isMessage(r.ref))) n++;
     return n;
   }
 
@@ -208,8 +192,7 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
     try {
       const r = req.t === 'say' ? s.sendRoom(o.room!, o.text, { action: o.action }) : s.sendDirect(req.to, o.text, { action: o.action });
       if (r.queued) {
-        const key = req.t === 'say' ? `room:${o.room}` : `dm:${req.to}`;
-        this.sessionQueue.set(key, [...(this.sessionQueue.get(key) ?? []), o]);
+        this.outbox.queue(o);
         this.armWait();
       }
       this.apply(r, r.queued ? undefined : o);
@@ -231,21 +214,14 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
   private apply(fx: Effects, immediate?: Origin): void {
     for (const req of fx.send) {
       if (req.t === 'e2e_room' || (req.t === 'e2e_to' && req.kind === 'dm')) {
-        const key = req.t === 'e2e_room' ? `room:${req.room}` : `dm:${req.to}`;
-        const o = immediate ?? this.sessionQueue.get(key)?.shift();
-        if (this.sessionQueue.get(key)?.length === 0) this.sessionQueue.delete(key);
+        const o = immediate ?? this.outbox.shift(req.t === 'e2e_room' ? { room: req.room } : { to: req.to });
         if (o) {
-          const ref = `e${(this.nextRef++).toString(36)}`;
-          this.remember(ref, req.payload, o);
-          this.conn.send({ ...req, ref });
+          this.conn.send({ ...req, ref: this.outbox.message(req.payload, o) });
           continue;
         }
       }
       if (req.t === 'e2e_to' && req.kind === 'keys') {
-        const ref = `k${(this.nextRef++).toString(36)}`;
-        this.keysByRef.set(ref, { to: req.to });
-        if (this.keysByRef.size > this.maxRemembered) this.keysByRef.delete(this.keysByRef.keys().next().value!);
-        this.conn.send({ ...req, ref });
+        this.conn.send({ ...req, ref: this.outbox.keys(req.to) });
         continue;
       }
       if (req.t === 'bundle_get') {
@@ -261,21 +237,16 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
     }
     for (const n of fx.notices) {
       if (n.type === 'e2e_not_sent') {
-        const q = this.sessionQueue.get(`dm:${n.to}`);
-        const o = q?.shift();
-        if (q?.length === 0) this.sessionQueue.delete(`dm:${n.to}`);
+        const o = this.outbox.shift({ to: n.to });
         if (this.unknownNames.has(lower(n.to))) this.emit('event', { type: 'error', code: 'no_such_user', message: `${n.to} is not online`, command: o?.req.t ?? 'dm' });
         else this.emit('event', { type: 'error', code: n.code, message: `your message to ${n.to} was not sent: ${n.message}`, command: o?.req.t ?? 'dm' });
       } else this.emit('event', n);
     }
   }
 
-  /** Sends a bundle_get with a ref of ours, so that one the server refuses for its rate is asked again (getsByRef). */
+  /** Sends a bundle_get with a ref of ours, so that one the server refuses for its rate is asked again. */
   private getBundles(names: string[]): void {
-    const ref = `b${(this.nextRef++).toString(36)}`;
-    this.getsByRef.set(ref, names);
-    if (this.getsByRef.size > this.maxRemembered) this.getsByRef.delete(this.getsByRef.keys().next().value!);
-    this.conn.send({ t: 'bundle_get', names, ref });
+    this.conn.send({ t: 'bundle_get', names, ref: this.outbox.bundles(names) });
   }
 
   /** Says which members of `room` a message's key was withheld from — once for each change of that list. */
@@ -287,18 +258,12 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
     if (names.length) this.emit('event', { type: 'e2e_withheld', room, names });
   }
 
-  private remember(ref: string, payload: string, o: Origin): void {
-    this.byPayload.set(payload, o);
-    this.byRef.set(ref, { ...o, payload });
-    for (const m of [this.byPayload, this.byRef] as Map<string, unknown>[]) if (m.size > this.maxRemembered) m.delete(m.keys().next().value!);
-  }
-
   private armWait(): void {
     if (this.waitTimer) return;
     this.waitTimer = setTimeout(() => {
       this.waitTimer = undefined;
       if (this.session) this.apply(this.session.flushQueued());
-      if (this.sessionQueue.size) this.armWait();
+      if (this.outbox.waiting) this.armWait();
     }, this.bundleWaitMs);
   }
 
@@ -307,12 +272,11 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
     if (!this.session) return;
     const again: PlainMessageRequest[] = [];
     for (const r of this.conn.takeQueued((r) => isMessage(r) || r.t === 'bundle_put' || r.t === 'bundle_get' || (r.t === 'who' && !this.userRequests.has(r)))) {
-      const o = isMessage(r) && r.ref !== undefined ? this.byRef.get(r.ref) : undefined;
+      const o = isMessage(r) ? this.outbox.originOf(r.ref) : undefined;
       if (o) again.push(o.req);
     }
-    for (const q of this.sessionQueue.values()) again.push(...q.map((o) => o.req));
+    again.push(...this.outbox.takeWaiting().map((o) => o.req));
     this.held = [...again, ...this.held];
-    this.sessionQueue.clear();
     this.session = undefined;
     this.myRooms.clear();
     this.knownRooms.clear();
@@ -394,9 +358,8 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
     if (!s) return;
     const mine = lower(ev.from) === lower(this.me);
     if (mine && (ev.type === 'e2e_room' || ev.kind === 'dm')) {
-      const o = this.byPayload.get(ev.payload);
+      const o = this.outbox.echo(ev.payload);
       if (o) {
-        this.byPayload.delete(ev.payload);
         this.emit('event', ownEvent(o, ev, s.fingerprint));
         return;
       }
@@ -408,23 +371,18 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
 
   /** True when the error was handled here (not shown as it is). */
   private onError(ev: Extract<ChatEvent, { type: 'error' }>): boolean {
-    const o = ev.ref !== undefined ? this.byRef.get(ev.ref) : undefined;
-    if (o) {
-      this.byRef.delete(ev.ref!);
-      this.byPayload.delete(o.payload);
-      this.emit('event', { ...ev, command: o.req.t });
+    const t = this.outbox.refused(ev.ref);
+    if (t?.kind === 'message') {
+      this.emit('event', { ...ev, command: t.origin.req.t });
       return true;
     }
-    const k = ev.ref !== undefined ? this.keysByRef.get(ev.ref) : undefined;
-    if (k) {
+    if (t?.kind === 'keys') {
       // a key distribution of ours the server refused (the recipient left, or its limit): say so; the recipient cannot read our messages there until it gets our keys again
-      this.keysByRef.delete(ev.ref!);
-      this.emit('event', { type: 'error', code: ev.code, message: `your keys could not be given to ${k.to}: ${ev.message}` });
+      this.emit('event', { type: 'error', code: ev.code, message: `your keys could not be given to ${t.to}: ${ev.message}` });
       return true;
     }
-    const names = ev.ref !== undefined ? this.getsByRef.get(ev.ref) : undefined;
-    if (names) {
-      this.getsByRef.delete(ev.ref!);
+    if (t?.kind === 'bundles') {
+      const names = t.names;
       if (ev.code !== 'rate_limited') return false; // shown: something the user may need to know
       // the commands budget ran out: ask again when allowed, while the messages for these names wait
       const session = this.session;
