@@ -240,7 +240,8 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
         const o = this.outbox.shift({ to: n.to });
         if (this.unknownNames.has(lower(n.to))) this.emit('event', { type: 'error', code: 'no_such_user', message: `${n.to} is not online`, command: o?.req.t ?? 'dm' });
         else this.emit('event', { type: 'error', code: n.code, message: `your message to ${n.to} was not sent: ${n.message}`, command: o?.req.t ?? 'dm' });
-      } else this.emit('event', n);
+      } else if (n.type === 'peer_key_changed') this.emit('event', { ...n, wasVerified: this.pins.status(n.name).verified });
+      else this.emit('event', n);
     }
   }
 

@@ -133,15 +133,18 @@ function failureText(code: string | null | undefined): string {
 const NOT_OURS_CODE = 'e2e_not_ours';
 
 /** The loud warning of a changed peer key (the terminal; --json prints the event). */
-export function keyChangedWarning(ev: { name: string; pinned: string; presented: string }): string {
+export function keyChangedWarning(ev: { name: string; pinned: string; presented: string; wasVerified?: boolean }): string {
   const n = sanitize(ev.name);
+  const next = ev.wasVerified
+    ? `You had verified ${n}: compare safety numbers again, in person or by phone: /verify ${n}; if they match, /verify ${n} yes.`
+    : `Compare safety numbers with ${n} in person or by phone: /verify ${n}; then accept the key with /trust ${n}.`;
   return [
     `!!! WARNING: ${n}'s KEY HAS CHANGED !!!`,
     `  pinned:    ${sanitize(ev.pinned)}`,
     `  presented: ${sanitize(ev.presented)}`,
     `This may be ${n} with a new key (a lost or new device) — or someone the server lets impersonate ${n}.`,
     `Until you accept the new key, nothing you send goes to it and ${n}'s messages are not shown as verified.`,
-    `Compare safety numbers with ${n} in person or by phone: /verify ${n}; then accept the key with /trust ${n}.`,
+    next,
   ].join('\n');
 }
 
