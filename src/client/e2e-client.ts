@@ -305,7 +305,11 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
           this.session?.roomMembers(room, {});
           this.internalWho.push(room);
           this.conn.send({ t: 'who', room });
-        } else if (this.session && this.myRooms.has(lower(ev.room))) this.apply(this.session.memberJoined(lower(ev.room), ev.name, ev.fingerprint));
+        } else if (this.session && this.myRooms.has(lower(ev.room))) {
+          this.emit('event', ev); // the join first, then what it brings (a first-seen or changed key)
+          this.apply(this.session.memberJoined(lower(ev.room), ev.name, ev.fingerprint));
+          return;
+        }
         break;
       case 'leave':
         if (lower(ev.name) === lower(this.me)) {
