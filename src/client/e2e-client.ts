@@ -83,6 +83,8 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
   /** Rooms we are in, and those whose member list arrived. */
   private readonly myRooms = new Set<string>();
   private readonly knownRooms = new Set<string>();
+  /** Rooms the user asked to join, not joined yet: a say there waits for the join. */
+  private readonly joining = new Set<string>();
   /** Rooms whose `who` we asked for ourselves, oldest first (their answers are not shown). */
   private internalWho: string[] = [];
   /** What we sent and what it stood for (messages waiting in the session, payloads, refs). */
@@ -126,12 +128,13 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
   /** Sends `req`: a say / dm end-to-end encrypted (see the file comment), anything else as it is. Never throws. */
   send(req: OutgoingRequest): void {
     if (req.t !== 'say' && req.t !== 'dm') {
+      if (req.t === 'join') this.joining.add(lower(req.room));
       this.userRequests.add(req);
       this.conn.send(req);
       return;
     }
     if (!this.session || (req.t === 'say' && !this.knownRooms.has(lower(req.room)))) {
-      if (req.t === 'say' && this.session && !this.myRooms.has(lower(req.room))) return this.refuse(req, 'not_in_room', `you are not in #${req.room}`);
+      if (req.t === 'say' && this.session && !this.myRooms.has(lower(req.room)) && !this.joining.has(lower(req.room))) return this.refuse(req, 'not_in_room', `you are not in #${req.room}`);
       if (this.held.length >= this.maxHeld) return this.refuse(req, 'rate_limited', 'too many messages wait for the connection: try again later');
       this.held.push(req);
       return;
@@ -301,6 +304,7 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
         if (lower(ev.name) === lower(this.me)) {
           const room = lower(ev.room);
           this.myRooms.add(room);
+          this.joining.delete(room);
           this.knownRooms.delete(room);
           this.session?.roomMembers(room, {});
           this.internalWho.push(room);
@@ -395,6 +399,13 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
         if (this.session === session) this.getBundles(names);
       }, Math.max(200, ev.retryAfterMs ?? 1000));
       return true;
+    }
+    if (ev.command === 'join' && this.joining.size) {
+      // a join was refused: what waits for a room we are not in will not go
+      this.joining.clear();
+      for (const req of this.held.filter((r) => r.t === 'say' && !this.myRooms.has(lower(r.room)))) this.refuse(req, 'not_in_room', `not sent: you are not in #${req.t === 'say' ? req.room : ''}`);
+      this.held = this.held.filter((r) => r.t !== 'say' || this.myRooms.has(lower(r.room)));
+      return false;
     }
     if (ev.command === 'who' && this.internalWho.length) {
       // our own `who` was refused (its rate): ask again when allowed

@@ -188,3 +188,30 @@ describe('E2EClient: a bundle_get the server refuses for its rate', () => {
     e2e.close();
   });
 });
+
+describe('E2EClient: a say for a room being joined', () => {
+  it('waits for the join (and its member list) instead of being refused; a refused join refuses it', () => {
+    const { conn, e2e, shown, ev, connect } = setup();
+    connect();
+    e2e.send({ t: 'join', room: 'dev' });
+    e2e.send({ t: 'say', room: 'dev', body: bodyFor('first in dev') });
+    e2e.send({ t: 'say', room: 'ops', body: bodyFor('nowhere') });
+    const err = shown.find((e) => e.type === 'error');
+    assert.ok(err?.type === 'error' && err.code === 'not_in_room' && err.command === 'say', 'a room neither joined nor being joined: refused at once');
+    assert.deepEqual(conn.out().map((r) => r.t), ['join']);
+    ev({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 2, fingerprint: FP });
+    assert.deepEqual(conn.out().map((r) => r.t), ['who']);
+    ev({ type: 'who', room: 'dev', members: ['alice'], fingerprints: { alice: FP } });
+    const sent = conn.out();
+    assert.ok(sent.length === 1 && sent[0]!.t === 'e2e_room' && sent[0]!.room === 'dev');
+
+    e2e.send({ t: 'join', room: 'full' });
+    e2e.send({ t: 'say', room: 'full', body: bodyFor('never') });
+    assert.equal(e2e.pending, 2, 'the join in the queue, the say held');
+    conn.out();
+    ev({ type: 'error', code: 'room_limit', message: 'too many rooms', command: 'join' });
+    const errs = shown.filter((e) => e.type === 'error');
+    assert.deepEqual(errs.slice(1).map((e) => (e.type === 'error' ? [e.code, e.command] : [])), [['not_in_room', 'say'], ['room_limit', 'join']]);
+    assert.equal(e2e.pending, 0);
+  });
+});
