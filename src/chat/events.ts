@@ -123,7 +123,7 @@ export type ServerEvent =
   | { type: 'leave'; room: string; name: string; members: number; ts: number; reason?: string }
   | { type: 'rooms'; rooms: { room: string; members: number }[] }
   /** `fingerprints`: name → fingerprint of every member listed. */
-  | { type: 'who'; room: string; members: string[]; fingerprints: Record<string, string> }
+  | { type: 'who'; room: string; members: string[]; fingerprints: Record<string, string>; /** Never on the wire: the client's E2E layer lists the members the user verified. */ verified?: string[] }
   /** `verified` is never on the wire: the client's E2E layer sets it (the user verified this key with /verify). */
   | { type: 'whois'; name: string; fingerprint: string; online: boolean; rooms: string[]; verified?: boolean }
   | { type: 'system'; message: string; ts: number }

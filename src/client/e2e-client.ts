@@ -27,6 +27,7 @@ import { E2ESession, PeerPins, MemoryPinStore, formatSafetyNumber, isE2EError, t
 import type { RsaPrivateKey } from '../rsa/key.js';
 import type { ChatConnection, ConnectionStatus } from './connection.js';
 import { Emitter } from './emitter.js';
+import { Outbox, type Origin } from './e2e-outbox.js';
 import { notOursEvent, ownEvent, receivedEvent, type E2EErrorEvent, type E2ENoticeEvent } from './e2e-events.js';
 
 export { NOT_OURS, type E2EErrorEvent, type E2ENoticeEvent } from './e2e-events.js';
@@ -62,14 +63,6 @@ export interface E2EClientOptions {
   bundleRetryMs?: number;
 }
 
-interface Origin {
-  req: PlainMessageRequest;
-  text: string;
-  action: boolean;
-  room?: string;
-  to?: string;
-}
-
 const isMessage = (r: OutgoingRequest): r is Extract<OutgoingRequest, { t: 'e2e_room' | 'e2e_to' }> => r.t === 'e2e_room' || r.t === 'e2e_to';
 const lower = (s: string) => s.toLowerCase();
 
@@ -81,7 +74,8 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
   private readonly conn: E2ETransport;
   private readonly bundleWaitMs: number;
   private readonly maxHeld: number;
-  private readonly maxRemembered: number;
+  /** Most names in one bundle_get (the server's limit, from `ready`). */
+  private maxBundleGet = 256;
   /** The name the server signed us in with (from `ready`). */
   private me = '';
   /** say / dm not yet encrypted: no session, or the room's members not known yet. */
@@ -89,13 +83,14 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
   /** Rooms we are in, and those whose member list arrived. */
   private readonly myRooms = new Set<string>();
   private readonly knownRooms = new Set<string>();
+  /** Rooms the user asked to join, not joined yet: a say there waits for the join. */
+  private readonly joining = new Set<string>();
   /** Rooms whose `who` we asked for ourselves, oldest first (their answers are not shown). */
   private internalWho: string[] = [];
-  /** Messages the session queued for bundles, per `room:R` / `dm:NAME`, oldest first. */
-  private readonly sessionQueue = new Map<string, Origin[]>();
-  private readonly byPayload = new Map<string, Origin>();
-  private readonly byRef = new Map<string, Origin & { payload: string }>();
-  private nextRef = 0;
+  /** What we sent and what it stood for (messages waiting in the session, payloads, refs). */
+  private readonly outbox: Outbox;
+  /** Per room, the members last reported withheld (see noteWithheld). */
+  private readonly withheldShown = new Map<string, string>();
   private gathering: BundleEntry[] = [];
   /** Names the server last answered as unknown (not registered): a DM to one fails with no_such_user, as in protocol 1. */
   private readonly unknownNames = new Set<string>();
@@ -111,7 +106,7 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
     this.pins = new PeerPins(opts.pins ?? new MemoryPinStore());
     this.bundleWaitMs = opts.bundleWaitMs ?? 5000;
     this.maxHeld = opts.maxHeld ?? 1000;
-    this.maxRemembered = opts.maxRemembered ?? 1000;
+    this.outbox = new Outbox(opts.maxRemembered ?? 1000);
     this.conn.on('event', (ev) => this.onEvent(ev));
     this.conn.on('status', (s: ConnectionStatus) => {
       if (s.state === 'reconnecting' || s.state === 'closed') this.dropSession();
@@ -125,21 +120,21 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
 
   /** What the user asked for that has not gone out yet (held, waiting for keys, or in the connection's queue). */
   get pending(): number {
-    let n = this.held.length;
-    for (const q of this.sessionQueue.values()) n += q.length;
-    for (const r of this.conn.queued) if (this.userRequests.has(r) || (isMessage(r) && r.ref !== undefined && this.byRef.has(r.ref))) n++;
+    let n = this.held.length + this.outbox.waiting;
+    for (const r of this.conn.queued) if (this.userRequests.has(r) || (isMessage(r) && this.outbox.isMessage(r.ref))) n++;
     return n;
   }
 
   /** Sends `req`: a say / dm end-to-end encrypted (see the file comment), anything else as it is. Never throws. */
   send(req: OutgoingRequest): void {
     if (req.t !== 'say' && req.t !== 'dm') {
+      if (req.t === 'join') this.joining.add(lower(req.room));
       this.userRequests.add(req);
       this.conn.send(req);
       return;
     }
     if (!this.session || (req.t === 'say' && !this.knownRooms.has(lower(req.room)))) {
-      if (req.t === 'say' && this.session && !this.myRooms.has(lower(req.room))) return this.refuse(req, 'not_in_room', `you are not in #${req.room}`);
+      if (req.t === 'say' && this.session && !this.myRooms.has(lower(req.room)) && !this.joining.has(lower(req.room))) return this.refuse(req, 'not_in_room', `you are not in #${req.room}`);
       if (this.held.length >= this.maxHeld) return this.refuse(req, 'rate_limited', 'too many messages wait for the connection: try again later');
       this.held.push(req);
       return;
@@ -164,7 +159,7 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
       const r = s.safetyNumber(name);
       return { ...r, groups: formatSafetyNumber(r.digits) };
     } catch (e) {
-      if (isE2EError(e, 'e2e_no_bundle')) this.conn.send({ t: 'bundle_get', names: [name] });
+      if (isE2EError(e, 'e2e_no_bundle')) this.getBundles([name]);
       throw e;
     }
   }
@@ -200,15 +195,20 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
     try {
       const r = req.t === 'say' ? s.sendRoom(o.room!, o.text, { action: o.action }) : s.sendDirect(req.to, o.text, { action: o.action });
       if (r.queued) {
-        const key = req.t === 'say' ? `room:${o.room}` : `dm:${req.to}`;
-        this.sessionQueue.set(key, [...(this.sessionQueue.get(key) ?? []), o]);
+        this.outbox.queue(o);
         this.armWait();
       }
       this.apply(r, r.queued ? undefined : o);
-      if (r.withheld.length && o.room !== undefined) this.emit('event', { type: 'e2e_withheld', room: o.room, names: r.withheld });
+      this.noteWithheld(o.room, r.withheld);
     } catch (e) {
       const code = isE2EError(e) ? e.code : 'e2e_invalid_argument';
-      const hint = code === 'e2e_key_changed' ? `/verify ${req.t === 'dm' ? req.to : 'NAME'} to compare keys, then /trust ${req.t === 'dm' ? req.to : 'NAME'}` : undefined;
+      const who = req.t === 'dm' ? req.to : 'NAME';
+      const hint =
+        code === 'e2e_key_changed'
+          ? `/verify ${who} to compare keys, then /trust ${who}`
+          : code === 'e2e_verify_required'
+            ? `/verify ${who}, compare the number with ${who}, then /verify ${who} yes`
+            : undefined;
       this.refuse(req, code, (e as Error).message, hint);
     }
   }
@@ -217,15 +217,20 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
   private apply(fx: Effects, immediate?: Origin): void {
     for (const req of fx.send) {
       if (req.t === 'e2e_room' || (req.t === 'e2e_to' && req.kind === 'dm')) {
-        const key = req.t === 'e2e_room' ? `room:${req.room}` : `dm:${req.to}`;
-        const o = immediate ?? this.sessionQueue.get(key)?.shift();
-        if (this.sessionQueue.get(key)?.length === 0) this.sessionQueue.delete(key);
+        const o = immediate ?? this.outbox.shift(req.t === 'e2e_room' ? { room: req.room } : { to: req.to });
         if (o) {
-          const ref = `e${(this.nextRef++).toString(36)}`;
-          this.remember(ref, req.payload, o);
-          this.conn.send({ ...req, ref });
+          this.conn.send({ ...req, ref: this.outbox.message(req.payload, o) });
           continue;
         }
+      }
+      if (req.t === 'e2e_to' && req.kind === 'keys') {
+        this.conn.send({ ...req, ref: this.outbox.keys(req.to) });
+        continue;
+      }
+      if (req.t === 'bundle_get') {
+        // the server takes at most maxBundleGet names per request (its `ready` says how many)
+        for (let i = 0; i < req.names.length; i += this.maxBundleGet) this.getBundles(req.names.slice(i, i + this.maxBundleGet));
+        continue;
       }
       this.conn.send(req);
     }
@@ -235,19 +240,26 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
     }
     for (const n of fx.notices) {
       if (n.type === 'e2e_not_sent') {
-        const q = this.sessionQueue.get(`dm:${n.to}`);
-        const o = q?.shift();
-        if (q?.length === 0) this.sessionQueue.delete(`dm:${n.to}`);
+        const o = this.outbox.shift({ to: n.to });
         if (this.unknownNames.has(lower(n.to))) this.emit('event', { type: 'error', code: 'no_such_user', message: `${n.to} is not online`, command: o?.req.t ?? 'dm' });
         else this.emit('event', { type: 'error', code: n.code, message: `your message to ${n.to} was not sent: ${n.message}`, command: o?.req.t ?? 'dm' });
-      } else this.emit('event', n);
+      } else if (n.type === 'peer_key_changed') this.emit('event', { ...n, wasVerified: this.pins.status(n.name).verified });
+      else this.emit('event', n);
     }
   }
 
-  private remember(ref: string, payload: string, o: Origin): void {
-    this.byPayload.set(payload, o);
-    this.byRef.set(ref, { ...o, payload });
-    for (const m of [this.byPayload, this.byRef] as Map<string, unknown>[]) if (m.size > this.maxRemembered) m.delete(m.keys().next().value!);
+  /** Sends a bundle_get with a ref of ours, so that one the server refuses for its rate is asked again. */
+  private getBundles(names: string[]): void {
+    this.conn.send({ t: 'bundle_get', names, ref: this.outbox.bundles(names) });
+  }
+
+  /** Says which members of `room` a message's key was withheld from — once for each change of that list. */
+  private noteWithheld(room: string | undefined, names: string[]): void {
+    if (room === undefined) return;
+    const key = [...names].sort().join(',');
+    if ((this.withheldShown.get(room) ?? '') === key) return;
+    this.withheldShown.set(room, key);
+    if (names.length) this.emit('event', { type: 'e2e_withheld', room, names });
   }
 
   private armWait(): void {
@@ -255,7 +267,7 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
     this.waitTimer = setTimeout(() => {
       this.waitTimer = undefined;
       if (this.session) this.apply(this.session.flushQueued());
-      if (this.sessionQueue.size) this.armWait();
+      if (this.outbox.waiting) this.armWait();
     }, this.bundleWaitMs);
   }
 
@@ -264,12 +276,11 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
     if (!this.session) return;
     const again: PlainMessageRequest[] = [];
     for (const r of this.conn.takeQueued((r) => isMessage(r) || r.t === 'bundle_put' || r.t === 'bundle_get' || (r.t === 'who' && !this.userRequests.has(r)))) {
-      const o = isMessage(r) && r.ref !== undefined ? this.byRef.get(r.ref) : undefined;
+      const o = isMessage(r) ? this.outbox.originOf(r.ref) : undefined;
       if (o) again.push(o.req);
     }
-    for (const q of this.sessionQueue.values()) again.push(...q.map((o) => o.req));
+    again.push(...this.outbox.takeWaiting().map((o) => o.req));
     this.held = [...again, ...this.held];
-    this.sessionQueue.clear();
     this.session = undefined;
     this.myRooms.clear();
     this.knownRooms.clear();
@@ -282,6 +293,7 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
       case 'ready': {
         this.dropSession();
         this.me = ev.name;
+        this.maxBundleGet = Math.max(1, ev.limits.maxBundleGet ?? 256);
         this.session = new E2ESession({ crypto: this.opts.crypto, identity: this.opts.identity, name: ev.name, pins: this.pins, ...(this.opts.limits && { limits: this.opts.limits }) });
         this.emit('event', ev);
         this.apply(this.session.start());
@@ -292,11 +304,16 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
         if (lower(ev.name) === lower(this.me)) {
           const room = lower(ev.room);
           this.myRooms.add(room);
+          this.joining.delete(room);
           this.knownRooms.delete(room);
           this.session?.roomMembers(room, {});
           this.internalWho.push(room);
           this.conn.send({ t: 'who', room });
-        } else if (this.session && this.myRooms.has(lower(ev.room))) this.apply(this.session.memberJoined(lower(ev.room), ev.name, ev.fingerprint));
+        } else if (this.session && this.myRooms.has(lower(ev.room))) {
+          this.emit('event', ev); // the join first, then what it brings (a first-seen or changed key)
+          this.apply(this.session.memberJoined(lower(ev.room), ev.name, ev.fingerprint));
+          return;
+        }
         break;
       case 'leave':
         if (lower(ev.name) === lower(this.me)) {
@@ -310,18 +327,20 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
         const room = lower(ev.room);
         if (this.session && this.myRooms.has(room)) this.apply(this.session.roomMembers(room, ev.fingerprints));
         const i = this.internalWho.indexOf(room);
-        if (i < 0) break;
+        if (i < 0) {
+          // set here, always: which members this user verified (a `verified` the server put in never counts)
+          this.emit('event', { ...ev, verified: ev.members.filter((n) => this.isVerified(n, Object.hasOwn(ev.fingerprints, n) ? ev.fingerprints[n] : undefined)) });
+          return;
+        }
         this.internalWho.splice(i, 1);
         this.knownRooms.add(room);
         this.flushHeld();
         return; // our own question: not shown
       }
-      case 'whois': {
-        const st = this.pins.status(ev.name);
+      case 'whois':
         // set here, always: a `verified` the server put in the event never counts
-        this.emit('event', { ...ev, verified: st.verified && st.pinned === ev.fingerprint && !st.blocked });
+        this.emit('event', { ...ev, verified: this.isVerified(ev.name, ev.fingerprint) });
         return;
-      }
       case 'bundles':
         for (const n of ev.unknown) this.unknownNames.add(lower(n));
         for (const b of ev.bundles) this.unknownNames.delete(lower(b.name));
@@ -348,9 +367,8 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
     if (!s) return;
     const mine = lower(ev.from) === lower(this.me);
     if (mine && (ev.type === 'e2e_room' || ev.kind === 'dm')) {
-      const o = this.byPayload.get(ev.payload);
+      const o = this.outbox.echo(ev.payload);
       if (o) {
-        this.byPayload.delete(ev.payload);
         this.emit('event', ownEvent(o, ev, s.fingerprint));
         return;
       }
@@ -362,12 +380,32 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
 
   /** True when the error was handled here (not shown as it is). */
   private onError(ev: Extract<ChatEvent, { type: 'error' }>): boolean {
-    const o = ev.ref !== undefined ? this.byRef.get(ev.ref) : undefined;
-    if (o) {
-      this.byRef.delete(ev.ref!);
-      this.byPayload.delete(o.payload);
-      this.emit('event', { ...ev, command: o.req.t });
+    const t = this.outbox.refused(ev.ref);
+    if (t?.kind === 'message') {
+      this.emit('event', { ...ev, command: t.origin.req.t });
       return true;
+    }
+    if (t?.kind === 'keys') {
+      // a key distribution of ours the server refused (the recipient left, or its limit): say so; the recipient cannot read our messages there until it gets our keys again
+      this.emit('event', { type: 'error', code: ev.code, message: `your keys could not be given to ${t.to}: ${ev.message}` });
+      return true;
+    }
+    if (t?.kind === 'bundles') {
+      const names = t.names;
+      if (ev.code !== 'rate_limited') return false; // shown: something the user may need to know
+      // the commands budget ran out: ask again when allowed, while the messages for these names wait
+      const session = this.session;
+      setTimeout(() => {
+        if (this.session === session) this.getBundles(names);
+      }, Math.max(200, ev.retryAfterMs ?? 1000));
+      return true;
+    }
+    if (ev.command === 'join' && this.joining.size) {
+      // a join was refused: what waits for a room we are not in will not go
+      this.joining.clear();
+      for (const req of this.held.filter((r) => r.t === 'say' && !this.myRooms.has(lower(r.room)))) this.refuse(req, 'not_in_room', `not sent: you are not in #${req.t === 'say' ? req.room : ''}`);
+      this.held = this.held.filter((r) => r.t !== 'say' || this.myRooms.has(lower(r.room)));
+      return false;
     }
     if (ev.command === 'who' && this.internalWho.length) {
       // our own `who` was refused (its rate): ask again when allowed
@@ -405,10 +443,17 @@ export class E2EClient extends Emitter<{ event: E2EClientEvent }> {
     if (later.length) {
       const session = this.session;
       setTimeout(() => {
-        if (this.session === session) this.conn.send({ t: 'bundle_get', names: later });
+        if (this.session === session) this.getBundles(later);
       }, this.opts.bundleRetryMs ?? 300);
     }
     return now;
+  }
+
+  /** True when the user verified `fingerprint` as `name`'s key (and no other key waits). */
+  private isVerified(name: string, fingerprint: string | undefined): boolean {
+    if (typeof fingerprint !== 'string') return false;
+    const st = this.pins.status(name);
+    return st.verified && st.pinned === fingerprint && !st.blocked;
   }
 
   /** Encrypts what was held and can go now. */

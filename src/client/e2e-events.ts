@@ -13,7 +13,7 @@ export type E2ENoticeEvent =
   /** A key seen for the first time for `name` on this server: now pinned ("first time seen"). */
   | { type: 'peer_new'; name: string; fingerprint: string }
   /** `name` presents another key than the pinned one: nothing is shared with it until /trust (or /verify for a verified peer). */
-  | { type: 'peer_key_changed'; name: string; pinned: string; presented: string }
+  | { type: 'peer_key_changed'; name: string; pinned: string; presented: string; /** The user had verified the pinned key (then only /verify unblocks; not in --json). */ wasVerified?: boolean }
   /** The keys the server relayed for `name` failed their checks. */
   | { type: 'e2e_bundle_rejected'; name: string; code: string; message: string }
   /** A room message went out, but these members did not get its key (changed key not accepted, or no keys published). */

@@ -32,7 +32,7 @@
  *   {"type":"join","room":S,"name":S,"members":N,"ts":N,"fingerprint":S}
  *   {"type":"leave","room":S,"name":S,"members":N,"reason":S|null,"ts":N}
  *   {"type":"rooms","rooms":[{"room":S,"members":N}]}
- *   {"type":"who","room":S,"members":[S],"fingerprints":{NAME:S}}
+ *   {"type":"who","room":S,"members":[S],"fingerprints":{NAME:S},"verified":[S]}   (verified: the members you verified)
  *   {"type":"whois","name":S,"fingerprint":S,"online":B,"rooms":[S],"verified":B}
  *   {"type":"peer_new","name":S,"fingerprint":S}                    (a key seen for the first time: pinned)
  *   {"type":"peer_key_changed","name":S,"pinned":S,"presented":S}   (another key than the pinned one)
@@ -133,15 +133,18 @@ function failureText(code: string | null | undefined): string {
 const NOT_OURS_CODE = 'e2e_not_ours';
 
 /** The loud warning of a changed peer key (the terminal; --json prints the event). */
-export function keyChangedWarning(ev: { name: string; pinned: string; presented: string }): string {
+export function keyChangedWarning(ev: { name: string; pinned: string; presented: string; wasVerified?: boolean }): string {
   const n = sanitize(ev.name);
+  const next = ev.wasVerified
+    ? `You had verified ${n}: compare safety numbers again, in person or by phone: /verify ${n}; if they match, /verify ${n} yes.`
+    : `Compare safety numbers with ${n} in person or by phone: /verify ${n}; then accept the key with /trust ${n}.`;
   return [
     `!!! WARNING: ${n}'s KEY HAS CHANGED !!!`,
     `  pinned:    ${sanitize(ev.pinned)}`,
     `  presented: ${sanitize(ev.presented)}`,
     `This may be ${n} with a new key (a lost or new device) — or someone the server lets impersonate ${n}.`,
     `Until you accept the new key, nothing you send goes to it and ${n}'s messages are not shown as verified.`,
-    `Compare safety numbers with ${n} in person or by phone: /verify ${n}; then accept the key with /trust ${n}.`,
+    next,
   ].join('\n');
 }
 
@@ -210,6 +213,7 @@ export function mentions(text: string, name: string): boolean {
 /** Should this event ring the bell for `me`: a direct message to me, or a room message mentioning me (not my own). */
 export function shouldBell(ev: DisplayEvent, me: string): boolean {
   if (ev.type === 'direct') return ev.from !== me;
+  if (ev.type === 'peer_key_changed') return true;
   if (ev.type === 'message') return ev.from !== me && typeof ev.body?.text === 'string' && mentions(ev.body.text, me);
   return false;
 }
@@ -276,7 +280,8 @@ export function formatLine(ev: DisplayEvent, o: FormatOptions): string | undefin
     case 'peer_new':
       return `${dim('*')} first time seen: ${paintName(ev.name, o)}'s key ${sanitize(ev.fingerprint)} (now pinned; to be sure it is theirs: /verify ${sanitize(ev.name)})`;
     case 'peer_key_changed':
-      return sgr(o.color, '1;97;41', sanitizeLines(keyChangedWarning(ev)));
+      // each line painted on its own: a screen that wraps or scrolls never carries the colour over
+      return sanitizeLines(keyChangedWarning(ev)).split('\n').map((l) => sgr(o.color, '1;97;41', l)).join('\n');
     case 'e2e_bundle_rejected':
       return `${sgr(o.color, '1;31', '!', '\x1b[0m')} the keys the server gave for ${paintName(ev.name, o)} failed their checks (${sanitize(ev.code)}): nothing is sent to or accepted from them`;
     case 'e2e_withheld':
@@ -307,7 +312,7 @@ export function formatLine(ev: DisplayEvent, o: FormatOptions): string | undefin
     case 'who':
       // a room exists while it has members: an empty list means there is no such room
       if (ev.members.length === 0) return `${dim('*')} there is no room ${room(ev.room)}: nobody is in it`;
-      return `${dim('*')} ${room(ev.room)}: ${ev.members.map((m) => paintName(m, o)).join(', ')} (${members(ev.members.length)})`;
+      return `${dim('*')} ${room(ev.room)}: ${ev.members.map((m) => `${paintName(m, o)}${ev.verified?.includes(m) ? ' ✓' : ''}`).join(', ')} (${members(ev.members.length)})`;
     case 'whois':
       return `${dim('*')} ${paintName(ev.name, o)}: ${sanitize(ev.fingerprint)}, ${ev.online ? 'online' : 'offline'}${
         ev.rooms.length ? `, in ${ev.rooms.map(room).join(', ')}` : ''
@@ -399,7 +404,7 @@ function jsonFields(ev: DisplayEvent): Record<string, unknown> | undefined {
     case 'rooms':
       return { type: 'rooms', rooms: ev.rooms.map((r) => ({ room: r.room, members: r.members })) };
     case 'who':
-      return { type: 'who', room: ev.room, members: ev.members, fingerprints: { ...ev.fingerprints } };
+      return { type: 'who', room: ev.room, members: ev.members, fingerprints: { ...ev.fingerprints }, verified: Array.isArray(ev.verified) ? ev.verified : [] };
     case 'whois':
       return { type: 'whois', name: ev.name, fingerprint: ev.fingerprint, online: ev.online, rooms: ev.rooms, verified: ev.verified === true };
     case 'peer_new':

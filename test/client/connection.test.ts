@@ -94,6 +94,21 @@ describe('ChatConnection pacing', () => {
     assert.ok(!events.some((e) => e.type === 'error'));
   });
 
+  it("paces key distributions to the server's keysPerSecond / keysBurst (one token of slack), and keeps a ref the caller chose", async () => {
+    const times: number[] = [];
+    const { factory, requests } = fakeSocketFactory(() => ({ after: [ready({ messagesPerSecond: 5, burst: 10, keysPerSecond: 20, keysBurst: 4 })], onRequest: () => times.push(Date.now()) }));
+    const conn = connection(factory);
+    conn.start();
+    for (let i = 0; i < 6; i++) conn.send({ t: 'e2e_to', to: `m${i}`, kind: 'keys', payload: 'AAAA', ...(i === 0 && { ref: 'mine-0' }) });
+    const end = Date.now() + 3000;
+    while (requests.length < 6 && Date.now() < end) await sleep(10);
+    conn.close();
+    assert.equal(requests.length, 6);
+    assert.equal((requests[0] as { ref?: string }).ref, 'mine-0', "the caller's ref is kept");
+    // 3 at once (burst 4 minus one of slack), the 4th only after a refill (≥ ~50 ms at 20/s)
+    assert.ok(times[3]! - times[0]! >= 40, `4th waited ${times[3]! - times[0]!} ms`);
+  });
+
   it('shows a rate_limited error whose ref it does not know (and keeps going)', async () => {
     const { factory, requests } = fakeServer({ messagesPerSecond: 50, burst: 10 }, (req, reply) => {
       if (req.t === 'join') reply({ type: 'error', code: 'rate_limited', message: 'too many requests', retryAfterMs: 50, command: 'join' });

@@ -143,3 +143,75 @@ describe('E2EClient', () => {
     assert.equal(e2e.pending, 0);
   });
 });
+
+describe('E2EClient: bundle_get within the server limit', () => {
+  it("splits the session's bundle_get into requests of at most the server's maxBundleGet names", () => {
+    const { conn, ev } = setup();
+    ev({ type: 'ready', name: 'alice', fingerprint: FP, serverFingerprint: FP, rooms: ['lobby'], limits: { ...limits, maxBundleGet: 2 } });
+    ev({ type: 'join', room: 'lobby', name: 'alice', members: 6, ts: 1, fingerprint: FP });
+    conn.out();
+    const names = ['b1', 'b2', 'b3', 'b4', 'b5'];
+    ev({ type: 'who', room: 'lobby', members: ['alice', ...names], fingerprints: Object.fromEntries([['alice', FP], ...names.map((n) => [n, FP])]) });
+    const gets = conn.out().filter((r) => r.t === 'bundle_get');
+    assert.deepEqual(gets.map((r) => (r.t === 'bundle_get' ? r.names : [])), [['b1', 'b2'], ['b3', 'b4'], ['b5']]);
+  });
+});
+
+describe('E2EClient: key distributions the server refuses', () => {
+  it('names the recipient (the distribution carries a ref of the layer)', async () => {
+    const { conn, e2e, shown, ev, connect } = setup();
+    connect();
+    // pretend a distribution went out: the layer stamps its own k-ref on e2e_to keys
+    (e2e as unknown as { apply(fx: unknown): void }).apply({ send: [{ t: 'e2e_to', to: 'bob', kind: 'keys', payload: 'AAAA' }], received: [], notices: [] });
+    const [req] = conn.out();
+    assert.ok(req?.t === 'e2e_to' && req.ref?.startsWith('k'));
+    ev({ type: 'error', code: 'no_such_user', message: 'bob is not online', command: 'e2e_to', ref: req.ref });
+    const err = shown.find((e) => e.type === 'error');
+    assert.ok(err?.type === 'error');
+    assert.deepEqual([err.code, err.message, err.command], ['no_such_user', 'your keys could not be given to bob: bob is not online', undefined]);
+  });
+});
+
+describe('E2EClient: a bundle_get the server refuses for its rate', () => {
+  it('is asked again after retryAfterMs, not shown', async () => {
+    const { conn, e2e, shown, ev, connect } = setup();
+    connect();
+    e2e.send({ t: 'dm', to: 'bob', body: bodyFor('psst') });
+    const [get] = conn.out();
+    assert.ok(get?.t === 'bundle_get' && get.ref !== undefined);
+    ev({ type: 'error', code: 'rate_limited', message: 'slow down', retryAfterMs: 250, command: 'bundle_get', ref: get.ref });
+    assert.ok(!shown.some((e) => e.type === 'error'));
+    await new Promise((r) => setTimeout(r, 400));
+    const [again] = conn.out();
+    assert.ok(again?.t === 'bundle_get');
+    assert.deepEqual(again.names, ['bob']);
+    e2e.close();
+  });
+});
+
+describe('E2EClient: a say for a room being joined', () => {
+  it('waits for the join (and its member list) instead of being refused; a refused join refuses it', () => {
+    const { conn, e2e, shown, ev, connect } = setup();
+    connect();
+    e2e.send({ t: 'join', room: 'dev' });
+    e2e.send({ t: 'say', room: 'dev', body: bodyFor('first in dev') });
+    e2e.send({ t: 'say', room: 'ops', body: bodyFor('nowhere') });
+    const err = shown.find((e) => e.type === 'error');
+    assert.ok(err?.type === 'error' && err.code === 'not_in_room' && err.command === 'say', 'a room neither joined nor being joined: refused at once');
+    assert.deepEqual(conn.out().map((r) => r.t), ['join']);
+    ev({ type: 'join', room: 'dev', name: 'alice', members: 1, ts: 2, fingerprint: FP });
+    assert.deepEqual(conn.out().map((r) => r.t), ['who']);
+    ev({ type: 'who', room: 'dev', members: ['alice'], fingerprints: { alice: FP } });
+    const sent = conn.out();
+    assert.ok(sent.length === 1 && sent[0]!.t === 'e2e_room' && sent[0]!.room === 'dev');
+
+    e2e.send({ t: 'join', room: 'full' });
+    e2e.send({ t: 'say', room: 'full', body: bodyFor('never') });
+    assert.equal(e2e.pending, 2, 'the join in the queue, the say held');
+    conn.out();
+    ev({ type: 'error', code: 'room_limit', message: 'too many rooms', command: 'join' });
+    const errs = shown.filter((e) => e.type === 'error');
+    assert.deepEqual(errs.slice(1).map((e) => (e.type === 'error' ? [e.code, e.command] : [])), [['not_in_room', 'say'], ['room_limit', 'join']]);
+    assert.equal(e2e.pending, 0);
+  });
+});

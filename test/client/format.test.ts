@@ -56,8 +56,10 @@ const events: Record<string, DisplayEvent> = {
   directOut: { type: 'direct', id: 'd2', from: 'alice', to: 'bob', ts: TS, body: bodyFor('psst'), verified: true, code: null, fingerprint: 'SHA256:aaaa' },
   peerNew: { type: 'peer_new', name: 'bob', fingerprint: 'SHA256:bbbb' },
   peerChanged: { type: 'peer_key_changed', name: 'bob', pinned: 'SHA256:bbbb', presented: 'SHA256:cccc' },
+  peerChangedVerified: { type: 'peer_key_changed', name: 'bob', pinned: 'SHA256:bbbb', presented: 'SHA256:cccc', wasVerified: true },
   withheld: { type: 'e2e_withheld', room: 'lobby', names: ['bob'] },
   safety: { type: 'safety_number', name: 'bob', fingerprint: 'SHA256:bbbb', digits: '012345678901234567890123456789012345678901234567890123456789', verified: false },
+  whoVerified: { type: 'who', room: 'lobby', members: ['alice', 'bob'], fingerprints: { bob: 'SHA256:bbbb' }, verified: ['bob'] },
   whoisVerified: { type: 'whois', name: 'bob', fingerprint: 'SHA256:bbbb', online: true, rooms: [], verified: true },
   join: { type: 'join', room: 'lobby', name: 'carol', members: 3, ts: TS, fingerprint: 'SHA256:x' },
   join1: { type: 'join', room: 'dev', name: 'alice', members: 1, ts: TS, fingerprint: 'SHA256:x' },
@@ -100,6 +102,14 @@ describe('formatLine without colour (line mode)', () => {
       "Until you accept the new key, nothing you send goes to it and bob's messages are not shown as verified.",
       'Compare safety numbers with bob in person or by phone: /verify bob; then accept the key with /trust bob.',
     ].join('\n'),
+    peerChangedVerified: [
+      "!!! WARNING: bob's KEY HAS CHANGED !!!",
+      '  pinned:    SHA256:bbbb',
+      '  presented: SHA256:cccc',
+      'This may be bob with a new key (a lost or new device) — or someone the server lets impersonate bob.',
+      "Until you accept the new key, nothing you send goes to it and bob's messages are not shown as verified.",
+      'You had verified bob: compare safety numbers again, in person or by phone: /verify bob; if they match, /verify bob yes.',
+    ].join('\n'),
     withheld: '! not sent to bob in #lobby: their key changed and is not accepted (/verify, /trust), or they have no keys',
     safety: [
       'Safety number with bob (their key SHA256:bbbb):',
@@ -117,6 +127,7 @@ describe('formatLine without colour (line mode)', () => {
     rooms: '* rooms: #lobby (3), #dev (1)',
     noRooms: '* no rooms',
     who: '* #lobby: alice, bob (2 members)',
+    whoVerified: '* #lobby: alice, bob ✓ (2 members)',
     whois: '* bob: SHA256:bbbb, online, in #lobby, #dev, not verified (/verify bob)',
     whoisOff: '* bob: SHA256:bbbb, offline, not verified (/verify bob)',
     system: '[12:03:04] *** the server restarts at noon',
@@ -325,13 +336,15 @@ describe('formatJson: the exact shapes of --json', () => {
     directIn: `{"type":"direct","id":"d1","from":"bob","to":"alice","text":"psst","action":false,"verified":true,"sha256":"${bodyFor('psst').sha256}","ts":${TS},"code":null,"fingerprint":"SHA256:bbbb"}`,
     peerNew: '{"type":"peer_new","name":"bob","fingerprint":"SHA256:bbbb"}',
     peerChanged: '{"type":"peer_key_changed","name":"bob","pinned":"SHA256:bbbb","presented":"SHA256:cccc"}',
+    peerChangedVerified: '{"type":"peer_key_changed","name":"bob","pinned":"SHA256:bbbb","presented":"SHA256:cccc"}',
     withheld: '{"type":"e2e_withheld","room":"lobby","names":["bob"]}',
     safety: '{"type":"safety_number","name":"bob","fingerprint":"SHA256:bbbb","digits":"012345678901234567890123456789012345678901234567890123456789","verified":false}',
     join: `{"type":"join","room":"lobby","name":"carol","members":3,"ts":${TS},"fingerprint":"SHA256:x"}`,
     leave: `{"type":"leave","room":"lobby","name":"carol","members":2,"reason":null,"ts":${TS}}`,
     leaveReason: `{"type":"leave","room":"lobby","name":"carol","members":2,"reason":"timed out","ts":${TS}}`,
     rooms: '{"type":"rooms","rooms":[{"room":"lobby","members":3},{"room":"dev","members":1}]}',
-    who: '{"type":"who","room":"lobby","members":["alice","bob"],"fingerprints":{}}',
+    who: '{"type":"who","room":"lobby","members":["alice","bob"],"fingerprints":{},"verified":[]}',
+    whoVerified: '{"type":"who","room":"lobby","members":["alice","bob"],"fingerprints":{"bob":"SHA256:bbbb"},"verified":["bob"]}',
     whois: '{"type":"whois","name":"bob","fingerprint":"SHA256:bbbb","online":true,"rooms":["lobby","dev"],"verified":false}',
     whoisVerified: '{"type":"whois","name":"bob","fingerprint":"SHA256:bbbb","online":true,"rooms":[],"verified":true}',
     system: `{"type":"system","message":"the server restarts at noon","ts":${TS}}`,
@@ -378,5 +391,19 @@ describe('formatJson: the exact shapes of --json', () => {
 
   it('passes an unknown event type through unchanged', () => {
     assert.equal(formatJson({ type: 'typing', from: 'bob' } as unknown as ChatEvent), '{"type":"typing","from":"bob"}');
+  });
+});
+
+describe('the key-change warning', () => {
+  const ev: DisplayEvent = { type: 'peer_key_changed', name: 'bob', pinned: 'SHA256:bbbb', presented: 'SHA256:cccc' };
+  it('is loud on every line in colour (each line painted on its own) and rings the bell', () => {
+    const lines = formatLine(ev, { me: 'alice', color: true, utc: true })!.split('\n');
+    assert.equal(lines.length, 6);
+    for (const l of lines) assert.match(l, /^\x1b\[1;97;41m[^\x1b]+\x1b\[0m$/);
+    assert.equal(shouldBell(ev, 'alice'), true);
+  });
+  it('sanitizes the name a server could choose', () => {
+    const line = formatLine({ type: 'peer_key_changed', name: 'b\x1b]0;x\x07', pinned: 'SHA256:b', presented: 'SHA256:c' }, { me: 'alice', color: false })!;
+    assert.doesNotMatch(line, /[\x00-\x09\x0b-\x1f]/);
   });
 });

@@ -84,6 +84,17 @@ describe('parley chat --json (child processes)', () => {
     assert.equal(await bob.quit(), 0);
   });
 
+  it('--room ROOM: a line typed before the connection is said in ROOM, end-to-end, once its members are known', async () => {
+    const h = tempDir();
+    dirs.push(h);
+    const dave = new CliClient(ctx.url, 'dave', h.dir, ['--room', 'dev']);
+    dave.line('first words in dev');
+    const m = await dave.next((e) => e.type === 'message' && e.text === 'first words in dev');
+    assert.deepEqual([m.room, m.verified], ['dev', true]);
+    assert.ok(!dave.events.some((e) => e.type === 'error'), JSON.stringify(dave.events.filter((e) => e.type === 'error')));
+    assert.equal(await dave.quit(), 0);
+  });
+
   it('refuses a second key claiming a taken name with code name_taken and exit 1', async () => {
     const h = tempDir();
     dirs.push(h);

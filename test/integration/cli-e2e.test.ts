@@ -137,6 +137,9 @@ describe('parley chat --json: end-to-end keys, pins, /trust and /verify (real se
     say(alice, '/whois bob', 'w2');
     const w2 = await alice.next((e) => e.ref === 'w2');
     assert.deepEqual([w2.type, w2.fingerprint, w2.verified], ['whois', rn.fingerprint, true]);
+    say(alice, '/who', 'w3');
+    const w3 = await alice.next((e) => e.ref === 'w3');
+    assert.deepEqual([w3.type, w3.verified], ['who', ['bob']], 'the member list marks bob verified');
     const after = JSON.parse(readFileSync(pinFile, 'utf8')) as { peers: Record<string, { fingerprint: string; verified: boolean; presented?: string }> };
     assert.deepEqual(after.peers.bob, { ...after.peers.bob, fingerprint: rn.fingerprint, verified: true });
     assert.equal(after.peers.bob?.presented, undefined);

@@ -52,7 +52,7 @@ describe('parley chat --json: refs', () => {
     const byRef = async (ref: string | number) => alice.next((e) => e.ref === ref);
 
     const w = await byRef('w');
-    assert.deepEqual(Object.keys(w), ['type', 'room', 'members', 'fingerprints', 'ref'], 'ref last, the other fields as always');
+    assert.deepEqual(Object.keys(w), ['type', 'room', 'members', 'fingerprints', 'verified', 'ref'], 'ref last, the other fields as always');
     assert.deepEqual(w.members, ['alice', 'bob']);
     assert.deepEqual(await byRef('u'), { type: 'error', code: 'unknown_command', message: "unknown command '/nosuch'; type /help for the commands; start a message with // to say something beginning with /", retryAfterMs: null, command: null, ref: 'u' });
     const s = await byRef('s');
