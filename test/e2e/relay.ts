@@ -1,5 +1,5 @@
 /**
- * A transport-free stand-in for the server side of docs/E2E-INTERFACE (protocol version 2), to
+ * A transport-free stand-in for the server side of protocol version 2 (docs/PROTOCOL.md §Application messages), to
  * drive E2ESessions against each other in tests and the benchmark: it stores bundles, answers
  * bundle_get with a `bundles` event, fans e2e_room out to the room's other members, delivers
  * e2e_to, and tells members about joins and leaves with fingerprints. It relays opaque payloads
