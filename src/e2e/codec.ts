@@ -4,7 +4,10 @@
  * reader throws E2EError 'e2e_malformed' on every short read, out-of-range value, invalid UTF-8
  * and trailing byte, so a payload has exactly one parse.
  */
+import { concatBytes, equalBytes } from '../rsa/bytes.js';
 import { e2eError } from './errors.js';
+
+const concat = concatBytes;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -14,26 +17,8 @@ export function utf8(s: string): Uint8Array {
   return enc.encode(s);
 }
 
-/** Concatenation of byte strings, as one new array. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
-/** True when `a` and `b` hold the same bytes, in time independent of where they differ. */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let acc = 0;
-  for (let i = 0; i < a.length; i++) acc |= a[i]! ^ b[i]!;
-  return acc === 0;
-}
+/** Concatenation of byte strings, as one new array; equality in time independent of where they differ (src/rsa/bytes.ts). */
+export { concatBytes as concat, equalBytes };
 
 /** -1, 0 or 1 as `a` sorts before, with or after `b` (unsigned bytes, shorter first on a tie). */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
