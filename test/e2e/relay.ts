@@ -190,3 +190,11 @@ export class Relay {
     return this.client(name).received.filter((r) => r.kind === 'dm');
   }
 }
+
+/** A relay with `names` (each with the key at its index in `keys`) all in `room`, with `limits` for every session. */
+export function relayWorld(keys: readonly RsaPrivateKey[], names: string[], room = 'lobby', limits = {}): Relay {
+  const relay = new Relay();
+  names.forEach((n, i) => relay.add(n, keys[i]!, { limits }));
+  for (const n of names) relay.join(n, room);
+  return relay;
+}

@@ -8,19 +8,15 @@ import assert from 'node:assert/strict';
 import { isE2EError } from '../../src/e2e/errors.js';
 import type { RsaPrivateKey } from '../../src/rsa/index.js';
 import { identities } from './helpers.js';
-import { Relay, type Delivery } from './relay.js';
+import { Relay, relayWorld, type Delivery } from './relay.js';
 
 let keys: RsaPrivateKey[];
 before(async () => {
   keys = await identities(6);
 });
 
-function world(names: string[], room = 'lobby', limits = {}): Relay {
-  const relay = new Relay();
-  names.forEach((n, i) => relay.add(n, keys[i]!, { limits }));
-  for (const n of names) relay.join(n, room);
-  return relay;
-}
+/** A relay with `names` (keys[0..]) all in `room`. */
+const world = (names: string[], room?: string, limits?: object): Relay => relayWorld(keys, names, room, limits);
 const last = <T>(xs: T[]): T => xs[xs.length - 1]!;
 
 describe('E2ESession: membership', () => {

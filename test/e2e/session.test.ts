@@ -12,7 +12,7 @@ import { concat, utf8 } from '../../src/e2e/codec.js';
 import { parseEnvelope, verifyEnvelope, ENVELOPE_KINDS } from '../../src/e2e/envelope.js';
 import { base64ToBytes, bytesToBase64, type RsaPrivateKey } from '../../src/rsa/index.js';
 import { identities } from './helpers.js';
-import { Relay, type Delivery } from './relay.js';
+import { Relay, relayWorld, type Delivery } from './relay.js';
 
 const MAX = 48 * 1024;
 let keys: RsaPrivateKey[];
@@ -21,12 +21,7 @@ before(async () => {
 });
 
 /** A relay with `names` (keys[0..]) all in `room`. */
-function world(names: string[], room = 'lobby', limits = {}): Relay {
-  const relay = new Relay();
-  names.forEach((n, i) => relay.add(n, keys[i]!, { limits }));
-  for (const n of names) relay.join(n, room);
-  return relay;
-}
+const world = (names: string[], room?: string, limits?: object): Relay => relayWorld(keys, names, room, limits);
 
 const last = <T>(xs: T[]): T => xs[xs.length - 1]!;
 const b64 = (s: string) => base64ToBytes(s);

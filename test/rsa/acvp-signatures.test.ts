@@ -80,6 +80,26 @@ function assertNotAccepted(g: SigGroup, key: RsaPublicKey): void {
 
 const keyOf = (g: SigGroup) => publicKeyFromComponents({ n: hexToBigInt(g.n), e: hexToBigInt(g.e) }, { minBits: 1024 });
 
+type Verify = ReturnType<typeof verifier>;
+/**
+ * Every group of `file`: its key (whose size must be the group's), then either the refusal of a
+ * scheme src/rsa does not implement (counted in `tally` by reason) or `each` on every test case.
+ */
+function forEachGroup(file: { testGroups: SigGroup[] }, tally: Tally, each: (g: SigGroup, t: SigGroup['tests'][number], key: RsaPublicKey, verify: Verify) => void): void {
+  for (const g of file.testGroups) {
+    const key = keyOf(g);
+    assert.equal(key.bits, g.modulo, `group ${g.tgId}: modulus size`);
+    const skip = notImplemented(g);
+    if (skip) {
+      assertNotAccepted(g, key);
+      add(tally, `not implemented: ${skip}`, g.tests.length);
+      continue;
+    }
+    const verify = verifier(g);
+    for (const t of g.tests) each(g, t, key, verify);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // SigVer
 
@@ -99,24 +119,13 @@ for (const [dir, total, expected] of [
     const tally: Tally = {};
     const reasons: Tally = {};
     test(`${file.testGroups.length} groups: testPassed true verifies, false does not`, () => {
-      for (const g of file.testGroups) {
-        const key = keyOf(g);
-        assert.equal(key.bits, g.modulo, `group ${g.tgId}: modulus size`);
-        const skip = notImplemented(g);
-        if (skip) {
-          assertNotAccepted(g, key);
-          add(tally, `not implemented: ${skip}`, g.tests.length);
-          continue;
-        }
-        const verify = verifier(g);
-        for (const t of g.tests) {
-          const label = `group ${g.tgId} (${g.sigType}, ${g.hashAlg}) tcId ${t.tcId} (${t.reason})`;
-          assert.equal(t.testPassed, t.reason === NO_MODIFICATION, `${label}: reason and result agree`);
-          assert.equal(verify(key, hex(t.message), hex(t.signature)), t.testPassed, label);
-          add(tally, t.testPassed ? 'verified' : 'rejected');
-          add(reasons, t.reason!);
-        }
-      }
+      forEachGroup(file, tally, (g, t, key, verify) => {
+        const label = `group ${g.tgId} (${g.sigType}, ${g.hashAlg}) tcId ${t.tcId} (${t.reason})`;
+        assert.equal(t.testPassed, t.reason === NO_MODIFICATION, `${label}: reason and result agree`);
+        assert.equal(verify(key, hex(t.message), hex(t.signature)), t.testPassed, label);
+        add(tally, t.testPassed ? 'verified' : 'rejected');
+        add(reasons, t.reason!);
+      });
       assert.equal(acvpCount(file), total);
       assert.deepEqual(tally, expected);
       // each of the five modifications appears equally often and every one was rejected
@@ -153,25 +162,14 @@ for (const [dir, total, expected] of [
     const file = loadAcvp<SigGroup>(dir, 'sigGen');
     test(`${file.testGroups.length} groups: each signature verifies, and not for an altered message`, () => {
       const tally: Tally = {};
-      for (const g of file.testGroups) {
-        const key = keyOf(g);
-        assert.equal(key.bits, g.modulo, `group ${g.tgId}: modulus size`);
-        const skip = notImplemented(g);
-        if (skip) {
-          assertNotAccepted(g, key);
-          add(tally, `not implemented: ${skip}`, g.tests.length);
-          continue;
-        }
-        const verify = verifier(g);
-        for (const t of g.tests) {
-          const label = `group ${g.tgId} (${g.sigType}, ${g.hashAlg}, ${g.maskFunction ?? 'mgf1'}) tcId ${t.tcId}`;
-          const msg = hex(t.message);
-          assert.equal(verify(key, msg, hex(t.signature)), true, `${label}: verifies`);
-          const altered = msg.length ? msg.map((b, i) => (i === 0 ? b ^ 1 : b)) : Uint8Array.of(0);
-          assert.equal(verify(key, altered, hex(t.signature)), false, `${label}: not for an altered message`);
-          add(tally, 'verified');
-        }
-      }
+      forEachGroup(file, tally, (g, t, key, verify) => {
+        const label = `group ${g.tgId} (${g.sigType}, ${g.hashAlg}, ${g.maskFunction ?? 'mgf1'}) tcId ${t.tcId}`;
+        const msg = hex(t.message);
+        assert.equal(verify(key, msg, hex(t.signature)), true, `${label}: verifies`);
+        const altered = msg.length ? msg.map((b, i) => (i === 0 ? b ^ 1 : b)) : Uint8Array.of(0);
+        assert.equal(verify(key, altered, hex(t.signature)), false, `${label}: not for an altered message`);
+        add(tally, 'verified');
+      });
       assert.equal(acvpCount(file), total);
       assert.deepEqual(tally, expected);
     });
