@@ -231,7 +231,6 @@ export class ChatHub {
       claim.record.name,
       key,
       fingerprint,
-      publicKey,
       now,
       sink,
       this.rates.acquire(fingerprint, now),

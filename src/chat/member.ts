@@ -20,8 +20,6 @@ export interface Member {
   /** The registered spelling of the name (case-insensitively equal to what the client asked for). */
   readonly name: string;
   readonly fingerprint: string;
-  /** The identity key whose fingerprint `fingerprint` is: SubjectPublicKeyInfo DER, standard base64 (ConnectIdentity.publicKey). */
-  readonly publicKey: string;
   /** The rooms the member is in (canonical, lower-case names). */
   readonly rooms: ReadonlySet<string>;
   /** False once the member has been disconnected (by the hub or by the transport). */
@@ -65,7 +63,6 @@ export class MemberImpl implements Member {
     /** nameKey(name) */
     readonly key: string,
     readonly fingerprint: string,
-    readonly publicKey: string,
     readonly connectedAt: number,
     readonly sink: MemberSink,
     readonly rate: RateState,
