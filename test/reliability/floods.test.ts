@@ -6,7 +6,7 @@
  * client still gets in (retrying the refused upgrade, as ChatConnection does). TCP connections
  * that never even send the HTTP upgrade request must be bounded too.
  */
-import { afterEach, describe, it } from 'node:test';
+import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import WebSocket from 'ws';
@@ -64,6 +64,12 @@ describe('floods', () => {
     for (const s of sockets.splice(0)) s instanceof WebSocket ? s.terminate() : s.destroy();
     if (ctx) await within(ctx.close(), 5000);
     ctx = undefined;
+  });
+  // A CI run once timed out on this file after all its tests had passed: something kept the
+  // process alive (npm test now passes --test-force-exit). Name what is still open, to find it.
+  after(() => {
+    const open = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap');
+    if (open.length > 0) console.log(`# still open after the floods tests: ${open.join(', ')}`);
   });
 
   it('a client over the rate limit is refused with rate_limited, then disconnected, and cannot slow the others', { timeout: 60_000 }, async (t) => {
