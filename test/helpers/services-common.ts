@@ -24,8 +24,10 @@ export interface TestService {
   readonly port: number;
   /** The temporary folder holding the server's data, socket and log. */
   readonly dir: string;
-  /** Whether the server process is up (as far as this helper knows). */
+  /** Whether the server process is up. */
   readonly running: boolean;
+  /** The server's process id while it runs (for fault tests: SIGKILL a crash, SIGSTOP a hung server), else undefined. */
+  readonly pid: number | undefined;
   /** Starts the stopped server again on the same port and data; resolves once it answers. Throws ServiceError. */
   start(): Promise<void>;
   /** Stops the server cleanly (Redis: SIGTERM, which flushes the AOF; PostgreSQL: pg_ctl stop -m fast). Idempotent. */

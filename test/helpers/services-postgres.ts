@@ -3,7 +3,7 @@ import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } 
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort, live, requireBinary, run, ServiceError, SERVICE_START_TIMEOUT_MS, SERVICE_STOP_TIMEOUT_MS, type TestService, waitFor } from './services-common.js';
+import { freePort, live, requireBinary, run, ServiceError, SERVICE_START_TIMEOUT_MS, SERVICE_STOP_TIMEOUT_MS, sleep, type TestService, waitFor } from './services-common.js';
 
 /** Debian's PostgreSQL binaries live off $PATH in /usr/lib/postgresql/VERSION/bin: the newest first. */
 function postgresBinDirs(): string[] {
@@ -79,10 +79,15 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<TestSer
   if (init.code !== 0) throw fail('initdb failed', init.output);
 
   let port = 0;
+  // the server's pid from postmaster.pid, when that process is alive (a server killed from outside leaves the file behind)
   const postmasterPid = (): number | undefined => {
     try {
       const pid = Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+      if (!Number.isInteger(pid) || pid <= 0) return undefined;
+      process.kill(pid, 0);
+      // a killed server reparented to pid 1 stays a zombie until that reaps it
+      if (/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return undefined;
+      return pid;
     } catch {
       return undefined;
     }
@@ -152,11 +157,24 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<TestSer
     get running() {
       return postmasterPid() !== undefined;
     },
+    get pid() {
+      return postmasterPid();
+    },
     async start() {
       if (closed) throw new ServiceError('service_start_failed', 'this PostgreSQL was closed');
       if (postmasterPid()) return;
-      const r = await launch();
-      if (!r.ok) throw new ServiceError('service_start_failed', `PostgreSQL did not start again on port ${port} in ${dir}; its log ends:\n${r.output.trim()}`);
+      // after a crash the lock file names a dead (or zombie) postmaster, and its children may hold
+      // the shared memory for a moment: remove the stale file, retry while the old server's leftovers go
+      rmSync(path.join(data, 'postmaster.pid'), { force: true });
+      const end = Date.now() + SERVICE_START_TIMEOUT_MS;
+      for (;;) {
+        const r = await launch();
+        if (r.ok) return;
+        if (Date.now() > end || !/already exists|already in use/i.test(r.output)) {
+          throw new ServiceError('service_start_failed', `PostgreSQL did not start again on port ${port} in ${dir}; its log ends:\n${r.output.trim()}`);
+        }
+        await sleep(200);
+      }
     },
     stop: () => halt('fast'),
     kill: () => halt('immediate'),

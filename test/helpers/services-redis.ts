@@ -93,6 +93,9 @@ export async function startRedis(opts: RedisOptions = {}): Promise<TestService> 
     get running() {
       return isRunning();
     },
+    get pid() {
+      return isRunning() ? child?.pid : undefined;
+    },
     async start() {
       if (closed) throw new ServiceError('service_start_failed', 'this Redis was closed');
       if (isRunning()) return;

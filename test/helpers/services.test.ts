@@ -152,6 +152,18 @@ describe('startPostgres', () => {
     assert.deepEqual((await pool.query('SELECT key FROM names WHERE name = $1', ['alice'])).rows, [{ key: 'key-1' }]);
   });
 
+  it('a crash (SIGKILL of the server process): no longer running, queries fail, start recovers it', async () => {
+    const pid = db.pid;
+    assert.ok(pid, 'a running server has a pid');
+    process.kill(pid, 'SIGKILL');
+    const deadline = Date.now() + 5000;
+    while (db.running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(db.running, false, 'the stale postmaster.pid is not taken for a running server');
+    await assert.rejects(pool.query('SELECT 1'));
+    await db.start();
+    assert.deepEqual((await pool.query('SELECT key FROM names WHERE name = $1', ['alice'])).rows, [{ key: 'key-1' }]);
+  });
+
   it('kill (immediate shutdown) then start: committed rows survive crash recovery', async () => {
     await pool.query('INSERT INTO names VALUES ($1, $2)', ['bob', 'key-b']);
     await db.kill();
