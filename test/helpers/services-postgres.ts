@@ -53,6 +53,8 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<TestSer
     if (!owner) throw new ServiceError('service_user_missing', `PostgreSQL refuses to run as root and there is no postgres user: create it (useradd --system postgres), or install PostgreSQL (${install}), which does`);
     user = 'postgres';
   }
+  // pg_ctl passes the socket folder to the server through a shell: keep it to plain characters
+  if (!/^[\w./-]+$/.test(os.tmpdir())) throw new ServiceError('service_start_failed', `the temporary folder ${os.tmpdir()} has characters pg_ctl cannot pass on: set TMPDIR to a plain path such as /tmp`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-pg-'));
   const data = path.join(dir, 'data');
   const sock = path.join(dir, 'sock');
@@ -145,6 +147,9 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<TestSer
   try {
     await admin.connect();
     await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+  } catch (e) {
+    await halt('immediate').catch(() => {});
+    throw fail(`could not create database ${database}`, (e as Error).message);
   } finally {
     await admin.end().catch(() => {});
   }
