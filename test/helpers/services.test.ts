@@ -5,13 +5,25 @@
  * heals on start; a missing binary is a typed error that says what to install.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { ServiceError, startPostgres, startRedis, type TestService } from './services.js';
+
+const HELPER = pathToFileURL(path.join(path.dirname(new URL(import.meta.url).pathname), 'services.js')).href;
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
 
 /** A node-redis client that retries every 100 ms; with `failFast`, commands fail at once while it is disconnected. */
 const newClient = (url: string, failFast = false) => createClient({ url, disableOfflineQueue: failFast, socket: { reconnectStrategy: () => 100 } });
@@ -170,5 +182,23 @@ describe('startPostgres', () => {
     assert.equal(db.running, false);
     await db.start();
     assert.deepEqual((await pool.query('SELECT key FROM names WHERE name = $1', ['bob'])).rows, [{ key: 'key-b' }]);
+  });
+});
+
+describe('a test that forgets close()', () => {
+  it('does not hang its process, and both servers are killed when it exits', async () => {
+    const script = `const m = await import(${JSON.stringify(HELPER)}); const r = await m.startRedis(); const p = await m.startPostgres(); console.log(JSON.stringify({ redis: [r.pid, r.dir], pg: [p.pid, p.dir] }));`;
+    // it exits by itself (a hang fails here on the timeout), leaving its servers to the exit handler
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    const { redis, pg: postgres } = JSON.parse(out) as { redis: [number, string]; pg: [number, string] };
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((alive(redis[0]) || alive(postgres[0])) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(alive(redis[0]), false, 'redis-server was killed');
+      assert.equal(alive(postgres[0]), false, 'the postmaster was shut down');
+    } finally {
+      rmSync(redis[1], { recursive: true, force: true });
+      rmSync(postgres[1], { recursive: true, force: true });
+    }
   });
 });
