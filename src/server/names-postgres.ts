@@ -221,6 +221,13 @@ export class PostgresNameRegistry implements AsyncNameRegistry {
       await c.query(LOCK_SQL, [LOCK.skeleton, skeleton]);
       if (policy.maxNamesPerKey !== undefined) await c.query(LOCK_SQL, [LOCK.key, fingerprint]);
       if (policy.maxNames !== undefined) await c.query('SELECT pg_advisory_xact_lock($1, 0)', [LOCK.all]);
+      // the name itself again, under the locks: taken while we waited (same skeleton) is `taken`, as in SQLite, not a look-alike
+      const same = await c.query<Row>(`SELECT ${COLS} FROM names WHERE name_key = $1`, [nameKey(name)]);
+      if (same.rows[0]) {
+        await c.query('ROLLBACK');
+        const record = toRecord(same.rows[0]);
+        return record.fingerprint === fingerprint ? { ok: true, record, created: false } : { ok: false, reason: 'taken', record };
+      }
       const look = await c.query<Row>(`SELECT ${COLS} FROM names WHERE skeleton = $1 AND fingerprint <> $2 ORDER BY created_at LIMIT 1`, [skeleton, fingerprint]);
       // checkNewName calls held/size at most once each, only when the policy sets that limit
       let held: NameRecord[] = [];
