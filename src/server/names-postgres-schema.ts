@@ -9,6 +9,10 @@
  *       name_key = the name in ASCII lower case (nameKey): the UNIQUE name, cluster-wide;
  *       name = the spelling of the first claim; skeleton = nameSkeleton(name)
  *       indexes: names_skeleton (skeleton), names_fingerprint (fingerprint, created_at)
+ *   names_total (one_row BOOLEAN PRIMARY KEY, n BIGINT): the number of rows of names, kept by
+ *       statement triggers on INSERT, DELETE and TRUNCATE (exact even when an operator edits names by
+ *       hand); its row lock serialises new-name claims, and the cap check reads it in O(1)
+ *       instead of count(*) (~7 ms at 100,000 names on this machine)
  *   name_keys (id BIGSERIAL PRIMARY KEY, name_key, name, fingerprint, event, at BIGINT)
  *       the append-only key history: one 'claimed' row when a key takes a name, one 'released'
  *       row when the operator frees it; never updated or deleted by Parley. It answers "which
@@ -67,8 +71,8 @@ export function asUnavailable(e: unknown): unknown {
   );
 }
 
-/** Advisory lock classes (the first key of pg_advisory_xact_lock(int, int)); taken in this order only. */
-export const LOCK = { migrate: 7001, skeleton: 7002, key: 7003, all: 7004 } as const;
+/** Advisory lock classes (the first key of pg_advisory_xact_lock(int, int)); taken in this order only, before the names_total row. */
+export const LOCK = { migrate: 7001, skeleton: 7002, key: 7003 } as const;
 
 /**
  * Brings the database to PG_NAMES_SCHEMA_VERSION in one transaction on `client`, under an
@@ -111,6 +115,23 @@ export async function migrateNames(client: pg.PoolClient): Promise<void> {
         at BIGINT NOT NULL
       )`);
       await client.query('CREATE INDEX name_keys_name ON name_keys (name_key, id)');
+      await client.query(`CREATE TABLE names_total (
+        one_row BOOLEAN PRIMARY KEY DEFAULT true CHECK (one_row),
+        n BIGINT NOT NULL CHECK (n >= 0)
+      )`);
+      await client.query('INSERT INTO names_total (n) SELECT count(*) FROM names');
+      // statement-level, with transition tables: a bulk INSERT (an import) updates the count once, not once per row
+      await client.query(`CREATE FUNCTION names_total_count() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF TG_OP = 'INSERT' THEN UPDATE names_total SET n = n + (SELECT count(*) FROM added);
+          ELSIF TG_OP = 'DELETE' THEN UPDATE names_total SET n = n - (SELECT count(*) FROM removed);
+          ELSE UPDATE names_total SET n = 0;
+          END IF;
+          RETURN NULL;
+        END $$`);
+      await client.query('CREATE TRIGGER names_total_insert AFTER INSERT ON names REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION names_total_count()');
+      await client.query('CREATE TRIGGER names_total_delete AFTER DELETE ON names REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION names_total_count()');
+      await client.query('CREATE TRIGGER names_total_truncate AFTER TRUNCATE ON names FOR EACH STATEMENT EXECUTE FUNCTION names_total_count()');
     }
     if (version < PG_NAMES_SCHEMA_VERSION) {
       await client.query(

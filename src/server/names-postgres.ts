@@ -8,9 +8,10 @@
  * Asynchronous (AsyncNameRegistry): every call is a round trip. How a claim stays atomic
  * between nodes without read-then-write:
  * - a name the key already owns, or another key's name: one indexed SELECT, no transaction;
- * - a new name: one transaction that takes advisory locks, in a fixed order, on its skeleton,
- *   on the key (only with maxNamesPerKey) and on the whole registry (only with maxNames), reads
- *   the look-alike, the key's names and the count under them, and INSERTs. Two claims of the
+ * - a new name: one transaction that takes, in a fixed order, an advisory lock on its skeleton,
+ *   one on the key (only with maxNamesPerKey) and the row lock of names_total (the count), reads
+ *   the name again, the look-alike and the key's names under them, and INSERTs. A release takes
+ *   the names_total row first too, so the two never wait for each other in a cycle. Two claims of the
  *   same name (in any case — whose skeletons may differ: 'ALICE' and 'alice') are resolved by
  *   the PRIMARY KEY on name_key: the loser gets 23505 (unique_violation), rolls back, and
  *   answers from the winner's row. Look-alikes and limits are serialised by the locks.
@@ -167,6 +168,7 @@ export class PostgresNameRegistry implements AsyncNameRegistry {
       let failed: Error | undefined;
       try {
         await c.query('BEGIN');
+        await c.query('SELECT n FROM names_total FOR UPDATE'); // the lock order of a claim: the count before a row of names
         const r = await c.query<Row>(`DELETE FROM names WHERE name_key = $1 RETURNING ${COLS}`, [nameKey(name)]);
         const row = r.rows[0];
         if (row) await this.logEvent(c, row.name, row.fingerprint, 'released', Number.isFinite(now) ? Math.floor(now) : Date.now());
@@ -183,7 +185,7 @@ export class PostgresNameRegistry implements AsyncNameRegistry {
 
   async size(): Promise<number> {
     await this.ready();
-    return this.run(async () => Number((await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM names')).rows[0]?.n ?? 0));
+    return this.run(async () => Number((await this.pool.query<{ n: string }>('SELECT n FROM names_total')).rows[0]?.n ?? 0));
   }
 
   async history(name: string): Promise<KeyHistoryEntry[]> {
@@ -220,7 +222,7 @@ export class PostgresNameRegistry implements AsyncNameRegistry {
     try {
       await c.query(LOCK_SQL, [LOCK.skeleton, skeleton]);
       if (policy.maxNamesPerKey !== undefined) await c.query(LOCK_SQL, [LOCK.key, fingerprint]);
-      if (policy.maxNames !== undefined) await c.query('SELECT pg_advisory_xact_lock($1, 0)', [LOCK.all]);
+      const total = Number((await c.query<{ n: string }>('SELECT n FROM names_total FOR UPDATE')).rows[0]?.n ?? 0);
       // the name itself again, under the locks: taken while we waited (same skeleton) is `taken`, as in SQLite, not a look-alike
       const same = await c.query<Row>(`SELECT ${COLS} FROM names WHERE name_key = $1`, [nameKey(name)]);
       if (same.rows[0]) {
@@ -231,13 +233,11 @@ export class PostgresNameRegistry implements AsyncNameRegistry {
       const look = await c.query<Row>(`SELECT ${COLS} FROM names WHERE skeleton = $1 AND fingerprint <> $2 ORDER BY created_at LIMIT 1`, [skeleton, fingerprint]);
       // checkNewName calls held/size at most once each, only when the policy sets that limit
       let held: NameRecord[] = [];
-      let size = 0;
       if (policy.maxNamesPerKey !== undefined) {
         const limit = Math.min(policy.maxNamesPerKey, 1e9);
         held = (await c.query<Row>(`SELECT ${COLS} FROM names WHERE fingerprint = $1 ORDER BY created_at, name_key LIMIT $2`, [fingerprint, limit])).rows.map(toRecord);
       }
-      if (policy.maxNames !== undefined) size = Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM names')).rows[0]?.n ?? 0);
-      const refusal = checkNewName(fingerprint, policy, { lookalike: look.rows[0] && toRecord(look.rows[0]), held: () => held, size: () => size });
+      const refusal = checkNewName(fingerprint, policy, { lookalike: look.rows[0] && toRecord(look.rows[0]), held: () => held, size: () => total });
       if (refusal) {
         await c.query('ROLLBACK');
         return refusal;
