@@ -11,8 +11,8 @@
  *       indexes: names_skeleton (skeleton), names_fingerprint (fingerprint, created_at)
  *   names_total (one_row BOOLEAN PRIMARY KEY, n BIGINT): the number of rows of names, kept by
  *       statement triggers on INSERT, DELETE and TRUNCATE (exact even when an operator edits names by
- *       hand); its row lock serialises new-name claims, and the cap check reads it in O(1)
- *       instead of count(*) (~7 ms at 100,000 names on this machine)
+ *       hand); the cap check reads it in O(1) instead of count(*) (~7 ms at 100,000 names on
+ *       this machine), under the row lock the INSERT's trigger holds until COMMIT
  *   name_keys (id BIGSERIAL PRIMARY KEY, name_key, name, fingerprint, event, at BIGINT)
  *       the append-only key history: one 'claimed' row when a key takes a name, one 'released'
  *       row when the operator frees it; never updated or deleted by Parley. It answers "which
@@ -71,7 +71,7 @@ export function asUnavailable(e: unknown): unknown {
   );
 }
 
-/** Advisory lock classes (the first key of pg_advisory_xact_lock(int, int)); taken in this order only, before the names_total row. */
+/** Advisory lock classes (the first key of pg_advisory_xact_lock(int, int)); taken in this order only. */
 export const LOCK = { migrate: 7001, skeleton: 7002, key: 7003 } as const;
 
 /**

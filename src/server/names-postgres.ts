@@ -8,10 +8,13 @@
  * Asynchronous (AsyncNameRegistry): every call is a round trip. How a claim stays atomic
  * between nodes without read-then-write:
  * - a name the key already owns, or another key's name: one indexed SELECT, no transaction;
- * - a new name: one transaction that takes, in a fixed order, an advisory lock on its skeleton,
- *   one on the key (only with maxNamesPerKey) and the row lock of names_total (the count), reads
- *   the name again, the look-alike and the key's names under them, and INSERTs. A release takes
- *   the names_total row first too, so the two never wait for each other in a cycle. Two claims of the
+ * - a new name: one transaction that takes, in a fixed order, an advisory lock on its skeleton
+ *   and one on the key (only with maxNamesPerKey), reads the name again, the look-alike and the
+ *   key's names under them, and INSERTs. The INSERT's trigger updates names_total and holds its
+ *   row lock until COMMIT: with maxNames the claim reads the count there (exact, its own row
+ *   included) and rolls back when over the cap. Only that short tail (INSERT, history, COMMIT)
+ *   is serialised between all new-name claims of the cluster; claims of different skeletons
+ *   check in parallel. Two claims of the
  *   same name (in any case — whose skeletons may differ: 'ALICE' and 'alice') are resolved by
  *   the PRIMARY KEY on name_key: the loser gets 23505 (unique_violation), rolls back, and
  *   answers from the winner's row. Look-alikes and limits are serialised by the locks.
@@ -168,7 +171,6 @@ export class PostgresNameRegistry implements AsyncNameRegistry {
       let failed: Error | undefined;
       try {
         await c.query('BEGIN');
-        await c.query('SELECT n FROM names_total FOR UPDATE'); // the lock order of a claim: the count before a row of names
         const r = await c.query<Row>(`DELETE FROM names WHERE name_key = $1 RETURNING ${COLS}`, [nameKey(name)]);
         const row = r.rows[0];
         if (row) await this.logEvent(c, row.name, row.fingerprint, 'released', Number.isFinite(now) ? Math.floor(now) : Date.now());
@@ -222,7 +224,6 @@ export class PostgresNameRegistry implements AsyncNameRegistry {
     try {
       await c.query(LOCK_SQL, [LOCK.skeleton, skeleton]);
       if (policy.maxNamesPerKey !== undefined) await c.query(LOCK_SQL, [LOCK.key, fingerprint]);
-      const total = Number((await c.query<{ n: string }>('SELECT n FROM names_total FOR UPDATE')).rows[0]?.n ?? 0);
       // the name itself again, under the locks: taken while we waited (same skeleton) is `taken`, as in SQLite, not a look-alike
       const same = await c.query<Row>(`SELECT ${COLS} FROM names WHERE name_key = $1`, [nameKey(name)]);
       if (same.rows[0]) {
@@ -237,12 +238,25 @@ export class PostgresNameRegistry implements AsyncNameRegistry {
         const limit = Math.min(policy.maxNamesPerKey, 1e9);
         held = (await c.query<Row>(`SELECT ${COLS} FROM names WHERE fingerprint = $1 ORDER BY created_at, name_key LIMIT $2`, [fingerprint, limit])).rows.map(toRecord);
       }
-      const refusal = checkNewName(fingerprint, policy, { lookalike: look.rows[0] && toRecord(look.rows[0]), held: () => held, size: () => total });
+      // the count is read without a lock here (it only decides between `full` and `new_names_paused`);
+      // the cap itself is enforced after the INSERT, under the count's row lock
+      const total = async () => Number((await c.query<{ n: string }>('SELECT n FROM names_total')).rows[0]?.n ?? 0);
+      const before = policy.maxNames !== undefined && policy.allowNew === false ? await total() : 0;
+      const refusal = checkNewName(fingerprint, policy, { lookalike: look.rows[0] && toRecord(look.rows[0]), held: () => held, size: () => before });
       if (refusal) {
         await c.query('ROLLBACK');
         return refusal;
       }
+      // a 23505 here: another node has just inserted this name (in any case, under another skeleton lock)
       await c.query('INSERT INTO names (name_key, name, fingerprint, created_at, skeleton) VALUES ($1, $2, $3, $4, $5)', [nameKey(name), name, fingerprint, at, skeleton]);
+      if (policy.maxNames !== undefined) {
+        // the INSERT's trigger holds names_total's row lock until COMMIT: this count is exact, ours included
+        const after = await total();
+        if (after > policy.maxNames) {
+          await c.query('ROLLBACK');
+          return { ok: false, reason: 'full', size: after - 1 };
+        }
+      }
       await this.logEvent(c, name, fingerprint, 'claimed', at);
       await c.query('COMMIT');
       return { ok: true, record: { name, fingerprint, createdAt: at }, created: true };

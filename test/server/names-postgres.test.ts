@@ -351,6 +351,15 @@ describe('PostgresNameRegistry: schema, several nodes, faults', () => {
       assert.equal(await a.size(), 70);
       const one = (await Promise.all([claims(a, 'x', 20, () => 'one-key', { maxNamesPerKey: 3 }), claims(b, 'y', 20, () => 'one-key', { maxNamesPerKey: 3 })])).flat();
       assert.equal(one.filter((r) => r.ok && r.created).length, 3);
+      // one node releases names while the other claims them: every call settles (no deadlock), and the count stays exact
+      const names = Array.from({ length: 30 }, (_, i) => `rel${i}`);
+      for (const n of names) assert.equal(outcome(await a.claim(n, fp('old-owner'))), 'created');
+      const [released, claimed] = await Promise.all([Promise.all(names.map((n) => a.release(n))), Promise.all(names.map((n) => b.claim(n, fp('new-owner'))))]);
+      assert.ok(released.every((x) => x?.fingerprint === fp('old-owner')));
+      assert.ok(claimed.every((x) => (x.ok && x.created) || (!x.ok && x.reason === 'taken')));
+      const left = (await b.list()).filter((x) => x.name.startsWith('rel'));
+      assert.equal(left.length, claimed.filter((x) => x.ok).length);
+      assert.equal(await b.size(), (await b.list()).length);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
