@@ -47,8 +47,8 @@ export interface KeyHistoryEntry {
 /**
  * NameRegistry's asynchronous twin, for a registry behind a network round trip. Same meaning
  * per method as NameRegistry (src/chat/names.ts); every method may reject with
- * NameRegistryUnavailableError. `claim` throws RangeError synchronously-in-the-promise for
- * invalid arguments, as NameRegistry does.
+ * NameRegistryUnavailableError. `claim` rejects with RangeError for invalid arguments (before
+ * any round trip), where NameRegistry's throws it.
  */
 export interface AsyncNameRegistry {
   claim(name: string, fingerprint: string, now?: number, policy?: ClaimPolicy): Promise<ClaimResult>;
@@ -115,10 +115,13 @@ export class PostgresNameRegistry implements AsyncNameRegistry {
     if (!this.schema) {
       this.schema = this.run(async () => {
         const c = await this.pool.connect();
+        let failed: Error | undefined;
         try {
           await migrateNames(c);
+        } catch (e) {
+          throw (failed = e as Error);
         } finally {
-          c.release();
+          c.release(failed);
         }
       });
       this.schema.catch(() => (this.schema = undefined)); // try again on the next call
