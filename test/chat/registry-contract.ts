@@ -12,9 +12,9 @@ import { fp } from './helpers.js';
 export type RegistryFactory = (seed?: NameRecord[]) => NameRegistry;
 
 /** [name, key, policy, expected]: 'created', 'owned', 'taken:NAME', 'lookalike:NAME', 'key_limit:N1,N2', 'full:SIZE', 'paused'. */
-type Step = [name: string, key: string, policy: ClaimPolicy | undefined, expected: string];
+export type Step = [name: string, key: string, policy: ClaimPolicy | undefined, expected: string];
 
-interface Scenario {
+export interface Scenario {
   title: string;
   seed?: NameRecord[];
   steps: Step[];
@@ -24,7 +24,7 @@ interface Scenario {
 
 const rec = (name: string, key: string, createdAt: number): NameRecord => ({ name, fingerprint: fp(key), createdAt });
 
-const SCENARIOS: Scenario[] = [
+export const SCENARIOS: Scenario[] = [
   {
     title: 'the first key owns a name; the same key again is fine; another key, in any case, is refused',
     steps: [
@@ -106,7 +106,7 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-function outcome(r: ClaimResult): string {
+export function outcome(r: ClaimResult): string {
   if (r.ok) return r.created ? 'created' : 'owned';
   switch (r.reason) {
     case 'taken':
