@@ -24,6 +24,8 @@ export {
   type ClaimResult,
   type NameRecord,
   type NameRegistry,
+  type AsyncNameRegistry,
+  type KeyHistoryEntry,
 } from './names.js';
 export { nameSkeleton, SKELETON_CHARS } from './skeleton.js';
 

@@ -218,3 +218,30 @@ function removeFrom(index: Map<string, Set<string>>, at: string, key: string): v
   s.delete(key);
   if (s.size === 0) index.delete(at);
 }
+
+export interface KeyHistoryEntry {
+  /** The spelling of the name at that time. */
+  name: string;
+  fingerprint: string;
+  /** 'claimed': the key took the name; 'released': the operator freed it. */
+  event: 'claimed' | 'released';
+  /** When (ms since the epoch). */
+  at: number;
+}
+
+/**
+ * NameRegistry's asynchronous twin, for a registry behind a network round trip. Same meaning
+ * per method as NameRegistry (src/chat/names.ts); every method may reject with
+ * NameRegistryUnavailableError. `claim` rejects with RangeError for invalid arguments (before
+ * any round trip), where NameRegistry's throws it.
+ */
+export interface AsyncNameRegistry {
+  claim(name: string, fingerprint: string, now?: number, policy?: ClaimPolicy): Promise<ClaimResult>;
+  lookup(name: string): Promise<NameRecord | undefined>;
+  list(): Promise<NameRecord[]>;
+  release(name: string, now?: number): Promise<NameRecord | undefined>;
+  size(): Promise<number>;
+  /** Every key the name (any case) has had, oldest first: claims and releases. */
+  history(name: string): Promise<KeyHistoryEntry[]>;
+  close(): Promise<void>;
+}

@@ -27,39 +27,14 @@
  */
 import pg from 'pg';
 import { NAME_RE } from '../chat/events.js';
-import { checkClaimArgs, checkNewName, nameKey, type ClaimPolicy, type ClaimResult, type NameRecord } from '../chat/names.js';
+import { checkClaimArgs, checkNewName, nameKey, type AsyncNameRegistry, type ClaimPolicy, type ClaimResult, type KeyHistoryEntry, type NameRecord } from '../chat/names.js';
 import { nameSkeleton } from '../chat/skeleton.js';
 import { asUnavailable, LOCK, migrateNames } from './names-postgres-schema.js';
 
 export { NameRegistrySchemaError, NameRegistryUnavailableError, PG_NAMES_SCHEMA_VERSION } from './names-postgres-schema.js';
 
 /** One event of a name's key history. */
-export interface KeyHistoryEntry {
-  /** The spelling of the name at that time. */
-  name: string;
-  fingerprint: string;
-  /** 'claimed': the key took the name; 'released': the operator freed it. */
-  event: 'claimed' | 'released';
-  /** When (ms since the epoch). */
-  at: number;
-}
-
-/**
- * NameRegistry's asynchronous twin, for a registry behind a network round trip. Same meaning
- * per method as NameRegistry (src/chat/names.ts); every method may reject with
- * NameRegistryUnavailableError. `claim` rejects with RangeError for invalid arguments (before
- * any round trip), where NameRegistry's throws it.
- */
-export interface AsyncNameRegistry {
-  claim(name: string, fingerprint: string, now?: number, policy?: ClaimPolicy): Promise<ClaimResult>;
-  lookup(name: string): Promise<NameRecord | undefined>;
-  list(): Promise<NameRecord[]>;
-  release(name: string, now?: number): Promise<NameRecord | undefined>;
-  size(): Promise<number>;
-  /** Every key the name (any case) has had, oldest first: claims and releases. */
-  history(name: string): Promise<KeyHistoryEntry[]>;
-  close(): Promise<void>;
-}
+export type { AsyncNameRegistry, KeyHistoryEntry } from '../chat/names.js';
 
 export interface PostgresNameRegistryOptions {
   /** postgres://USER@HOST:PORT/DB (as `--db` / PARLEY_DB give it). */

@@ -8,7 +8,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { ChatHub, fitToEventBytes, MIN_EVENT_BYTES, type ChatOptions, type NameRegistry } from '../chat/index.js';
+import { ChatHub, fitToEventBytes, MIN_EVENT_BYTES, type AsyncNameRegistry, type ChatOptions, type NameRegistry } from '../chat/index.js';
+import type { ClusterBus } from '../cluster/bus.js';
 import { selectSubprotocol, ServerHandshake, SUBPROTOCOL, SUBPROTOCOL_VERSIONS } from '../protocol/index.js';
 import { nodeCrypto } from '../protocol/crypto-node.js';
 import { fingerprint, type RsaPrivateKey } from '../rsa/index.js';
@@ -26,7 +27,13 @@ export interface ServerOptions {
   port?: number;
   /** The server's RSA key: 2048–4096 bits with e = 65537 (else the constructor throws ProtocolError 'handshake_failed'). */
   identity: RsaPrivateKey;
-  names: NameRegistry;
+  /** Name ownership: synchronous (SQLite, memory) on a single node; PostgresNameRegistry (async) in a cluster. */
+  names: NameRegistry | AsyncNameRegistry;
+  /**
+   * Join a cluster of nodes that share one chat through this bus (RedisClusterBus). Every node
+   * must use the same identity key and the same PostgreSQL registry. Absent: a single node.
+   */
+  cluster?: ClusterBus;
   chat?: Partial<ChatOptions>;
   transport?: Partial<TransportOptions>;
   log?: Logger;
@@ -69,7 +76,9 @@ export class ParleyServer {
     if (maxEventBytes < MIN_EVENT_BYTES) {
       throw new TypeError(`server option maxFrameBytes must be at least ${MIN_EVENT_BYTES + FRAME_OVERHEAD} (protocol 2's events need it), got ${this.opts.maxFrameBytes}`);
     }
-    this.hub = new ChatHub(fitToEventBytes({ ...options.chat, serverFingerprint: this.fingerprint }, maxEventBytes), options.names);
+    // interim, while issue 14's hub work lands: the hub takes a synchronous registry and no cluster yet
+    if (options.cluster !== undefined || options.names.claim.length < 0) throw new TypeError('clustering is not implemented yet');
+    this.hub = new ChatHub(fitToEventBytes({ ...options.chat, serverFingerprint: this.fingerprint }, maxEventBytes), options.names as NameRegistry);
     this.host = {
       hub: this.hub,
       identity: options.identity,
