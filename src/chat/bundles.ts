@@ -57,6 +57,21 @@ export class BundleDirectory {
     }
   }
 
+  /** The entry of a connected member's name (nameKey `key`), if any. */
+  entry(key: string): BundleRecord | undefined {
+    return this.online.get(key);
+  }
+
+  /** The entry of nameKey `key`, connected or not, without any check (its fingerprint for a lookup that began while it was connected). */
+  peek(key: string): BundleRecord | undefined {
+    return this.online.get(key) ?? this.offline.get(key);
+  }
+
+  /** Whether nameKey `key` has an entry kept for a name with nobody connected (its lookup asks the registry). */
+  isOffline(key: string): boolean {
+    return this.offline.has(key);
+  }
+
   /** The connected member of nameKey `key` with `fingerprint` publishes `bundle` (replacing its previous one). False if it has no entry. */
   put(key: string, fingerprint: string, bundle: string): boolean {
     const r = this.online.get(key);

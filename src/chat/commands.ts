@@ -9,7 +9,7 @@ import { bundleGet, bundlePut, e2eRoom, e2eTo, e2eToBucket } from './e2e-command
 import type { ChatErrorCode, ClientRequest, ServerEvent } from './events.js';
 import { NAME_RE } from './events.js';
 import type { MemberImpl } from './member.js';
-import { nameKey, type NameRecord, type NameRegistry } from './names.js';
+import { nameKey, type AsyncNameRegistry, type NameRecord, type NameRegistry } from './names.js';
 import type { ChatOptions } from './options.js';
 import type { Room, RoomTable } from './rooms.js';
 import { field, NAME_RULE, parseRoomArg, quote, type Fields } from './validate.js';
@@ -40,7 +40,7 @@ export const REMOVED_REQUESTS: ReadonlyMap<string, string> = new Map([
 /** What the hub offers the command handlers: its state, its clock and its ways of answering. */
 export interface CommandHost {
   readonly options: Readonly<ChatOptions>;
-  readonly names: NameRegistry;
+  readonly names: NameRegistry | AsyncNameRegistry;
   readonly rooms: RoomTable<MemberImpl>;
   readonly bundles: BundleDirectory;
   /** The hub clock (ms). */
@@ -60,6 +60,18 @@ export interface CommandHost {
   enterRoom(m: MemberImpl, room: string): void;
   /** Counts one accepted room message, direct message or key distribution in the hub's stats. */
   count(what: 'messages' | 'directs' | 'keys'): void;
+  /**
+   * Continues a request after a registry answer that may be a promise (an async registry):
+   * `ok(value)` or `fail()` later, only while `m` is connected, with the request's ref. Synchronous
+   * values continue at once.
+   */
+  defer<T>(m: MemberImpl, p: T | Promise<T>, ok: (v: T) => void, fail: () => void): void;
+  /** `m` left `room` (after the command removed it): the other nodes of a cluster are told. */
+  left(m: MemberImpl, room: string): void;
+  /** A room message of `sender`: to this node's members of `room` and, in a cluster, to the other nodes'. */
+  relay(room: Room<MemberImpl>, event: ServerEvent & { type: 'e2e_room' }, sender: MemberImpl): void;
+  /** `m` published `bundle` (stored already): the other nodes of a cluster are told. */
+  bundlePublished(m: MemberImpl, bundle: string): void;
 }
 
 /** The registry by request `t`, with handlers bound to `h`. Handlers answer every problem with an error event. */
@@ -100,6 +112,7 @@ function leave(h: CommandHost, m: MemberImpl, req: Fields, t: ClientRequest['t']
   if (!r || !m.rooms.has(room)) return h.error(m, 'not_in_room', `you are not in ${room}`, t);
   h.rooms.remove(r, m);
   m.rooms.delete(room);
+  h.left(m, room);
   const ev: ServerEvent = Object.freeze({ type: 'leave', room, name: m.name, members: r.size, ts: h.now() });
   h.send(m, ev); // the confirmation
   h.broadcast(r, ev);
@@ -122,21 +135,28 @@ function who(h: CommandHost, m: MemberImpl, req: Fields, t: ClientRequest['t']):
 function whois(h: CommandHost, m: MemberImpl, req: Fields, t: ClientRequest['t']): void {
   const name = field(req, 'name');
   if (typeof name !== 'string' || !NAME_RE.test(name)) return h.error(m, 'invalid_name', `invalid name ${quote(name)}: ${NAME_RULE}`, t);
-  let rec: NameRecord | undefined;
+  let rec: NameRecord | undefined | Promise<NameRecord | undefined>;
   try {
     rec = h.names.lookup(name);
   } catch {
-    return h.error(m, 'internal_error', 'the name registry is unavailable', t);
+    return h.error(m, 'registry_unavailable', 'the name registry cannot be reached just now; try again in a few seconds', t);
   }
-  if (!rec) return h.error(m, 'no_such_user', `nobody has registered ${name}`, t);
-  const on = h.online(nameKey(name));
-  h.send(m, {
-    type: 'whois',
-    name: rec.name,
-    fingerprint: rec.fingerprint,
-    online: on !== undefined,
-    rooms: on ? [...on.rooms].sort() : [],
-  });
+  h.defer(
+    m,
+    rec,
+    (found) => {
+      if (!found) return h.error(m, 'no_such_user', `nobody has registered ${name}`, t);
+      const on = h.online(nameKey(name));
+      h.send(m, {
+        type: 'whois',
+        name: found.name,
+        fingerprint: found.fingerprint,
+        online: on !== undefined,
+        rooms: on ? [...on.rooms].sort() : [],
+      });
+    },
+    () => h.error(m, 'registry_unavailable', 'the name registry cannot be reached just now; try again in a few seconds', t),
+  );
 }
 
 // ─── argument validation ────────────────────────────────────────────────────────────────────

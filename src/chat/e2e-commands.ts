@@ -7,7 +7,7 @@
 import type { BundleEntry, ClientRequest, E2eKind, ServerEvent } from './events.js';
 import { E2E_KINDS, NAME_RE } from './events.js';
 import type { MemberImpl } from './member.js';
-import { nameKey } from './names.js';
+import { nameKey, type NameRecord } from './names.js';
 import type { CommandHost, RequestKind } from './commands.js';
 import { BUNDLES_EVENT_OVERHEAD } from './sizes.js';
 import { field, NAME_RULE, parseOpaqueArg, parseRoomArg, quote, type Fields } from './validate.js';
@@ -27,7 +27,7 @@ export function e2eRoom(h: CommandHost, m: MemberImpl, req: Fields, t: ClientReq
   const r = h.rooms.get(room.value);
   if (!r) return h.error(m, 'internal_error', 'internal error: room missing', t);
   h.count('messages');
-  h.broadcast(r, {
+  h.relay(r, {
     type: 'e2e_room',
     id: h.nextId(),
     from: m.name,
@@ -35,7 +35,7 @@ export function e2eRoom(h: CommandHost, m: MemberImpl, req: Fields, t: ClientReq
     room: room.value,
     ts: h.now(),
     payload: payload.value,
-  });
+  }, m);
 }
 
 /**
@@ -70,7 +70,8 @@ export function e2eTo(h: CommandHost, m: MemberImpl, req: Fields, t: ClientReque
 export function bundlePut(h: CommandHost, m: MemberImpl, req: Fields, t: ClientRequest['t']): void {
   const bundle = parseOpaqueArg(req, t, 'bundle', h.options.maxBundleBytes);
   if (!bundle.ok) return h.error(m, bundle.code, bundle.message, t);
-  if (!h.bundles.put(m.key, m.fingerprint, bundle.value)) h.error(m, 'internal_error', 'internal error: no directory entry', t);
+  if (!h.bundles.put(m.key, m.fingerprint, bundle.value)) return h.error(m, 'internal_error', 'internal error: no directory entry', t);
+  h.bundlePublished(m, bundle.value);
 }
 
 /**
@@ -86,22 +87,36 @@ export function bundleGet(h: CommandHost, m: MemberImpl, req: Fields, t: ClientR
   }
   const bad = names.find((n) => typeof n !== 'string' || !NAME_RE.test(n));
   if (bad !== undefined) return h.error(m, 'invalid_name', `invalid name ${quote(bad)}: ${NAME_RULE}`, t);
-  const found: BundleEntry[] = [];
-  const unknown: string[] = [];
-  const seen = new Set<string>();
+  const wanted = new Map<string, string>(); // nameKey → the name as asked, each once
+  for (const name of names as string[]) if (!wanted.has(nameKey(name))) wanted.set(nameKey(name), name);
+  // the registry's owner of each name whose entry is an offline one (its lookup needs it): one
+  // batch of lookups, synchronous or not
+  const offline = [...wanted].filter(([key]) => h.bundles.isOffline(key));
+  let owners: (string | undefined)[] | Promise<(string | undefined)[]>;
   try {
-    for (const name of names as string[]) {
-      const key = nameKey(name);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const r = h.bundles.lookup(key, () => h.names.lookup(name)?.fingerprint);
-      if (r) found.push({ name: r.name, key: r.publicKey, fingerprint: r.fingerprint, bundle: r.bundle });
-      else unknown.push(name);
-    }
+    const answers = offline.map(([, name]) => h.names.lookup(name));
+    owners = answers.some((a) => a instanceof Promise)
+      ? Promise.all(answers).then((recs) => recs.map((r) => r?.fingerprint))
+      : (answers as (NameRecord | undefined)[]).map((r) => r?.fingerprint);
   } catch {
-    return h.error(m, 'internal_error', 'the name registry is unavailable', t);
+    return h.error(m, 'registry_unavailable', 'the name registry cannot be reached just now; try again in a few seconds', t);
   }
-  for (const ev of bundlesEvents(found, unknown, h.options.maxEventBytes)) h.send(m, ev);
+  h.defer(
+    m,
+    owners,
+    (fps) => {
+      const owner = new Map(offline.map(([key], i) => [key, fps[i]]));
+      const found: BundleEntry[] = [];
+      const unknown: string[] = [];
+      for (const [key, name] of wanted) {
+        const r = h.bundles.lookup(key, () => (owner.has(key) ? owner.get(key) : h.bundles.peek(key)?.fingerprint));
+        if (r) found.push({ name: r.name, key: r.publicKey, fingerprint: r.fingerprint, bundle: r.bundle });
+        else unknown.push(name);
+      }
+      for (const ev of bundlesEvents(found, unknown, h.options.maxEventBytes)) h.send(m, ev);
+    },
+    () => h.error(m, 'registry_unavailable', 'the name registry cannot be reached just now; try again in a few seconds', t),
+  );
 }
 
 /**

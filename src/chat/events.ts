@@ -56,6 +56,8 @@ export type ChatErrorCode =
   | 'room_limit' // too many rooms: this member's (maxRoomsPerUser) or the server's (maxRooms)
   | 'name_limit' // no new name now: this key already holds its names (maxNamesPerKey), too many new names from this source, or the registry is full
   | 'unsupported_version' // the client speaks another protocol version (docs/PROTOCOL.md §Versions): upgrade Parley
+  | 'registry_unavailable' // the name registry (a cluster's PostgreSQL) cannot be reached: try again later (retryable)
+  | 'not_delivered' // a cluster node could not pass a message on to the other nodes in time: `missed` names who did not get it
   /**
    * A message body whose sha256 is not the SHA-256 of its text. Protocol 1's server refused such
    * a say/dm; in protocol 2 the server never sees the body, and the code is the client's (its
@@ -147,6 +149,10 @@ export type ServerEvent =
       command?: ClientRequest['t'];
       /** The `ref` of the request that failed, when it carried a valid one. */
       ref?: string;
+      /** `not_delivered`: the members who did not get the message. */
+      missed?: string[];
+      /** `not_delivered`: the id of the message they missed. */
+      id?: string;
     }
   | { type: 'pong' }
   /** Several events in one frame, in order (the server's choice when it has more than one ready). Never nested. */

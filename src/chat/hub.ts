@@ -35,10 +35,11 @@ import { commandTable, REMOVED_REQUESTS, type Command, type CommandHost, type Re
 import type { ChatErrorCode, ClientRequest, PublicLimits, ServerEvent } from './events.js';
 import { DEFAULT_ROOM, REF_RE } from './events.js';
 import { MemberImpl, type ConnectIdentity, type ConnectResult, type Member, type MemberSink } from './member.js';
-import { admitName } from './name-claim.js';
-import { nameKey, type NameRegistry } from './names.js';
+import { HubCluster, type ClusterHubHost, type ClusterPort } from './hub-cluster.js';
+import { admitName, admitNameAsync, type NameAdmission, type NameClaim } from './name-claim.js';
+import { nameKey, type AsyncNameRegistry, type NameRegistry } from './names.js';
 import { resolveOptions, type ChatOptions } from './options.js';
-import { RateStates } from './rate-state.js';
+import { RateState, RateStates } from './rate-state.js';
 import { RoomTable, type Room } from './rooms.js';
 import { SourceBudgets } from './source-budget.js';
 import { field, isObject, parseIdentity, quote, type Fields } from './validate.js';
@@ -46,9 +47,22 @@ import { field, isObject, parseIdentity, quote, type Fields } from './validate.j
 /** Re-exported so that importers of './hub.js' keep working; the types live in member.ts. */
 export type { ConnectIdentity, ConnectResult, Member, MemberSink } from './member.js';
 
+/** An identity as parseIdentity checked it. */
+type Identity = { name: string; fingerprint: string; publicKey: string; room: string; source: string };
+
+/** What the bus reports to the hub (ClusterHandler of src/cluster/bus.ts has this shape). */
+export interface HubClusterHandler {
+  entry(from: string, entry: Record<string, unknown>, own: boolean): void;
+  nodeLost(node: string): void;
+  resync(reason: 'gap' | 'rejoined'): void;
+}
+
 /** Counters since the hub started, and the current sizes. */
 export interface HubStats {
+  /** This hub's own members (not the other nodes' in a cluster). */
   connections: number;
+  /** In a cluster: members of the other nodes, as this node sees them. */
+  remoteMembers: number;
   rooms: number;
   /** Accepted room messages (e2e_room). */
   messages: number;
@@ -80,6 +94,9 @@ interface PendingDrop {
   close?: { code: ChatErrorCode; message: string };
 }
 
+/** The sink of another node's member: never called (its events go through its own node). */
+const MIRROR_SINK: MemberSink = { deliver: () => true, close: () => {} };
+
 function randomHex(bytes: number): string {
   const b = new Uint8Array(bytes);
   globalThis.crypto.getRandomValues(b);
@@ -89,7 +106,11 @@ function randomHex(bytes: number): string {
 /** The chat hub described above: one per server, independent of any transport. */
 export class ChatHub {
   readonly options: Readonly<ChatOptions>;
-  private readonly names: NameRegistry;
+  private readonly names: NameRegistry | AsyncNameRegistry;
+  /** In a cluster: the link to the other nodes (hub-cluster.ts). */
+  private readonly cluster: HubCluster | undefined;
+  /** Own members (online also holds the other nodes' mirrors). */
+  private localCount = 0;
   private readonly clock: () => number;
   /** Connected members by nameKey. */
   private readonly online = new Map<string, MemberImpl>();
@@ -122,8 +143,12 @@ export class ChatHub {
     errors: 0,
   };
 
-  /** Throws ChatOptionsError for invalid options. `clock` gives ms (default Date.now) for ts and rate limits. */
-  constructor(opts: Partial<ChatOptions>, names: NameRegistry, clock: () => number = Date.now) {
+  /**
+   * Throws ChatOptionsError for invalid options. `clock` gives ms (default Date.now) for ts and
+   * rate limits. `cluster`: the bus to the other nodes of a cluster (then use admit(), not
+   * connect(), with an async registry, and hand clusterHandler() to the bus).
+   */
+  constructor(opts: Partial<ChatOptions>, names: NameRegistry | AsyncNameRegistry, clock: () => number = Date.now, cluster?: ClusterPort) {
     this.options = resolveOptions(opts);
     this.names = names;
     this.clock = clock;
@@ -144,8 +169,16 @@ export class ChatHub {
       canCreateRoom: (room) => this.canCreateRoom(room),
       enterRoom: (m, room) => this.enterRoom(m, room),
       count: (what) => void this.counters[what]++,
+      defer: (m, p, ok, fail) => this.defer(m, p, ok, fail),
+      left: (m, room) => this.cluster?.leave(m, room),
+      relay: (room, ev, sender) => {
+        this.broadcast(room, ev);
+        this.cluster?.room(room.name, ev, sender);
+      },
+      bundlePublished: (m, bundle) => this.cluster?.bundle(m, bundle),
     };
     this.commands = commandTable(host);
+    this.cluster = cluster ? new HubCluster(cluster, this.clusterHost()) : undefined;
   }
 
   /** The limits each member is told in `ready`. */
@@ -182,7 +215,19 @@ export class ChatHub {
    */
   connect(id: ConnectIdentity, sink: MemberSink): ConnectResult {
     try {
-      return this.admit(id, sink);
+      const pre = this.precheck(id, sink);
+      if (!pre.ok) return pre;
+      let claim: NameAdmission | Promise<NameAdmission>;
+      try {
+        claim = admitName(this.names as NameRegistry, this.newNames, this.options, pre.claim, this.clock());
+      } catch {
+        return { ok: false, code: 'internal_error', message: 'the name registry is unavailable' };
+      }
+      if (claim instanceof Promise || typeof (claim as { then?: unknown }).then === 'function') {
+        void Promise.resolve(claim).catch(() => undefined);
+        return { ok: false, code: 'internal_error', message: 'internal error: this hub\'s registry is asynchronous (use admit)' };
+      }
+      return this.finish(pre.ident, claim, sink);
     } catch {
       return { ok: false, code: 'internal_error', message: 'internal error while connecting' };
     } finally {
@@ -190,8 +235,35 @@ export class ChatHub {
     }
   }
 
-  private admit(id: ConnectIdentity, sink: MemberSink): ConnectResult {
-    const fail = (code: ChatErrorCode, message: string): ConnectResult => ({ ok: false, code, message });
+  /**
+   * connect() for any registry, synchronous or not (PostgreSQL in a cluster): the same checks and
+   * outcome, after the registry's answer. A registry that fails or cannot be reached is
+   * `registry_unavailable` (retryable). The checks are made again after the registry answered,
+   * as members may have come and gone meanwhile. Never rejects.
+   */
+  async admit(id: ConnectIdentity, sink: MemberSink): Promise<ConnectResult> {
+    try {
+      const pre = this.precheck(id, sink);
+      if (!pre.ok) return pre;
+      let claim: NameAdmission;
+      try {
+        claim = await admitNameAsync(this.names as AsyncNameRegistry, this.newNames, this.options, pre.claim, this.clock());
+      } catch {
+        return { ok: false, code: 'registry_unavailable', message: 'the name registry cannot be reached just now; try again in a few seconds' };
+      }
+      const again = this.precheck(id, sink);
+      if (!again.ok) return again;
+      return this.finish(again.ident, claim, sink);
+    } catch {
+      return { ok: false, code: 'internal_error', message: 'internal error while connecting' };
+    } finally {
+      this.drain();
+    }
+  }
+
+  /** The checks before the registry: shape, a connected name held by another key, a full server. */
+  private precheck(id: ConnectIdentity, sink: MemberSink): { ok: true; ident: Identity; claim: NameClaim } | { ok: false; code: ChatErrorCode; message: string } {
+    const fail = (code: ChatErrorCode, message: string) => ({ ok: false as const, code, message });
     if (this.shuttingDown) return fail('shutting_down', 'the server is shutting down');
     if (!isObject(id)) return fail('protocol_error', 'missing identity');
     if (!isObject(sink) || typeof sink.deliver !== 'function' || typeof sink.close !== 'function') {
@@ -199,44 +271,41 @@ export class ChatHub {
     }
     const ident = parseIdentity(id);
     if (!ident.ok) return fail(ident.code, ident.message);
-    const { name, fingerprint, publicKey, source } = ident.value;
-    let firstRoom = ident.value.room;
-
-    const key = nameKey(name);
-    const existing = this.online.get(key);
+    const { name, fingerprint, source } = ident.value;
+    const existing = this.online.get(nameKey(name));
     // Cheap refusals before the registry is touched: a connected name held by another key, a full server.
     if (existing && existing.fingerprint !== fingerprint) return fail('name_taken', `the name ${existing.name} belongs to another key`);
-    if (!existing && this.online.size >= this.options.maxConnections) {
+    if (!(existing && existing.node === undefined) && this.localCount >= this.options.maxConnections) {
       return fail('server_full', `the server is full (${this.options.maxConnections} connections); try again later`);
     }
-    const now = this.clock();
-    let claim;
-    try {
-      claim = admitName(this.names, this.newNames, this.options, { name, fingerprint, source }, now);
-    } catch {
-      return fail('internal_error', 'the name registry is unavailable');
-    }
-    if (!claim.ok) return claim;
+    return { ok: true, ident: ident.value, claim: { name, fingerprint, source } };
+  }
 
+  /** Admits the member the registry accepted: replaces an older session of the name, sends `ready`, joins the first room. */
+  private finish(ident: Identity, claim: NameAdmission, sink: MemberSink): ConnectResult {
+    if (!claim.ok) return claim;
+    const { fingerprint, publicKey } = ident;
+    let firstRoom = ident.room;
+    const key = nameKey(ident.name);
+    const existing = this.online.get(key);
     if (existing) {
-      // A reconnect racing its old connection (same name, same key): the new one takes over.
+      // A reconnect racing its old connection (same name, same key): the new one takes over. A
+      // mirror (the old session on another node) is replaced here at once; its node ends it
+      // when it reads this session's `up`.
       this.counters.replaced++;
-      this.drop(existing, 'replaced', 'you signed in again from another connection', 'reconnected');
+      if (existing.node === undefined) this.drop(existing, 'replaced', 'you signed in again from another connection', 'reconnected');
+      else this.remove(existing, 'reconnected', undefined);
       this.drain(); // the old connection's leave notices before the new one's join
     }
 
     const o = this.options;
-    const m = new MemberImpl(
-      this.nextMemberId++,
-      claim.record.name,
-      key,
-      fingerprint,
-      now,
-      sink,
-      this.rates.acquire(fingerprint, now),
-    );
+    const now = this.clock();
+    const m = new MemberImpl(this.nextMemberId++, claim.record.name, key, fingerprint, now, sink, this.rates.acquire(fingerprint, now));
+    if (this.cluster) m.sid = this.cluster.sidOf(m.id);
     this.online.set(key, m);
+    this.localCount++;
     this.bundles.connected(key, m.name, fingerprint, publicKey);
+    this.cluster?.up(m, publicKey);
 
     let roomError: string | undefined;
     if (!this.rooms.get(firstRoom) && !this.canCreateRoom(firstRoom)) {
@@ -254,7 +323,7 @@ export class ChatHub {
     if (m.connected) this.enterRoom(m, firstRoom);
     if (roomError !== undefined) this.error(m, 'room_limit', roomError, 'join');
     // A sink that could not even take `ready` or its own join notice: already closed by the hub.
-    if (!m.connected) return fail(m.endedBy?.code ?? 'internal_error', m.endedBy?.message ?? 'disconnected');
+    if (!m.connected) return { ok: false, code: m.endedBy?.code ?? 'internal_error', message: m.endedBy?.message ?? 'disconnected' };
     return { ok: true, member: m };
   }
 
@@ -274,7 +343,10 @@ export class ChatHub {
   /** Closes every member with `shutting_down` and refuses new connections. No leave notices are sent. */
   shutdown(message = 'the server is shutting down'): void {
     this.shuttingDown = true;
-    const members = [...this.online.values()];
+    const members = [...this.online.values()].filter((m) => m.node === undefined);
+    // the other nodes' members see this node's leave (their clients reconnect elsewhere)
+    for (const m of members) this.cluster?.down(m, 'server shutting down');
+    this.localCount = 0;
     this.online.clear();
     this.rooms.clear();
     this.pending.length = 0;
@@ -293,8 +365,45 @@ export class ChatHub {
   }
 
   stats(): HubStats {
-    return { connections: this.online.size, rooms: this.rooms.size, ...this.counters };
+    return { connections: this.localCount, remoteMembers: this.online.size - this.localCount, rooms: this.rooms.size, ...this.counters };
   }
+
+  /** In a cluster: the cluster link's counters. */
+  clusterStats(): HubCluster['stats'] | undefined {
+    return this.cluster?.stats;
+  }
+
+  /**
+   * In a cluster: what the bus reports to (ClusterBus.start(handler)). Each call applies the
+   * other nodes' entries to this hub; none throws.
+   */
+  clusterHandler(): HubClusterHandler {
+    const cluster = this.cluster;
+    if (!cluster) throw new TypeError('this hub was made without a cluster');
+    const mirrors = () => [...this.online.values()].filter((m) => m.node !== undefined);
+    const guard = (what: string, fn: () => void) => {
+      try {
+        fn();
+      } catch (e) {
+        this.clusterLog(`cluster: internal error applying ${what}: ${(e as Error).message}`);
+      } finally {
+        this.drain();
+      }
+    };
+    return {
+      entry: (from, entry, own) => guard('an entry', () => cluster.entry(from, entry, own)),
+      nodeLost: (node) => guard('a lost node', () => cluster.nodeLost(node, mirrors())),
+      resync: (reason) => guard('a resync', () => cluster.resync(reason, mirrors())),
+    };
+  }
+
+  /** In a cluster, once the bus has started: asks the other nodes for their members. */
+  clusterStarted(): void {
+    this.cluster?.hello();
+  }
+
+  /** Where the cluster link's log lines go (the server sets it). */
+  clusterLog: (message: string) => void = () => {};
 
   /** The connected member with this name (any case), if any. */
   member(name: string): Member | undefined {
@@ -371,6 +480,76 @@ export class ChatHub {
 
   // ─── internals ──────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * A command's continuation after an asynchronous registry answer: runs `ok(value)` (or `fail()`)
+   * for `m` if it is still connected, with the request's `ref` for its errors, then sends pending
+   * notices. Never rejects.
+   */
+  private defer<T>(m: MemberImpl, p: T | Promise<T>, ok: (v: T) => void, fail: () => void): void {
+    if (!(p instanceof Promise)) {
+      ok(p);
+      return;
+    }
+    const ref = this.currentRef;
+    const resume = (fn: () => void) => {
+      if (!this.own(m)) return;
+      this.currentRef = ref;
+      try {
+        fn();
+      } catch {
+        if (m.connected) this.error(m, 'internal_error', 'internal error');
+      } finally {
+        this.currentRef = undefined;
+        this.drain();
+      }
+    };
+    p.then(
+      (v) => resume(() => ok(v)),
+      () => resume(fail),
+    );
+  }
+
+  /** What the cluster link (hub-cluster.ts) may do to this hub. */
+  private clusterHost(): ClusterHubHost {
+    return {
+      online: (key) => this.online.get(key),
+      locals: () => [...this.online.values()].filter((m) => m.node === undefined),
+      roomMembers: (room) => this.rooms.get(room)?.members,
+      bundleOf: (m) => this.bundles.entry(m.key)?.bundle ?? null,
+      publicKeyOf: (m) => this.bundles.entry(m.key)?.publicKey ?? '',
+      addMirror: (a) => {
+        const now = this.clock();
+        const m = new MemberImpl(this.nextMemberId++, a.name, nameKey(a.name), a.fp, now, MIRROR_SINK, new RateState(this.options, now));
+        m.node = a.node;
+        m.sid = a.sid;
+        this.online.set(m.key, m);
+        this.bundles.connected(m.key, m.name, a.fp, a.pk);
+        return m;
+      },
+      enterRoom: (m, room) => this.enterRoom(m, room),
+      leaveRoom: (m, room) => {
+        const r = this.rooms.get(room);
+        if (!r) return;
+        this.rooms.remove(r, m);
+        m.rooms.delete(room);
+        this.broadcast(r, { type: 'leave', room, name: m.name, members: r.size, ts: this.clock() });
+      },
+      setBundle: (m, bundle) => void this.bundles.put(m.key, m.fingerprint, bundle),
+      removeMirror: (m, reason) => this.remove(m, reason, undefined),
+      dropLocal: (m, code, message, reason) => {
+        this.counters.replaced++;
+        this.drop(m, code, message, reason);
+      },
+      deliverRoom: (room, ev) => {
+        const r = this.rooms.get(room);
+        if (r) this.broadcast(r, ev);
+      },
+      deliver: (m, ev) => this.send(m, ev),
+      drain: () => this.drain(),
+      log: (message) => this.clusterLog(message),
+    };
+  }
+
   /** The hub's own, still connected member behind `member`, or undefined. */
   private own(member: Member): MemberImpl | undefined {
     return member instanceof MemberImpl && member.connected && this.online.get(member.key) === member ? member : undefined;
@@ -384,6 +563,7 @@ export class ChatHub {
     const r = this.rooms.getOrCreate(room);
     this.rooms.add(r, m);
     m.rooms.add(room);
+    if (m.node === undefined) this.cluster?.join(m, room);
     this.broadcast(r, { type: 'join', room, name: m.name, members: r.size, ts: this.clock(), fingerprint: m.fingerprint });
   }
 
@@ -394,7 +574,8 @@ export class ChatHub {
   /** One event to every member of `room` (O(members)); the same frozen object to each sink. */
   private broadcast(room: Room<MemberImpl>, event: ServerEvent): void {
     const ev = Object.freeze(event);
-    for (const m of room.members) this.send(m, ev);
+    // the other nodes' members (mirrors) get it from their own node
+    for (const m of room.members) if (m.node === undefined) this.send(m, ev);
   }
 
   private error(m: MemberImpl, code: ChatErrorCode, message: string, command?: ClientRequest['t'], retryAfterMs?: number): void {
@@ -408,6 +589,7 @@ export class ChatHub {
 
   private send(m: MemberImpl, event: ServerEvent): void {
     if (!m.connected) return;
+    if (m.node !== undefined) return this.cluster?.to(m, event); // another node's member: its node delivers it
     let ok: boolean;
     try {
       ok = m.sink.deliver(event) !== false;
@@ -441,7 +623,11 @@ export class ChatHub {
       this.online.delete(m.key);
       this.bundles.disconnected(m.key, m.fingerprint);
     }
-    this.rates.release(m.fingerprint, m.rate);
+    if (m.node === undefined) {
+      this.localCount--;
+      this.rates.release(m.fingerprint, m.rate);
+      this.cluster?.down(m, reason);
+    }
     const rooms = [...m.rooms];
     for (const name of rooms) {
       const r = this.rooms.get(name);

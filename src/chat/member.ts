@@ -57,6 +57,16 @@ export class MemberImpl implements Member {
   connected = true;
   /** Why the hub ended this member, when it did. */
   endedBy: { code: ChatErrorCode; message: string } | undefined;
+  /**
+   * In a cluster: the node this member is connected to, when it is another node's (a mirror:
+   * in rooms, /who and /whois like any member, but its events are delivered by its own node).
+   * Undefined for this hub's own members.
+   */
+  node: string | undefined;
+  /** The member's session id across the cluster: `nodeId:memberId` (hub-cluster.ts). */
+  sid = '';
+  /** In a cluster: this hub has read its own `up` entry back from the bus (any later `up` of the name is newer). */
+  announced = false;
   constructor(
     readonly id: number,
     readonly name: string,

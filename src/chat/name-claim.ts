@@ -4,7 +4,7 @@
  * can do next. Pure policy: no sockets, no members.
  */
 import type { ChatErrorCode } from './events.js';
-import type { NameRecord, NameRegistry } from './names.js';
+import type { AsyncNameRegistry, ClaimPolicy, ClaimResult, NameRecord, NameRegistry } from './names.js';
 import type { ChatOptions } from './options.js';
 import type { SourceBudgets } from './source-budget.js';
 
@@ -16,25 +16,39 @@ export type NameAdmission =
 /** Names shown in a message before "…": a key with many grandfathered names gets a short line. */
 const SHOWN_NAMES = 5;
 
+/** Who claims which name, from where. */
+export interface NameClaim {
+  name: string;
+  fingerprint: string;
+  source: string;
+}
+
+/** The registry's side of the hub's limits for this claim (allowNew: the source's budget of new names). */
+function policyFor(budgets: SourceBudgets, o: Readonly<ChatOptions>, id: NameClaim, now: number): ClaimPolicy {
+  return { maxNamesPerKey: o.maxNamesPerKey, maxNames: o.maxRegisteredNames, allowNew: budgets.waitMs(id.source, now) === 0 };
+}
+
 /**
  * Claims `name` for `fingerprint` from `source` at `now`. A name the key owns always passes; a
  * new one must pass the registry's checks (look-alike, names per key, names in all, atomically)
  * and the source's budget, which is spent only when the name is created. Throws whatever the
  * registry throws (the hub reports `internal_error`).
  */
-export function admitName(
-  names: NameRegistry,
-  budgets: SourceBudgets,
-  o: Readonly<ChatOptions>,
-  id: { name: string; fingerprint: string; source: string },
-  now: number,
-): NameAdmission {
-  const wait = budgets.waitMs(id.source, now);
-  const claim = names.claim(id.name, id.fingerprint, now, {
-    maxNamesPerKey: o.maxNamesPerKey,
-    maxNames: o.maxRegisteredNames,
-    allowNew: wait === 0,
-  });
+export function admitName(names: NameRegistry, budgets: SourceBudgets, o: Readonly<ChatOptions>, id: NameClaim, now: number): NameAdmission {
+  return settleClaim(names.claim(id.name, id.fingerprint, now, policyFor(budgets, o, id, now)), budgets, o, id, now);
+}
+
+/**
+ * admitName for a registry behind a network round trip (PostgreSQL in a cluster). Rejects with
+ * whatever the registry rejects with (the hub reports `registry_unavailable`).
+ */
+export async function admitNameAsync(names: AsyncNameRegistry, budgets: SourceBudgets, o: Readonly<ChatOptions>, id: NameClaim, now: number): Promise<NameAdmission> {
+  const claim = await names.claim(id.name, id.fingerprint, now, policyFor(budgets, o, id, now));
+  return settleClaim(claim, budgets, o, id, now);
+}
+
+/** A registry's answer as an admission: spends the budget for a created name, words each refusal. */
+function settleClaim(claim: ClaimResult, budgets: SourceBudgets, o: Readonly<ChatOptions>, id: NameClaim, now: number): NameAdmission {
   if (claim.ok) {
     if (claim.created) budgets.spend(id.source, now);
     return claim;
@@ -67,7 +81,8 @@ export function admitName(
         `the server's name registry is full (${claim.size} names): no new names until its operator releases some ` +
           `(parley names release NAME); a name your key already holds still works`,
       );
-    case 'new_names_paused':
+    case 'new_names_paused': {
+      const wait = budgets.waitMs(id.source, now);
       return {
         ok: false,
         code: 'name_limit',
@@ -76,6 +91,7 @@ export function admitName(
           `try again in ${duration(wait)}, or connect with a name your key already holds`,
         retryAfterMs: wait,
       };
+    }
   }
 }
 

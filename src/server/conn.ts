@@ -24,6 +24,9 @@ import { BATCH_OVERHEAD, FRAME_OVERHEAD, batchPlaintext, flushWhenIdle, plaintex
 
 export { CLOSE } from './close-codes.js';
 
+/** Requests a client may send between its ClientFinish and its admission (the registry's answer). */
+export const MAX_EARLY_REQUESTS = 64;
+
 /** What a connection needs of its server. */
 export interface ConnHost {
   readonly hub: ChatHub;
@@ -55,7 +58,10 @@ function onWsError(this: WebSocket, err: Error): void {
 
 /** One WebSocket connection: handshake, then frames to and from the hub. */
 export class Conn implements MemberSink, Flushable {
-  private state: 'hello' | 'finish' | 'open' | 'closed' = 'hello';
+  /** `admitting`: the handshake is done and the hub is asking its registry; requests wait in `early`. */
+  private state: 'hello' | 'finish' | 'admitting' | 'open' | 'closed' = 'hello';
+  /** Requests that arrived while admitting (at most MAX_EARLY_REQUESTS), handled once admitted. */
+  private early: unknown[] | undefined;
   /** Dropped once the handshake is over, so an idle connection does not keep it. */
   private hs: ServerHandshake | undefined;
   private session: Session | undefined;
@@ -120,18 +126,13 @@ export class Conn implements MemberSink, Flushable {
           return;
         }
         const publicKey = Buffer.from(r.clientSpki).toString('base64');
-        const joined = this.host.hub.connect({ name: r.name, fingerprint: r.clientFingerprint, publicKey, source: this.source.key }, this);
-        if (!joined.ok) {
-          this.host.logger.info(`refused ${r.name} (${r.clientFingerprint}) from ${this.peer}: ${joined.code}`);
-          this.fail(joined.code, joined.message, joined.retryAfterMs);
-          return;
-        }
-        this.member = joined.member;
-        this.host.logger.info(`connect ${r.name} (${r.clientFingerprint}) from ${this.peer}`);
-        // ws's Receiver keeps the last client frame's mask as a view into the TCP read it came
-        // in, so a quiet client's ClientFinish (~0.5 KB) would stay in memory until its next
-        // frame; the pong to this ping (a 6-byte frame) takes its place at once
-        this.ws.ping();
+        this.state = 'admitting';
+        void this.admit({ name: r.name, fingerprint: r.clientFingerprint, publicKey, source: this.source.key }, r.clientFingerprint);
+      } else if (this.state === 'admitting') {
+        const req = this.session!.open(bytes);
+        this.early ??= [];
+        if (this.early.length >= MAX_EARLY_REQUESTS) return this.fail('rate_limited', `more than ${MAX_EARLY_REQUESTS} requests before the server had admitted you`);
+        this.early.push(req);
       } else {
         const req = this.session!.open(bytes);
         this.host.hub.handle(this.member!, req);
@@ -148,6 +149,34 @@ export class Conn implements MemberSink, Flushable {
     }
   }
 
+  /** The hub's admission (asynchronous with a cluster's registry), then the requests that arrived meanwhile. Never rejects. */
+  private async admit(id: { name: string; fingerprint: string; publicKey: string; source: string }, fingerprint: string): Promise<void> {
+    const joined = await this.host.hub.admit(id, this);
+    if (this.state === 'closed') {
+      // the client went away while the registry answered
+      if (joined.ok) this.host.hub.disconnect(joined.member, 'quit');
+      return;
+    }
+    if (!joined.ok) {
+      this.host.logger.info(`refused ${id.name} (${fingerprint}) from ${this.peer}: ${joined.code}`);
+      this.fail(joined.code, joined.message, joined.retryAfterMs);
+      return;
+    }
+    this.member = joined.member;
+    this.state = 'open';
+    this.host.logger.info(`connect ${id.name} (${fingerprint}) from ${this.peer}`);
+    // ws's Receiver keeps the last client frame's mask as a view into the TCP read it came
+    // in, so a quiet client's ClientFinish (~0.5 KB) would stay in memory until its next
+    // frame; the pong to this ping (a 6-byte frame) takes its place at once
+    this.ws.ping();
+    const early = this.early;
+    this.early = undefined;
+    for (const req of early ?? []) {
+      if (this.state !== 'open') break;
+      this.host.hub.handle(this.member, req);
+    }
+  }
+
   /** @internal */
   onPong(): void {
     this.lastSeen = Date.now();
@@ -160,7 +189,8 @@ export class Conn implements MemberSink, Flushable {
 
   /** MemberSink: queues `event` for the next flush; false when the client is too far behind (slow consumer). */
   deliver(event: ServerEvent): boolean {
-    if (this.state !== 'open') return true;
+    // 'admitting': the hub's `ready` and first join notice come before admit() has returned
+    if (this.state !== 'open' && this.state !== 'admitting') return true;
     if (this.ws.bufferedAmount + this.outboxBytes > this.host.transport.maxBufferedBytes) return false;
     const plaintext = plaintextOf(event);
     this.outbox.push(plaintext);
@@ -221,7 +251,7 @@ export class Conn implements MemberSink, Flushable {
     if (out.length === 0) return;
     this.outbox = [];
     this.outboxBytes = 0;
-    if (this.state !== 'open' || !this.session) return;
+    if ((this.state !== 'open' && this.state !== 'admitting') || !this.session) return;
     const room = this.session.maxFrameLength - FRAME_OVERHEAD - BATCH_OVERHEAD;
     this.socket.cork();
     try {
@@ -250,7 +280,7 @@ export class Conn implements MemberSink, Flushable {
     if (this.state === 'closed') return;
     try {
       this.flush(); // what was delivered before the failure goes first
-      if (this.session && this.state === 'open') {
+      if (this.session && (this.state === 'open' || this.state === 'admitting')) {
         const ev: ServerEvent = { type: 'error', code, message, ...(retryAfterMs !== undefined && { retryAfterMs }) };
         this.ws.send(this.session.seal(ev));
       } else this.ws.send(encodeError(code, message));

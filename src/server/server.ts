@@ -21,6 +21,9 @@ import { transportOptions, type TransportOptions } from './options.js';
 
 export { CLOSE } from './conn.js';
 
+/** How long close() waits for the bus to send this node's last entries: polls of 50 ms (2 s). */
+const CLUSTER_FLUSH_POLLS = 40;
+
 /** Options of ParleyServer. */
 export interface ServerOptions {
   host?: string;
@@ -76,9 +79,8 @@ export class ParleyServer {
     if (maxEventBytes < MIN_EVENT_BYTES) {
       throw new TypeError(`server option maxFrameBytes must be at least ${MIN_EVENT_BYTES + FRAME_OVERHEAD} (protocol 2's events need it), got ${this.opts.maxFrameBytes}`);
     }
-    // interim, while issue 14's hub work lands: the hub takes a synchronous registry and no cluster yet
-    if (options.cluster !== undefined || options.names.claim.length < 0) throw new TypeError('clustering is not implemented yet');
-    this.hub = new ChatHub(fitToEventBytes({ ...options.chat, serverFingerprint: this.fingerprint }, maxEventBytes), options.names as NameRegistry);
+    this.hub = new ChatHub(fitToEventBytes({ ...options.chat, serverFingerprint: this.fingerprint }, maxEventBytes), options.names, Date.now, options.cluster);
+    this.hub.clusterLog = (line) => this.log.info(line);
     this.host = {
       hub: this.hub,
       identity: options.identity,
@@ -168,13 +170,24 @@ export class ParleyServer {
    * system error (a `code` such as EADDRINUSE, EADDRNOTAVAIL, EACCES, ENOTFOUND) when it cannot.
    */
   async listen(): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen(this.options.port ?? 8765, this.options.host ?? '127.0.0.1', () => {
-        this.http.off('error', reject);
-        resolve();
+    const bus = this.options.cluster;
+    if (bus) {
+      // the other nodes' members first: a client admitted here must see the whole cluster
+      await bus.start(this.hub.clusterHandler());
+      this.hub.clusterStarted();
+    }
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.http.once('error', reject);
+        this.http.listen(this.options.port ?? 8765, this.options.host ?? '127.0.0.1', () => {
+          this.http.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (e) {
+      await bus?.stop();
+      throw e;
+    }
     return this.http.address() as AddressInfo;
   }
 
@@ -202,6 +215,12 @@ export class ParleyServer {
     // would hold close() open forever; upgraded sockets are not the HTTP server's any more
     this.http.closeAllConnections();
     await httpClosed;
+    const bus = this.options.cluster;
+    if (bus) {
+      // the leave of this node's members (hub.shutdown published it) before the bus stops
+      for (let i = 0; i < CLUSTER_FLUSH_POLLS && bus.connected && bus.stats().outbox > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      await bus.stop();
+    }
   }
 
   /**

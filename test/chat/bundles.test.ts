@@ -144,7 +144,7 @@ describe('bundle_put and bundle_get', () => {
     assert.deepEqual(alice.sink.events.map((e) => (e.type === 'error' ? [e.code, e.command, e.ref] : e.type)), ['bundles', ['rate_limited', 'bundle_get', 'g2']]);
   });
 
-  it('a registry that fails: internal_error, no throw', () => {
+  it('a registry that fails: registry_unavailable (retryable), no throw', () => {
     const { connect, hub, names } = setup();
     const alice = connect('alice');
     const bob = connect('bob');
@@ -154,7 +154,7 @@ describe('bundle_put and bundle_get', () => {
     };
     alice.sink.clear();
     assert.doesNotThrow(() => alice.send({ t: 'bundle_get', names: ['bob'] }));
-    assert.equal(alice.sink.of('error')[0]?.code, 'internal_error');
+    assert.equal(alice.sink.of('error')[0]?.code, 'registry_unavailable');
   });
 });
 
