@@ -114,17 +114,17 @@ export class HubCluster {
    * for the others. If the bus gives it up, the sender is told who missed it: the other nodes'
    * members of the room when it was sent.
    */
-  room(room: string, ev: ServerEvent & { type: 'e2e_room' }, sender: MemberImpl): void {
+  room(room: string, ev: ServerEvent & { type: 'e2e_room' }, sender: MemberImpl, ref?: string): void {
     this.publish({ k: 'room', room, ev }, () => {
       const members = this.hub.roomMembers(room);
-      this.notDelivered(sender, ev.id, members ? [...members].filter((x) => x.node !== undefined).map((x) => x.name) : []);
+      this.notDelivered(sender, ev.id, members ? [...members].filter((x) => x.node !== undefined).map((x) => x.name) : [], 'e2e_room', ref);
     });
   }
 
   /** `ev` for mirror `target` (its node delivers it); a direct message given up is reported to its sender. */
-  to(target: MemberImpl, ev: ServerEvent): void {
+  to(target: MemberImpl, ev: ServerEvent, ref?: string): void {
     const sender = ev.type === 'e2e_to' ? this.hub.online(nameKey(ev.from)) : undefined;
-    const lost = sender && sender.node === undefined && ev.type === 'e2e_to' ? () => this.notDelivered(sender, ev.id, [target.name]) : undefined;
+    const lost = sender && sender.node === undefined && ev.type === 'e2e_to' ? () => this.notDelivered(sender, ev.id, [target.name], 'e2e_to', ref) : undefined;
     this.publish({ k: 'to', to: target.key, sid: target.sid, ev }, lost);
   }
 
@@ -146,15 +146,17 @@ export class HubCluster {
     if (chunk.length > 0) this.publish({ k: 'state', members: chunk });
   }
 
-  private notDelivered(sender: MemberImpl, id: string, missed: string[]): void {
+  private notDelivered(sender: MemberImpl, id: string, missed: string[], command: 'e2e_room' | 'e2e_to', ref?: string): void {
     if (!sender.connected || missed.length === 0) return;
     const shown = missed.length > 10 ? `${missed.slice(0, 10).join(', ')} and ${missed.length - 10} more` : missed.join(', ');
     this.hub.deliver(sender, {
       type: 'error',
       code: 'not_delivered',
       message: `your message did not reach ${shown}: the server could not pass it on to the other servers of its cluster in time; send it again`,
+      command,
       id,
       missed,
+      ...(ref !== undefined && { ref }),
     });
     this.hub.drain();
   }

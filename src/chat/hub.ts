@@ -173,7 +173,7 @@ export class ChatHub {
       left: (m, room) => this.cluster?.leave(m, room),
       relay: (room, ev, sender) => {
         this.broadcast(room, ev);
-        this.cluster?.room(room.name, ev, sender);
+        this.cluster?.room(room.name, ev, sender, this.currentRef);
       },
       bundlePublished: (m, bundle) => this.cluster?.bundle(m, bundle),
     };
@@ -589,7 +589,7 @@ export class ChatHub {
 
   private send(m: MemberImpl, event: ServerEvent): void {
     if (!m.connected) return;
-    if (m.node !== undefined) return this.cluster?.to(m, event); // another node's member: its node delivers it
+    if (m.node !== undefined) return this.cluster?.to(m, event, this.currentRef); // another node's member: its node delivers it
     let ok: boolean;
     try {
       ok = m.sink.deliver(event) !== false;
