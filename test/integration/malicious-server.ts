@@ -4,7 +4,7 @@
  * each event the hub is about to deliver to a member and returns what to deliver instead (altered,
  * dropped, duplicated, moved); `inject` delivers any event the operator forges straight into a
  * member's connection (sealed by the real transport, so the client cannot tell it from the hub's).
- * Nothing in src/ is changed: the wrapper replaces `connect` on this server's hub instance only.
+ * Nothing in src/ is changed: the wrapper replaces `admit` (what the server's connections call) on this server's hub instance only.
  */
 import type { ServerEvent } from '../../src/chat/events.js';
 import type { MemberSink } from '../../src/chat/hub.js';
@@ -42,8 +42,8 @@ export async function startMaliciousServer(): Promise<MaliciousServer> {
     },
   };
   const hub = server.hub;
-  const connect = hub.connect.bind(hub);
-  hub.connect = (id, sink) => {
+  const admit = hub.admit.bind(hub);
+  hub.admit = (id, sink) => {
     sinks.set(id.name, sink);
     const wrapped: MemberSink = {
       deliver(ev: ServerEvent): boolean {
@@ -53,7 +53,7 @@ export async function startMaliciousServer(): Promise<MaliciousServer> {
       },
       close: (code, message) => sink.close(code, message),
     };
-    return connect(id, wrapped);
+    return admit(id, wrapped);
   };
   return ms;
 }

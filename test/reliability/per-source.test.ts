@@ -145,8 +145,8 @@ describe('per-source limits', () => {
       ctx = await startInProc({ transport: { maxConnectionsPerSource: 1, maxRawConnectionsPerSource: 2, ...(trusted && { trustedProxies: ['127.0.0.1'] }) } });
       const sources: (string | undefined)[] = [];
       const hub = ctx.server.hub;
-      const connect = hub.connect.bind(hub);
-      hub.connect = (id: ConnectIdentity, sink: MemberSink) => (sources.push(id.source), connect(id, sink));
+      const admit = hub.admit.bind(hub);
+      hub.admit = (id: ConnectIdentity, sink: MemberSink) => (sources.push(id.source), admit(id, sink));
       const via = (xff: string, i: number) =>
         RawClient.connect(ctx!.url, keys[i]!, `c${i}`, { headers: { 'X-Forwarded-For': xff } }).then(
           (c) => (clients.push(c), 'connected'),
