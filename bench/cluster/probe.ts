@@ -44,8 +44,11 @@ function treeMicros(pid: number): number {
   return total;
 }
 
-/** The Redis counters: commands run (all but this reader's INFO), by command, and bytes in and out. */
-export async function redisCounters(redis: RedisCommands): Promise<Record<string, number>> {
+/**
+ * The Redis counters: commands run (all but this reader's INFO), by command, and bytes in and
+ * out; `reply` is the length of this INFO answer (it counts in the server's bytes out).
+ */
+export async function redisCounters(redis: RedisCommands): Promise<{ counters: Record<string, number>; reply: number }> {
   const info = String(await redis.sendCommand(['INFO', 'stats', 'commandstats']));
   const out: Record<string, number> = { 'redis.commands': 0 };
   for (const line of info.split(/\r?\n/)) {
@@ -58,7 +61,7 @@ export async function redisCounters(redis: RedisCommands): Promise<Record<string
     const net = /^total_net_(input|output)_bytes:(\d+)/.exec(line);
     if (net) out[`redis.bytes_${net[1] === 'input' ? 'in' : 'out'}`] = Number(net[2]);
   }
-  return out;
+  return { counters: out, reply: Buffer.byteLength(info) };
 }
 
 /**
@@ -81,6 +84,9 @@ export interface ProbeSources {
 
 /** Answers `window` with Readings of every process and counter of `sources` (deliveries NaN: the clients count them). */
 export class ClusterProbe implements Probe {
+  /** Bytes of this probe's earlier INFO answers: taken off Redis's bytes out, which count them. */
+  private infoBytes = 0;
+
   constructor(private readonly sources: ProbeSources) {}
 
   /** One reading now. */
@@ -89,10 +95,15 @@ export class ClusterProbe implements Probe {
     const parts: Record<string, number> = {};
     for (const p of this.sources.processes) parts[p.name] = p.tree ? treeMicros(p.pid) : (procStat(p.pid)?.micros ?? NaN);
     const [r, g] = await Promise.all([
-      this.sources.redis ? redisCounters(this.sources.redis) : {},
+      this.sources.redis ? redisCounters(this.sources.redis) : undefined,
       this.sources.pg ? pgCounters(this.sources.pg.client, this.sources.pg.database) : {},
     ]);
-    return { at, cpuMicros: Object.values(parts).reduce((a, x) => a + x, 0), deliveries: NaN, parts, counters: { ...r, ...g } };
+    const counters: Record<string, number> = { ...r?.counters, ...g };
+    if (r) {
+      if (counters['redis.bytes_out'] !== undefined) counters['redis.bytes_out'] -= this.infoBytes;
+      this.infoBytes += r.reply;
+    }
+    return { at, cpuMicros: Object.values(parts).reduce((a, x) => a + x, 0), deliveries: NaN, parts, counters };
   }
 
   /** `window` {from, to}: readings at those monotonic instants. Other commands are refused. */
