@@ -21,7 +21,7 @@ import { fmt } from './lib/stats.js';
 import { runPoint, type Limits, type Point, type Target, type Timing } from './fanout/point.js';
 import { sweep, type Ladder } from './fanout/sweep.js';
 import { parleyClusterAvailable, PARLEY_BENCH_FLAGS } from './cluster/nodes.js';
-import { capacityTable, CLUSTER_KINDS, CLUSTER_LABEL, fixedTable, limitsText, summary, sweepTable, type ClusterKind, type ClusterResults } from './cluster/report.js';
+import { CLUSTER_KINDS, CLUSTER_LABEL, report, summary, type ClusterKind, type ClusterResults } from './cluster/report.js';
 import { startSetup, type Setup } from './cluster/setup.js';
 
 const USAGE = `usage: npm run bench:cluster [-- options]
@@ -35,6 +35,7 @@ const USAGE = `usage: npm run bench:cluster [-- options]
   --generators N     load-generator processes (default 2)
   --setups LIST      comma-separated, of parley1,parley3,sio1,sio3 (default all four)
   --out FILE         where to write the raw results (default bench/results/cluster.json)
+  --report FILE      print the tables of earlier raw results (and --json's line); run nothing
   --help             this text`;
 
 function option(name: string): string | undefined {
@@ -197,26 +198,28 @@ async function main(): Promise<void> {
   r.loadavgAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   mkdirSync(path.dirname(OUT), { recursive: true });
   writeFileSync(OUT, `${JSON.stringify(r)}\n`);
-  const v = r.settings.versions as Record<string, string>;
-  console.log(
-    `Cluster benchmark — ${machineLine(m)}; load average at start ${m.loadavg.join(' ')}, at end ${r.loadavgAtEnd.join(' ')}; ${TRIALS} interleaved trial(s) per point, medians [min–max]; ` +
-      `${CLIENTS} clients in one room spread round-robin over the nodes, ${SENDERS} senders, ${GENERATORS} load-generator process(es); redis-server ${v['redis-server'] ?? 'n/a'}, PostgreSQL ${v.postgres ?? 'n/a'}, socket.io ${v['socket.io']} + @socket.io/redis-adapter ${v['@socket.io/redis-adapter']}; ` +
-      `Parley nodes: parley server ${PARLEY_BENCH_FLAGS.join(' ')}; total ${r.durationSeconds} s${QUICK ? '; QUICK SMOKE RUN: not a measurement to quote' : ''}`,
-  );
-  console.log(`\n${capacityTable(r)}\n\n${fixedTable(r)}\n\n${sweepTable(r)}\n\n${limitsText(r)}`);
-  const d = r.points.filter((p) => p.discarded).length;
-  const still = r.points.filter((p) => !p.discarded && p.disturbed).length;
-  console.log(`\n${r.points.length - d} points used; ${d} disturbed point(s) (other processes > ${LIMITS.otherCores} cores) discarded and run again; ${still} used point(s) disturbed${QUICK ? ' (--quick keeps them)' : ` after ${LADDER.repeatDisturbed} repeats`}.`);
-  console.log('PostgreSQL counts transactions per backend and reports them at most once a second while busy (within 10 s once idle): a window can miss up to that.');
-  console.log(`Raw results: ${path.relative(process.cwd(), OUT)}`);
-  const s = summary(r);
-  const show = (x: unknown) => (x === null ? 'not measured' : String(x));
-  console.log(`Targets: cross-node p99 / same-node p99 (Parley, 3 nodes, at ${fmt(r.rate)}/s) = ${show(s.cross_node_p99_ratio)} (target ≤ 1.5); Parley 3 nodes / Socket.IO + redis-adapter 3 nodes capacity = ${show(s.capacity_ratio_socketio_cluster)} (target ≥ 1.0)`);
-  if (JSON_OUT) console.log(JSON.stringify(s));
+  console.log(`${report(r)}\nRaw results: ${path.relative(process.cwd(), OUT)}`);
+  if (JSON_OUT) console.log(JSON.stringify(summary(r)));
+}
+
+/** --report FILE: the tables (and --json line) of an earlier run's raw results, without running anything. */
+function reprint(file: string): void {
+  let r: ClusterResults;
+  try {
+    r = JSON.parse(readFileSync(file, 'utf8')) as ClusterResults;
+    if (r.benchmark !== 'cluster') throw new Error(`it holds a ${String(r.benchmark)} benchmark's results`);
+  } catch (e) {
+    console.error(`bench:cluster: cannot read ${file}: ${(e as Error).message}; give the raw results of a bench:cluster run`);
+    process.exit(2);
+  }
+  console.log(report(r));
+  if (JSON_OUT) console.log(JSON.stringify(summary(r)));
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130)); // exit handlers stop the services
-main().catch((e) => {
+const REPORT = option('--report');
+if (REPORT !== undefined) reprint(REPORT);
+else main().catch((e) => {
   console.error(e);
   process.exit(1);
 });

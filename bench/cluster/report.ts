@@ -4,8 +4,8 @@
  * each figure, and the JSON summary (last line with --json). Medians over trials [min–max].
  */
 import { Histogram } from '../lib/histogram.js';
-import type { Machine } from '../lib/machine.js';
-import { fmt, median } from '../lib/stats.js';
+import { machineLine, type Machine } from '../lib/machine.js';
+import { fmt } from '../lib/stats.js';
 import type { Point } from '../fanout/point.js';
 import { capacity, spread, type Spread } from '../fanout/report.js';
 import type { Capacity } from '../fanout/sweep.js';
@@ -37,8 +37,18 @@ export interface ClusterResults {
   loadavgAtEnd: number[];
 }
 
+/** The median, Infinity included (a point with undelivered messages has an infinite p99); NaN for none. */
+function med(xs: number[]): number {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const i = (s.length - 1) / 2;
+  const [a, b] = [s[Math.floor(i)]!, s[Math.ceil(i)]!];
+  return a === b ? a : (a + b) / 2;
+}
+const num = (x: number, d: number) => (x === Infinity ? '∞' : fmt(x, d));
+
 const used = (r: ClusterResults, k: string, rate?: number) => r.points.filter((p) => !p.discarded && p.kind === k && (rate === undefined || p.offered === rate));
-const show = (s: Spread, d = 0) => (s.n === 0 ? 'n/a' : s.n === 1 || s.min === s.max ? fmt(s.median, d) : `${fmt(s.median, d)} [${fmt(s.min, d)}–${fmt(s.max, d)}]`);
+const show = (s: Spread, d = 0) => (s.n === 0 ? 'n/a' : s.n === 1 || s.min === s.max ? num(s.median, d) : `${num(s.median, d)} [${num(s.min, d)}–${num(s.max, d)}]`);
 const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? Math.round((a / b) * 1000) / 1000 : null);
 const q = (sparse: [number, number][] | undefined, x: number) => (sparse ? Histogram.fromSparse(sparse).quantile(x) : NaN);
 
@@ -47,8 +57,9 @@ export const windowMessages = (r: ClusterResults, p: Point) => (p.scheduledRate 
 
 /** Per-point figures the tables and the summary share. */
 export const FIGURES: Record<string, { label: string; digits: number; f: (p: Point, r: ClusterResults) => number }> = {
-  p50: { label: 'p50 latency ms, all deliveries', digits: 2, f: (p) => p.p50 },
-  p99: { label: 'p99 latency ms, all deliveries', digits: 2, f: (p) => p.p99 },
+  // JSON writes an infinite quantile (undelivered messages) as null
+  p50: { label: 'p50 latency ms, all deliveries', digits: 2, f: (p) => p.p50 ?? Infinity },
+  p99: { label: 'p99 latency ms, all deliveries', digits: 2, f: (p) => p.p99 ?? Infinity },
   sameP50: { label: 'same-node p50 ms', digits: 2, f: (p) => q(p.latencySame, 0.5) },
   sameP99: { label: 'same-node p99 ms', digits: 2, f: (p) => q(p.latencySame, 0.99) },
   crossP50: { label: 'cross-node p50 ms', digits: 2, f: (p) => q(p.latencyCross, 0.5) },
@@ -58,17 +69,19 @@ export const FIGURES: Record<string, { label: string; digits: number; f: (p: Poi
   redis: { label: 'redis-server, cores', digits: 2, f: (p) => p.serverParts?.redis ?? NaN },
   postgres: { label: 'PostgreSQL, cores', digits: 2, f: (p) => p.serverParts?.postgres ?? NaN },
   generators: { label: 'load generators, cores (busiest)', digits: 2, f: (p) => Math.max(...p.generatorCores) },
-  machine: { label: 'whole machine, cores busy (of 2)', digits: 2, f: (p) => p.machineCores },
+  machine: { label: 'whole machine, cores busy', digits: 2, f: (p) => p.machineCores },
   redisPerMessage: { label: 'Redis commands per message', digits: 2, f: (p, r) => (p.counters?.['redis.commands'] ?? NaN) / windowMessages(r, p) },
   redisBytesPerMessage: { label: 'Redis bytes in + out per message', digits: 0, f: (p, r) => ((p.counters?.['redis.bytes_in'] ?? NaN) + (p.counters?.['redis.bytes_out'] ?? NaN)) / windowMessages(r, p) },
   pgPerMessage: { label: 'PostgreSQL transactions per message', digits: 3, f: (p, r) => ((p.counters?.['pg.xact_commit'] ?? NaN) + (p.counters?.['pg.xact_rollback'] ?? NaN)) / windowMessages(r, p) },
   achieved: { label: 'achieved / scheduled', digits: 3, f: (p) => p.achieved },
   dropped: { label: 'clients dropped by the server', digits: 0, f: (p) => p.dropped },
+  errors: { label: 'error events received (rate_limited, …)', digits: 0, f: (p) => Object.values(p.errors).reduce((a, n) => a + n, 0) },
 };
 
 /** A figure over the trials at the fixed rate. */
 export function atRate(r: ClusterResults, k: string, fig: keyof typeof FIGURES): Spread {
-  return spread(used(r, k, r.rate).map((p) => FIGURES[fig]!.f(p, r)).filter((x) => !Number.isNaN(x)));
+  const xs = used(r, k, r.rate).map((p) => FIGURES[fig]!.f(p, r)).filter((x) => !Number.isNaN(x));
+  return { ...spread(xs), median: med(xs) };
 }
 
 /** Capacity per setup, and 3 nodes / 1 node per stack. */
@@ -93,13 +106,13 @@ export function fixedTable(r: ClusterResults): string {
 
 /** Every swept rate of every setup, medians over the trials that ran it. */
 export function sweepTable(r: ClusterResults): string {
-  const cols: (keyof typeof FIGURES)[] = ['achieved', 'p50', 'p99', 'sameP99', 'crossP99', 'cpu', 'nodes', 'redis', 'postgres', 'generators', 'machine', 'redisPerMessage', 'dropped'];
+  const cols: (keyof typeof FIGURES)[] = ['achieved', 'p50', 'p99', 'sameP99', 'crossP99', 'cpu', 'nodes', 'redis', 'postgres', 'generators', 'machine', 'redisPerMessage', 'dropped', 'errors'];
   const lines = [`| setup | offered/s | trials (passed) | ${cols.map((c) => FIGURES[c]!.label).join(' | ')} | generator-bound |`, `|---|---|---|${cols.map(() => '---|').join('')}---|`];
   for (const k of r.kinds) {
     const rates = [...new Set(used(r, k).map((p) => p.offered))].sort((a, b) => a - b);
     for (const rate of rates) {
       const ps = used(r, k, rate);
-      const m = (c: keyof typeof FIGURES) => fmt(median(ps.map((p) => FIGURES[c]!.f(p, r)).filter((x) => !Number.isNaN(x))), FIGURES[c]!.digits);
+      const m = (c: keyof typeof FIGURES) => num(med(ps.map((p) => FIGURES[c]!.f(p, r))), FIGURES[c]!.digits);
       lines.push(`| ${CLUSTER_LABEL[k]} | ${fmt(rate)} | ${ps.length} (${ps.filter((p) => p.pass).length}) | ${cols.map(m).join(' | ')} | ${ps.filter((p) => p.generatorBound).length}/${ps.length} |`);
     }
   }
@@ -109,17 +122,17 @@ export function sweepTable(r: ClusterResults): string {
 /** What limits each capacity: the generators, the shared CPU, or the setup itself — read off the points at and just above it. */
 export function limitsText(r: ClusterResults): string {
   const out = [
-    'What limits these figures: every process — the server nodes, redis-server, PostgreSQL, the load generators and this orchestrator — shares the machine\'s 2 cores. Three nodes here get no more CPU than one, so "3 nodes" measures what the cluster path costs (a Redis round trip, fan-out on every node), not the scale-out of three machines.',
+    `What limits these figures: every process — the server nodes, redis-server, PostgreSQL, the load generators and this orchestrator — shares the machine's ${r.machine.cores} cores. Three nodes here get no more CPU than one, so "3 nodes" measures what the cluster path costs (a Redis round trip, fan-out on every node), not the scale-out of three machines.`,
   ];
   for (const k of r.kinds) {
     const caps = r.capacities.filter((c) => c.kind === k);
     const at = used(r, k).filter((p) => caps.some((c) => c.trial === p.trial && c.failedAt === p.offered));
-    const mm = (f: (p: Point) => number) => fmt(median(at.map(f).filter((x) => !Number.isNaN(x))), 2);
+    const mm = (f: (p: Point) => number) => num(med(at.map(f)), 2);
     const gb = at.filter((p) => p.generatorBound).length;
     out.push(
       at.length === 0
         ? `- ${CLUSTER_LABEL[k]}: never failed up to the top rung (a lower bound).`
-        : `- ${CLUSTER_LABEL[k]}: at the first failing rate the machine was ${mm((p) => p.machineCores)} of 2 cores busy (nodes ${mm((p) => FIGURES.nodes!.f(p, r))}, Redis ${mm((p) => FIGURES.redis!.f(p, r))}, PostgreSQL ${mm((p) => FIGURES.postgres!.f(p, r))}, busiest generator ${mm((p) => FIGURES.generators!.f(p, r))}); generator-bound in ${gb}/${at.length} trial(s)${gb ? ' — the server may sustain more' : ''}; clients dropped there: ${at.reduce((a, p) => a + p.dropped, 0)}.`,
+        : `- ${CLUSTER_LABEL[k]}: at the first failing rate the machine was ${mm((p) => p.machineCores)} of ${r.machine.cores} cores busy (nodes ${mm((p) => FIGURES.nodes!.f(p, r))}, Redis ${mm((p) => FIGURES.redis!.f(p, r))}, PostgreSQL ${mm((p) => FIGURES.postgres!.f(p, r))}, busiest generator ${mm((p) => FIGURES.generators!.f(p, r))}); generator-bound in ${gb}/${at.length} trial(s)${gb ? ' — the server may sustain more' : ''}; clients dropped there: ${at.reduce((a, p) => a + p.dropped, 0)}; error events there: ${JSON.stringify(at.reduce((a: Record<string, number>, p) => { for (const [c, n] of Object.entries(p.errors)) a[c] = (a[c] ?? 0) + n; return a; }, {}))}.`,
     );
   }
   return out.join('\n');
@@ -162,4 +175,31 @@ export function summary(r: ClusterResults): Record<string, unknown> {
     pg_transactions_per_message: per('pgPerMessage'),
     cpu_us_per_delivery: per('cpu'),
   };
+}
+
+/** Everything the run prints before the raw results' path: header, tables, limits, targets. */
+export function report(r: ClusterResults): string {
+  const st = r.settings as ClusterResults['settings'] & { quick: boolean; trials: number; generators: number; senders: number; parleyFlags: string[]; otherCores: number; ladder: { repeatDisturbed: number }; versions: Record<string, string> };
+  const v = st.versions;
+  const d = r.points.filter((p) => p.discarded).length;
+  const still = r.points.filter((p) => !p.discarded && p.disturbed).length;
+  const s = summary(r);
+  const target = (x: unknown) => (x === null ? 'not measured' : String(x));
+  return [
+    `Cluster benchmark — ${machineLine(r.machine)}; load average at start ${r.machine.loadavg.join(' ')}, at end ${r.loadavgAtEnd.join(' ')}; ${st.trials} interleaved trial(s) per point, medians [min–max]; ` +
+      `${r.clients} clients in one room spread round-robin over the nodes, ${st.senders} senders, ${st.generators} load-generator process(es); redis-server ${v['redis-server'] ?? 'n/a'}, PostgreSQL ${v.postgres ?? 'n/a'}, socket.io ${v['socket.io']} + @socket.io/redis-adapter ${v['@socket.io/redis-adapter']}; ` +
+      `Parley nodes: parley server ${st.parleyFlags.join(' ')}; total ${r.durationSeconds} s${st.quick ? '; QUICK SMOKE RUN: not a measurement to quote' : ''}`,
+    '',
+    capacityTable(r),
+    '',
+    fixedTable(r),
+    '',
+    sweepTable(r),
+    '',
+    limitsText(r),
+    '',
+    `${r.points.length - d} points used; ${d} disturbed point(s) (other processes > ${st.otherCores} cores) discarded and run again; ${still} used point(s) disturbed${st.quick ? ' (--quick keeps them)' : ` after ${st.ladder.repeatDisturbed} repeats`}.`,
+    'PostgreSQL counts transactions per backend and reports them at most once a second while busy (within 10 s once idle): a window can miss up to that.',
+    `Targets: cross-node p99 / same-node p99 (Parley, 3 nodes, at ${fmt(r.rate)}/s) = ${target(s.cross_node_p99_ratio)} (target ≤ 1.5); Parley 3 nodes / Socket.IO + redis-adapter 3 nodes capacity = ${target(s.capacity_ratio_socketio_cluster)} (target ≥ 1.0)`,
+  ].join('\n');
 }
