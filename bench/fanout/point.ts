@@ -104,6 +104,17 @@ export interface Point {
   discarded?: boolean;
   /** The raw latency histogram (sparse), for anyone who wants other quantiles. */
   latency: [number, number][];
+  /** Clients the server closed during the point (bench:cluster reconnects them before the next). */
+  dropped: number;
+  /** `error` events the clients received during the point, by code. */
+  errors: Record<string, number>;
+  /** A target of several processes: each one's CPU over the window, in cores (serverCores is their sum). */
+  serverParts?: Record<string, number>;
+  /** A target with service counters (Redis commands, PostgreSQL transactions): their change over the window. */
+  counters?: Record<string, number>;
+  /** A group spread over nodes: latency of same-node and cross-node deliveries (sparse histograms; never-delivered ones are only in `latency`). */
+  latencySame?: [number, number][];
+  latencyCross?: [number, number][];
 }
 
 type M = { at: number; busy: number; steal: number };
@@ -114,10 +125,18 @@ function machineReadings(from: number, to: number): Promise<[M, M]> {
   return Promise.all([one(from), one(to)]);
 }
 
-/** One server under test: its process and, in each generator, the id of its group of clients. */
+/**
+ * What answers `window` (two Readings, see servers/child.ts) for a target: its server process
+ * (a Child), or bench:cluster's reader of several processes' CPU time and the services' counters.
+ */
+export interface Probe {
+  call<T = unknown>(cmd: string, arg?: unknown): Promise<T>;
+}
+
+/** One server under test: what reads its CPU and, in each generator, the id of its group of clients. */
 export interface Target {
   kind: string;
-  server: Child;
+  server: Probe;
   group: string;
 }
 
@@ -160,9 +179,16 @@ export async function runPoint(t: Target, generators: Child[], clients: number, 
   const sum = (f: (r: RunResult) => number) => rs.reduce((a, r) => a + f(r), 0);
   const latency = new Histogram();
   const lateness = new Histogram();
+  const same = new Histogram();
+  const cross = new Histogram();
+  const split = rs.some((r) => r.latencySame !== undefined);
+  const errors: Record<string, number> = {};
   for (const r of rs) {
     latency.merge(Histogram.fromSparse(r.latency));
     lateness.merge(Histogram.fromSparse(r.lateness));
+    if (r.latencySame) same.merge(Histogram.fromSparse(r.latencySame));
+    if (r.latencyCross) cross.merge(Histogram.fromSparse(r.latencyCross));
+    for (const [code, n] of Object.entries(r.errors ?? {})) errors[code] = (errors[code] ?? 0) + n;
   }
   const expected = sum((r) => r.sentInWindow) * clients;
   const missing = Math.max(0, expected - sum((r) => r.windowDeliveries));
@@ -179,6 +205,12 @@ export async function runPoint(t: Target, generators: Child[], clients: number, 
   const dueInWindow = rs.reduce((a, r) => a + r.sendBins.slice(first, first + timing.measureMs).reduce((x, y) => x + y, 0), 0) * clients;
   const achieved = delivered / dueInWindow;
   const p99 = latency.quantile(0.99);
+  const serverDeliveries = s1.deliveries - s0.deliveries;
+  // a counter first seen at the window's end (a Redis command run for the first time) started at 0
+  const delta = (a: Record<string, number> | undefined, b: Record<string, number> | undefined, scale: number, before: number) =>
+    a && b ? Object.fromEntries(Object.keys(b).map((k) => [k, (b[k]! - (a[k] ?? before)) * scale])) : undefined;
+  const serverParts = delta(s0.parts, s1.parts, 1 / 1000 / (s1.at - s0.at), NaN);
+  const counters = delta(s0.counters, s1.counters, 1, 0);
   return {
     kind: t.kind,
     clients,
@@ -195,7 +227,8 @@ export async function runPoint(t: Target, generators: Child[], clients: number, 
     badHash: sum((r) => r.badHash),
     samples: latency.count,
     deliveriesPerFrame: sum((r) => r.deliveredInWindow) / sum((r) => r.framesInWindow),
-    serverCpuPerDelivery: (s1.cpuMicros - s0.cpuMicros) / (s1.deliveries - s0.deliveries),
+    // a server that does not count its deliveries (NaN): the ones the clients received in the window
+    serverCpuPerDelivery: (s1.cpuMicros - s0.cpuMicros) / (Number.isFinite(serverDeliveries) ? serverDeliveries : delivered),
     serverCores,
     generatorCores,
     machineCores,
@@ -208,5 +241,10 @@ export async function runPoint(t: Target, generators: Child[], clients: number, 
     drained,
     disturbed: machineCores - serverCores - generatorCores.reduce((a, c) => a + c, 0) > limits.otherCores,
     latency: latency.toSparse(),
+    dropped: sum((r) => r.dropped ?? 0),
+    errors,
+    ...(serverParts && { serverParts }),
+    ...(counters && { counters }),
+    ...(split && { latencySame: same.toSparse(), latencyCross: cross.toSparse() }),
   };
 }

@@ -48,7 +48,7 @@ const show = (s: Spread, d = 0) => (s.n === 0 ? 'n/a' : s.n === 1 || s.min === s
 const ms = (x: number) => (x === Infinity ? '∞' : x >= 100 ? fmt(x, 0) : fmt(x, 2));
 
 /** One server's capacity over trials, and in how many trials its limit was the generator. */
-export function capacity(r: Results, k: string, n: number): Spread & { generatorBound: number; neverFailed: number } {
+export function capacity(r: Pick<Results, 'capacities'>, k: string, n: number): Spread & { generatorBound: number; neverFailed: number } {
   const cs = r.capacities.filter((c) => c.kind === k && c.clients === n);
   return { ...spread(cs.map((c) => c.rate)), generatorBound: cs.filter((c) => c.generatorBound).length, neverFailed: cs.filter((c) => c.failedAt === Infinity).length };
 }

@@ -76,12 +76,12 @@ export function seedOf(trial: number, rate: number): number {
 }
 
 /**
- * Runs `trials` trials of the ladder for every target with `clients` clients; calls `onPoint`
- * after every point. Returns every point and every trial's capacity per server.
+ * Runs `trials` trials of the ladder for every target with `clients` clients; calls (and awaits)
+ * `onPoint` after every point. Returns every point and every trial's capacity per server.
  */
 export async function sweep(
   targets: Target[], generators: Child[], clients: number, senders: number, trials: number, ladder: Ladder, timing: Timing, limits: Limits,
-  nextRun: () => number, onPoint: (p: Point) => void,
+  nextRun: () => number, onPoint: (p: Point) => void | Promise<void>,
 ): Promise<{ points: Point[]; capacities: Capacity[] }> {
   const points: Point[] = [];
   const capacities: Capacity[] = [];
@@ -108,11 +108,11 @@ export async function sweep(
           p = await runPoint(t, generators, clients, senders, rate, trial, seedOf(trial, rate), nextRun(), timing, limits);
           if (!p.disturbed || attempt >= ladder.repeatDisturbed) break;
           p.discarded = true;
-          onPoint(p);
+          await onPoint(p);
           points.push(p);
           await sleep(ladder.disturbedPauseMs); // let the other job finish
         }
-        onPoint(p);
+        await onPoint(p);
         points.push(p);
         if (ladder.fixedRates) c.rung++;
         else if (c.hi === Infinity) {

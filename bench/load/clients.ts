@@ -27,6 +27,10 @@ export interface Receiver {
   onFrame(): void;
   /** One room message: the sender's name, the text and the SHA-256 (hex) the sender claimed for it. */
   onMessage(from: string, text: string, sha256: string): void;
+  /** The connection closed after it was ready (the server dropped it, or close() was called). */
+  onClose?(): void;
+  /** The server sent an `error` event after `ready` (e.g. rate_limited): its code. */
+  onError?(code: string): void;
 }
 
 /** A Receiver that ignores everything (handshake loops). */
@@ -47,9 +51,13 @@ export interface BenchClient {
   close(): void;
 }
 
-/** Connects one client of `kind` to 127.0.0.1:`port`; resolves once it can chat (Parley: after `ready`). */
-export function connectClient(kind: Kind, port: number, name: string, key: RsaPrivateKey, rx: Receiver): Promise<BenchClient> {
-  if (kind === 'parley') return connectParley(port, name, key, rx);
+/**
+ * Connects one client of `kind` to 127.0.0.1:`port`; resolves once it can chat (Parley: after
+ * `ready`). `forwardedFor`: an X-Forwarded-For address this Parley client claims, as if it came
+ * through a reverse proxy (the server must trust 127.0.0.1 as one: bench:cluster).
+ */
+export function connectClient(kind: Kind, port: number, name: string, key: RsaPrivateKey, rx: Receiver, forwardedFor?: string): Promise<BenchClient> {
+  if (kind === 'parley') return connectParley(port, name, key, rx, forwardedFor);
   if (kind === 'sio') return connectSio(port, name, rx);
   return connectWs(port, name, rx);
 }
@@ -70,9 +78,10 @@ function e2eSizedPayload(text: string, sha256: string): string {
 }
 
 /** A Parley client: handshake, then every frame opened (decrypted, counter-checked, JSON-parsed). */
-export function connectParley(port: number, name: string, key: RsaPrivateKey, rx: Receiver): Promise<BenchClient> {
+export function connectParley(port: number, name: string, key: RsaPrivateKey, rx: Receiver, forwardedFor?: string): Promise<BenchClient> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}`, SUBPROTOCOL, { perMessageDeflate: false });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`, SUBPROTOCOL, { perMessageDeflate: false, ...(forwardedFor !== undefined && { headers: { 'x-forwarded-for': forwardedFor } }) });
+    let ready = false;
     const hs = new ClientHandshake({ identity: key, name, crypto: nodeCrypto });
     let session: Session | undefined;
     const client: BenchClient = {
@@ -82,7 +91,10 @@ export function connectParley(port: number, name: string, key: RsaPrivateKey, rx
     };
     ws.on('open', () => ws.send(hs.hello()));
     ws.on('error', reject);
-    ws.on('close', (code, reason) => reject(new Error(`${name}: closed ${code} ${reason.toString()}`)));
+    ws.on('close', (code, reason) => {
+      if (ready) rx.onClose?.();
+      reject(new Error(`${name}: closed ${code} ${reason.toString()}`));
+    });
     ws.on('message', (data) => {
       try {
         const bytes = bufferBytes(data);
@@ -97,8 +109,13 @@ export function connectParley(port: number, name: string, key: RsaPrivateKey, rx
           if (ev.type === 'e2e_room') {
             const m = JSON.parse(Buffer.from(ev.payload, 'base64').toString('utf8')) as { text: string; sha256: string };
             rx.onMessage(ev.from, m.text, m.sha256);
-          } else if (ev.type === 'ready') resolve(client);
-          else if (ev.type === 'error') reject(new Error(`${name}: ${ev.code}: ${ev.message}`));
+          } else if (ev.type === 'ready') {
+            ready = true;
+            resolve(client);
+          } else if (ev.type === 'error') {
+            if (ready) rx.onError?.(ev.code);
+            reject(new Error(`${name}: ${ev.code}: ${ev.message}`));
+          }
         }
       } catch (e) {
         reject(e);
@@ -144,6 +161,7 @@ function connectSio(port: number, name: string, rx: Receiver): Promise<BenchClie
       }),
     );
     s.on('connect_error', reject);
+    s.on('disconnect', () => rx.onClose?.());
     s.on('message', (ev: MessageEvent) => {
       rx.onFrame();
       rx.onMessage(ev.from, ev.body.text, ev.body.sha256);

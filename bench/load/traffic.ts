@@ -10,6 +10,10 @@
  * Every delivery is decoded by its client (clients.ts) and verified here: the SHA-256 of its
  * text must be the one its sender put in the body. The text starts with the run's id and the
  * scheduled time.
+ *
+ * A group may span several server nodes (bench:cluster): each client then has its own port and
+ * node number, the text carries the sender's node after the time (`@<node>`), and every
+ * latency sample is also filed as same-node or cross-node.
  */
 import crypto from 'node:crypto';
 import type { RsaPrivateKey } from '../../src/rsa/index.js';
@@ -64,6 +68,28 @@ export interface RunResult {
   cores: number;
   /** Messages sent, by scheduled time in 1 ms bins from plan.start (for the achieved fraction, see point.ts). */
   sendBins: number[];
+  /** A group on several nodes: the latency samples whose sender and receiver are on the same node, and the others (sparse). */
+  latencySame?: [number, number][];
+  latencyCross?: [number, number][];
+  /** Clients the server closed during the run (reconnected by `repair`). */
+  dropped: number;
+  /** `error` events received during the run, by code (e.g. rate_limited). */
+  errors: Record<string, number>;
+}
+
+/** Where each client of a connect() goes, one entry per name (default: the group's port, no node, no forwarded address). */
+export interface Placement {
+  ports?: number[];
+  nodes?: number[];
+  forwardedFor?: string[];
+}
+
+interface Slot {
+  name: string;
+  port: number;
+  node: number | undefined;
+  forwardedFor: string | undefined;
+  key: RsaPrivateKey;
 }
 
 const sha256Hex: (s: string) => string =
@@ -71,9 +97,14 @@ const sha256Hex: (s: string) => string =
     ? (s) => (crypto as unknown as { hash: (a: string, d: string) => string }).hash('sha256', s)
     : (s) => crypto.createHash('sha256').update(s).digest('hex');
 
-/** Clients of one kind on one server; the first `plan.senders` send. */
+/** Clients of one kind on one server (or spread over the nodes of a cluster); the first `plan.senders` send. */
 export class Group implements Receiver {
   readonly clients: BenchClient[] = [];
+  private readonly slots: Slot[] = [];
+  private readonly dead = new Set<number>();
+  private split = false;
+  private latencySame = new Histogram();
+  private latencyCross = new Histogram();
   private plan: Plan | undefined;
   private prefix = '';
   private timer: NodeJS.Timeout | undefined;
@@ -89,19 +120,66 @@ export class Group implements Receiver {
   constructor(readonly kind: Kind, readonly port: number) {}
 
   private static empty(): RunResult {
-    return { sentInWindow: 0, sentTotal: 0, deliveredInWindow: 0, framesInWindow: 0, windowDeliveries: 0, receivedTotal: 0, badHash: 0, latency: [], lateness: [], cores: NaN, sendBins: [] };
+    return { sentInWindow: 0, sentTotal: 0, deliveredInWindow: 0, framesInWindow: 0, windowDeliveries: 0, receivedTotal: 0, badHash: 0, latency: [], lateness: [], cores: NaN, sendBins: [], dropped: 0, errors: {} };
   }
 
-  /** Connects `names.length` clients, `concurrency` handshakes at a time; key i % keys.length for client i. */
-  async connect(names: string[], keys: RsaPrivateKey[], concurrency: number): Promise<void> {
+  /**
+   * Connects `names.length` clients, `concurrency` handshakes at a time; key i % keys.length for
+   * client i; each where `place` says. Clients keep the order of `names` (the first ones send).
+   */
+  async connect(names: string[], keys: RsaPrivateKey[], concurrency: number, place: Placement = {}): Promise<void> {
+    const base = this.slots.length;
+    names.forEach((name, i) => {
+      const node = place.nodes?.[i];
+      if (node !== undefined) this.split = true;
+      this.slots.push({ name, port: place.ports?.[i] ?? this.port, node, forwardedFor: place.forwardedFor?.[i], key: keys[i % keys.length]! });
+    });
     let next = 0;
     const worker = async () => {
-      while (next < names.length) {
-        const i = next++;
-        this.clients.push(await connectClient(this.kind, this.port, names[i]!, keys[i % keys.length]!, this));
-      }
+      while (next < names.length) await this.open(base + next++);
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, names.length) }, worker));
+  }
+
+  /** Connects slot i (again). */
+  private async open(i: number): Promise<void> {
+    const s = this.slots[i]!;
+    let c: BenchClient | undefined;
+    const rx: Receiver = {
+      onFrame: () => this.onFrame(),
+      onMessage: (_from, text, sha256) => this.received(text, sha256, s.node),
+      onClose: () => {
+        if (this.clients[i] === c) {
+          this.dead.add(i);
+          if (this.plan) this.r.dropped++;
+        }
+      },
+      onError: (code) => {
+        if (this.plan) this.r.errors[code] = (this.r.errors[code] ?? 0) + 1;
+      },
+    };
+    c = await connectClient(this.kind, s.port, s.name, s.key, rx, s.forwardedFor);
+    this.clients[i] = c;
+    this.dead.delete(i);
+  }
+
+  /** Reconnects every client the server closed; resolves with how many were (re)connected and how many could not be. */
+  async repair(concurrency: number): Promise<{ reconnected: number; failed: number }> {
+    const todo = [...this.dead];
+    let reconnected = 0;
+    let failed = 0;
+    const worker = async () => {
+      for (let i = todo.shift(); i !== undefined; i = todo.shift()) {
+        try {
+          await this.open(i);
+          reconnected++;
+        } catch {
+          failed++;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
+    return { reconnected, failed };
   }
 
   /** Receiver: one WebSocket message arrived. */
@@ -114,6 +192,11 @@ export class Group implements Receiver {
 
   /** Receiver: one delivery — verified, then counted and timed if it belongs to this run. */
   onMessage(_from: string, text: string, sha256: string): void {
+    this.received(text, sha256, undefined);
+  }
+
+  /** One delivery to a client on node `node` (undefined: a single server). */
+  private received(text: string, sha256: string, node: number | undefined): void {
     const p = this.plan;
     if (!p) return;
     const now = monoNow();
@@ -128,6 +211,11 @@ export class Group implements Receiver {
     if (scheduled >= p.from && scheduled < p.to) {
       this.r.windowDeliveries++;
       this.latency.record(now - scheduled);
+      if (this.split && node !== undefined) {
+        const at = text.indexOf(' @', this.prefix.length);
+        const from = at < 0 ? NaN : parseInt(text.slice(at + 2), 10);
+        (from === node ? this.latencySame : this.latencyCross).record(now - scheduled);
+      }
     }
   }
 
@@ -145,10 +233,12 @@ export class Group implements Receiver {
     this.r = Group.empty();
     this.latency = new Histogram();
     this.lateness = new Histogram();
+    this.latencySame = new Histogram();
+    this.latencyCross = new Histogram();
     this.prng = new Prng(plan.seed);
     this.cpu = [];
     this.sendBins = new Uint32Array(Math.ceil(plan.stop - plan.start) + 1);
-    const senders = this.clients.slice(0, plan.senders);
+    const senders = Array.from({ length: Math.min(plan.senders, this.clients.length) }, (_, i) => i);
     const mean = 1000 / plan.messagesPerSecond;
     this.next = plan.start + this.prng.exponential(mean);
     const readCpu = (t: number) =>
@@ -179,9 +269,11 @@ export class Group implements Receiver {
     return this.sending;
   }
 
-  private send(c: BenchClient, scheduled: number, now: number): void {
+  private send(i: number, scheduled: number, now: number): void {
     const p = this.plan!;
-    let text = `${this.prefix}${scheduled.toFixed(3)} ${c.name} `;
+    const c = this.clients[i]!;
+    const node = this.slots[i]?.node;
+    let text = `${this.prefix}${scheduled.toFixed(3)} ${node === undefined ? '' : `@${node} `}${c.name} `;
     text += 'x'.repeat(Math.max(0, TEXT_LENGTH - text.length));
     c.say(text, sha256Hex(text));
     this.r.sentTotal++;
@@ -202,7 +294,14 @@ export class Group implements Receiver {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const [a, b] = this.cpu;
-    const r: RunResult = { ...this.r, latency: this.latency.toSparse(), lateness: this.lateness.toSparse(), sendBins: Array.from(this.sendBins), cores: a && b ? (b.micros - a.micros) / 1000 / (b.at - a.at) : NaN };
+    const r: RunResult = {
+      ...this.r,
+      latency: this.latency.toSparse(),
+      lateness: this.lateness.toSparse(),
+      sendBins: Array.from(this.sendBins),
+      cores: a && b ? (b.micros - a.micros) / 1000 / (b.at - a.at) : NaN,
+      ...(this.split && { latencySame: this.latencySame.toSparse(), latencyCross: this.latencyCross.toSparse() }),
+    };
     this.plan = undefined;
     return r;
   }
@@ -212,5 +311,7 @@ export class Group implements Receiver {
     if (this.timer) clearTimeout(this.timer);
     for (const c of this.clients) c.close();
     this.clients.length = 0;
+    this.slots.length = 0;
+    this.dead.clear();
   }
 }

@@ -1,6 +1,7 @@
 /**
- * A benchmark server process: `node child.js <kind> [pki folder]` starts that server (parley,
- * ws, ws-batched, sio; tls and mtls for the handshake benchmark) and answers the orchestrator
+ * A benchmark server process: `node child.js <kind> [pki folder | Redis URL]` starts that server
+ * (parley, ws, ws-batched, sio; sio-redis with a Redis URL: a node of a Socket.IO cluster; tls
+ * and mtls for the handshake benchmark) and answers the orchestrator
  * over IPC: `address` (its port), `usage` (CPU time, memory after GC), `heapTypes` (its heap by
  * kind of object, lib/heap-types.ts) and `window` (its own CPU
  * time and deliveries, read inside this process on its own clock at two given times), so that
@@ -18,13 +19,18 @@ import { startWsBatched } from './ws-batched.js';
 import { startWsBroadcast } from './ws.js';
 
 const kind = process.argv[2];
-const pki = process.argv[3] ?? '';
+// the PKI folder (mtls) or the Redis URL (sio-redis)
+const arg = process.argv[3] ?? '';
 
 async function start(): Promise<{ port: number; deliveries: () => number }> {
   const none = () => 0;
   switch (kind) {
     case 'parley': {
       const s = await startParley(quickKey());
+      return { port: s.address.port, deliveries: s.deliveries };
+    }
+    case 'sio-redis': {
+      const s = await startSioBroadcast(arg);
       return { port: s.address.port, deliveries: s.deliveries };
     }
     case 'ws':
@@ -36,17 +42,24 @@ async function start(): Promise<{ port: number; deliveries: () => number }> {
     case 'tls':
       return { port: (await startTls()).address.port, deliveries: none };
     case 'mtls':
-      return { port: (await startMutualTls(pki)).address.port, deliveries: none };
+      return { port: (await startMutualTls(arg)).address.port, deliveries: none };
     default:
       throw new Error(`unknown server kind ${kind}`);
   }
 }
 
-/** One reading inside this process: the monotonic clock, CPU time (µs) and deliveries so far. */
+/**
+ * One reading inside this process: the monotonic clock, CPU time (µs) and deliveries so far.
+ * A reading of several processes (bench:cluster's nodes and services, from /proc) also has each
+ * one's CPU time (`parts`, µs; cpuMicros is their sum), counters read from the services
+ * (`counters`), and NaN deliveries when the servers do not count them.
+ */
 export interface Reading {
   at: number;
   cpuMicros: number;
   deliveries: number;
+  parts?: Record<string, number>;
+  counters?: Record<string, number>;
 }
 
 const server = start();
