@@ -86,8 +86,8 @@ export async function startCluster(opts: { nodes: number; nodeArgs?: string[] })
 
 async function startNode(id: string, args: string[], c: { redis: string; db: string; keyFile: string; dir: string }): Promise<ClusterNode> {
   const port = await freePort();
-  const data = path.join(c.dir, `data-${id}`);
-  const argv = [MAIN, 'server', '--port', String(port), '--data', data, '--redis', c.redis, '--db', c.db, '--key', c.keyFile, '--node-id', id, ...args];
+  // a cluster node keeps nothing in a data folder (the CLI refuses --data with --redis/--db)
+  const argv = [MAIN, 'server', '--port', String(port), '--redis', c.redis, '--db', c.db, '--key', c.keyFile, '--node-id', id, ...args];
   const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PARLEY_REDIS: '', PARLEY_DB: '' } });
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
