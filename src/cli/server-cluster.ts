@@ -1,0 +1,67 @@
+/**
+ * `parley server --redis … --db …`: opens what a cluster node shares with the others — the name
+ * registry in PostgreSQL and the bus on Redis — with a clear CLI error for each way it can fail
+ * before the server listens. The server itself starts the bus (`bus.start` inside listen) and
+ * stops it on close; the CLI closes the registry after the server.
+ */
+import { ClusterError, type ClusterBus } from '../cluster/bus.js';
+import { RedisClusterBus } from '../cluster/redis-bus.js';
+import { NameRegistrySchemaError, NameRegistryUnavailableError, PostgresNameRegistry } from '../server/names-postgres.js';
+import type { Logger } from '../server/log.js';
+import { redactUrl, type ClusterFlags } from './cluster-flags.js';
+import { failure } from './errors.js';
+
+/** What a cluster node opened: the shared registry and the bus, and how to close the registry. */
+export interface ClusterParts {
+  names: PostgresNameRegistry;
+  cluster: ClusterBus;
+}
+
+/** What to check when PostgreSQL cannot be reached, for the hint of every such error. */
+const DB_HINT =
+  'check that PostgreSQL runs and listens at that host and port (pg_isready -d URL), that the user may log in and the database exists, and the URL given with --db or PARLEY_DB';
+
+/**
+ * Opens the PostgreSQL registry and waits until it is ready (reachable, schema migrated), then
+ * builds the Redis bus. Closes what it opened before throwing. Throws CliErrors (exit 1):
+ * PostgreSQL unreachable (registry_unavailable), refusing the login or the database (its
+ * SQLSTATE), holding a newer schema; the bus refusing its options (its ClusterError code).
+ */
+export async function openCluster(flags: ClusterFlags, log: Logger): Promise<ClusterParts> {
+  const names = new PostgresNameRegistry({ connectionString: flags.dbUrl });
+  const db = redactUrl(flags.dbUrl);
+  try {
+    await names.ready();
+  } catch (e) {
+    await names.close().catch(() => undefined);
+    throw registryStartError(e, db);
+  }
+  let cluster: ClusterBus;
+  try {
+    cluster = new RedisClusterBus({ url: flags.redisUrl, nodeId: flags.nodeId, log });
+  } catch (e) {
+    await names.close().catch(() => undefined);
+    if (e instanceof ClusterError) {
+      throw failure(`cannot join the cluster through Redis at ${redactUrl(flags.redisUrl)}: ${e.message} (${e.code})`, 'check --redis or PARLEY_REDIS', e);
+    }
+    throw e;
+  }
+  return { names, cluster };
+}
+
+/** The CLI error for a registry that could not get ready at start. Throws nothing. */
+export function registryStartError(e: unknown, db: string): unknown {
+  if (e instanceof NameRegistryUnavailableError) {
+    const why = e.cause instanceof Error ? e.cause.message || (e.cause as NodeJS.ErrnoException).code || e.cause.name : e.message;
+    return failure(`cannot reach PostgreSQL at ${db}: ${why} (${e.code})`, DB_HINT, e);
+  }
+  if (e instanceof NameRegistrySchemaError) {
+    return failure(`the database at ${db}: ${e.message}`, 'upgrade Parley on this node to the version the other nodes run', e);
+  }
+  const sqlState = (e as { code?: unknown }).code;
+  if (e instanceof Error && typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState)) {
+    // PostgreSQL answered but refused: a bad password (28P01), an unknown role (28000) or database (3D000), no rights (42501)…
+    return failure(`PostgreSQL at ${db} refused: ${e.message} (SQLSTATE ${sqlState})`, DB_HINT, e);
+  }
+  return e;
+}
