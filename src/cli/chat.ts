@@ -199,7 +199,10 @@ async function run(argv: string[]): Promise<number> {
       lastServer = s.url;
       return ui.status(`connected to ${s.url}`);
     }
-    if (s.state === 'connecting') return ui.status(s.attempt > 1 ? `connecting…, attempt ${s.attempt}${lastBrief ? ` (last: ${lastBrief})` : ''}` : 'connecting…');
+    if (s.state === 'connecting') {
+      const to = servers.length > 1 ? `connecting to ${s.url}…` : 'connecting…';
+      return ui.status(s.attempt > 1 ? `${to}, attempt ${s.attempt}${lastBrief ? ` (last: ${lastBrief})` : ''}` : to);
+    }
     if (s.state === 'reconnecting') {
       lastBrief = s.brief;
       // the reason may be the server's (or a forger's) text: formatLine and the screen sanitize it

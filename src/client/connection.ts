@@ -57,8 +57,9 @@ export interface ConnectionOptions {
   maxFrameBytes?: number;
   /**
    * The longest wait a server's Retry-After (on an HTTP 429/503 refusal of the upgrade) may
-   * impose before the next attempt (default 10 minutes): the header is unauthenticated, so it
-   * may lengthen a wait, never stop the client.
+   * impose before the next attempt on that server (default 10 minutes; with several servers the
+   * others are tried meanwhile): the header is unauthenticated, so it may lengthen a wait, never
+   * stop the client.
    */
   maxRetryAfterMs?: number;
 }
@@ -200,6 +201,8 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   readonly servers: readonly string[];
   /** Index in `servers` of the one tried now (or connected). */
   private serverIndex = 0;
+  /** Per server index: no attempt before this time (its last Retry-After). */
+  private readonly notBefore = new Map<number, number>();
 
   /** Throws RangeError for an empty list of servers. */
   constructor(private readonly opts: ConnectionOptions) {
@@ -374,10 +377,12 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       this.failures = stable ? 1 : this.failures + 1;
       const base = Math.min(this.opts.maxReconnectMs ?? 30_000, (this.opts.minReconnectMs ?? 500) * 2 ** Math.min(10, this.failures - 1));
       const backoff = Math.round(base * (0.8 + 0.4 * Math.random())); // jitter only: not security-relevant
-      // the server's Retry-After may lengthen the wait (up to maxRetryAfterMs), never shorten it
-      const inMs = Math.max(backoff, Math.min(retryAfterMs ?? 0, this.opts.maxRetryAfterMs ?? 600_000));
+      // a server's Retry-After may delay the next attempt on that server (up to maxRetryAfterMs), never hasten it
+      const now = Date.now();
+      if (retryAfterMs !== undefined) this.notBefore.set(this.serverIndex, now + Math.min(retryAfterMs, this.opts.maxRetryAfterMs ?? 600_000));
       // several servers: the next attempt goes to the next one (round robin), this one may be down
       this.serverIndex = (this.serverIndex + 1) % this.servers.length;
+      const inMs = Math.max(backoff, (this.notBefore.get(this.serverIndex) ?? 0) - now);
       this.emit('status', { state: 'reconnecting', inMs, reason: why, brief });
       this.retryTimer = setTimeout(() => this.connect(), inMs);
     };

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { ChatConnection, type ConnectionStatus, type FatalError } from '../../src/client/connection.js';
 import { checkPin, knownHostsPath, serverId } from '../../src/client/pins.js';
@@ -86,6 +88,30 @@ describe('ChatConnection with several servers', () => {
     const order = c.statuses.filter((s): s is Extract<ConnectionStatus, { state: 'connecting' }> => s.state === 'connecting').map((s) => s.url);
     assert.deepEqual(order.slice(0, 4), [down, b.url, down, b.url]);
     c.conn.close();
+  });
+
+  it("a server's Retry-After (HTTP 429) delays only the attempts on that server", async () => {
+    const busy = http.createServer((_q, res) => res.writeHead(429, { 'Retry-After': '60' }).end('slow down'));
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    try {
+      const a = `ws://127.0.0.1:${(busy.address() as AddressInfo).port}`;
+      const { b } = await pair();
+      const c = client([a, b.url]);
+      const started = Date.now();
+      c.conn.start();
+      await until(() => c.readies.length === 1, 10_000, 'ready on B');
+      assert.ok(Date.now() - started < 5_000, 'B was not made to wait for A\'s Retry-After');
+      await b.server.close('bye');
+      // the next attempt is A's: it waits out A's Retry-After (60 s), not the backoff
+      await until(() => c.statuses.filter((s) => s.state === 'reconnecting').length === 2, 5_000, 'B dropped');
+      const waits = c.statuses.filter((s): s is Extract<ConnectionStatus, { state: 'reconnecting' }> => s.state === 'reconnecting').map((s) => s.inMs);
+      assert.ok(waits[0]! <= MAX_MS * 1.2, `to B after A's 429: ${waits[0]} ms`);
+      assert.ok(waits[1]! > 55_000 && waits[1]! <= 60_000, `to A again: ${waits[1]} ms`);
+      c.conn.close();
+    } finally {
+      busy.closeAllConnections();
+      await new Promise((r) => busy.close(r));
+    }
   });
 
   describe('pins: the servers given together share one key', () => {
