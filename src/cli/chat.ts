@@ -15,9 +15,6 @@ import { isHomeError, loadOrCreateIdentity, NAME_RULE, nameProblem, quoteName, r
 import { HELP_TEXT, parseInput } from '../client/input.js';
 import { ReplyTracker, type LineRef } from '../client/refs.js';
 import { checkPin, groupMismatchPreface, knownHostsPath, newPinMessage, pinMismatchMessage, sharedPinMessage } from '../client/pins.js';
-import { DEFAULT_SERVER, MAX_SERVERS, serverList } from './chat-servers.js';
-
-export { DEFAULT_SERVER };
 import { promptLine, promptSecret } from '../client/prompt.js';
 import { sanitize } from '../client/text.js';
 import { parseCommandArgs, type Command } from './args.js';
@@ -25,6 +22,9 @@ import { EXIT_FAILURE, EXIT_OK, failure, usageError } from './errors.js';
 import { handleSignalsGracefully, readPassphraseFile, writeStdout } from './io.js';
 import { generateWithProgress } from './keygen.js';
 import { LineUi, ScreenUi } from './chat-ui.js';
+import { DEFAULT_SERVER, MAX_SERVERS, serverList } from './chat-servers.js';
+
+export { DEFAULT_SERVER };
 
 /** Ctrl+C, Ctrl+D or /quit: how long queued messages may take to go out before the client leaves anyway. */
 export const QUIT_GRACE_MS = 500;
@@ -197,7 +197,7 @@ async function run(argv: string[]): Promise<number> {
       // several servers: say which one, and when the client moved to another
       if (s.url !== lastServer) ui.show({ type: 'server', url: s.url, ...(lastServer !== undefined && { previous: lastServer }) });
       lastServer = s.url;
-      return ui.status(`connected to ${s.url}`);
+      return ui.status(`connected to ${s.url}`, 'ok');
     }
     if (s.state === 'connecting') {
       const to = servers.length > 1 ? `connecting to ${s.url}…` : 'connecting…';
@@ -377,7 +377,6 @@ async function run(argv: string[]): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 
 /** Waits until `cond()` holds or `ms` have passed; resolves with whether it holds. */
 async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
