@@ -37,7 +37,7 @@ export interface NodeParts {
   key: RsaPrivateKey;
   names: NameRegistry | AsyncNameRegistry;
   bus?: ClusterBus;
-  /** Closes the registry (and releases the data folder's lock). Idempotent enough for one call. */
+  /** After the server closed: closes the registry (and releases the data folder's lock; in a cluster, makes sure the bus is stopped). Call once. */
   close(): Promise<void>;
 }
 
@@ -81,6 +81,16 @@ export async function clusterNode(flags: ClusterFlags, keyFile: string, keyOpts:
   const key = await loadServerKeyFile(keyFile, keyOpts);
   checkKeyBounds(key, keyFile, true);
   const { names, cluster } = await openCluster(flags, log);
-  return { key, names, bus: cluster, close: () => names.close() };
+  return {
+    key,
+    names,
+    bus: cluster,
+    close: async () => {
+      // the server stops the bus (on close, or when listen fails after starting it); stopping it
+      // again here is for the case it did not, so that no Redis connection keeps the process alive
+      await cluster.stop().catch(() => undefined);
+      await names.close();
+    },
+  };
 }
 
