@@ -21,6 +21,8 @@ export interface Command {
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
+  /** A string option that may be given several times (read with Args.strings). */
+  multiple?: boolean;
 }
 
 /** The parsed arguments of a command, with typed getters that raise usage errors. */
@@ -28,7 +30,7 @@ export class Args {
   constructor(
     /** e.g. "parley rsa encrypt", for messages. */
     readonly command: string,
-    private readonly values: Record<string, string | boolean | undefined>,
+    private readonly values: Record<string, string | boolean | string[] | undefined>,
     readonly positionals: string[],
   ) {}
 
@@ -46,8 +48,17 @@ export class Args {
   string(name: string): string | undefined {
     const v = this.values[name];
     if (v === undefined) return undefined;
-    if (typeof v !== 'string') throw new Error(`option --${name} is not a string option`);
+    if (typeof v !== 'string') throw new Error(`option --${name} is not a single string option`);
     if (v === '') throw usageError(`--${name} needs a non-empty value`, this.helpHint);
+    return v;
+  }
+
+  /** Every value of a string option declared `multiple`, in the order given (none: []). An empty value is a usage error. */
+  strings(name: string): string[] {
+    const v = this.values[name];
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) throw new Error(`option --${name} is not a multiple string option`);
+    if (v.some((x) => x === '')) throw usageError(`--${name} needs a non-empty value`, this.helpHint);
     return v;
   }
 
@@ -76,7 +87,7 @@ export function parseCommandArgs(
   maxPositionals = 0,
 ): Args {
   const hint = `run '${command} --help' for usage`;
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  let parsed: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({
       args: argv,
@@ -89,7 +100,7 @@ export function parseCommandArgs(
   }
   // string options given twice: parseArgs keeps the last; say so rather than guess
   for (const [name, spec] of Object.entries(options)) {
-    if (spec.type !== 'string') continue;
+    if (spec.type !== 'string' || spec.multiple) continue;
     const count = argv.filter((a) => a === `--${name}` || a.startsWith(`--${name}=`) || (spec.short && a === `-${spec.short}`)).length;
     if (count > 1) throw usageError(`--${name} given more than once`, hint);
   }

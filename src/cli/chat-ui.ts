@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import { formatJson, formatLine, shouldBell, useColor, type DisplayEvent } from '../client/format.js';
 import { parseRefLine, type LineRef } from '../client/refs.js';
-import { ChatScreen } from '../client/screen.js';
+import { ChatScreen, type StatusTone } from '../client/screen.js';
 import { sanitizeLines } from '../client/text.js';
 
 /** What the two front ends (screen, lines) have in common. */
@@ -15,7 +15,8 @@ export interface Ui {
   start(onLine: (line: string, ref?: LineRef) => boolean, onEnd: () => void): void;
   /** Shows an event; `ref`: the --json ref of the input line it answers. */
   show(ev: DisplayEvent, ref?: LineRef): void;
-  status(text: string): void;
+  /** The status line (the screen only); `tone` defaults to 'ok' for 'connected', else 'busy'. */
+  status(text: string, tone?: StatusTone): void;
   /** The current room, and the rooms the user is in (marked by /rooms). */
   setRoom(room: string | undefined, joined?: ReadonlySet<string>): void;
   /** The user's name changed (another one after a refusal). */
@@ -41,8 +42,8 @@ export class ScreenUi implements Ui {
     const line = formatLine(ev, { me: this.me, color: this.color, rooms: this.rooms });
     if (line !== undefined) this.screen.print(line, { bell: shouldBell(ev, this.me) });
   }
-  status(text: string): void {
-    this.screen.setStatus(text);
+  status(text: string, tone?: StatusTone): void {
+    this.screen.setStatus(text, tone);
   }
   setRoom(room: string | undefined, joined?: ReadonlySet<string>): void {
     this.rooms = { joined: joined ?? this.rooms.joined, current: room };

@@ -14,7 +14,7 @@ import { formatFatal, statusText } from '../client/format.js';
 import { isHomeError, loadOrCreateIdentity, NAME_RULE, nameProblem, quoteName, rememberName, resolveHome } from '../client/home.js';
 import { HELP_TEXT, parseInput } from '../client/input.js';
 import { ReplyTracker, type LineRef } from '../client/refs.js';
-import { checkPin, knownHostsPath, newPinMessage, pinMismatchMessage } from '../client/pins.js';
+import { checkPin, groupMismatchPreface, knownHostsPath, newPinMessage, pinMismatchMessage, sharedPinMessage } from '../client/pins.js';
 import { promptLine, promptSecret } from '../client/prompt.js';
 import { sanitize } from '../client/text.js';
 import { parseCommandArgs, type Command } from './args.js';
@@ -22,9 +22,10 @@ import { EXIT_FAILURE, EXIT_OK, failure, usageError } from './errors.js';
 import { handleSignalsGracefully, readPassphraseFile, writeStdout } from './io.js';
 import { generateWithProgress } from './keygen.js';
 import { LineUi, ScreenUi } from './chat-ui.js';
+import { DEFAULT_SERVER, MAX_SERVERS, serverList } from './chat-servers.js';
 
-/** The server `parley chat` connects to without --server. */
-export const DEFAULT_SERVER = 'ws://127.0.0.1:8765';
+export { DEFAULT_SERVER };
+
 /** Ctrl+C, Ctrl+D or /quit: how long queued messages may take to go out before the client leaves anyway. */
 export const QUIT_GRACE_MS = 500;
 /** Line mode, input ended: how long to wait for a first connection before giving up (exit 1). */
@@ -32,17 +33,22 @@ export const END_CONNECT_WAIT_MS = 5_000;
 /** Line mode, input ended: give up (exit 1) when no queued line could be sent for this long. */
 export const END_STALL_MS = 30_000;
 
-const HELP = `Usage: parley chat [--server URL] [--name NAME] [--room ROOM] [--home DIR]
+const HELP = `Usage: parley chat [--server URL[,URL…]]… [--name NAME] [--room ROOM] [--home DIR]
                    [--passphrase-file F] [--ca FILE] [--json]
 
 Chats on a Parley server. The first run generates your RSA key (2048 bits) in the home folder
 and asks for your name (on a terminal); the name is remembered once a server accepted it. On a
 terminal, a name the server refuses (taken by another key, or not accepted) is asked for again.
 The server's key fingerprint is pinned on first contact (known_hosts) and a changed key is
-refused ('parley pins' lists and forgets pins).
+refused ('parley pins' lists and forgets pins). The servers of one --server list are one cluster
+with one key: a key pinned for one of them is accepted (and pinned) for the others, any other key
+is refused as a changed key.
 
 Options:
-  -s, --server URL          ws://HOST:PORT or wss://HOST:PORT (default ${DEFAULT_SERVER})
+  -s, --server URL          ws://HOST:PORT or wss://HOST:PORT (default ${DEFAULT_SERVER}); give it
+                            several times, or several URLs with commas, for the nodes of one
+                            cluster: the client connects to the first that answers and moves to
+                            the next when its server stops (up to ${MAX_SERVERS})
   -n, --name NAME           your name: 1–32 of A–Z a–z 0–9 _ . - (remembered once accepted)
   -r, --room ROOM           join this room after connecting (default: lobby)
       --home DIR            identity folder (default $PARLEY_HOME or ~/.parley)
@@ -81,7 +87,7 @@ VERIFIED (with a reason) or ✗ HASH MISMATCH otherwise: do not trust such a mes
 
 /** The options of `parley chat` (each in --help's usage line and options list: test/cli/help.test.ts). */
 export const CHAT_OPTIONS = {
-  server: { type: 'string', short: 's' },
+  server: { type: 'string', short: 's', multiple: true },
   name: { type: 'string', short: 'n' },
   room: { type: 'string', short: 'r' },
   home: { type: 'string' },
@@ -98,9 +104,8 @@ async function run(argv: string[]): Promise<number> {
     0,
   );
   if (args.help) return writeStdout(HELP).then(() => EXIT_OK);
-  const url = args.string('server') ?? DEFAULT_SERVER;
-  if (!/^wss?:\/\/[^\s/]+/.test(url)) throw usageError(`--server must be a ws:// or wss:// URL, got '${url}'`, 'for example --server ws://127.0.0.1:8765');
-  if (!URL.canParse(url)) throw usageError(`--server '${url}' is not a valid URL (check the host and the port, 1–65535)`, 'for example --server ws://127.0.0.1:8765');
+  const servers = serverList(args.strings('server'));
+  const url = servers[0]!;
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
   const json = args.flag('json');
   if (json && interactive) throw usageError('--json is for scripts: use it with stdin not a terminal', args.helpHint);
@@ -128,23 +133,30 @@ async function run(argv: string[]): Promise<number> {
 
   const ui = interactive ? new ScreenUi(identity.name) : new LineUi(identity.name, json);
   const conn = new ChatConnection({
-    url,
+    url: servers,
     identity: identity.key,
     name: identity.name,
     crypto: nodeCrypto,
     socket: wsSocketFactory(ca !== undefined ? { ca } : {}),
-    verifyServer: (fp) => {
-      const r = checkPin(home, url, fp);
+    verifyServer: (fp, at) => {
+      const r = checkPin(home, at, fp, servers);
       if (r === 'new') {
-        ui.show({ type: 'info', message: newPinMessage(url, fp, knownHostsPath(home)) });
+        ui.show({ type: 'info', message: newPinMessage(at, fp, knownHostsPath(home)) });
         return { ok: true };
       }
       if (r === 'match') return { ok: true };
-      return { ok: false, message: pinMismatchMessage(url, r.mismatch.pinned, r.mismatch.presented, knownHostsPath(home), r.mismatch.line) };
+      if ('shared' in r) {
+        ui.show({ type: 'info', message: sharedPinMessage(at, r.shared, fp, knownHostsPath(home)) });
+        return { ok: true };
+      }
+      const { pinned, presented, line, server } = r.mismatch;
+      const warning = pinMismatchMessage(server ?? at, pinned, presented, knownHostsPath(home), line);
+      return { ok: false, message: server === undefined ? warning : `${groupMismatchPreface(at, server)}\n${warning}` };
     },
   });
 
-  // the end-to-end layer: peers' keys pinned per server in the home folder (peers/<server>.json)
+  // the end-to-end layer: peers' keys pinned per server in the home folder (peers/<server>.json);
+  // the servers of one --server list are one chat: their peers are pinned under the first one
   const peerPins = new FilePinStore(home, url, (e) => ui.show({ type: 'error', code: e.code, message: `${e.message} (kept for this run only)`, ...(e.hint !== undefined && { hint: e.hint }) }));
   const e2e = new E2EClient({ connection: conn, crypto: nodeE2ECrypto, identity: identity.key, pins: peerPins });
   /** The key each /verify NAME showed the number of (what /verify NAME yes marks). */
@@ -177,12 +189,20 @@ async function run(argv: string[]): Promise<number> {
   // (--json: every time), not at every retry of a loop
   let lastBrief: string | undefined;
   let shownReason: string | undefined;
+  let lastServer: string | undefined; // the server of the last `ready`, with several
   conn.on('status', (s: ConnectionStatus) => {
     if (s.state === 'connected') {
       lastBrief = shownReason = undefined;
-      return ui.status('connected');
+      if (servers.length === 1) return ui.status('connected');
+      // several servers: say which one, and when the client moved to another
+      if (s.url !== lastServer) ui.show({ type: 'server', url: s.url, ...(lastServer !== undefined && { previous: lastServer }) });
+      lastServer = s.url;
+      return ui.status(`connected to ${s.url}`, 'ok');
     }
-    if (s.state === 'connecting') return ui.status(s.attempt > 1 ? `connecting…, attempt ${s.attempt}${lastBrief ? ` (last: ${lastBrief})` : ''}` : 'connecting…');
+    if (s.state === 'connecting') {
+      const to = servers.length > 1 ? `connecting to ${s.url}…` : 'connecting…';
+      return ui.status(s.attempt > 1 ? `${to}, attempt ${s.attempt}${lastBrief ? ` (last: ${lastBrief})` : ''}` : to);
+    }
     if (s.state === 'reconnecting') {
       lastBrief = s.brief;
       // the reason may be the server's (or a forger's) text: formatLine and the screen sanitize it
@@ -335,7 +355,7 @@ async function run(argv: string[]): Promise<number> {
     if (!readySeen) {
       const n = early.length;
       finish(EXIT_FAILURE);
-      process.stderr.write(`parley: could not connect to ${sanitize(url)} within ${END_CONNECT_WAIT_MS / 1000} s${why}${n ? `; ${n} input line(s) not sent` : ''}\n`);
+      process.stderr.write(`parley: could not connect to ${sanitize(servers.join(', '))} within ${END_CONNECT_WAIT_MS / 1000} s${why}${n ? `; ${n} input line(s) not sent` : ''}\n`);
       return;
     }
     let last = e2e.pending;

@@ -1,6 +1,6 @@
 /**
  * `parley names list|release`: the operator's view of a server's name registry
- * (<data>/names.sqlite). `list` reads without writing and works beside a running server (it says
+ * (<data>/names.sqlite, or a cluster's in PostgreSQL with --db URL / PARLEY_DB). `list` reads without writing and works beside a running server (it says
  * on stderr that the list may change); `release` needs the server stopped — it holds the data
  * folder's lock (src/server/data-lock.ts) while it deletes, so no server can start meanwhile.
  */
@@ -17,10 +17,15 @@ import { parseCommandArgs, type Args, type Command } from './args.js';
 import { resolveDataDir } from './data-dir.js';
 import { EXIT_OK, failure, usageError } from './errors.js';
 import { writeStdout } from './io.js';
+import { checkDbUrl, redactUrl } from './cluster-flags.js';
+import { registryStartError } from './server-cluster.js';
+import type { PostgresNameRegistry } from '../server/names-postgres.js';
 
-const DATA_HELP = `  --data DIR    the server's data folder (default $PARLEY_DATA or ./.parley-server)`;
+const DATA_HELP = `  --data DIR    the server's data folder (default $PARLEY_DATA or ./.parley-server)
+  --db URL      a cluster's registry in PostgreSQL instead, postgres://USER@HOST:PORT/DB
+                (default $PARLEY_DB when --data is not given)`;
 
-const LIST_HELP = `Usage: parley names list [--data DIR] [--json]
+const LIST_HELP = `Usage: parley names list [--data DIR | --db URL] [--json]
 
 Lists the names of a server's registry: each name as first claimed, the fingerprint of the key
 that owns it, and when it was claimed (UTC). Names that look alike but belong to different keys
@@ -34,12 +39,14 @@ ${DATA_HELP}
   -h, --help    show this help
 `;
 
-const RELEASE_HELP = `Usage: parley names release NAME [--data DIR]
+const RELEASE_HELP = `Usage: parley names release NAME [--data DIR | --db URL]
 
 Releases NAME (any case), so that anyone may claim it again: for a user who lost their key,
 whose new key is refused the old name. The new owner is whoever connects with the name first,
 so tell the user before you release it. Stop the server first: release refuses to run while a
-server uses the data folder. Exit 1 for a name that is not registered.
+server uses the data folder. With --db (a cluster) the nodes may keep running, but a session
+open under the name is not ended: release it while its owner is offline (/whois NAME). Exit 1
+for a name that is not registered.
 
 Options:
 ${DATA_HELP}
@@ -48,7 +55,8 @@ ${DATA_HELP}
 
 const NAMES_HELP = `Usage: parley names <command> [options]
 
-The name registry of a Parley server (names.sqlite in its data folder): which key owns which name.
+The name registry of a Parley server (names.sqlite in its data folder, or a cluster's in
+PostgreSQL with --db URL): which key owns which name.
 
 Commands:
   list      list the registered names, their owners' key fingerprints, and when they were claimed
@@ -101,19 +109,47 @@ function table(records: NameRecord[]): string {
   return line(head) + rows.map(line).join('') + `${records.length} name${records.length === 1 ? '' : 's'}\n`;
 }
 
-async function list(argv: string[]): Promise<number> {
-  const args = parseCommandArgs('parley names list', argv, { data: { type: 'string' }, json: { type: 'boolean' } }, 0);
-  if (args.help) return writeStdout(LIST_HELP).then(() => EXIT_OK);
-  const dir = resolveDataDir(args.string('data'));
-  let records: NameRecord[];
+/** --db URL, or PARLEY_DB when neither --db nor --data is given; undefined for the data folder. Throws a usage error for both flags or a bad URL. */
+function dbUrl(args: Args, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const flag = args.string('db');
+  if (flag !== undefined && args.string('data') !== undefined) throw usageError('--data and --db exclude each other: a registry is in a data folder or in PostgreSQL', args.helpHint);
+  if (flag !== undefined) return checkDbUrl(flag);
+  if (args.string('data') === undefined && env.PARLEY_DB) return checkDbUrl(env.PARLEY_DB, 'PARLEY_DB');
+  return undefined;
+}
+
+/** Runs `f` on the cluster's PostgreSQL registry at `url`, closing it after; its errors as CliErrors. */
+async function withDb<T>(url: string, f: (r: PostgresNameRegistry) => Promise<T>): Promise<T> {
+  const { PostgresNameRegistry } = await import('../server/names-postgres.js'); // loaded only when asked for (~0.07 s)
+  const registry = new PostgresNameRegistry({ connectionString: url });
   try {
-    records = SqliteNameRegistry.readFile(path.join(dir, NAMES_DB_FILE));
+    await registry.ready();
+    return await f(registry);
   } catch (e) {
-    throw registryError(e, dir);
+    throw registryStartError(e, redactUrl(url));
+  } finally {
+    await registry.close().catch(() => undefined);
   }
-  const state = serverOnDataDir(dir);
-  if (state.running) {
-    process.stderr.write(`parley: note: a Parley server${state.pid === undefined ? '' : ` (pid ${state.pid})`} is running on ${dir}; the list may change while you read it\n`);
+}
+
+async function list(argv: string[]): Promise<number> {
+  const args = parseCommandArgs('parley names list', argv, { data: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } }, 0);
+  if (args.help) return writeStdout(LIST_HELP).then(() => EXIT_OK);
+  const db = dbUrl(args);
+  let records: NameRecord[];
+  if (db !== undefined) {
+    records = await withDb(db, (r) => r.list());
+  } else {
+    const dir = resolveDataDir(args.string('data'));
+    try {
+      records = SqliteNameRegistry.readFile(path.join(dir, NAMES_DB_FILE));
+    } catch (e) {
+      throw registryError(e, dir);
+    }
+    const state = serverOnDataDir(dir);
+    if (state.running) {
+      process.stderr.write(`parley: note: a Parley server${state.pid === undefined ? '' : ` (pid ${state.pid})`} is running on ${dir}; the list may change while you read it\n`);
+    }
   }
   if (args.flag('json')) await writeStdout(records.map((r) => jsonLine({ name: r.name, fingerprint: r.fingerprint, createdAt: r.createdAt })).join(''));
   else await writeStdout(records.length === 0 ? 'no names registered\n' : table(records));
@@ -128,9 +164,15 @@ function nameArg(args: Args): string {
 }
 
 async function release(argv: string[]): Promise<number> {
-  const args = parseCommandArgs('parley names release', argv, { data: { type: 'string' } }, 1);
+  const args = parseCommandArgs('parley names release', argv, { data: { type: 'string' }, db: { type: 'string' } }, 1);
   if (args.help) return writeStdout(RELEASE_HELP).then(() => EXIT_OK);
   const name = nameArg(args);
+  const db = dbUrl(args);
+  if (db !== undefined) {
+    const released = await withDb(db, (r) => r.release(name));
+    if (!released) throw failure(`no name ${name} is registered in ${redactUrl(db)}`, `'parley names list --db URL' shows the registered names`);
+    return releasedLine(released);
+  }
   const dir = resolveDataDir(args.string('data'));
   const file = path.join(dir, NAMES_DB_FILE);
   if (!existsSync(file)) throw registryError(new NameRegistryFileError('missing', `${file} does not exist`), dir);
@@ -157,6 +199,10 @@ async function release(argv: string[]): Promise<number> {
     lock.release();
   }
   if (!released) throw failure(`no name ${name} is registered in ${dir}`, `'parley names list --data ${dir}' shows the registered names`);
+  return releasedLine(released);
+}
+
+async function releasedLine(released: NameRecord): Promise<number> {
   await writeStdout(
     `released ${released.name} (key ${shown(released.fingerprint, FINGERPRINT_RE)}, claimed ${minute(released.createdAt)} UTC); ` +
       `anyone may claim it now, its old key too\n`,

@@ -32,21 +32,23 @@ function shellQuote(file: string): string {
 /**
  * Throws a CliError (exit 1) when the key file's mode lets group or others read, write or run it
  * (mode & 0o077, as OpenSSH checks private keys), saying to run `chmod 600 FILE`. Not on Windows,
- * whose permissions are not mode bits.
+ * whose permissions are not mode bits. `option` (--data, --key) names where the path came from.
  */
-export async function assertPrivateFileMode(file: string): Promise<void> {
+export async function assertPrivateFileMode(file: string, option = '--data'): Promise<void> {
   if (process.platform === 'win32') return;
   let mode: number;
   try {
     ({ mode } = await stat(file));
   } catch (e) {
-    throw fileError(e, file, '--data');
+    throw fileError(e, file, option);
   }
   if ((mode & 0o077) === 0) return;
   const octal = (mode & 0o777).toString(8).padStart(4, '0');
   throw failure(
     `the server key ${file} has mode ${octal}: group or others can read or change it, so the server will not use it`,
-    `run 'chmod 600 ${shellQuote(file)}' (and if others may have read it, make a new key: move it away and restart)`,
+    option === '--key'
+      ? `run 'chmod 600 ${shellQuote(file)}' (and if others may have read it, make a new key with 'parley keygen --out FILE' and give it to every node)`
+      : `run 'chmod 600 ${shellQuote(file)}' (and if others may have read it, make a new key: move it away and restart)`,
   );
 }
 
@@ -60,6 +62,50 @@ function isEncryptedKey(data: Uint8Array): boolean {
   }
 }
 
+/** The key limits of the server key: the option named in messages, and the PBKDF2 bound. */
+function limitsOf(opts: ServerKeyOptions): KeyLimits {
+  return {
+    passphraseOption: '--key-passphrase-file',
+    ...(opts.maxKdfIterations !== undefined && { maxKdfIterations: opts.maxKdfIterations }),
+  };
+}
+
+/**
+ * Loads an existing server key file after checking its mode (assertPrivateFileMode) and that a
+ * passphrase is given only for an encrypted key. `option` names where the path came from
+ * (--data, --key) in messages. Throws CliErrors as loadOrCreateServerKey.
+ */
+async function loadServerKey(keyFile: string, opts: ServerKeyOptions, option: string): Promise<RsaPrivateKey> {
+  await assertPrivateFileMode(keyFile, option);
+  if (opts.passphraseFile !== undefined && !isEncryptedKey(new Uint8Array(await readFile(keyFile)))) {
+    const f = shellQuote(keyFile);
+    throw failure(
+      `--key-passphrase-file was given, but the server key ${keyFile} is not encrypted`,
+      `start without it, or encrypt the key first: openssl pkcs8 -topk8 -v2 aes-256-cbc -iter 600000 -in ${f} -out ${f}.enc ` +
+        `-passout file:${shellQuote(opts.passphraseFile)} && chmod 600 ${f}.enc && mv ${f}.enc ${f}`,
+    );
+  }
+  return loadPrivateKey(keyFile, opts.passphraseFile, option, limitsOf(opts));
+}
+
+/**
+ * `parley server --key FILE`: loads the server key from FILE (PKCS#8 PEM, encrypted or not, as
+ * `parley keygen` writes it) — the one key every node of a cluster shares, so that a client's pin
+ * holds whichever node it reaches. Never makes a key: a missing FILE is a CliError (exit 1) that
+ * says how to make one. Throws the CliErrors of loadOrCreateServerKey for an existing file
+ * (mode open to group or others, passphrase problems, a file that is not a key).
+ */
+export async function loadServerKeyFile(file: string, opts: ServerKeyOptions = {}): Promise<RsaPrivateKey> {
+  if (!(await exists(file))) {
+    const enc = opts.passphraseFile === undefined ? '' : ` --passphrase-file ${shellQuote(opts.passphraseFile)}`;
+    throw failure(
+      `the server key ${file} (--key) does not exist; parley server never makes a key there, since every node of a cluster must load the same one`,
+      `make it once with 'parley keygen --out ${shellQuote(file)}${enc}' and copy that file (mode 0600) to every node`,
+    );
+  }
+  return loadServerKey(file, opts, '--key');
+}
+
 /**
  * Loads <dir>/server_key, or makes a 2048-bit key there on first start (encrypted with the
  * passphrase when `opts.passphraseFile` is given) with server_key.pub beside it. Throws CliErrors
@@ -69,22 +115,7 @@ function isEncryptedKey(data: Uint8Array): boolean {
  */
 export async function loadOrCreateServerKey(dir: string, opts: ServerKeyOptions = {}): Promise<{ key: RsaPrivateKey; created: boolean }> {
   const keyFile = path.join(dir, SERVER_KEY_FILE);
-  const limits: KeyLimits = {
-    passphraseOption: '--key-passphrase-file',
-    ...(opts.maxKdfIterations !== undefined && { maxKdfIterations: opts.maxKdfIterations }),
-  };
-  if (await exists(keyFile)) {
-    await assertPrivateFileMode(keyFile);
-    if (opts.passphraseFile !== undefined && !isEncryptedKey(new Uint8Array(await readFile(keyFile)))) {
-      const f = shellQuote(keyFile);
-      throw failure(
-        `--key-passphrase-file was given, but the server key ${keyFile} is not encrypted`,
-        `start without it, or encrypt the key first: openssl pkcs8 -topk8 -v2 aes-256-cbc -iter 600000 -in ${f} -out ${f}.enc ` +
-          `-passout file:${shellQuote(opts.passphraseFile)} && chmod 600 ${f}.enc && mv ${f}.enc ${f}`,
-      );
-    }
-    return { key: await loadPrivateKey(keyFile, opts.passphraseFile, '--data', limits), created: false };
-  }
+  if (await exists(keyFile)) return { key: await loadServerKey(keyFile, opts, '--data'), created: false };
   // read the passphrase before the (slow) generation, so that a bad file fails at once
   const passphrase = opts.passphraseFile === undefined ? undefined : await readPassphraseFile(opts.passphraseFile, '--key-passphrase-file');
   process.stderr.write(`first start: generating the server's RSA key in ${dir}${passphrase === undefined ? '' : ' (encrypted with the passphrase)'}\n`);

@@ -1,29 +1,30 @@
-/** `parley server`: run a chat server; its RSA key is made on first start and kept in the data folder. */
-import { chmodSync, mkdirSync } from 'node:fs';
+/**
+ * `parley server`: run a chat server. One node on its own: its RSA key is made on first start and
+ * kept in the data folder (or --key FILE), names in SQLite there. A cluster node (--redis, --db):
+ * its key from --key FILE, names in PostgreSQL, no data folder.
+ */
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
-import path from 'node:path';
 import { fingerprint } from '../rsa/fingerprint.js';
-import type { RsaPrivateKey } from '../rsa/key.js';
 import { ParleyServer } from '../server/server.js';
 import { createWebHandler } from '../server/web.js';
-import { SqliteNameRegistry } from '../server/names-sqlite.js';
 import { streamLogger, type LogLevel } from '../server/log.js';
 import type { TransportOptions } from '../server/options.js';
 import { TrustedProxies } from '../server/source.js';
-import { ServerHandshake } from '../protocol/index.js';
-import { nodeCrypto } from '../protocol/crypto-node.js';
 import { parseCommandArgs, parseIntOption, type Args, type Command, type OptionSpec } from './args.js';
 import { EXIT_OK, failure, usageError } from './errors.js';
+import { ClusterError } from '../cluster/bus.js';
 import { handleSignalsGracefully, keyLimits, MAX_KDF_ITERATIONS_OPTION, writeStdout } from './io.js';
 import { listenError } from './listen-error.js';
-import { loadOrCreateServerKey } from './server-key.js';
-import { DEFAULT_DATA_DIR, lockDataDirForServer, resolveDataDir } from './data-dir.js';
+import { clusterFlags, redactUrl } from './cluster-flags.js';
+import { clusterNode, singleNode } from './server-node.js';
+import { DEFAULT_DATA_DIR } from './data-dir.js';
 
 export { DEFAULT_DATA_DIR };
 
 const HELP = `Usage: parley server [--host HOST] [--port PORT] [--data DIR] [--tls-cert FILE --tls-key FILE]
-                     [--key-passphrase-file F] [--max-kdf-iterations N] [--max-connections N]
+                     [--key FILE] [--key-passphrase-file F] [--max-kdf-iterations N]
+                     [--redis URL --db URL [--node-id ID]] [--max-connections N]
                      [--max-per-source N] [--handshake-rate N] [--trust-proxy ADDR,…]
                      [--max-message-length N] [--rate N] [--quiet | --verbose]
 
@@ -38,10 +39,18 @@ Options:
   --data DIR                data folder: key and the name registry (default $PARLEY_DATA or ${DEFAULT_DATA_DIR})
   --tls-cert FILE           serve https:// and wss:// with this certificate chain (PEM)
   --tls-key FILE            the certificate's private key (PEM); both or neither
-  --key-passphrase-file F   server_key is encrypted (PBES2, as 'parley keygen --passphrase-file'
+  --key FILE                the server's key from FILE instead of DATA/server_key: never made
+                            there (make it once with 'parley keygen --out FILE' and copy it, mode
+                            0600, to every node of a cluster, so that clients' pins hold on each)
+  --key-passphrase-file F   the server key is encrypted (PBES2, as 'parley keygen --passphrase-file'
                             writes) with the first line of F; on first start it is written so
   --max-kdf-iterations N    open a server_key that asks for up to N PBKDF2 iterations (default:
                             a bound per hash of under a second of CPU, 2000000 for SHA-256)
+  --redis URL               join a cluster: redis://HOST:PORT carries what happens between the
+                            nodes (default $PARLEY_REDIS); needs --db and --key too
+  --db URL                  the cluster's name registry in PostgreSQL, postgres://USER@HOST:PORT/DB
+                            (default $PARLEY_DB); the server refuses to start if it is unreachable
+  --node-id ID              this node's name in logs: 1–64 of A–Z a–z 0–9 _ - (default: random)
   --max-connections N       refuse connections beyond N (default 2000)
   --max-per-source N        refuse one client address's connections beyond N (default 256;
                             an IPv6 client counts by its /64)
@@ -59,6 +68,10 @@ Messages are end-to-end encrypted: the server relays them without being able to 
 The log has one line per connect, disconnect and refusal, never message content.
 One server per data folder: a second one on the same folder is refused. 'parley names' lists
 and releases the names of the registry.
+A cluster node (--redis and --db, both or neither) keeps nothing in a data folder: its names are
+in PostgreSQL and its key is --key, so --data is refused with them. Every node gets the same
+--key file and the same --redis and --db; clients give several --server URLs and move to
+another node when theirs stops (docs/DEPLOY.md).
 Ctrl+C or SIGTERM closes every connection with a notice and exits.
 `;
 
@@ -75,7 +88,11 @@ export const SERVER_OPTIONS: Record<string, OptionSpec> = {
   rate: { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
+  key: { type: 'string' },
   'key-passphrase-file': { type: 'string' },
+  redis: { type: 'string' },
+  db: { type: 'string' },
+  'node-id': { type: 'string' },
   ...MAX_KDF_ITERATIONS_OPTION,
   quiet: { type: 'boolean', short: 'q' },
   verbose: { type: 'boolean', short: 'v' },
@@ -126,16 +143,6 @@ function transportFlags(args: Args, num: (name: string) => number | undefined): 
   };
 }
 
-/** The protocol accepts 2048–4096-bit keys with e = 65537 only: refuse to start with another rather than fail every handshake. */
-function checkKeyBounds(key: RsaPrivateKey, file: string): void {
-  try {
-    new ServerHandshake({ identity: key, crypto: nodeCrypto });
-  } catch (e) {
-    const why = (e as Error).message.replace(/ \(make a new key with `parley keygen`\)$/, '');
-    throw failure(`the server key ${file} cannot be used: ${why}`, 'move it away and start again to have a new one made (clients will then see a new server fingerprint)');
-  }
-}
-
 async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs('parley server', argv, SERVER_OPTIONS, 0);
   if (args.help) return writeStdout(HELP).then(() => EXIT_OK);
@@ -156,48 +163,55 @@ async function run(argv: string[]): Promise<number> {
 
   const tls = await readTls(args.string('tls-cert'), args.string('tls-key'), args.helpHint);
 
-  const dir = resolveDataDir(args.string('data'));
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    chmodSync(dir, 0o700);
-  } catch (e) {
-    throw failure(`cannot use the data folder ${dir}: ${(e as Error).message}`, 'choose another with --data');
+  const cluster = clusterFlags(args);
+  const keyFile = args.string('key');
+  if (cluster && keyFile === undefined) {
+    throw usageError('a cluster node needs --key FILE: every node must present the same server key, or clients refuse the others', "make one with 'parley keygen --out FILE' and give it to every node with --key FILE");
   }
-  const lock = lockDataDirForServer(dir); // one server per data folder; the OS drops the lock when this process ends
+  if (cluster && args.string('data') !== undefined) {
+    throw usageError('--data is not used by a cluster node (its names are in PostgreSQL, its key is --key FILE)', 'leave --data out, or leave --redis and --db out to run one server on its own data folder');
+  }
   const passphraseFile = args.string('key-passphrase-file');
-  const { key } = await loadOrCreateServerKey(dir, { ...keyLimits(args), ...(passphraseFile !== undefined && { passphraseFile }) });
-  checkKeyBounds(key, path.join(dir, 'server_key'));
-  const names = new SqliteNameRegistry(path.join(dir, 'names.sqlite'));
+  const keyOpts = { ...keyLimits(args), ...(passphraseFile !== undefined && { passphraseFile }) };
   const log = streamLogger(level);
-  const server = new ParleyServer({
-    host,
-    port,
-    identity: key,
-    names,
-    log,
-    httpHandler: createWebHandler(),
-    ...(tls && { tls }),
-    chat: {
-      ...(maxMessageLength !== undefined && { maxMessageLength }),
-      ...(rate !== undefined && { messagesPerSecond: rate }),
-      ...(maxConnections !== undefined && { maxConnections }),
-    },
-    transport: { ...(maxConnections !== undefined && { maxConnections }), ...transport },
-  });
+  const node = cluster ? await clusterNode(cluster, keyFile!, keyOpts, log) : await singleNode(args.string('data'), keyFile, keyOpts);
+  const { key, names } = node;
+  let server: ParleyServer;
+  try {
+    server = new ParleyServer({
+      host,
+      port,
+      identity: key,
+      names,
+      ...(node.bus && { cluster: node.bus }),
+      log,
+      httpHandler: createWebHandler(),
+      ...(tls && { tls }),
+      chat: {
+        ...(maxMessageLength !== undefined && { maxMessageLength }),
+        ...(rate !== undefined && { messagesPerSecond: rate }),
+        ...(maxConnections !== undefined && { maxConnections }),
+      },
+      transport: { ...(maxConnections !== undefined && { maxConnections }), ...transport },
+    });
+  } catch (e) {
+    await node.close(); // the registry's pool would keep the process alive
+    throw e;
+  }
   let addr;
   try {
     addr = await server.listen();
   } catch (e) {
-    names.close();
-    lock.release();
-    throw listenError(e, host, port);
+    await node.close();
+    throw e instanceof ClusterError ? failure(`cannot join the cluster: ${e.message} (${e.code})`, 'check --redis or PARLEY_REDIS: is Redis running there?', e) : listenError(e, host, port);
   }
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const [wsScheme, webScheme] = tls ? ['wss', 'https'] : ['ws', 'http'];
   await writeStdout(
     `parley server listening on ${wsScheme}://${shown}:${addr.port}\n` +
       `web client: ${webScheme}://${shown}:${addr.port}/\n` +
-      `server key fingerprint: ${fingerprint(key)}\n`,
+      `server key fingerprint: ${fingerprint(key)}\n` +
+      (cluster ? `cluster node ${cluster.nodeId}: Redis ${redactUrl(cluster.redisUrl)}, names in ${redactUrl(cluster.dbUrl)}\n` : ''),
   );
 
   await new Promise<void>((resolve) => {
@@ -206,11 +220,14 @@ async function run(argv: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       log.info(`${sig}: closing every connection`);
-      void server.close('the server is shutting down').then(() => {
-        names.close();
-        lock.release();
-        resolve();
-      });
+      // the server stops the bus; the registry (and the data folder's lock) go after it
+      void server
+        .close('the server is shutting down')
+        .then(() => node.close())
+        .then(resolve, (e: unknown) => {
+          log.warn(`while shutting down: ${(e as Error).message}`);
+          resolve();
+        });
     };
     handleSignalsGracefully(stop);
   });

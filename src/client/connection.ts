@@ -22,11 +22,16 @@ export type PinDecision = { ok: true } | { ok: false; message: string };
 
 /** Options of ChatConnection; every limit named, with a default. */
 export interface ConnectionOptions {
-  url: string;
+  /**
+   * The server, or several servers of one cluster (which share one server key): the client tries
+   * them in turn, round robin — the next one after a failed attempt or a dropped connection, with
+   * the usual backoff — and stays on the one that answers.
+   */
+  url: string | readonly string[];
   identity: RsaPrivateKey;
   name: string;
-  /** Checks the server's fingerprint (known_hosts); a refusal is fatal (`server_key_changed`): no reconnection. */
-  verifyServer: (fingerprint: string) => PinDecision;
+  /** Checks the fingerprint presented by the server at `url` (known_hosts); a refusal is fatal (`server_key_changed`): no reconnection. */
+  verifyServer: (fingerprint: string, url: string) => PinDecision;
   /** The protocol's crypto provider: nodeCrypto in Node, webCrypto in browsers. */
   crypto: ProtocolCrypto;
   /** Opens the transport: wsSocketFactory() in Node, the browser's WebSocket in the web client. */
@@ -52,16 +57,19 @@ export interface ConnectionOptions {
   maxFrameBytes?: number;
   /**
    * The longest wait a server's Retry-After (on an HTTP 429/503 refusal of the upgrade) may
-   * impose before the next attempt (default 10 minutes): the header is unauthenticated, so it
-   * may lengthen a wait, never stop the client.
+   * impose before the next attempt on that server (default 10 minutes; with several servers the
+   * others are tried meanwhile): the header is unauthenticated, so it may lengthen a wait, never
+   * stop the client.
    */
   maxRetryAfterMs?: number;
 }
 
 /** Connection states, reported through the `status` event. */
 export type ConnectionStatus =
-  | { state: 'connecting'; attempt: number }
-  | { state: 'connected'; serverFingerprint: string }
+  /** `url`: the server tried now. */
+  | { state: 'connecting'; attempt: number; url: string }
+  /** `url`: the server now connected (with several, see ChatConnection.servers). */
+  | { state: 'connected'; serverFingerprint: string; url: string }
   /**
    * `reason`: why the attempt failed, with what to do (untrusted text: sanitize it); `brief`: the
    * same in a few words, for a status line.
@@ -189,10 +197,24 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   /** Rooms to rejoin after a reconnection. */
   readonly rooms = new Set<string>();
   serverFingerprint: string | undefined;
+  /** The servers to try, in order (ConnectionOptions.url). */
+  readonly servers: readonly string[];
+  /** Index in `servers` of the one tried now (or connected). */
+  private serverIndex = 0;
+  /** Per server index: no attempt before this time (its last Retry-After). */
+  private readonly notBefore = new Map<number, number>();
 
+  /** Throws RangeError for an empty list of servers. */
   constructor(private readonly opts: ConnectionOptions) {
     super();
     this.name = opts.name;
+    this.servers = typeof opts.url === 'string' ? [opts.url] : [...opts.url];
+    if (this.servers.length === 0) throw new RangeError('ChatConnection: no server URL');
+  }
+
+  /** The server tried now, or connected. */
+  get url(): string {
+    return this.servers[this.serverIndex]!;
   }
 
   /** Connects (and keeps reconnecting until close() or a fatal error). */
@@ -271,7 +293,8 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     const generation = ++this.generation;
     this.attempt++;
     this.upSince = undefined;
-    this.emit('status', { state: 'connecting', attempt: this.attempt });
+    const url = this.url;
+    this.emit('status', { state: 'connecting', attempt: this.attempt, url });
     const maxFrame = this.opts.maxFrameBytes ?? 64 * 1024;
     const timeoutMs = this.opts.connectTimeoutMs ?? 10_000;
     const hs = new ClientHandshake({ identity: this.opts.identity, name: this.name, crypto: this.opts.crypto, maxFrameLength: maxFrame });
@@ -308,7 +331,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
           }
           const r = hs.onServerHello(bytes);
           this.serverFingerprint = r.serverFingerprint;
-          const pin = this.opts.verifyServer(r.serverFingerprint);
+          const pin = this.opts.verifyServer(r.serverFingerprint, url);
           if (!pin.ok) {
             // docs/PROTOCOL.md §Processing, client step 7: stop, do not send ClientFinish
             clearTimeout(handshakeTimer);
@@ -354,18 +377,22 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       this.failures = stable ? 1 : this.failures + 1;
       const base = Math.min(this.opts.maxReconnectMs ?? 30_000, (this.opts.minReconnectMs ?? 500) * 2 ** Math.min(10, this.failures - 1));
       const backoff = Math.round(base * (0.8 + 0.4 * Math.random())); // jitter only: not security-relevant
-      // the server's Retry-After may lengthen the wait (up to maxRetryAfterMs), never shorten it
-      const inMs = Math.max(backoff, Math.min(retryAfterMs ?? 0, this.opts.maxRetryAfterMs ?? 600_000));
+      // a server's Retry-After may delay the next attempt on that server (up to maxRetryAfterMs), never hasten it
+      const now = Date.now();
+      if (retryAfterMs !== undefined) this.notBefore.set(this.serverIndex, now + Math.min(retryAfterMs, this.opts.maxRetryAfterMs ?? 600_000));
+      // several servers: the next attempt goes to the next one (round robin), this one may be down
+      this.serverIndex = (this.serverIndex + 1) % this.servers.length;
+      const inMs = Math.max(backoff, (this.notBefore.get(this.serverIndex) ?? 0) - now);
       this.emit('status', { state: 'reconnecting', inMs, reason: why, brief });
       this.retryTimer = setTimeout(() => this.connect(), inMs);
     };
     try {
-      socket = this.opts.socket(this.opts.url, {
+      socket = this.opts.socket(url, {
         onOpen: () => socket.send(hs.hello()),
         onMessage,
         onError: (message, failure) => {
           if (!current() || closeReason) return;
-          const f = describeFailure(this.opts.url, message, failure);
+          const f = describeFailure(url, message, failure);
           if (f.fatal) {
             // the client's own TLS stack refused, or the scheme is wrong: waiting cannot help
             clearTimeout(handshakeTimer);
@@ -381,7 +408,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       }, { subprotocol: SUBPROTOCOL, maxFrameBytes: maxFrame, connectTimeoutMs: timeoutMs });
     } catch (e) {
       clearTimeout(handshakeTimer);
-      this.fatal('bad_url', `cannot connect to ${this.opts.url}: ${(e as Error).message}`, false, 'give the server as ws://HOST:PORT or wss://HOST:PORT');
+      this.fatal('bad_url', `cannot connect to ${url}: ${(e as Error).message}`, false, 'give the server as ws://HOST:PORT or wss://HOST:PORT');
       return;
     }
     this.socket = socket;
@@ -405,7 +432,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       const wanted = [...this.rooms];
       for (const r of ev.rooms) this.rooms.add(r);
       for (const r of wanted) if (!ev.rooms.includes(r)) this.queue.unshift({ t: 'join', room: r });
-      this.emit('status', { state: 'connected', serverFingerprint: ev.serverFingerprint });
+      this.emit('status', { state: 'connected', serverFingerprint: ev.serverFingerprint, url: this.url });
       this.emit('event', ev);
       this.drain();
       return;

@@ -88,6 +88,11 @@ export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'clo
 export type LocalEvent =
   | { type: 'status'; state: ConnectionState; inMs?: number; reason?: string; attempt?: number }
   | { type: 'info'; message: string }
+  /**
+   * Connected to `url`, one of several --server URLs: on the first connection, and whenever the
+   * client moved to another server (`previous`: the one it was on, else absent).
+   */
+  | { type: 'server'; url: string; previous?: string }
   | {
       type: 'error';
       code: ChatErrorCode | string;
@@ -334,6 +339,8 @@ export function formatLine(ev: DisplayEvent, o: FormatOptions): string | undefin
       return `${dim('*')} ${sanitize(statusText(ev))}${ev.state === 'reconnecting' && ev.reason ? `: ${sanitize(ev.reason)}` : ''}`;
     case 'info':
       return sanitizeLines(ev.message);
+    case 'server':
+      return `${dim('*')} ${ev.previous === undefined ? `connected to ${sanitize(ev.url)}` : `moved to ${sanitize(ev.url)} (from ${sanitize(ev.previous)})`}`;
     default:
       return undefined; // pong, and types this client does not know
   }
@@ -428,6 +435,8 @@ function jsonFields(ev: DisplayEvent): Record<string, unknown> | undefined {
       return { type: 'status', state: ev.state, inMs: ev.inMs ?? null, reason: ev.reason ?? null };
     case 'info':
       return { type: 'info', message: ev.message };
+    case 'server':
+      return { type: 'server', url: ev.url, previous: ev.previous ?? null };
     case 'pong':
       return undefined;
     default:

@@ -32,7 +32,13 @@ export type PinResult =
   /** The presented key is the pinned one. */
   | 'match'
   /** Another key is pinned: refuse to connect (show pinMismatchMessage). `line` is 1-based. */
-  | { mismatch: { pinned: string; presented: string; line: number } };
+  | { mismatch: { pinned: string; presented: string; line: number; server?: string } }
+  /**
+   * First contact with this server, but the presented key is the one pinned for `shared`,
+   * another server of the same group (one cluster, given together): accepted, and now pinned
+   * for this server too.
+   */
+  | { shared: string };
 
 export type PinErrorCode = 'INVALID_SERVER' | 'INVALID_FINGERPRINT' | 'KNOWN_HOSTS_UNREADABLE' | 'KNOWN_HOSTS_LOCKED' | 'KNOWN_HOSTS_WRITE_FAILED';
 
@@ -163,28 +169,48 @@ function write(file: string, text: string): void {
 /**
  * Checks the fingerprint a server presented against known_hosts in `home`: 'match', or a
  * mismatch (refuse to connect!), or 'new' — in which case the fingerprint has just been pinned.
+ *
+ * `group`: the other servers given together with this one (`parley chat --server A --server B`:
+ * the nodes of one cluster, which share one key). When this server has no pin yet but others of
+ * the group have, the presented key must be pinned for every one of them that has pins: then it
+ * is accepted (`{ shared }`) and pinned for this server too; otherwise it is a mismatch naming
+ * the group's server whose pin differs (`mismatch.server`). A server's own pins always decide
+ * for it, as without a group.
+ *
  * Throws PinError for a bad server address or fingerprint and an unreadable/unwritable file.
  */
-export function checkPin(home: string, server: string, presentedFingerprint: string): PinResult {
+export function checkPin(home: string, server: string, presentedFingerprint: string, group: readonly string[] = []): PinResult {
   const id = serverId(server);
+  const others = [...new Set(group.map(serverId))].filter((g) => g !== id);
   const presented = normalizeFingerprint(presentedFingerprint);
   const file = knownHostsPath(home);
   const decide = (text: string): PinResult | undefined => {
-    const mine = parse(text).filter((p) => p.server === id);
-    if (mine.length === 0) return undefined;
-    if (mine.some((p) => p.fingerprint === presented)) return 'match';
-    return { mismatch: { pinned: mine[0]!.fingerprint, presented, line: mine[0]!.line } };
+    const pins = parse(text);
+    const mine = pins.filter((p) => p.server === id);
+    if (mine.length > 0) {
+      if (mine.some((p) => p.fingerprint === presented)) return 'match';
+      return { mismatch: { pinned: mine[0]!.fingerprint, presented, line: mine[0]!.line } };
+    }
+    let shared: string | undefined;
+    for (const other of others) {
+      const theirs = pins.filter((p) => p.server === other);
+      if (theirs.length === 0) continue;
+      if (!theirs.some((p) => p.fingerprint === presented)) return { mismatch: { pinned: theirs[0]!.fingerprint, presented, line: theirs[0]!.line, server: other } };
+      shared ??= other;
+    }
+    return shared === undefined ? undefined : { shared };
   };
-  // the common case needs no lock
+  // a first contact (own or shared) writes a pin; the common case needs no lock
+  const settled = (r: PinResult | undefined): r is PinResult => r !== undefined && !(typeof r === 'object' && 'shared' in r);
   const fast = decide(readText(file));
-  if (fast !== undefined) return fast;
+  if (settled(fast)) return fast;
   return locked(home, () => {
     const text = readText(file);
     const again = decide(text);
-    if (again !== undefined) return again;
+    if (settled(again)) return again;
     const sep = text === '' || text.endsWith('\n') ? '' : '\n';
     write(file, `${text}${sep}${id} ${presented}\n`);
-    return 'new';
+    return again ?? 'new';
   });
 }
 
@@ -228,6 +254,16 @@ export function forgetCommand(server: string, home: string, defaultHome: string 
 /** The notice for a first contact (result 'new'). */
 export function newPinMessage(server: string, fingerprint: string, knownHostsFile: string): string {
   return `first connection to ${safeServer(server)}: its key ${fingerprint} is now pinned in ${knownHostsFile}; compare it with the fingerprint the server's operator gave you`;
+}
+
+/** The notice for a first contact accepted because the key is the one pinned for `shared`, another server of the same --server list. */
+export function sharedPinMessage(server: string, shared: string, fingerprint: string, knownHostsFile: string): string {
+  return `first connection to ${safeServer(server)}: it presented the key ${fingerprint} pinned for ${safeServer(shared)} (same cluster: the servers given together share one key); now pinned for ${safeServer(server)} too in ${knownHostsFile}`;
+}
+
+/** The first line of the refusal when `server` presented another key than the one pinned for `pinnedFor`, another server of its --server list. */
+export function groupMismatchPreface(server: string, pinnedFor: string): string {
+  return `${safeServer(server)} (no key pinned for it yet) presented another key than the one pinned for ${safeServer(pinnedFor)}, given with it as a server of the same cluster, which must share one key:`;
 }
 
 function safeServer(server: string): string {

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   checkPin,
+  groupMismatchPreface,
   knownHostsPath,
   newPinMessage,
   PinError,
@@ -17,6 +18,7 @@ import {
   readPins,
   removePin,
   serverId,
+  sharedPinMessage,
 } from '../../src/client/pins.js';
 
 const A = `SHA256:${'A'.repeat(43)}`;
@@ -153,6 +155,43 @@ describe('checkPin', () => {
     );
     assert.equal(readPins(home).length, 40);
     assert.deepEqual(readdirSync(home), ['known_hosts']);
+  });
+});
+
+describe('checkPin with a group (the servers of one --server list: one cluster, one key)', () => {
+  const G = ['ws://a:1', 'ws://b:2', 'ws://c:3'];
+  // known_hosts before; the server connected; the key it presents; the result; known_hosts after
+  const cases: [string, string, string, string, ReturnType<typeof checkPin>, string][] = [
+    ['nothing pinned: new, pinned for this server only', '', 'ws://b:2', A, 'new', `b:2 ${A}\n`],
+    ['the key pinned for another of the group: accepted and pinned for this one', `a:1 ${A}\n`, 'ws://b:2', A, { shared: 'a:1' }, `a:1 ${A}\nb:2 ${A}\n`],
+    ['another key than the group\'s: a mismatch naming the server whose pin differs, nothing written', `a:1 ${A}\n`, 'ws://b:2', B, { mismatch: { pinned: A, presented: B, line: 1, server: 'a:1' } }, `a:1 ${A}\n`],
+    ['every pinned server of the group must agree (a and c)', `a:1 ${A}\nc:3 ${B}\n`, 'ws://b:2', A, { mismatch: { pinned: B, presented: A, line: 2, server: 'c:3' } }, `a:1 ${A}\nc:3 ${B}\n`],
+    ['a planned key change on the group\'s server (two lines) is honoured', `a:1 ${B}\na:1 ${A}\n`, 'ws://b:2', A, { shared: 'a:1' }, `a:1 ${B}\na:1 ${A}\nb:2 ${A}\n`],
+    ['this server\'s own pin decides for it (match)', `a:1 ${B}\nb:2 ${A}\n`, 'ws://b:2', A, 'match', `a:1 ${B}\nb:2 ${A}\n`],
+    ['this server\'s own pin decides for it (mismatch without server)', `a:1 ${A}\nb:2 ${B}\n`, 'ws://b:2', A, { mismatch: { pinned: B, presented: A, line: 2 } }, `a:1 ${A}\nb:2 ${B}\n`],
+    ['a pin of a server outside the group counts for nothing', `z:9 ${A}\n`, 'ws://b:2', B, 'new', `z:9 ${A}\nb:2 ${B}\n`],
+  ];
+  for (const [what, before, server, presented, result, after] of cases) {
+    it(what, () => {
+      const home = freshHome();
+      if (before) writeFileSync(knownHostsPath(home), before);
+      assert.deepEqual(checkPin(home, server, presented, G), result);
+      assert.equal(readFileSync(knownHostsPath(home), 'utf8'), after);
+      if (result === 'new' || (typeof result === 'object' && 'shared' in result)) assert.equal(checkPin(home, server, presented, G), 'match', 'pinned now');
+    });
+  }
+
+  it('without a group, another server\'s pin is ignored as before', () => {
+    const home = freshHome();
+    writeFileSync(knownHostsPath(home), `a:1 ${A}\n`);
+    assert.equal(checkPin(home, 'ws://b:2', B), 'new');
+  });
+
+  it('the messages name both servers and the key', () => {
+    const m = sharedPinMessage('ws://b:2', 'a:1', A, '/h/known_hosts');
+    for (const part of ['b:2', 'a:1', A, '/h/known_hosts', 'same cluster']) assert.ok(m.includes(part), part);
+    const p = groupMismatchPreface('ws://b:2', 'a:1');
+    assert.match(p, /^b:2 \(no key pinned for it yet\) presented another key than the one pinned for a:1/);
   });
 });
 
