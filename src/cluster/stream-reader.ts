@@ -9,15 +9,20 @@
  * older entry read again) — dropped and counted.
  *
  * Gaps: XADD MAXLEN ~ trims the oldest entries; a reader away for long may find that entries after
- * its last id are gone. Redis ≥ 7.0 keeps `max-deleted-entry-id` in XINFO STREAM: entries were lost
- * to this reader exactly when it is above the reader's last id (trimming removes a prefix of the
- * stream). XINFO is pipelined right before the XREAD on the same connection (Redis runs a client's
- * pipelined commands back to back), at the first read, after every failed read, after a full batch
- * (the reader lags) and after a slow turn (handler slower than readBlockMs) — the only moments at
- * which more than streamMaxLen entries can have come in since the previous read. A stream whose
+ * its last id are gone. (Redis 7.0's `max-deleted-entry-id` is not moved by trimming, only by
+ * XDEL, and a first id above the last one read is ambiguous: the entries between may never have
+ * existed.) So the reader counts: Redis ≥ 7.0 numbers the entries of a stream (`entries-added` in
+ * XINFO STREAM), and trimming removes a prefix, so `entries-added − length` entries are gone; the
+ * reader knows the number of the last entry it read (`consumed`: the stream's `entries-added` when
+ * it started, plus every entry read since). More gone than consumed is a gap, exactly. XINFO is
+ * pipelined right before the XREAD on the same connection (Redis runs a client's pipelined
+ * commands back to back), at the first read, after every failed read, after a full batch (the
+ * reader lags) and after a slow turn (handler slower than readBlockMs) — the only moments at which
+ * more than streamMaxLen entries can have come in since the previous read. A stream whose
  * `last-generated-id` is below the last id (or which no longer exists) lost its tail in Redis itself
  * (restart with the last second of AOF lost, or without persistence): also a gap; reading goes on
- * from the stream's last id (this node read everything up to it before).
+ * from the stream's last id (this node read everything up to it before). Assumes nobody XDELs
+ * entries of the bus's stream.
  */
 import type { NodeId } from './bus.js';
 import { compareStreamIds, decodeEntry, flatToMap } from './stream-codec.js';
@@ -43,6 +48,8 @@ export interface ReaderDeps {
 export class StreamReader {
   /** The id of the last entry read (valid or not). */
   lastId = '0-0';
+  /** The number (in the stream's `entries-added` count) of the entry `lastId`. */
+  private consumed = 0;
   /** Entries received (valid, not duplicates). */
   received = 0;
   /** Entries dropped as duplicates. */
@@ -62,9 +69,11 @@ export class StreamReader {
     try {
       const info = flatToMap(await this.d.client.sendCommand(['XINFO', 'STREAM', this.d.key]));
       this.lastId = String(info.get('last-generated-id') ?? '0-0');
+      this.consumed = Number(info.get('entries-added') ?? 0);
     } catch (e) {
       if (!isNoSuchKey(e)) throw e;
       this.lastId = '0-0';
+      this.consumed = 0;
     }
   }
 
@@ -113,18 +122,18 @@ export class StreamReader {
     this.checkNext = false;
     if (!this.running) return;
     if (check) {
-      const stream = i.value ?? null;
-      const verdict = this.verdict(stream, fromId);
-      if (verdict === 'reset') {
+      const v = this.verdict(i.value ?? null, fromId);
+      if (v?.reset) {
         // every entry up to the stream's last id was read before (ids grow): go on from there
-        this.lastId = String(stream?.get('last-generated-id') ?? '0-0');
+        this.lastId = v.lastId;
+        this.consumed = v.consumed;
         this.d.log.warn(`cluster bus: the stream ${this.d.key} ends at ${this.lastId}, before this node's last entry ${fromId} (Redis lost data): resynchronising`);
         this.d.gap();
         return;
       }
-      if (verdict !== undefined) {
-        this.d.log.warn(`cluster bus: entries after ${fromId} were trimmed from the stream before this node read them (up to ${verdict}): resynchronising`);
-        this.lastId = verdict;
+      if (v) {
+        this.d.log.warn(`cluster bus: ${v.consumed - this.consumed} entries after ${fromId} were trimmed from the stream before this node read them: resynchronising`);
+        this.consumed = v.consumed;
         this.d.gap();
       }
     }
@@ -133,13 +142,18 @@ export class StreamReader {
     this.lastTurnEnd = Date.now();
   }
 
-  /** 'reset', the max deleted id when entries after `fromId` were trimmed, or undefined when nothing was lost. `info` null: no stream. */
-  private verdict(info: Map<string, unknown> | null, fromId: string): 'reset' | string | undefined {
-    if (info === null) return fromId === '0-0' ? undefined : 'reset';
+  /**
+   * Whether entries after `fromId` are gone (`info` null: there is no stream): undefined when not;
+   * `reset` with where to go on when the stream lost its tail; else the number of entries gone,
+   * the new `consumed` (the XREAD from `fromId` returns the first entry still there).
+   */
+  private verdict(info: Map<string, unknown> | null, fromId: string): { reset: true; lastId: string; consumed: number } | { reset: false; consumed: number } | undefined {
+    if (info === null) return fromId === '0-0' ? undefined : { reset: true, lastId: '0-0', consumed: 0 };
     const last = String(info.get('last-generated-id') ?? '0-0');
-    if (compareStreamIds(last, fromId) < 0) return 'reset';
-    const deleted = String(info.get('max-deleted-entry-id') ?? '0-0');
-    return compareStreamIds(deleted, fromId) > 0 ? deleted : undefined;
+    const added = Number(info.get('entries-added') ?? 0);
+    if (compareStreamIds(last, fromId) < 0) return { reset: true, lastId: last, consumed: added };
+    const gone = added - Number(info.get('length') ?? 0);
+    return gone > this.consumed ? { reset: false, consumed: gone } : undefined;
   }
 
   /** Hands the entries of an XREAD reply (RESP2: null or [[key, [[id, fields]…]]]) on; returns how many it held. */
@@ -153,6 +167,7 @@ export class StreamReader {
       const id = raw[0];
       if (compareStreamIds(id, this.lastId) <= 0) continue;
       this.lastId = id;
+      this.consumed++;
       const e = decodeEntry(raw[1]);
       if ('why' in e) {
         if (this.badLogged++ < 10) this.d.log.warn(`cluster bus: skipped stream entry ${id}: ${e.why}`);
