@@ -7,6 +7,7 @@
  *     the time until every node has received all 3 N gives entries/s through the cluster (each
  *     node receives them all: its own and the others'), with the commands sent per entry and
  *     the CPU of Node (the three buses) and of redis-server;
+ *     and the stream's memory per entry (MEMORY USAGE);
  *  2. latency at fixed loads: entries published at a steady total rate for a few seconds,
  *     publish-to-receive time on the other nodes (cross-node), p50/p99.
  * Writes the raw result to bench/results/bus-throughput.json. A benchmark: it asserts nothing.
@@ -17,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClusterHandler } from '../../src/cluster/bus.js';
 import { RedisClusterBus } from '../../src/cluster/redis-bus.js';
+import { createClient } from 'redis';
 import { startRedis } from '../../test/helpers/services.js';
 import { monoNow } from '../lib/clock.js';
 import { Histogram } from '../lib/histogram.js';
@@ -83,6 +85,13 @@ const saturation = {
   crossNodeP99Ms: sat.hs[0]?.lat.quantile(0.99),
   stats: sat.buses.map((b) => b.stats()),
 };
+// memory of the stream: MEMORY USAGE over every entry (SAMPLES 0), per entry
+const probe = createClient({ url: redis.url, RESP: 2 });
+await probe.connect();
+const streamBytes = Number(await probe.sendCommand(['MEMORY', 'USAGE', 'sat:stream', 'SAMPLES', '0']));
+const streamLen = Number(await probe.sendCommand(['XLEN', 'sat:stream']));
+probe.destroy();
+const memory = { streamEntries: streamLen, streamBytes, bytesPerEntry: streamBytes / streamLen };
 await Promise.all(sat.buses.map((b) => b.stop()));
 
 // 2. latency at fixed total rates
@@ -109,11 +118,12 @@ for (const rate of RATES) {
 }
 await redis.close();
 
-const result = { benchmark: 'bus-throughput', date: new Date().toISOString(), machine: m, redis: 'redis-server 7.0.15, no persistence, loopback', entryBytes: JSON.stringify({ k: 12345, t: 1234567.123456, pad: PAD }).length, saturation, rates };
+const result = { benchmark: 'bus-throughput', date: new Date().toISOString(), machine: m, redis: 'redis-server 7.0.15, no persistence, loopback', entryBytes: JSON.stringify({ k: 12345, t: 1234567.123456, pad: PAD }).length, saturation, memory, rates };
 if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 1));
 else {
   console.log(`Cluster bus throughput — ${machineLine(m)}; load average at start ${m.loadavg.join(' ')}; 3 buses in one Node process, redis-server 7.0.15 on loopback`);
   console.log(`Saturation: ${saturation.entries} entries of ${result.entryBytes} B through 3 nodes in ${saturation.seconds.toFixed(2)} s = ${Math.round(saturation.entriesPerSecond)} entries/s (each node published a third and received all); ${saturation.commandsPerEntry.toFixed(3)} Redis commands per entry (the three nodes' XADD batches, reads and heartbeats together); CPU: Node ${saturation.nodeCores.toFixed(2)} cores, redis-server ${saturation.redisCores.toFixed(2)} cores`);
+  console.log(`Stream memory: ${memory.streamEntries} entries take ${memory.streamBytes} B (MEMORY USAGE, SAMPLES 0) = ${memory.bytesPerEntry.toFixed(1)} B per entry of ${result.entryBytes} B of JSON`);
   console.log('| total rate (entries/s) | entries | cross-node p50 ms | cross-node p99 ms | commands/entry | Node cores | Redis cores |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rates) console.log(`| ${r.rate} | ${r.entries} | ${r.crossNodeP50Ms.toFixed(2)} | ${r.crossNodeP99Ms.toFixed(2)} | ${r.commandsPerEntry.toFixed(2)} | ${r.nodeCores.toFixed(2)} | ${r.redisCores.toFixed(2)} |`);
