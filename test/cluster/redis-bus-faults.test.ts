@@ -117,4 +117,34 @@ describe('RedisClusterBus: a node cut off from Redis', () => {
     assert.deepEqual(keys.slice(1), tail);
     assert.deepEqual(nodes[0]?.rec.resyncs, [], 'the connected nodes saw no gap');
   });
+  it('Redis restarted without persistence while a node was cut off: the stream written again is a gap, and gaps are still seen after', async () => {
+    const own = await startRedis();
+    const proxy = await startTcpProxy(own.port);
+    cleanups.push(() => own.close(), () => proxy.close());
+    const opts = { prefix: 'e:', streamMaxLen: 50, readCount: 20, nodeTimeoutMs: 20_000 };
+    const a = await startBus(own.url, opts);
+    const c = await startBus(proxy.url, opts);
+    cleanups.push(() => a.bus.stop(), () => c.bus.stop());
+    const pa = new Publisher(a.bus, 'e');
+    const burst = async (n: number) => {
+      for (let i = 0; i < n / 10; i++) {
+        for (let j = 0; j < 10; j++) pa.publish();
+        await sleep(20);
+      }
+    };
+    await burst(300);
+    await until(() => c.rec.got.length === 300, 5000, 'the first entries');
+    proxy.cut();
+    await own.restart();
+    await until(() => a.bus.connected, 5000, 'the connected node to reconnect');
+    const k = pa.publish();
+    await until(() => a.rec.at.has(k), 5000, 'an entry in the new stream');
+    proxy.restore();
+    await until(() => c.rec.at.has(k), 5000, 'the cut node to read the new stream');
+    assert.equal(c.rec.resyncs.filter((r) => r === 'gap').length, 1, `the recreated stream is a gap: ${c.rec.resyncs.join(', ')}`);
+    proxy.cut();
+    await burst(600);
+    proxy.restore();
+    await until(() => c.rec.resyncs.filter((r) => r === 'gap').length === 2, 5000, 'the trimmed entries after it to be a gap too');
+  });
 });
