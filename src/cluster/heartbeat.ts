@@ -41,6 +41,7 @@ export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
   private beaten = false;
+  private failing = false;
   private readonly setKey: string;
 
   constructor(private readonly d: HeartbeatDeps) {
@@ -73,8 +74,10 @@ export class Heartbeat {
     if (this.busy || !this.d.client.isReady) return;
     this.busy = true;
     this.beat()
+      .then(() => (this.failing = false))
       .catch((e: unknown) => {
-        if (this.timer) this.d.log.warn(`cluster bus: heartbeat failed (${(e as Error).message}); beating again in ${this.d.heartbeatMs} ms`);
+        if (this.timer && !this.failing) this.d.log.warn(`cluster bus: heartbeat failed (${(e as Error).message}); beating again every ${this.d.heartbeatMs} ms`);
+        this.failing = true;
       })
       .finally(() => (this.busy = false));
   }

@@ -60,6 +60,7 @@ export class StreamReader {
   private loop: Promise<void> | undefined;
   private lastTurnEnd = 0;
   private badLogged = 0;
+  private failing = false;
 
   constructor(private readonly d: ReaderDeps) {}
 
@@ -101,8 +102,9 @@ export class StreamReader {
       } catch (e) {
         if (!this.running) break;
         this.checkNext = true;
-        // the connection dropped (node-redis reconnects by itself) or Redis answered an error: read again shortly
-        if (this.d.client.isReady) this.d.log.warn(`cluster bus: reading the stream failed (${(e as Error).message}); reading again`);
+        // the connection dropped (node-redis reconnects by itself) or Redis answered an error: read again shortly (logged once a streak)
+        if (this.d.client.isReady && !this.failing) this.d.log.warn(`cluster bus: reading the stream failed (${(e as Error).message}); reading again`);
+        this.failing = true;
         await pause(50);
       }
     }
@@ -120,6 +122,7 @@ export class StreamReader {
     if (i.status === 'rejected') throw i.reason;
     if (r.status === 'rejected') throw r.reason;
     this.checkNext = false;
+    this.failing = false;
     if (!this.running) return;
     if (check) {
       const v = this.verdict(i.value ?? null, fromId);

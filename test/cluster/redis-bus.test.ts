@@ -141,6 +141,29 @@ describe('RedisClusterBus on a real Redis', () => {
     assert.ok(a.bus.stats().reconnects >= 1);
   });
 
+  it('entries another program wrote to the stream are skipped and logged; a handler that throws is logged and the bus goes on', async () => {
+    const prefix = fresh();
+    const warnings: string[] = [];
+    const a = await node(redis.url, { prefix, log: { info() {}, warn: (m: string) => warnings.push(m) } });
+    const c = createClient({ url: redis.url, RESP: 2 });
+    await c.connect();
+    await c.sendCommand(['XADD', `${prefix}stream`, '*', 'n', 'bad id!', 's', '1', 'd', '{}']);
+    await c.sendCommand(['XADD', `${prefix}stream`, '*', 'n', 'n-1', 's', '1', 'd', '[1,2]']);
+    c.destroy();
+    const record = a.rec.entry.bind(a.rec);
+    a.rec.entry = (from, e, own) => {
+      record(from, e, own);
+      if (e.boom) throw new Error('handler bug');
+    };
+    const p = new Publisher(a.bus, 'm');
+    p.publish({ boom: true });
+    p.publish();
+    await until(() => a.rec.got.length === 2, 5000, 'both entries');
+    assert.deepEqual(a.rec.keys(), ['m-1', 'm-2']);
+    assert.equal(warnings.filter((w) => /skipped stream entry .*(node id|not a JSON object)/.test(w)).length, 2, warnings.join('\n'));
+    assert.ok(warnings.some((w) => /the handler's entry threw: handler bug/.test(w)));
+  });
+
   it('liveNodes lists the live nodes; a stopped node is reported lost once by the others, at their next check', async () => {
     const prefix = fresh();
     const [a, b, c] = [await node(redis.url, { prefix }), await node(redis.url, { prefix }), await node(redis.url, { prefix })];
