@@ -28,7 +28,7 @@ export type NodeId = string;
 export interface ClusterHandler {
   /** One entry, in stream order. `own`: published by this node. */
   entry(from: NodeId, entry: Record<string, unknown>, own: boolean): void;
-  /** Another node's heartbeat expired: everything it announced is gone. Reported once per node id. */
+  /** Another node's heartbeat expired (or it stopped): everything it announced is gone. Reported once per node id — again only if the node was seen live again since (it rejoined). */
   nodeLost(node: NodeId): void;
   /**
    * This node's view of the others may be incomplete: `gap` — entries it missed were trimmed
@@ -78,7 +78,13 @@ export interface ClusterBus {
   /** Whether the bus is connected to its store now. */
   readonly connected: boolean;
   stats(): ClusterBusStats;
-  /** Stops the heartbeat (the others see this node leave within the heartbeat timeout, or at once: it deletes its heartbeat) and disconnects. Entries still in the outbox are reported `stopped`. */
+  /**
+   * Stops the heartbeat (the others see this node leave within the heartbeat timeout, or at their
+   * next check: it deletes its heartbeat) and disconnects. Publishes nothing itself (the owner
+   * publishes its leave entries before calling it); entries still in the outbox get a short,
+   * bounded time to go out (RedisClusterBus: `stopFlushMs`), the rest is reported `stopped`.
+   * No more handler calls once it is called. Idempotent; never rejects.
+   */
   stop(): Promise<void>;
 }
 
