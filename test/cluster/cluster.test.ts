@@ -51,9 +51,13 @@ describe('a cluster of three nodes', { timeout: 180_000 }, () => {
     const t0 = Date.now();
     for (let i = 0; i < N; i++) {
       alice.send(roomMessage('lobby', `a${i}`));
-      if (i % 20 === 19) await sleep(5);
+      if (i % 5 === 4) await sleep(50); // 100/s: within --rate 200 and its burst of 10
     }
-    await bob.next((e) => e.type === 'e2e_room' && payloadText(e) === `a${N - 1}`, 20_000);
+    await bob.next((e) => e.type === 'e2e_room' && payloadText(e) === `a${N - 1}`, 20_000).catch((e: unknown) => {
+      const errs = alice.events.filter((x) => x.type === 'error').map((x) => (x as Ev<'error'>).code);
+      const got = bob.events.filter((x) => x.type === 'e2e_room').length;
+      throw new Error(`${String(e)}; alice's errors: ${errs.join(',')}; bob got ${got}; alice got ${alice.events.filter((x) => x.type === 'e2e_room').length}`);
+    });
     await carol.next((e) => e.type === 'e2e_room' && payloadText(e) === `a${N - 1}`, 20_000);
     t.diagnostic(`${N} messages from n1 delivered on n2 and n3 within ${Date.now() - t0} ms`);
     for (const [who, c] of [['bob', bob], ['carol', carol]] as const) {
