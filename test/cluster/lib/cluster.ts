@@ -33,8 +33,8 @@ export interface Cluster {
   readonly pg: TestService;
   readonly keyFile: string;
   readonly nodes: ClusterNode[];
-  /** Starts one more node (args: extra server flags). */
-  startNode(id?: string, args?: string[]): Promise<ClusterNode>;
+  /** Starts one more node (args: extra server flags; redisUrl: reach Redis through another address, e.g. a TcpProxy). */
+  startNode(id?: string, args?: string[], redisUrl?: string): Promise<ClusterNode>;
   close(): Promise<void>;
 }
 
@@ -63,8 +63,8 @@ export async function startCluster(opts: { nodes: number; nodeArgs?: string[] })
       pg,
       keyFile,
       nodes,
-      async startNode(id = `n${next++}`, args = []) {
-        const node = await startNode(id, [...(opts.nodeArgs ?? []), ...args], { redis: redis.url, db: pg.url, keyFile, dir });
+      async startNode(id = `n${next++}`, args = [], redisUrl = redis.url) {
+        const node = await startNode(id, [...(opts.nodeArgs ?? []), ...args], { redis: redisUrl, db: pg.url, keyFile, dir });
         nodes.push(node);
         return node;
       },
