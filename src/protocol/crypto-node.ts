@@ -77,6 +77,11 @@ export const nodeCrypto: ProtocolCrypto = {
     return shared;
   },
 
+  hmacSha256(key, data) {
+    // RFC 2104 with SHA-256
+    return new Uint8Array(crypto.createHmac('sha256', key).update(data).digest());
+  },
+
   hkdf(ikm, salt, info, length) {
     // RFC 5869 §2.2–2.3 with SHA-256
     return new Uint8Array(crypto.hkdfSync('sha256', ikm, salt, info, length));
