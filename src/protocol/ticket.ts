@@ -54,14 +54,14 @@ export interface TicketOptions {
 /**
  * Checks ticket options. Throws RangeError naming the option: each must be a positive integer,
  * lifetimeMs at most epochMs (a ticket must outlive its key epoch's successor) and at most
- * MAX_TICKET_LIFETIME_MS (RFC 8446 §4.6.1's 7 days).
+ * MAX_TICKET_LIFETIME_MS (RFC 8446 §4.6.1's 7 days), epochMs from 1 s to 2^32 - 1 ms.
  */
 export function checkTicketOptions(o: TicketOptions): TicketOptions {
   for (const k of ['lifetimeMs', 'epochMs', 'maxAuthAgeMs'] as const)
     if (!Number.isSafeInteger(o[k]) || o[k] <= 0) throw new RangeError(`ticket option ${k} must be a positive integer, got ${String(o[k])}`);
   if (o.lifetimeMs > o.epochMs) throw new RangeError(`ticketLifetimeMs (${o.lifetimeMs}) must not exceed ticketKeyEpochMs (${o.epochMs}): a ticket would die with its key`);
   if (o.lifetimeMs > MAX_TICKET_LIFETIME_MS) throw new RangeError(`ticketLifetimeMs must be at most ${MAX_TICKET_LIFETIME_MS} (7 days)`);
-  if (o.epochMs >= 2 ** 32) throw new RangeError('ticketKeyEpochMs must be below 2^32');
+  if (o.epochMs < 1000 || o.epochMs >= 2 ** 32) throw new RangeError(`ticketKeyEpochMs must be between 1000 and 2^32 - 1, got ${o.epochMs}`);
   return o;
 }
 

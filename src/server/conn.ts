@@ -21,6 +21,7 @@ import type { TransportOptions } from './options.js';
 import type { Source } from './source.js';
 import { closeCodeFor, leaveReasonFor, leaveReasonForClose } from './close-codes.js';
 import { BATCH_OVERHEAD, FRAME_OVERHEAD, batchPlaintext, flushWhenIdle, plaintextOf, type Flushable } from './outbox.js';
+import { serverTickets } from './tickets.js';
 
 export { CLOSE } from './close-codes.js';
 
@@ -80,7 +81,7 @@ export class Conn implements MemberSink, Flushable {
     /** The protocol version of the subprotocol the server selected (SUBPROTOCOL_VERSIONS). */
     version: number = PROTOCOL_VERSION,
   ) {
-    this.hs = new ServerHandshake({ identity: host.identity, crypto: nodeCrypto, maxFrameLength: host.transport.maxFrameBytes, version });
+    this.hs = new ServerHandshake({ identity: host.identity, crypto: nodeCrypto, maxFrameLength: host.transport.maxFrameBytes, version, tickets: serverTickets(host.identity, host.transport) });
     host.handshakeStarted();
     this.timer = setTimeout(() => this.refuse('handshake_timeout', 'the handshake did not finish in time'), host.transport.handshakeTimeoutMs);
     connOf.set(ws, this);
@@ -127,7 +128,9 @@ export class Conn implements MemberSink, Flushable {
           return;
         }
         this.member = joined.member;
-        this.host.logger.info(`connect ${r.name} (${r.clientFingerprint}) from ${this.peer}`);
+        // the client's next session ticket, after its `ready` (docs/PROTOCOL.md §Session resumption): a protocol event, not the hub's
+        if (r.ticket) this.deliver(r.ticket as unknown as ServerEvent);
+        this.host.logger.info(`connect ${r.name} (${r.clientFingerprint}) from ${this.peer}${r.resumed ? ' (resumed)' : ''}`);
         // ws's Receiver keeps the last client frame's mask as a view into the TCP read it came
         // in, so a quiet client's ClientFinish (~0.5 KB) would stay in memory until its next
         // frame; the pong to this ping (a 6-byte frame) takes its place at once
