@@ -432,6 +432,6 @@ describe('failure hygiene', () => {
   });
 
   it('type byte constants', () => {
-    assert.deepEqual(MessageType, { ClientHello: 1, ServerHello: 2, ClientFinish: 3, Frame: 0x10, Error: 0x7f });
+    assert.deepEqual(MessageType, { ClientHello: 1, ServerHello: 2, ClientFinish: 3, ResumeHello: 4, ResumeServerHello: 5, ResumeFinish: 6, Frame: 0x10, Error: 0x7f });
   });
 });
