@@ -251,6 +251,11 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     this.connect();
   }
 
+  /** True when a session ticket is kept for the next connection (in memory only). */
+  get hasTicket(): boolean {
+    return this.tickets.held;
+  }
+
   /** The name asked for on the next (or current) connection. */
   get currentName(): string {
     return this.name;
