@@ -16,6 +16,7 @@ import { describeFailure } from './connect-failure.js';
 import { Emitter } from './emitter.js';
 import { checkServerEvent } from './event-check.js';
 import type { ClientSocket, SocketFactory } from './socket.js';
+import { TicketKeeper, type TicketEventFields } from './tickets.js';
 
 /** What the caller decides about the server key presented on this connection. */
 export type PinDecision = { ok: true } | { ok: false; message: string };
@@ -62,6 +63,12 @@ export interface ConnectionOptions {
    * stop the client.
    */
   maxRetryAfterMs?: number;
+  /**
+   * Session resumption (docs/PROTOCOL.md §Session resumption), default true: ask the server for
+   * tickets, keep the latest in memory (never on disk) and offer it on reconnection, so that the
+   * server does no RSA work; a refused ticket falls back to the full handshake by itself.
+   */
+  resumption?: boolean;
 }
 
 /** Connection states, reported through the `status` event. */
@@ -196,6 +203,12 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   private readonly sent = new Map<string, OutgoingRequest>();
   /** Rooms to rejoin after a reconnection. */
   readonly rooms = new Set<string>();
+  /** The latest session ticket, in memory only (tickets.ts). */
+  private readonly tickets = new TicketKeeper();
+  /** Off for the rest of this connection's life once a server answered a ResumeHello as a message it does not know (an older server). */
+  private resumption: boolean;
+  /** Handshakes so far that resumed with a ticket (no RSA on either side), for tests and status. */
+  resumedHandshakes = 0;
   serverFingerprint: string | undefined;
   /** The servers to try, in order (ConnectionOptions.url). */
   readonly servers: readonly string[];
@@ -208,6 +221,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   constructor(private readonly opts: ConnectionOptions) {
     super();
     this.name = opts.name;
+    this.resumption = opts.resumption ?? true;
     this.servers = typeof opts.url === 'string' ? [opts.url] : [...opts.url];
     if (this.servers.length === 0) throw new RangeError('ChatConnection: no server URL');
   }
@@ -259,6 +273,11 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     this.connect();
   }
 
+  /** True when a session ticket is kept for the next connection (in memory only). */
+  get hasTicket(): boolean {
+    return this.tickets.held;
+  }
+
   /** The name asked for on the next (or current) connection. */
   get currentName(): string {
     return this.name;
@@ -297,7 +316,11 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     this.emit('status', { state: 'connecting', attempt: this.attempt, url });
     const maxFrame = this.opts.maxFrameBytes ?? 64 * 1024;
     const timeoutMs = this.opts.connectTimeoutMs ?? 10_000;
-    const hs = new ClientHandshake({ identity: this.opts.identity, name: this.name, crypto: this.opts.crypto, maxFrameLength: maxFrame });
+    const ticket = this.resumption ? this.tickets.offer(this.name) : undefined;
+    const hs = new ClientHandshake({ identity: this.opts.identity, name: this.name, crypto: this.opts.crypto, maxFrameLength: maxFrame, tickets: this.resumption, ...(ticket && { ticket }) });
+    const askedTickets = this.resumption;
+    /** This session's resumption secret, paired with the ticket the server sends after `ready`. */
+    let resumptionSecret: Uint8Array | undefined;
     let state: 'hello' | 'open' = 'hello';
     // why this attempt failed: the first reason given wins (a timeout's terminate() then makes the socket report an error too)
     let closeReason = '';
@@ -326,10 +349,16 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
           if (bytes[0] === MessageType.Error) {
             // unauthenticated (anyone on the path can forge one): it ends this attempt, nothing more
             const err = parseError(bytes);
+            // a ticket answered with an Error is not offered again; an older server refuses the ResumeHello itself with handshake_failed
+            if (ticket) this.tickets.drop();
+            if (askedTickets && err.code === 'handshake_failed') this.resumption = false;
             if (err.code === 'unsupported_version') return end(`${err.code}: ${err.message} (${VERSION_HINT})`, 'protocol version refused: upgrade Parley?');
             return end(`${err.code}: ${err.message}`, `refused (${err.code})`);
           }
           const r = hs.onServerHello(bytes);
+          if (r.ticketRefused) this.tickets.drop(); // docs/PROTOCOL.md §Session resumption: refused, the full handshake goes on
+          if (r.resumed) this.resumedHandshakes++;
+          resumptionSecret = r.resumptionSecret;
           this.serverFingerprint = r.serverFingerprint;
           const pin = this.opts.verifyServer(r.serverFingerprint, url);
           if (!pin.ok) {
@@ -350,9 +379,16 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
         const ev = checkServerEvent(this.session!.open(bytes));
         for (const e of unbatch(ev)) {
           if (ended || this.stopped || !current()) return;
-          this.onEvent(checkServerEvent(e), () => clearTimeout(handshakeTimer));
+          const checked = checkServerEvent(e);
+          if (checked.type === ('ticket' as string)) {
+            // the protocol's own event: kept here, never shown
+            this.tickets.take(checked as unknown as TicketEventFields, resumptionSecret, this.serverFingerprint, this.name);
+            continue;
+          }
+          this.onEvent(checked, () => clearTimeout(handshakeTimer));
         }
       } catch (e) {
+        if (state === 'hello' && ticket) this.tickets.drop(); // an invalid answer to a ticket: not offered again
         const what = e instanceof ProtocolError ? `(${e.code}): ${e.message}` : `: ${e instanceof Error ? e.message : String(e)}`;
         if (state === 'hello') end(`the server's handshake is invalid ${what}`, 'invalid handshake', 4003, 'protocol error');
         else end(`protocol error ${what}`, 'protocol error', 4003, 'protocol error');
@@ -360,6 +396,8 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     };
     const onClose = (code: number, reason: string) => {
       clearTimeout(handshakeTimer);
+      resumptionSecret?.fill(0);
+      resumptionSecret = undefined;
       if (!current()) return;
       this.session = undefined;
       if (this.socket === socket) this.socket = undefined;

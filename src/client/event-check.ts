@@ -31,6 +31,8 @@ const SPECS: Record<string, Spec> = {
   bundles: { bundles: 'bundleList', unknown: 'strings', more: 'boolean' },
   e2e_room: { id: 'string', from: 'string', fromFingerprint: 'string', room: 'string', ts: 'number', payload: 'string' },
   e2e_to: { id: 'string', from: 'string', fromFingerprint: 'string', to: 'string', kind: 'string', ts: 'number', payload: 'string' },
+  // the protocol's own event (docs/PROTOCOL.md §Session resumption): ChatConnection keeps it, no front end sees it
+  ticket: { ticket: 'string', lifetimeMs: 'number' },
 };
 
 /**

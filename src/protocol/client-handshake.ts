@@ -2,7 +2,9 @@
  * The client's side of the handshake (docs/PROTOCOL.md §Handshake): hello() makes the
  * ClientHello; onServerHello() checks the ServerHello and returns the ClientFinish and the
  * Session. Pinning is the caller's decision: it compares `serverFingerprint` with its
- * known_hosts entry before it sends `finish`.
+ * known_hosts entry before it sends `finish`. With `tickets`, hello() makes a ResumeHello that
+ * asks for tickets and offers `ticket` if given; the server's answer decides between a
+ * resumption (client-resume.ts) and the full handshake (docs/PROTOCOL.md §Session resumption).
  */
 import type { RsaPrivateKey, RsaPublicKey } from '../rsa/index.js';
 import { copyBytes } from './bytes.js';
@@ -11,8 +13,10 @@ import {
 } from './constants.js';
 import type { ProtocolCrypto } from './crypto.js';
 import { protocolError, wrapErrors } from './errors.js';
-import { deriveSessionKeys, transcriptHash } from './key-schedule.js';
+import { deriveResumptionSecret, deriveSessionKeys, transcriptHash } from './key-schedule.js';
 import { appendSignature, checkName, encodeClientFinishSigned, encodeClientHello, parseServerHello } from './messages.js';
+import { clientResume, type ClientTicket } from './client-resume.js';
+import { encodeResumeHello, parseResumeServerHello } from './resume-messages.js';
 import { importPeerKey, ownIdentity, signTranscript, unwrapSecret, verifyTranscript, wrapSecret, type KnownKey } from './rsa-identity.js';
 import { checkMaxFrameLength, Session } from './session.js';
 import { NONCE_LENGTH, SECRET_LENGTH, X25519_LENGTH } from './limits.js';
@@ -31,6 +35,10 @@ export interface ClientHandshakeOptions {
    * it), or an older one of SUBPROTOCOL_VERSIONS, for tests and tools that play an older client.
    */
   version?: number;
+  /** Ask for session tickets: hello() makes a ResumeHello (docs/PROTOCOL.md §Session resumption). Default false. */
+  tickets?: boolean;
+  /** A ticket to offer for a resumption (with `tickets`). */
+  ticket?: ClientTicket;
 }
 
 /** What onServerHello returns. */
@@ -39,10 +47,19 @@ export interface ClientHandshakeResult {
   finish: Uint8Array;
   /** The client's session; usable as soon as `finish` is sent. */
   session: Session;
-  /** The server's RSA public key, authenticated by its signature over this handshake. */
-  serverKey: RsaPublicKey;
-  /** "SHA256:…" of serverKey (src/rsa fingerprint), for comparison with the pinned value. */
+  /** The server's RSA public key, authenticated by its signature over this handshake (absent after a resumption). */
+  serverKey?: RsaPublicKey;
+  /**
+   * "SHA256:…" of the server's key (src/rsa fingerprint), for comparison with the pinned value;
+   * after a resumption, the key the server states in its MACed ResumeServerHello.
+   */
   serverFingerprint: string;
+  /** True when the offered ticket was accepted: no RSA operation took place. */
+  resumed: boolean;
+  /** True when a ticket was offered and the server chose the full handshake instead. */
+  ticketRefused: boolean;
+  /** With `tickets`: the secret to keep with the ticket this session will receive (never sent). */
+  resumptionSecret?: Uint8Array;
 }
 
 type State = 'new' | 'hello_sent' | 'done' | 'failed';
@@ -58,6 +75,8 @@ export class ClientHandshake {
   #state: State = 'new';
   #clientHello: Uint8Array | undefined;
   #ephemeralPrivate: Uint8Array | undefined;
+  readonly #tickets: boolean;
+  #ticket: ClientTicket | undefined;
 
   /**
    * Checks the options. Throws ProtocolError 'handshake_failed' when `identity` is not an RSA
@@ -74,6 +93,9 @@ export class ClientHandshake {
     const version = opts.version ?? PROTOCOL_VERSION;
     if (![...SUBPROTOCOL_VERSIONS.values()].includes(version)) throw protocolError('unsupported_version', `protocol version ${String(version)} is not spoken here`);
     this.#version = version;
+    this.#tickets = opts.tickets === true;
+    // a copy: the handshake wipes its resumption secret when it ends, the caller's stays as it was
+    this.#ticket = this.#tickets && opts.ticket ? { ...opts.ticket, resumptionSecret: copyBytes(opts.ticket.resumptionSecret) } : undefined;
   }
 
   /**
@@ -89,7 +111,9 @@ export class ClientHandshake {
       const eph = this.#crypto.x25519Keypair(); // RFC 7748 §6.1: a fresh ephemeral key per connection
       if (!(eph.privateKey instanceof Uint8Array) || eph.privateKey.length !== X25519_LENGTH) throw protocolError('handshake_failed', 'bad X25519 key from the crypto provider');
       this.#ephemeralPrivate = eph.privateKey;
-      return encodeClientHello({ nonce, ephemeral: eph.publicKey, rsaKey: this.#own.spki, name: this.#name }, this.#version);
+      const fields = { nonce, ephemeral: eph.publicKey, rsaKey: this.#own.spki, name: this.#name };
+      if (!this.#tickets) return encodeClientHello(fields, this.#version);
+      return encodeResumeHello({ ...fields, ticket: this.#ticket?.ticket ?? new Uint8Array(0) }, this.#version);
     });
     this.#clientHello = clientHello;
     this.#state = 'hello_sent';
@@ -115,6 +139,8 @@ export class ClientHandshake {
     } finally {
       this.#ephemeralPrivate?.fill(0);
       this.#ephemeralPrivate = undefined;
+      this.#ticket?.resumptionSecret.fill(0);
+      this.#ticket = undefined;
     }
   }
 
@@ -122,6 +148,22 @@ export class ClientHandshake {
     const crypto = this.#crypto;
     const clientHello = this.#clientHello!;
     const serverHello = copyBytes(msg);
+    const ticket = this.#ticket;
+    if (ticket) {
+      // the server either accepts the ticket (ResumeServerHello) or goes on with the full handshake (ServerHello)
+      const rsh = parseResumeServerHello(serverHello, this.#version);
+      if (rsh) {
+        // RFC 7748 §6.1: the fresh ephemeral exchange that gives a resumed session forward secrecy
+        const shared = wrapErrors('handshake_failed', 'X25519 failed', () => crypto.x25519(this.#ephemeralPrivate!, rsh.ephemeral));
+        try {
+          const r = clientResume(crypto, ticket, clientHello, serverHello, rsh, shared, this.#version);
+          const session = new Session({ role: 'client', keys: r.keys, transcriptHash: r.transcriptHash, crypto, maxFrameLength: this.#maxFrameLength });
+          return { finish: r.finish, session, serverFingerprint: r.serverFingerprint, resumed: true, ticketRefused: false, resumptionSecret: r.nextResumptionSecret };
+        } finally {
+          shared.fill(0);
+        }
+      }
+    }
     const sh = parseServerHello(serverHello, this.#version);
     const server = importPeerKey(sh.rsaKey, 'server');
     if (sh.wrappedSecret.length !== this.#own.key.size) throw protocolError('malformed', 'ServerHello: server_secret_wrapped is not the size of the client key');
@@ -140,8 +182,9 @@ export class ClientHandshake {
     const th = transcriptHash(crypto, clientHello, serverHello, finish);
     // RFC 5869: HKDF over all three secrets, salted with the transcript hash
     const keys = deriveSessionKeys(crypto, { sharedSecret: shared, clientSecret, serverSecret, transcriptHash: th });
+    const resumptionSecret = this.#tickets ? deriveResumptionSecret(crypto, { sharedSecret: shared, clientSecret, serverSecret, transcriptHash: th }) : undefined;
     for (const s of [shared, clientSecret, serverSecret]) s.fill(0);
     const session = new Session({ role: 'client', keys, transcriptHash: th, crypto, maxFrameLength: this.#maxFrameLength });
-    return { finish, session, serverKey: server.key, serverFingerprint: server.fingerprint };
+    return { finish, session, serverKey: server.key, serverFingerprint: server.fingerprint, resumed: false, ticketRefused: ticket !== undefined, ...(resumptionSecret && { resumptionSecret }) };
   }
 }

@@ -29,6 +29,12 @@ export const MessageType = {
   ClientHello: 0x01,
   ServerHello: 0x02,
   ClientFinish: 0x03,
+  /** A ClientHello that asks for session tickets and may offer one (docs/PROTOCOL.md §Session resumption). */
+  ResumeHello: 0x04,
+  /** The server's answer that accepts the ticket of a ResumeHello. */
+  ResumeServerHello: 0x05,
+  /** The client's Finished of a resumption. */
+  ResumeFinish: 0x06,
   Frame: 0x10,
   Error: 0x7f,
 } as const;
@@ -48,3 +54,11 @@ export const CONTEXT_SERVER_SIGNATURE = ascii('parley/1 server signature');
 export const CONTEXT_CLIENT_SIGNATURE = ascii('parley/1 client signature');
 /** HKDF `info` (RFC 5869 §2.3) of the session key expansion. */
 export const INFO_SESSION_KEYS = ascii('parley/1 session keys');
+/** HKDF `info` of the resumption secret a session leaves for its next connection (docs/PROTOCOL.md §Session resumption). */
+export const INFO_RESUMPTION_SECRET = ascii('parley/1 resumption secret');
+/** HKDF `info` of a resumption's two Finished keys (server's, then client's). */
+export const INFO_RESUME_FINISHED = ascii('parley/1 resume finished keys');
+/** HKDF `info` of a resumed session's keys (the same split as INFO_SESSION_KEYS'). */
+export const INFO_RESUMED_SESSION_KEYS = ascii('parley/1 resumed session keys');
+/** HKDF `info` prefix of a ticket key; the key epoch follows as a u32. */
+export const INFO_TICKET_KEY = ascii('parley/1 ticket key');

@@ -1,8 +1,9 @@
 /**
  * ProtocolCrypto on node:crypto (OpenSSL), synchronous: AES-256-GCM through
  * createCipheriv/createDecipheriv, X25519 through generateKeyPairSync and diffieHellman, HKDF
- * through hkdfSync. Raw X25519 keys are wrapped in fixed DER prefixes (PKCS #8 / SPKI with the
- * id-X25519 OID 1.3.101.110, RFC 8410 §7 and §4) to become KeyObjects.
+ * through hkdfSync, HMAC through createHmac. Raw X25519 keys become KeyObjects as JWKs (RFC 8037
+ * §2: kty OKP, crv X25519), or — a private key this module did not make — wrapped in a fixed
+ * PKCS #8 DER prefix (id-X25519 OID 1.3.101.110, RFC 8410 §7).
  */
 import crypto from 'node:crypto';
 import type { ProtocolCrypto } from './crypto.js';
@@ -31,6 +32,21 @@ function checkLength(b: Uint8Array, len: number, what: string, code: 'handshake_
   if (!(b instanceof Uint8Array) || b.length !== len) throw protocolError(code, `${what} must be ${len} bytes`);
 }
 
+/**
+ * The public key (base64url) of each private key x25519Keypair() made: public data only, so that
+ * x25519() can import the private key as a JWK — OpenSSL 3's DER decoders cost ~0.5 ms per
+ * import here, the JWK path ~0.07 ms, which is most of a resumption's cost (docs/PERFORMANCE.md).
+ */
+const publicOf = new WeakMap<Uint8Array, string>();
+const b64u = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url');
+
+/** A KeyObject for a raw X25519 private key: through JWK when x25519Keypair() made it, DER otherwise. */
+function privateKeyObject(privateKey: Uint8Array): crypto.KeyObject {
+  const x = publicOf.get(privateKey);
+  if (x !== undefined) return crypto.createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64u(privateKey), x }, format: 'jwk' });
+  return crypto.createPrivateKey({ key: concat(PKCS8_X25519_PREFIX, privateKey), format: 'der', type: 'pkcs8' });
+}
+
 /** The raw 32-byte X25519 public key of a raw 32-byte private key (RFC 7748 §6.1). Throws ProtocolError 'handshake_failed' for a wrong length. */
 export function x25519PublicKey(privateKey: Uint8Array): Uint8Array {
   checkLength(privateKey, X25519_LENGTH, 'X25519 private key', 'handshake_failed');
@@ -50,11 +66,12 @@ export const nodeCrypto: ProtocolCrypto = {
 
   x25519Keypair() {
     // RFC 7748 §6.1: a random 32-byte scalar (clamped by X25519 itself) and its public u-coordinate
-    const { privateKey, publicKey } = crypto.generateKeyPairSync('x25519');
-    return {
-      privateKey: rawTail(privateKey.export({ format: 'der', type: 'pkcs8' }), PKCS8_X25519_PREFIX),
-      publicKey: rawTail(publicKey.export({ format: 'der', type: 'spki' }), SPKI_X25519_PREFIX),
-    };
+    const jwk = crypto.generateKeyPairSync('x25519').privateKey.export({ format: 'jwk' });
+    const privateKey = new Uint8Array(Buffer.from(jwk.d ?? '', 'base64url'));
+    const publicKey = new Uint8Array(Buffer.from(jwk.x ?? '', 'base64url'));
+    if (privateKey.length !== X25519_LENGTH || publicKey.length !== X25519_LENGTH) throw protocolError('handshake_failed', 'unexpected X25519 key from node:crypto');
+    publicOf.set(privateKey, jwk.x!);
+    return { privateKey, publicKey };
   },
 
   x25519(privateKey, peerPublicKey) {
@@ -63,8 +80,8 @@ export const nodeCrypto: ProtocolCrypto = {
     let shared: Uint8Array;
     try {
       shared = new Uint8Array(crypto.diffieHellman({
-        privateKey: crypto.createPrivateKey({ key: concat(PKCS8_X25519_PREFIX, privateKey), format: 'der', type: 'pkcs8' }),
-        publicKey: crypto.createPublicKey({ key: concat(SPKI_X25519_PREFIX, peerPublicKey), format: 'der', type: 'spki' }),
+        privateKey: privateKeyObject(privateKey),
+        publicKey: crypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64u(peerPublicKey) }, format: 'jwk' }),
       }));
     } catch (e) {
       // OpenSSL refuses an all-zero result itself (RFC 7748 §6.1); other failures are bad input too
@@ -75,6 +92,11 @@ export const nodeCrypto: ProtocolCrypto = {
     for (const b of shared) acc |= b;
     if (shared.length !== X25519_LENGTH || acc === 0) throw protocolError('handshake_failed', 'X25519 shared secret is all zeros (low-order public key)');
     return shared;
+  },
+
+  hmacSha256(key, data) {
+    // RFC 2104 with SHA-256
+    return new Uint8Array(crypto.createHmac('sha256', key).update(data).digest());
   },
 
   hkdf(ikm, salt, info, length) {

@@ -11,6 +11,7 @@
 import { gcm } from '@noble/ciphers/aes.js';
 import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
 import { hkdf as nobleHkdf } from '@noble/hashes/hkdf.js';
+import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import type { ProtocolCrypto } from './crypto.js';
 import { protocolError } from './errors.js';
@@ -81,6 +82,11 @@ export const webCrypto: ProtocolCrypto = {
     // RFC 7748 §6.1: "check that the resulting shared secret is not all zeros", whatever the library did
     if (shared.length !== X25519_LENGTH || allZero(shared)) throw protocolError('handshake_failed', 'X25519 shared secret is all zeros (low-order public key)');
     return shared;
+  },
+
+  hmacSha256(key, data) {
+    // RFC 2104 with SHA-256
+    return nobleHmac(nobleSha256, key, data);
   },
 
   hkdf(ikm, salt, info, length) {

@@ -20,6 +20,8 @@ export interface ProtocolCrypto {
    * RFC 7748 §6.1) or an argument is not 32 bytes.
    */
   x25519(privateKey: Uint8Array, peerPublicKey: Uint8Array): Uint8Array;
+  /** HMAC-SHA-256 (RFC 2104, FIPS 198-1) of `data` under `key`: 32 bytes. */
+  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
   /** HKDF-SHA-256 (RFC 5869 §2.2 extract, §2.3 expand): `length` bytes. */
   hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   /**

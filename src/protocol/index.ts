@@ -21,3 +21,8 @@ export { ServerHandshake, type ServerHandshakeOptions, type ServerHandshakeResul
 export { Session, type SessionOptions } from './session.js';
 export { unbatch } from './batch.js';
 export { deriveSessionKeys, transcriptHash, type SessionKeys, type DirectionKeys, type KeyScheduleInput } from './key-schedule.js';
+export { deriveResumptionSecret, deriveFinishedKeys, deriveResumedKeys, finishedMac, type ResumeInput, type FinishedKeys, type ResumedKeys } from './key-schedule.js';
+export { TicketSealer, deriveTicketKey, checkTicketOptions, type TicketContents, type TicketOptions } from './ticket.js';
+export { type ClientTicket, fingerprintOfHash } from './client-resume.js';
+export { type TicketEvent } from './server-resume.js';
+export { encodeResumeHello, parseResumeHello, parseResumeServerHello, encodeResumeFinish, parseResumeFinish, type ResumeHello, type ResumeServerHello } from './resume-messages.js';

@@ -49,6 +49,20 @@ export const MAX_SPKI_LENGTH = 550;
  */
 export const MAX_HANDSHAKE_LENGTH = 2048;
 
+/** Length of a Finished MAC (HMAC-SHA-256, RFC 8446 §4.4.4) and of a resumption secret. */
+export const FINISHED_LENGTH = 32;
+/**
+ * Longest session ticket accepted in a ResumeHello: its 18-byte header, the largest sealed
+ * contents (a 4096-bit client key's 550-byte SPKI, a 32-character name, its fingerprint) and
+ * the 16-byte tag come to 722 bytes (docs/PROTOCOL.md §Ticket format).
+ */
+export const MAX_TICKET_LENGTH = 768;
+/**
+ * The longest a client keeps a ticket, whatever lifetime the server stated: RFC 8446 §4.6.1's
+ * 7 days. The server's own limits (ticketLifetimeMs) are shorter.
+ */
+export const MAX_TICKET_LIFETIME_MS = 7 * 24 * 3600 * 1000;
+
 /** Length of a frame header: type (1) and counter (8). */
 export const FRAME_HEADER_LENGTH = 9;
 /** Shortest frame: a header, a ciphertext of at least 2 bytes ("{}") and the tag. */

@@ -45,6 +45,18 @@ function checkBounds(key: RsaPublicKey, who: string, hint = ''): void {
  * size or exponent is outside the protocol's bounds (2048–4096 bits, e = 65537).
  */
 export function ownIdentity(identity: RsaPrivateKey, who: string): KnownKey {
+  // a server makes one handshake object per connection: its own key's DER and fingerprint are computed once (src/rsa keys are frozen)
+  const known = typeof identity === 'object' && identity !== null ? ownKeys.get(identity) : undefined;
+  if (known) return known;
+  const k = checkOwnIdentity(identity, who);
+  ownKeys.set(identity, k);
+  return k;
+}
+
+/** Our own identities already checked, with their SPKI and fingerprint. */
+const ownKeys = new WeakMap<RsaPrivateKey, KnownKey>();
+
+function checkOwnIdentity(identity: RsaPrivateKey, who: string): KnownKey {
   return wrapErrors('handshake_failed', `${who} identity is not an RSA private key`, () => {
     if (identity?.type !== 'private') throw new TypeError('not a private key');
     const spki = exportPublicKeyDer(identity, 'spki'); // throws unless a key made by src/rsa

@@ -21,6 +21,7 @@ import type { TransportOptions } from './options.js';
 import type { Source } from './source.js';
 import { closeCodeFor, leaveReasonFor, leaveReasonForClose } from './close-codes.js';
 import { BATCH_OVERHEAD, FRAME_OVERHEAD, batchPlaintext, flushWhenIdle, plaintextOf, type Flushable } from './outbox.js';
+import { serverTickets } from './tickets.js';
 
 export { CLOSE } from './close-codes.js';
 
@@ -86,7 +87,7 @@ export class Conn implements MemberSink, Flushable {
     /** The protocol version of the subprotocol the server selected (SUBPROTOCOL_VERSIONS). */
     version: number = PROTOCOL_VERSION,
   ) {
-    this.hs = new ServerHandshake({ identity: host.identity, crypto: nodeCrypto, maxFrameLength: host.transport.maxFrameBytes, version });
+    this.hs = new ServerHandshake({ identity: host.identity, crypto: nodeCrypto, maxFrameLength: host.transport.maxFrameBytes, version, tickets: serverTickets(host.identity, host.transport) });
     host.handshakeStarted();
     this.timer = setTimeout(() => this.refuse('handshake_timeout', 'the handshake did not finish in time'), host.transport.handshakeTimeoutMs);
     connOf.set(ws, this);
@@ -127,7 +128,7 @@ export class Conn implements MemberSink, Flushable {
         }
         const publicKey = Buffer.from(r.clientSpki).toString('base64');
         this.state = 'admitting';
-        void this.admit({ name: r.name, fingerprint: r.clientFingerprint, publicKey, source: this.source.key }, r.clientFingerprint);
+        void this.admit({ name: r.name, fingerprint: r.clientFingerprint, publicKey, source: this.source.key }, r.clientFingerprint, r.ticket as unknown as ServerEvent | undefined, r.resumed === true);
       } else if (this.state === 'admitting') {
         const req = this.session!.open(bytes);
         this.early ??= [];
@@ -150,7 +151,7 @@ export class Conn implements MemberSink, Flushable {
   }
 
   /** The hub's admission (asynchronous with a cluster's registry), then the requests that arrived meanwhile. Never rejects. */
-  private async admit(id: { name: string; fingerprint: string; publicKey: string; source: string }, fingerprint: string): Promise<void> {
+  private async admit(id: { name: string; fingerprint: string; publicKey: string; source: string }, fingerprint: string, ticket: ServerEvent | undefined, resumed: boolean): Promise<void> {
     const joined = await this.host.hub.admit(id, this);
     if (this.state === 'closed') {
       // the client went away while the registry answered
@@ -164,7 +165,9 @@ export class Conn implements MemberSink, Flushable {
     }
     this.member = joined.member;
     this.state = 'open';
-    this.host.logger.info(`connect ${id.name} (${fingerprint}) from ${this.peer}`);
+    // the client's next session ticket, after its `ready` (docs/PROTOCOL.md §Session resumption): a protocol event, not the hub's
+    if (ticket) this.deliver(ticket);
+    this.host.logger.info(`connect ${id.name} (${fingerprint}) from ${this.peer}${resumed ? ' (resumed)' : ''}`);
     // ws's Receiver keeps the last client frame's mask as a view into the TCP read it came
     // in, so a quiet client's ClientFinish (~0.5 KB) would stay in memory until its next
     // frame; the pong to this ping (a 6-byte frame) takes its place at once

@@ -1,4 +1,5 @@
 /** Transport limits of `parley server`: every one a named option with a safe default. */
+import { checkTicketOptions } from '../protocol/ticket.js';
 import { TrustedProxies } from './source.js';
 
 /** Limits and timeouts of the WebSocket transport (the chat limits live in src/chat/options.ts). */
@@ -51,6 +52,22 @@ export interface TransportOptions {
    * a trusted proxy. Empty: the header is ignored (anyone can write it).
    */
   trustedProxies: readonly string[];
+  /**
+   * How long a session ticket may be used after it is issued (docs/PROTOCOL.md §Session
+   * resumption): a client that reconnects within it — to this node or any node with the same
+   * identity key — resumes without RSA. At most ticketKeyEpochMs.
+   */
+  ticketLifetimeMs: number;
+  /**
+   * Length of a ticket-key epoch: every node derives the epoch's ticket key from the identity key
+   * by itself; tickets of the current and the previous epoch are accepted.
+   */
+  ticketKeyEpochMs: number;
+  /**
+   * How long after a full (RSA) handshake a chain of resumptions may go on; then the client must
+   * prove its key again (RFC 8446 §4.6.1 asks for such a limit).
+   */
+  ticketMaxAuthAgeMs: number;
 }
 
 /**
@@ -77,6 +94,9 @@ export const DEFAULT_TRANSPORT: TransportOptions = {
   maxIdleSources: 10_000,
   refusalLogLinesPerSecond: 10,
   trustedProxies: [],
+  ticketLifetimeMs: 3_600_000,
+  ticketKeyEpochMs: 3_600_000,
+  ticketMaxAuthAgeMs: 86_400_000,
 };
 
 /**
@@ -96,6 +116,11 @@ export function transportOptions(partial: Partial<TransportOptions> = {}): Trans
     new TrustedProxies(o.trustedProxies);
   } catch (e) {
     throw new TypeError(`server option trustedProxies: ${(e as Error).message}`);
+  }
+  try {
+    checkTicketOptions({ lifetimeMs: o.ticketLifetimeMs, epochMs: o.ticketKeyEpochMs, maxAuthAgeMs: o.ticketMaxAuthAgeMs });
+  } catch (e) {
+    throw new TypeError(`server option ${(e as Error).message}`);
   }
   return { ...o, trustedProxies: [...o.trustedProxies] };
 }

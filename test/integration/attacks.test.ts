@@ -223,7 +223,7 @@ describe('server key pinning: the real parley chat and its known_hosts', () => {
       await allClosed(proxy.connections);
       assert.equal(proxy.connections.length, 1);
       const up = parseWsStream(Buffer.concat(proxy.connections[0]!.c2s));
-      assert.deepEqual(up.messages.map((m) => [m.opcode, m.payload[0]]), [[2, 0x01], [8, 1000 >> 8]], 'a ClientHello, then a close frame');
+      assert.deepEqual(up.messages.map((m) => [m.opcode, m.payload[0]]), [[2, 0x04], [8, 1000 >> 8]], 'a ClientHello (ResumeHello: asking for tickets), then a close frame');
       assert.equal(up.messages[1]!.payload.readUInt16BE(0), 1000, 'a normal close (RFC 6455 §7.4.1)');
       // on the server: no session, no member, nothing logged of mallory but the refused handshake's absence
       assert.ok(!ctx.log.lines.some((l) => /mallory/.test(l)), `the server never learned the name:\n${ctx.log.lines.join('\n')}`);

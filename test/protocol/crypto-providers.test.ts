@@ -63,6 +63,15 @@ for (const [label, c, publicKeyOf] of PROVIDERS) {
       for (const [ikm, salt, info, len, okm] of HKDF_VECTORS) assert.equal(hex(c.hkdf(ikm, salt, info, len)), okm);
     });
 
+    it('HMAC-SHA-256: RFC 4231 test cases 1, 2 and 6 (key longer than a block)', () => {
+      const cases: [string, string, string][] = [
+        ['0b'.repeat(20), Buffer.from('Hi There').toString('hex'), 'b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7'],
+        [Buffer.from('Jefe').toString('hex'), Buffer.from('what do ya want for nothing?').toString('hex'), '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843'],
+        ['aa'.repeat(131), Buffer.from('Test Using Larger Than Block-Size Key - Hash Key First').toString('hex'), '60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54'],
+      ];
+      for (const [key, data, mac] of cases) assert.equal(hex(c.hmacSha256(unhex(key), unhex(data))), mac);
+    });
+
     it('SHA-256: FIPS 180-4 "abc"', () => {
       assert.equal(hex(c.sha256(utf8('abc'))), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     });

@@ -17,7 +17,7 @@ import type { RsaPrivateKey } from '../../src/rsa/index.js';
 import { ParleyServer } from '../../src/server/server.js';
 import { createWebHandler } from '../../src/server/web.js';
 import { CLI, PROJECT_ROOT } from '../helpers/paths.js';
-import { quickKey, tempDir } from '../integration/harness.js';
+import { quickKey, RecordingLogger, tempDir } from '../integration/harness.js';
 
 const SHOTS = path.join(PROJECT_ROOT, 'test-output', 'screenshots');
 const WEB_ROOT = path.join(PROJECT_ROOT, 'dist', 'web');
@@ -58,10 +58,11 @@ class CliClient {
   }
 }
 
-async function serve(identity: RsaPrivateKey, port: number): Promise<{ server: ParleyServer; port: number }> {
-  const server = new ParleyServer({ identity, names: new MemoryNameRegistry(), host: '127.0.0.1', port, httpHandler: createWebHandler({ root: WEB_ROOT }) });
+async function serve(identity: RsaPrivateKey, port: number): Promise<{ server: ParleyServer; port: number; log: RecordingLogger }> {
+  const log = new RecordingLogger();
+  const server = new ParleyServer({ identity, names: new MemoryNameRegistry(), host: '127.0.0.1', port, httpHandler: createWebHandler({ root: WEB_ROOT }), log });
   const addr = await server.listen();
-  return { server, port: addr.port };
+  return { server, port: addr.port, log };
 }
 
 /** Waits until the page shows a message with `text` and returns its check mark's class. */
@@ -672,9 +673,12 @@ describe('browser client in Chromium', { timeout: 120_000 }, () => {
     await servers[0]!.close();
     await reconnecting;
     assert.match(await alice.locator('#status').textContent() ?? '', /reconnecting in/);
-    servers.push((await serve(serverKey, port)).server);
+    const restarted = await serve(serverKey, port);
+    servers.push(restarted.server);
     await connected(alice);
     await connected(bob);
+    // both pages came back by session resumption (their tickets of the first server, in memory): no RSA on the server
+    for (const who of ['alice', 'bob']) assert.ok(restarted.log.lines.some((l) => new RegExp(`^connect ${who} \\(.*\\(resumed\\)$`).test(l)), `${who} resumed:\n${restarted.log.lines.join('\n')}`);
     await say(alice, 'back again');
     assert.match(await seeMessage(bob, 'back again'), /\bok\b/);
 

@@ -4,7 +4,8 @@
  * socket (pause it, flood it). Every event goes to `onEvent`; `keepEvents` also records them.
  */
 import WebSocket from 'ws';
-import { ClientHandshake, parseError, SUBPROTOCOL, type Session } from '../../../src/protocol/index.js';
+import { ClientHandshake, parseError, SUBPROTOCOL, type ClientTicket, type Session } from '../../../src/protocol/index.js';
+import { base64ToBytes } from '../../../src/rsa/index.js';
 import { nodeCrypto } from '../../../src/protocol/crypto-node.js';
 import type { ClientRequest, ServerEvent } from '../../../src/chat/events.js';
 import type { RsaPrivateKey } from '../../../src/rsa/index.js';
@@ -29,6 +30,9 @@ export interface RawClientOptions {
   localAddress?: string;
   /** Extra headers of the upgrade request (e.g. X-Forwarded-For). */
   headers?: Record<string, string>;
+  /** Ask for session tickets (a ResumeHello), offering `ticket` if given (docs/PROTOCOL.md §Session resumption). */
+  tickets?: boolean;
+  ticket?: ClientTicket;
 }
 
 export class RawClient {
@@ -42,6 +46,12 @@ export class RawClient {
   pings = 0;
   /** An event that could not be decrypted or parsed (the client then closes). */
   failure: string | undefined;
+  /** The handshake resumed with the offered ticket (no RSA on either side). */
+  resumed = false;
+  /** The offered ticket was refused: the full handshake followed. */
+  ticketRefused = false;
+  /** The latest ticket the server sent on this connection, paired with this session's resumption secret. */
+  ticket: ClientTicket | undefined;
   private waiters: { pred: (e: ServerEvent) => boolean; resolve: (e: ServerEvent) => void }[] = [];
 
   private constructor(readonly ws: WebSocket, readonly name: string, private readonly opts: RawClientOptions) {
@@ -62,7 +72,9 @@ export class RawClient {
       ...(opts.headers !== undefined && { headers: opts.headers }),
     });
     const c = new RawClient(ws, name, opts);
-    const hs = new ClientHandshake({ identity: key, name, crypto: nodeCrypto });
+    const hs = new ClientHandshake({ identity: key, name, crypto: nodeCrypto, ...((opts.tickets || opts.ticket) && { tickets: true }), ...(opts.ticket && { ticket: opts.ticket }) });
+    let secret: Uint8Array | undefined;
+    let serverFingerprint = '';
     return new Promise<RawClient>((resolve, reject) => {
       let state: 'hello' | 'finish' | 'open' = 'hello';
       const fail = (e: ConnectError) => {
@@ -91,12 +103,21 @@ export class RawClient {
               return fail(new ConnectError('refused', `${name}: ${e.code}: ${e.message}`, undefined, e.code));
             }
             const r = hs.onServerHello(bytes);
+            c.resumed = r.resumed;
+            c.ticketRefused = r.ticketRefused;
+            secret = r.resumptionSecret;
+            serverFingerprint = r.serverFingerprint;
             ws.send(r.finish);
             c.session = r.session;
             state = 'open';
             return;
           }
           for (const ev of unbatch(c.session.open(bytes) as ServerEvent)) {
+            if ((ev as { type: string }).type === 'ticket') {
+              const t = ev as unknown as { ticket: string };
+              if (secret) c.ticket = { ticket: base64ToBytes(t.ticket), resumptionSecret: secret.slice(), serverFingerprint };
+              continue;
+            }
             if (!c.ready) {
               if (ev.type !== 'ready') {
                 const code = ev.type === 'error' ? ev.code : ev.type;
