@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import { fingerprint } from '../rsa/fingerprint.js';
+import { ChatOptionsError, resolveOptions, type ChatOptions } from '../chat/options.js';
 import { ParleyServer } from '../server/server.js';
 import { createWebHandler } from '../server/web.js';
 import { streamLogger, type LogLevel } from '../server/log.js';
@@ -26,7 +27,7 @@ const HELP = `Usage: parley server [--host HOST] [--port PORT] [--data DIR] [--t
                      [--key FILE] [--key-passphrase-file F] [--max-kdf-iterations N]
                      [--redis URL --db URL [--node-id ID]] [--max-connections N]
                      [--max-per-source N] [--handshake-rate N] [--trust-proxy ADDR,…]
-                     [--max-message-length N] [--rate N] [--quiet | --verbose]
+                     [--max-message-length N] [--rate N] [--max-names-per-key N] [--quiet | --verbose]
 
 Runs a Parley chat server. On first start it generates the server's RSA key (2048 bits) in the
 data folder and keeps it (server_key, mode 0600); users pin its fingerprint on first contact.
@@ -60,6 +61,8 @@ Options:
                             header names the client; ignored from anyone else (default: none)
   --max-message-length N    longest message text in characters (default 4000)
   --rate N                  messages per second per user (default 5, bursts of 10)
+  --max-names-per-key N     names one key may hold (default 1); a new name beyond them is
+                            refused with name_limit
   -q, --quiet               log only warnings
   -v, --verbose             log handshake details too
   -h, --help                show this help
@@ -85,6 +88,7 @@ export const SERVER_OPTIONS: Record<string, OptionSpec> = {
   'handshake-rate': { type: 'string' },
   'trust-proxy': { type: 'string' },
   'max-message-length': { type: 'string' },
+  'max-names-per-key': { type: 'string' },
   rate: { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
@@ -159,7 +163,15 @@ async function run(argv: string[]): Promise<number> {
   const maxConnections = num('max-connections');
   const maxMessageLength = num('max-message-length');
   const rate = num('rate');
+  const maxNamesPerKey = num('max-names-per-key');
   const transport = transportFlags(args, num);
+  const chat: Partial<ChatOptions> = {
+    ...(maxMessageLength !== undefined && { maxMessageLength }),
+    ...(rate !== undefined && { messagesPerSecond: rate }),
+    ...(maxConnections !== undefined && { maxConnections }),
+    ...(maxNamesPerKey !== undefined && { maxNamesPerKey }),
+  };
+  checkChatFlags(chat, args.helpHint);
 
   const tls = await readTls(args.string('tls-cert'), args.string('tls-key'), args.helpHint);
 
@@ -187,11 +199,7 @@ async function run(argv: string[]): Promise<number> {
       log,
       httpHandler: createWebHandler(),
       ...(tls && { tls }),
-      chat: {
-        ...(maxMessageLength !== undefined && { maxMessageLength }),
-        ...(rate !== undefined && { messagesPerSecond: rate }),
-        ...(maxConnections !== undefined && { maxConnections }),
-      },
+      chat,
       transport: { ...(maxConnections !== undefined && { maxConnections }), ...transport },
     });
   } catch (e) {
@@ -236,3 +244,22 @@ async function run(argv: string[]): Promise<number> {
 
 /** The `parley server` command. */
 export const serverCommand: Command = { name: 'server', summary: 'run a chat server', help: HELP, run };
+
+/** The flag of each chat option the command line sets. */
+const CHAT_FLAGS: Partial<Record<keyof ChatOptions, string>> = {
+  maxMessageLength: '--max-message-length',
+  messagesPerSecond: '--rate',
+  maxConnections: '--max-connections',
+  maxNamesPerKey: '--max-names-per-key',
+};
+
+/** Refuses a chat flag outside its range with a usage error naming the flag, before any key is read or made. */
+function checkChatFlags(chat: Partial<ChatOptions>, helpHint: string): void {
+  try {
+    resolveOptions(chat);
+  } catch (e) {
+    if (!(e instanceof ChatOptionsError)) throw e;
+    const flag = CHAT_FLAGS[e.option as keyof ChatOptions] ?? e.option;
+    throw usageError(`${flag}: ${e.message.replace(/^invalid chat option \S+: /, '')}`, helpHint);
+  }
+}
