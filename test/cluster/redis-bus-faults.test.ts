@@ -123,7 +123,8 @@ describe('RedisClusterBus: a node cut off from Redis', () => {
     cleanups.push(() => own.close(), () => proxy.close());
     const opts = { prefix: 'e:', streamMaxLen: 50, readCount: 20, nodeTimeoutMs: 20_000 };
     const a = await startBus(own.url, opts);
-    const c = await startBus(proxy.url, opts);
+    const warnings: string[] = [];
+    const c = await startBus(proxy.url, { ...opts, log: { info: (m: string) => warnings.push(m), warn: (m: string) => warnings.push(m) } });
     cleanups.push(() => a.bus.stop(), () => c.bus.stop());
     const pa = new Publisher(a.bus, 'e');
     const burst = async (n: number) => {
@@ -141,7 +142,7 @@ describe('RedisClusterBus: a node cut off from Redis', () => {
     await until(() => a.rec.at.has(k), 5000, 'an entry in the new stream');
     proxy.restore();
     await until(() => c.rec.at.has(k), 5000, 'the cut node to read the new stream');
-    assert.equal(c.rec.resyncs.filter((r) => r === 'gap').length, 1, `the recreated stream is a gap: ${c.rec.resyncs.join(', ')}`);
+    assert.equal(c.rec.resyncs.filter((r) => r === 'gap').length, 1, `the recreated stream is a gap: ${c.rec.resyncs.join(', ')}; ${c.rec.got.length} entries; log: ${warnings.join(' | ')}`);
     proxy.cut();
     await burst(600);
     proxy.restore();
