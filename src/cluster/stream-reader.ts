@@ -59,7 +59,7 @@ export class StreamReader {
   private checkNext = true;
   private running = false;
   private loop: Promise<void> | undefined;
-  private lastTurnEnd = 0;
+  private lastReadAt = 0;
   private badLogged = 0;
   private failing = false;
 
@@ -113,7 +113,8 @@ export class StreamReader {
 
   /** One read: the pipelined gap check if due, then XREAD, then the entries. */
   private async turn(): Promise<void> {
-    const check = this.checkNext || Date.now() - this.lastTurnEnd > this.d.readBlockMs;
+    // due also when handing the previous batch on took longer than readBlockMs (a slow handler)
+    const check = this.checkNext || Date.now() - this.lastReadAt > this.d.readBlockMs;
     const fromId = this.lastId;
     const info = check ? this.d.client.sendCommand(['XINFO', 'STREAM', this.d.key]).then(flatToMap, (e: unknown) => (isNoSuchKey(e) ? null : Promise.reject(e))) : undefined;
     const read = this.d.client.sendCommand(['XREAD', 'COUNT', String(this.d.readCount), 'BLOCK', String(this.d.readBlockMs), 'STREAMS', this.d.key, fromId]);
@@ -122,6 +123,7 @@ export class StreamReader {
     const [i, r] = await Promise.allSettled([info, read]);
     if (i.status === 'rejected') throw i.reason;
     if (r.status === 'rejected') throw r.reason;
+    this.lastReadAt = Date.now();
     this.checkNext = false;
     this.failing = false;
     if (!this.running) return;
@@ -140,7 +142,6 @@ export class StreamReader {
     }
     const got = this.deliver(r.value);
     if (got >= this.d.readCount) this.checkNext = true;
-    this.lastTurnEnd = Date.now();
   }
 
   /**

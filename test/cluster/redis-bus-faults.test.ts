@@ -5,6 +5,7 @@
  * resynchronise ('rejoined'); entries trimmed from the stream while it was away are a 'gap'.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { startRedis, type TestService } from '../helpers/services.js';
 import { assertExactlyOnce, Publisher, sleep, startBus, until } from './lib/recorder.js';
@@ -147,5 +148,28 @@ describe('RedisClusterBus: a node cut off from Redis', () => {
     await burst(600);
     proxy.restore();
     await until(() => c.rec.resyncs.filter((r) => r === 'gap').length === 2, 5000, 'the trimmed entries after it to be a gap too');
+  });
+  it('a handler slower than readBlockMs while more than streamMaxLen entries come in: the connected node sees the gap at its next read', async () => {
+    const opts = { prefix: 's:', streamMaxLen: 50, readCount: 1000, nodeTimeoutMs: 20_000 };
+    const a = await startBus(redis.url, opts);
+    cleanups.push(() => a.bus.stop());
+    const record = a.rec.entry.bind(a.rec);
+    a.rec.entry = (from, e, own) => {
+      record(from, e, own);
+      if (e.k !== 'slow') return;
+      // meanwhile another node (here: redis-cli) adds 600 entries; the stream keeps ~100 of them
+      const t0 = Date.now();
+      const xadds = Array.from({ length: 600 }, (_, i) => `XADD s:stream MAXLEN ~ 50 * n other s ${i + 1} d '{"k":"o-${i + 1}"}'`).join('\n');
+      execFileSync('redis-cli', ['-p', String(redis.port)], { input: `${xadds}\n`, stdio: ['pipe', 'ignore', 'inherit'] });
+      while (Date.now() - t0 < 400) {
+        // the handler takes longer than readBlockMs (200 ms)
+      }
+    };
+    a.bus.publish({ k: 'slow' });
+    await until(() => a.rec.got.length > 1, 5000, 'the entries after the slow one');
+    await sleep(300);
+    assert.deepEqual(a.rec.resyncs, ['gap']);
+    assert.ok(a.rec.got.length < 300, `${a.rec.got.length} entries: the trimmed ones are missing`);
+    assert.equal(a.rec.got.at(-1)?.k, 'o-600', 'it goes on to the end');
   });
 });
