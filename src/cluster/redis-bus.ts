@@ -75,8 +75,8 @@ export class RedisClusterBus implements ClusterBus {
    * Connects both connections, checks that Redis is 7.0 or later, takes the stream's current end
    * as the starting point, beats once, then starts reading, beating and sending. Rejects with
    * ClusterError `cluster_unavailable` (naming the URL without its password and what to check)
-   * when that is not done within startTimeoutMs, leaving nothing running. Throws a plain Error
-   * when called twice.
+   * when that is not done within startTimeoutMs, leaving nothing running (entries published
+   * before are then reported `stopped`). Throws a plain Error when called twice.
    */
   async start(handler: ClusterHandler): Promise<void> {
     if (this.state !== 'new') throw new Error('RedisClusterBus.start() may be called once');
@@ -108,6 +108,8 @@ export class RedisClusterBus implements ClusterBus {
       this.state = 'stopped';
       cmd.destroy();
       read.destroy();
+      // entries published before start() would otherwise wait forever
+      this.outbox.drain('stopped');
       if (e instanceof ClusterError) throw e;
       throw new ClusterError('cluster_unavailable', `cannot reach Redis at ${this.o.safeUrl} within ${this.o.startTimeoutMs} ms (${(e as Error).message}): check that redis-server runs there and accepts connections from this machine, and the host, port, user and password of --redis / PARLEY_REDIS`, { cause: e });
     } finally {

@@ -201,11 +201,15 @@ describe('RedisClusterBus on a real Redis', () => {
   it('start on an unreachable URL rejects with cluster_unavailable in time, naming the URL without the password', async () => {
     const port = await freePort();
     const bus = new RedisClusterBus({ url: `redis://user:sekret@127.0.0.1:${port}/0`, startTimeoutMs: 700 });
+    const lost: string[] = [];
+    bus.publish({ k: 'early' }, (r) => lost.push(r));
     const t0 = Date.now();
     await assert.rejects(bus.start(new Recorder()), (e: unknown) => isCode('cluster_unavailable', new RegExp(`redis://user:\\*\\*\\*@127\\.0\\.0\\.1:${port}/0 within 700 ms .*check that redis-server runs`))(e) && !(e as Error).message.includes('sekret'));
     const took = Date.now() - t0;
     assert.ok(took >= 650 && took < 3000, `rejected after ${took} ms`);
     assert.equal(bus.connected, false);
+    await sleep(0);
+    assert.deepEqual(lost, ['stopped'], 'an entry published before the failed start is reported');
     await bus.stop();
     await assert.rejects(bus.start(new Recorder()), /may be called once/);
   });
