@@ -97,7 +97,7 @@ export class RedisClusterBus implements ClusterBus {
       this.sent += 1;
       const info = String(await cmd.sendCommand(['INFO', 'server']));
       const version = /redis_version:(\d+)\.(\d+)/.exec(info);
-      if (!version || Number(version[1]) < 7) throw new ClusterError('cluster_unavailable', `the Redis at ${this.o.safeUrl} is version ${version ? `${version[1]}.${version[2]}` : '(unknown)'}; the cluster bus needs Redis 7.0 or later (XINFO STREAM max-deleted-entry-id)`);
+      if (!version || Number(version[1]) < 7) throw new ClusterError('cluster_unavailable', `the Redis at ${this.o.safeUrl} is version ${version ? `${version[1]}.${version[2]}` : '(unknown)'}; the cluster bus needs Redis 7.0 or later (it counts stream entries with XINFO STREAM entries-added): upgrade Redis`);
       await reader.init();
       await heartbeat.beat();
     })();
