@@ -66,6 +66,23 @@ describe('RedisClusterBus: a node cut off from Redis', () => {
     assert.ok((nodes[2]?.bus.stats().reconnects ?? 0) >= 1);
   });
 
+  it('a silent partition (no RST, no FIN): the node notices by its socket timeout, reconnects and catches up', async (t) => {
+    const { nodes, pubs, proxy } = await cluster();
+    const c = nodes[2] as (typeof nodes)[0];
+    const stop = publishing(pubs, 20);
+    await sleep(300);
+    const t0 = Date.now();
+    proxy.freeze();
+    await until(() => c.bus.stats().reconnects >= 1 && c.bus.connected, 10_000, 'the frozen node to reconnect by itself');
+    t.diagnostic(`reconnected ${Date.now() - t0} ms after the partition (socket timeouts: heartbeatMs + nodeTimeoutMs = 1200 ms)`);
+    await sleep(300);
+    stop();
+    const total = pubs.reduce((x, p) => x + p.delivered().length, 0);
+    await until(() => nodes.every((x) => x.rec.got.length >= total), 10_000, 'every node to catch up');
+    await sleep(300);
+    assertExactlyOnce(nodes, pubs);
+  });
+
   it('cut longer than the heartbeat timeout: the others report it lost once, it resynchronises (rejoined) and beats again', async () => {
     const { nodes, pubs, proxy } = await cluster();
     const [a, b, c] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
