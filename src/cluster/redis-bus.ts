@@ -20,6 +20,7 @@ import { makeBusClients, pause, reconnectDelay, type BusClient } from './redis-c
 import { entryFields } from './stream-codec.js';
 import { StreamReader } from './stream-reader.js';
 
+/** The constructor's options (defined in options.ts). */
 export { type RedisBusOptions } from './options.js';
 
 /** Entries sent at most in one MULTI batch. */
