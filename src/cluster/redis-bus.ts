@@ -20,6 +20,7 @@ import { makeBusClients, pause, reconnectDelay, type BusClient } from './redis-c
 import { entryFields } from './stream-codec.js';
 import { StreamReader } from './stream-reader.js';
 
+/** The constructor's options (defined in options.ts). */
 export { type RedisBusOptions } from './options.js';
 
 /** Entries sent at most in one MULTI batch. */
@@ -75,8 +76,8 @@ export class RedisClusterBus implements ClusterBus {
    * Connects both connections, checks that Redis is 7.0 or later, takes the stream's current end
    * as the starting point, beats once, then starts reading, beating and sending. Rejects with
    * ClusterError `cluster_unavailable` (naming the URL without its password and what to check)
-   * when that is not done within startTimeoutMs, leaving nothing running. Throws a plain Error
-   * when called twice.
+   * when that is not done within startTimeoutMs, leaving nothing running (entries published
+   * before are then reported `stopped`). Throws a plain Error when called twice.
    */
   async start(handler: ClusterHandler): Promise<void> {
     if (this.state !== 'new') throw new Error('RedisClusterBus.start() may be called once');
@@ -97,7 +98,7 @@ export class RedisClusterBus implements ClusterBus {
       this.sent += 1;
       const info = String(await cmd.sendCommand(['INFO', 'server']));
       const version = /redis_version:(\d+)\.(\d+)/.exec(info);
-      if (!version || Number(version[1]) < 7) throw new ClusterError('cluster_unavailable', `the Redis at ${this.o.safeUrl} is version ${version ? `${version[1]}.${version[2]}` : '(unknown)'}; the cluster bus needs Redis 7.0 or later (XINFO STREAM max-deleted-entry-id)`);
+      if (!version || Number(version[1]) < 7) throw new ClusterError('cluster_unavailable', `the Redis at ${this.o.safeUrl} is version ${version ? `${version[1]}.${version[2]}` : '(unknown)'}; the cluster bus needs Redis 7.0 or later (it counts stream entries with XINFO STREAM entries-added): upgrade Redis`);
       await reader.init();
       await heartbeat.beat();
     })();
@@ -108,6 +109,8 @@ export class RedisClusterBus implements ClusterBus {
       this.state = 'stopped';
       cmd.destroy();
       read.destroy();
+      // entries published before start() would otherwise wait forever
+      this.outbox.drain('stopped');
       if (e instanceof ClusterError) throw e;
       throw new ClusterError('cluster_unavailable', `cannot reach Redis at ${this.o.safeUrl} within ${this.o.startTimeoutMs} ms (${(e as Error).message}): check that redis-server runs there and accepts connections from this machine, and the host, port, user and password of --redis / PARLEY_REDIS`, { cause: e });
     } finally {

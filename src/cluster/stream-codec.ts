@@ -46,9 +46,9 @@ export interface DecodedEntry {
 const SEQ_RE = /^[1-9]\d{0,15}$/;
 
 /**
- * Decodes the field/value list of a stream entry (RESP2: a flat array). Returns undefined, with
- * the reason in `why`, for anything that is not exactly one valid node id, one positive safe
- * integer sequence number and a JSON object. Throws nothing.
+ * Decodes the field/value list of a stream entry (RESP2: a flat array). Returns `{ why }` (the
+ * reason) for anything that is not a valid node id, a positive safe integer sequence number and a
+ * JSON object. Throws nothing.
  */
 export function decodeEntry(fields: unknown): DecodedEntry | { why: string } {
   if (!Array.isArray(fields) || fields.length % 2 !== 0) return { why: 'not a field/value list' };

@@ -19,10 +19,11 @@
  * commands back to back), at the first read, after every failed read, after a full batch (the
  * reader lags) and after a slow turn (handler slower than readBlockMs) — the only moments at which
  * more than streamMaxLen entries can have come in since the previous read. A stream whose
- * `last-generated-id` is below the last id (or which no longer exists) lost its tail in Redis itself
- * (restart with the last second of AOF lost, or without persistence): also a gap; reading goes on
- * from the stream's last id (this node read everything up to it before). Assumes nobody XDELs
- * entries of the bus's stream.
+ * `last-generated-id` is below the last id lost its tail in Redis itself (restart with the last
+ * second of AOF lost): also a gap; reading goes on from the stream's last id (this node read
+ * everything up to it before). A stream that no longer exists, or counts fewer entries than this
+ * reader has read, was lost by Redis (restart without persistence): a gap, and the count starts
+ * again. Assumes nobody XDELs entries of the bus's stream.
  */
 import type { NodeId } from './bus.js';
 import { compareStreamIds, decodeEntry, flatToMap } from './stream-codec.js';
@@ -58,7 +59,7 @@ export class StreamReader {
   private checkNext = true;
   private running = false;
   private loop: Promise<void> | undefined;
-  private lastTurnEnd = 0;
+  private lastReadAt = 0;
   private badLogged = 0;
   private failing = false;
 
@@ -112,7 +113,8 @@ export class StreamReader {
 
   /** One read: the pipelined gap check if due, then XREAD, then the entries. */
   private async turn(): Promise<void> {
-    const check = this.checkNext || Date.now() - this.lastTurnEnd > this.d.readBlockMs;
+    // due also when handing the previous batch on took longer than readBlockMs (a slow handler)
+    const check = this.checkNext || Date.now() - this.lastReadAt > this.d.readBlockMs;
     const fromId = this.lastId;
     const info = check ? this.d.client.sendCommand(['XINFO', 'STREAM', this.d.key]).then(flatToMap, (e: unknown) => (isNoSuchKey(e) ? null : Promise.reject(e))) : undefined;
     const read = this.d.client.sendCommand(['XREAD', 'COUNT', String(this.d.readCount), 'BLOCK', String(this.d.readBlockMs), 'STREAMS', this.d.key, fromId]);
@@ -121,42 +123,42 @@ export class StreamReader {
     const [i, r] = await Promise.allSettled([info, read]);
     if (i.status === 'rejected') throw i.reason;
     if (r.status === 'rejected') throw r.reason;
+    this.lastReadAt = Date.now();
     this.checkNext = false;
     this.failing = false;
     if (!this.running) return;
     if (check) {
       const v = this.verdict(i.value ?? null, fromId);
-      if (v?.reset) {
-        // every entry up to the stream's last id was read before (ids grow): go on from there
-        this.lastId = v.lastId;
-        this.consumed = v.consumed;
-        this.d.log.warn(`cluster bus: the stream ${this.d.key} ends at ${this.lastId}, before this node's last entry ${fromId} (Redis lost data): resynchronising`);
-        this.d.gap();
-        return;
-      }
       if (v) {
-        this.d.log.warn(`cluster bus: ${v.consumed - this.consumed} entries after ${fromId} were trimmed from the stream before this node read them: resynchronising`);
+        this.d.log.warn(`cluster bus: entries after ${fromId} are no longer in the stream ${this.d.key} (${v.why}): resynchronising`);
         this.consumed = v.consumed;
         this.d.gap();
+        if (v.lastId !== undefined) {
+          // the read from `fromId` is void: read again from the new point
+          this.lastId = v.lastId;
+          return;
+        }
       }
     }
     const got = this.deliver(r.value);
     if (got >= this.d.readCount) this.checkNext = true;
-    this.lastTurnEnd = Date.now();
   }
 
   /**
    * Whether entries after `fromId` are gone (`info` null: there is no stream): undefined when not;
-   * `reset` with where to go on when the stream lost its tail; else the number of entries gone,
-   * the new `consumed` (the XREAD from `fromId` returns the first entry still there).
+   * else why, this reader's new `consumed` and, when the read from `fromId` must be done again, the
+   * id to read from.
    */
-  private verdict(info: Map<string, unknown> | null, fromId: string): { reset: true; lastId: string; consumed: number } | { reset: false; consumed: number } | undefined {
-    if (info === null) return fromId === '0-0' ? undefined : { reset: true, lastId: '0-0', consumed: 0 };
+  private verdict(info: Map<string, unknown> | null, fromId: string): { why: string; consumed: number; lastId?: string } | undefined {
+    if (info === null) return fromId === '0-0' ? undefined : { why: 'the stream is gone: Redis lost its data', consumed: 0, lastId: '0-0' };
     const last = String(info.get('last-generated-id') ?? '0-0');
     const added = Number(info.get('entries-added') ?? 0);
-    if (compareStreamIds(last, fromId) < 0) return { reset: true, lastId: last, consumed: added };
     const gone = added - Number(info.get('length') ?? 0);
-    return gone > this.consumed ? { reset: false, consumed: gone } : undefined;
+    // every entry up to the stream's last id was read before (ids grow): go on from there
+    if (compareStreamIds(last, fromId) < 0) return { why: `it ends at ${last}: Redis lost its tail`, consumed: added, lastId: last };
+    // a new stream (Redis lost everything, then a node wrote again): its entries all come after `fromId`
+    if (added < this.consumed) return { why: 'it was created again: Redis lost its data', consumed: gone };
+    return gone > this.consumed ? { why: `${gone - this.consumed} were trimmed before this node read them`, consumed: gone } : undefined;
   }
 
   /** Hands the entries of an XREAD reply (RESP2: null or [[key, [[id, fields]…]]]) on; returns how many it held. */

@@ -5,6 +5,7 @@
  * resynchronise ('rejoined'); entries trimmed from the stream while it was away are a 'gap'.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { startRedis, type TestService } from '../helpers/services.js';
 import { assertExactlyOnce, Publisher, sleep, startBus, until } from './lib/recorder.js';
@@ -65,6 +66,23 @@ describe('RedisClusterBus: a node cut off from Redis', () => {
     assert.ok((nodes[2]?.bus.stats().reconnects ?? 0) >= 1);
   });
 
+  it('a silent partition (no RST, no FIN): the node notices by its socket timeout, reconnects and catches up', async (t) => {
+    const { nodes, pubs, proxy } = await cluster();
+    const c = nodes[2] as (typeof nodes)[0];
+    const stop = publishing(pubs, 20);
+    await sleep(300);
+    const t0 = Date.now();
+    proxy.freeze();
+    await until(() => c.bus.stats().reconnects >= 1 && c.bus.connected, 10_000, 'the frozen node to reconnect by itself');
+    t.diagnostic(`reconnected ${Date.now() - t0} ms after the partition (socket timeouts: heartbeatMs + nodeTimeoutMs = 1200 ms)`);
+    await sleep(300);
+    stop();
+    const total = pubs.reduce((x, p) => x + p.delivered().length, 0);
+    await until(() => nodes.every((x) => x.rec.got.length >= total), 10_000, 'every node to catch up');
+    await sleep(300);
+    assertExactlyOnce(nodes, pubs);
+  });
+
   it('cut longer than the heartbeat timeout: the others report it lost once, it resynchronises (rejoined) and beats again', async () => {
     const { nodes, pubs, proxy } = await cluster();
     const [a, b, c] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
@@ -123,7 +141,8 @@ describe('RedisClusterBus: a node cut off from Redis', () => {
     cleanups.push(() => own.close(), () => proxy.close());
     const opts = { prefix: 'e:', streamMaxLen: 50, readCount: 20, nodeTimeoutMs: 20_000 };
     const a = await startBus(own.url, opts);
-    const c = await startBus(proxy.url, opts);
+    const warnings: string[] = [];
+    const c = await startBus(proxy.url, { ...opts, log: { info: (m: string) => warnings.push(m), warn: (m: string) => warnings.push(m) } });
     cleanups.push(() => a.bus.stop(), () => c.bus.stop());
     const pa = new Publisher(a.bus, 'e');
     const burst = async (n: number) => {
@@ -141,10 +160,33 @@ describe('RedisClusterBus: a node cut off from Redis', () => {
     await until(() => a.rec.at.has(k), 5000, 'an entry in the new stream');
     proxy.restore();
     await until(() => c.rec.at.has(k), 5000, 'the cut node to read the new stream');
-    assert.equal(c.rec.resyncs.filter((r) => r === 'gap').length, 1, `the recreated stream is a gap: ${c.rec.resyncs.join(', ')}`);
+    assert.equal(c.rec.resyncs.filter((r) => r === 'gap').length, 1, `the recreated stream is a gap: ${c.rec.resyncs.join(', ')}; ${c.rec.got.length} entries; log: ${warnings.join(' | ')}`);
     proxy.cut();
     await burst(600);
     proxy.restore();
     await until(() => c.rec.resyncs.filter((r) => r === 'gap').length === 2, 5000, 'the trimmed entries after it to be a gap too');
+  });
+  it('a handler slower than readBlockMs while more than streamMaxLen entries come in: the connected node sees the gap at its next read', async () => {
+    const opts = { prefix: 's:', streamMaxLen: 50, readCount: 1000, nodeTimeoutMs: 20_000 };
+    const a = await startBus(redis.url, opts);
+    cleanups.push(() => a.bus.stop());
+    const record = a.rec.entry.bind(a.rec);
+    a.rec.entry = (from, e, own) => {
+      record(from, e, own);
+      if (e.k !== 'slow') return;
+      // meanwhile another node (here: redis-cli) adds 600 entries; the stream keeps ~100 of them
+      const t0 = Date.now();
+      const xadds = Array.from({ length: 600 }, (_, i) => `XADD s:stream MAXLEN ~ 50 * n other s ${i + 1} d '{"k":"o-${i + 1}"}'`).join('\n');
+      execFileSync('redis-cli', ['-p', String(redis.port)], { input: `${xadds}\n`, stdio: ['pipe', 'ignore', 'inherit'] });
+      while (Date.now() - t0 < 400) {
+        // the handler takes longer than readBlockMs (200 ms)
+      }
+    };
+    a.bus.publish({ k: 'slow' });
+    await until(() => a.rec.got.length > 1, 5000, 'the entries after the slow one');
+    await sleep(300);
+    assert.deepEqual(a.rec.resyncs, ['gap']);
+    assert.ok(a.rec.got.length < 300, `${a.rec.got.length} entries: the trimmed ones are missing`);
+    assert.equal(a.rec.got.at(-1)?.k, 'o-600', 'it goes on to the end');
   });
 });

@@ -20,13 +20,18 @@ describe('RedisClusterBus: Redis restarted', () => {
     process.off('unhandledRejection', onUnhandled);
   });
 
-  it('killed and started again (AOF, appendfsync always) while 3 nodes publish: every entry once, in order, delivery resumes within 5 s', async (t) => {
+  const cases: Array<{ name: string; fsync: 'always' | 'everysec'; down: (r: TestService) => Promise<void> }> = [
+    // appendfsync always: every acknowledged XADD is on disk, so a SIGKILL loses none
+    { name: 'killed (SIGKILL) and started again, AOF with appendfsync always', fsync: 'always', down: (r) => r.kill() },
+    // a clean shutdown flushes the AOF whatever appendfsync says (the recommended everysec)
+    { name: 'shut down (SIGTERM) and started again, AOF with appendfsync everysec', fsync: 'everysec', down: (r) => r.stop() },
+  ];
+  for (const c of cases) it(`${c.name}, while 3 nodes publish: every entry once, in order, delivery resumes within 5 s`, async (t) => {
     const redis: TestService = await startRedis({ aof: true });
     cleanups.push(() => redis.close());
-    // the helper starts Redis with appendfsync everysec: make every acknowledged XADD durable, so SIGKILL loses none
     const admin = createClient({ url: redis.url });
     await admin.connect();
-    await admin.configSet('appendfsync', 'always');
+    await admin.configSet('appendfsync', c.fsync);
     admin.destroy();
     const opts = { prefix: 'r:', nodeTimeoutMs: 5000, heartbeatMs: 500, reconnectMaxMs: 500 };
     const nodes = [await startBus(redis.url, opts), await startBus(redis.url, opts), await startBus(redis.url, opts)];
@@ -35,7 +40,7 @@ describe('RedisClusterBus: Redis restarted', () => {
     const timer = setInterval(() => pubs.forEach((p) => p.publish()), 10);
     cleanups.push(async () => clearInterval(timer));
     await sleep(1000);
-    await redis.kill();
+    await c.down(redis);
     const down = Date.now();
     await sleep(1500);
     const outboxes = nodes.map((n) => n.bus.stats().outbox);

@@ -2,7 +2,8 @@
  * A TCP proxy for fault tests: a net server on a free loopback port that forwards every
  * connection to a target port. `cut()` destroys every current connection and refuses new ones
  * (accepted and closed at once) until `restore()`; `holdReplies()` drops what the target sends
- * from then on (a reply lost on the way back) until the next cut.
+ * from then on (a reply lost on the way back) until the next cut; `freeze()` makes the current
+ * connections silent both ways without closing them (a network partition: no RST, no FIN).
  */
 import net from 'node:net';
 
@@ -16,6 +17,8 @@ export interface TcpProxy {
   restore(): void;
   /** From now on, bytes from the target are dropped (requests still reach it). Cleared by cut(). */
   holdReplies(): void;
+  /** The current connections stop forwarding both ways and stay open; new ones work. */
+  freeze(): void;
   /** Connections forwarded now. */
   readonly open: number;
   close(): Promise<void>;
@@ -24,6 +27,7 @@ export interface TcpProxy {
 /** Starts a proxy to 127.0.0.1:`targetPort`. */
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<[net.Socket, net.Socket]>();
+  const frozen = new WeakSet<net.Socket>();
   let refusing = false;
   let holding = false;
   const server = net.createServer((client) => {
@@ -41,9 +45,11 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
-    client.on('data', (d) => upstream.write(d));
+    client.on('data', (d) => {
+      if (!frozen.has(client)) upstream.write(d);
+    });
     upstream.on('data', (d) => {
-      if (!holding) client.write(d);
+      if (!holding && !frozen.has(client)) client.write(d);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -68,6 +74,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     holdReplies() {
       holding = true;
+    },
+    freeze() {
+      for (const [a] of pairs) frozen.add(a);
     },
     get open() {
       return pairs.size;
