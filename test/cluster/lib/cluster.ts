@@ -5,7 +5,7 @@
  * test can SIGKILL one. close() stops everything and removes the folders.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +32,8 @@ export interface Cluster {
   readonly redis: TestService;
   readonly pg: TestService;
   readonly keyFile: string;
+  /** The cluster's identity key (what --key FILE holds), for tests that seal tickets as a node would. */
+  readonly identity: KeyObject;
   readonly nodes: ClusterNode[];
   /** Starts one more node (args: extra server flags; redisUrl: reach Redis through another address, e.g. a TcpProxy). */
   startNode(id?: string, args?: string[], redisUrl?: string): Promise<ClusterNode>;
@@ -62,6 +64,7 @@ export async function startCluster(opts: { nodes: number; nodeArgs?: string[] })
       redis,
       pg,
       keyFile,
+      identity: privateKey,
       nodes,
       async startNode(id = `n${next++}`, args = [], redisUrl = redis.url) {
         const node = await startNode(id, [...(opts.nodeArgs ?? []), ...args], { redis: redisUrl, db: pg.url, keyFile, dir });
