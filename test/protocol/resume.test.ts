@@ -7,9 +7,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { exportPublicKeyDer, fingerprint } from '../../src/rsa/index.js';
-import { ClientHandshake, encodeResumeFinish, MessageType, parseResumeHello, parseResumeServerHello, ServerHandshake } from '../../src/protocol/index.js';
+import { checkTicketOptions, ClientHandshake, encodeResumeFinish, MessageType, parseResumeHello, parseResumeServerHello, ServerHandshake } from '../../src/protocol/index.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import { encodeResumeServerHelloMacked } from '../../src/protocol/resume-messages.js';
+import { transportOptions } from '../../src/server/options.js';
 import { flip, recordingIdentity, rsaKey, throwsCode } from './helpers.js';
 import { handshake, HOUR, independentTicket, keptTicket, sealer, T0, type Run } from './resume-helpers.js';
 
@@ -192,6 +193,16 @@ describe('session resumption', () => {
     const plain = handshake({ serverKey, clientKey, ticket: kept });
     assert.equal(plain.server.resumed, false);
     assert.equal(plain.server.ticket, undefined);
+  });
+
+  it('ticket options are checked: positive, lifetime within the epoch and 7 days; transportOptions names the option', () => {
+    const ok = { lifetimeMs: HOUR, epochMs: HOUR, maxAuthAgeMs: 24 * HOUR };
+    assert.doesNotThrow(() => checkTicketOptions(ok));
+    for (const bad of [{ lifetimeMs: 0 }, { epochMs: -1 }, { maxAuthAgeMs: 1.5 }, { lifetimeMs: 2 * HOUR }, { epochMs: 999, lifetimeMs: 500 }, { lifetimeMs: 8 * 24 * HOUR, epochMs: 9 * 24 * HOUR }])
+      assert.throws(() => checkTicketOptions({ ...ok, ...bad }), RangeError, JSON.stringify(bad));
+    assert.throws(() => transportOptions({ ticketLifetimeMs: 2 * HOUR }), /server option ticketLifetimeMs .* must not exceed ticketKeyEpochMs/);
+    assert.throws(() => transportOptions({ ticketKeyEpochMs: 0 }), /server option ticketKeyEpochMs must be a positive integer/);
+    assert.deepEqual([transportOptions().ticketLifetimeMs, transportOptions().ticketKeyEpochMs, transportOptions().ticketMaxAuthAgeMs], [HOUR, HOUR, 24 * HOUR]);
   });
 
   it('message layouts are strict', () => {
