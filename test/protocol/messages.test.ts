@@ -105,7 +105,7 @@ describe('Error message (0x7F)', () => {
 describe('decodeMessageType', () => {
   it('returns the known types and refuses the rest', () => {
     for (const t of Object.values(MessageType)) assert.equal(decodeMessageType(Uint8Array.of(t)), t);
-    for (const t of [0, 4, 0x0f, 0x11, 0x7e, 0x80, 0xff]) throwsCode(() => decodeMessageType(Uint8Array.of(t)), 'unexpected_message', `type ${t}`);
+    for (const t of [0, 7, 0x0f, 0x11, 0x7e, 0x80, 0xff]) throwsCode(() => decodeMessageType(Uint8Array.of(t)), 'unexpected_message', `type ${t}`);
     throwsCode(() => decodeMessageType(new Uint8Array(0)), 'malformed');
     throwsCode(() => decodeMessageType('text' as never), 'malformed');
   });
