@@ -21,9 +21,6 @@ import { transportOptions, type TransportOptions } from './options.js';
 
 export { CLOSE } from './conn.js';
 
-/** How long close() waits for the bus to send this node's last entries: polls of 50 ms (2 s). */
-const CLUSTER_FLUSH_POLLS = 40;
-
 /** Options of ParleyServer. */
 export interface ServerOptions {
   host?: string;
@@ -215,12 +212,9 @@ export class ParleyServer {
     // would hold close() open forever; upgraded sockets are not the HTTP server's any more
     this.http.closeAllConnections();
     await httpClosed;
-    const bus = this.options.cluster;
-    if (bus) {
-      // the leave of this node's members (hub.shutdown published it) before the bus stops
-      for (let i = 0; i < CLUSTER_FLUSH_POLLS && bus.connected && bus.stats().outbox > 0; i++) await new Promise((r) => setTimeout(r, 50));
-      await bus.stop();
-    }
+    // the bus sends what is still in its outbox — the leave of this node's members, which
+    // hub.shutdown published — for up to its stopFlushMs, then stops
+    await this.options.cluster?.stop();
   }
 
   /**

@@ -7,7 +7,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { CLI } from '../helpers/paths.js';
@@ -28,6 +28,16 @@ describe('parley server transport flags', () => {
     assertCleanError(await runCli(['server', '--handshake-rate', 'fast']), 2, /--handshake-rate must be a whole number/);
   });
 
+  it('a chat flag out of its range is a usage error naming the flag, before any key is made', async () => {
+    const data = await tempDir('parley-server-range-');
+    cleanups.push(data.cleanup);
+    const dir = path.join(data.dir, 'data');
+    assertCleanError(await runCli(['server', '--data', dir, '--rate', '0']), 2, /^parley: --rate: 0 is out of range/);
+    assertCleanError(await runCli(['server', '--data', dir, '--max-names-per-key', '0']), 2, /--max-names-per-key: 0 is out of range \[1, 10000\]/);
+    assertCleanError(await runCli(['server', '--data', dir, '--max-message-length', '0']), 2, /--max-message-length: /);
+    assert.ok(!existsSync(dir), 'no data folder (and no key) was made');
+  });
+
   it('a server key outside the protocol\'s bounds (e = 3) is refused at start, with what to do', { timeout: 30_000 }, async () => {
     const data = await tempDir('parley-server-e3-');
     cleanups.push(data.cleanup);
@@ -41,7 +51,7 @@ describe('parley server transport flags', () => {
   it('--help documents them', async () => {
     const r = await runCli(['server', '--help']);
     assert.equal(r.code, 0);
-    for (const flag of ['--trust-proxy ADDR', '--max-per-source N', '--handshake-rate N']) assert.ok(r.stdout.toString().includes(flag), flag);
+    for (const flag of ['--trust-proxy ADDR', '--max-per-source N', '--handshake-rate N', '--max-names-per-key N']) assert.ok(r.stdout.toString().includes(flag), flag);
   });
 
   it('--trust-proxy and --max-per-source reach the server', { timeout: 120_000 }, async (t) => {
