@@ -111,6 +111,8 @@ export class ChatHub {
   private readonly cluster: HubCluster | undefined;
   /** Own members (online also holds the other nodes' mirrors). */
   private localCount = 0;
+  /** The rate state every mirror points to: never drawn from (a mirror's requests reach its own node). */
+  private mirrorRate: RateState | undefined;
   private readonly clock: () => number;
   /** Connected members by nameKey. */
   private readonly online = new Map<string, MemberImpl>();
@@ -519,7 +521,7 @@ export class ChatHub {
       publicKeyOf: (m) => this.bundles.entry(m.key)?.publicKey ?? '',
       addMirror: (a) => {
         const now = this.clock();
-        const m = new MemberImpl(this.nextMemberId++, a.name, nameKey(a.name), a.fp, now, MIRROR_SINK, new RateState(this.options, now));
+        const m = new MemberImpl(this.nextMemberId++, a.name, nameKey(a.name), a.fp, now, MIRROR_SINK, (this.mirrorRate ??= new RateState(this.options, now)));
         m.node = a.node;
         m.sid = a.sid;
         this.online.set(m.key, m);
