@@ -4,7 +4,7 @@
  * one node on SQLite, exactly as before; with both it joins a cluster. A flag wins over its
  * environment variable; an empty variable counts as unset.
  */
-import { randomBytes } from 'node:crypto';
+import { randomNodeId, redactUrl } from '../cluster/options.js';
 import type { Args } from './args.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 
@@ -34,18 +34,9 @@ export interface ClusterFlags {
 }
 
 /** What a node id may be (src/cluster/bus.ts NodeId). */
-export const NODE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+export { redactUrl };
 
-/** `url` with any password replaced by `***`, for messages and logs (never echo a secret). */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
-  }
-}
+export const NODE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Parses `value` as a URL of one of `schemes`, with a host and a port 1–65535 if one is written; throws ClusterFlagError cluster_bad_url. */
 function checkUrl(value: string, flag: string, schemes: readonly string[], example: string): URL {
@@ -83,11 +74,6 @@ export function checkDbUrl(value: string, flag = '--db'): string {
     throw new ClusterFlagError('cluster_bad_url', `${flag} ${JSON.stringify(redactUrl(value))} is not usable: name the database (…/DB)`, 'give it as postgres://USER@HOST:PORT/DB');
   }
   return value;
-}
-
-/** A random node id (12 hex digits): only for logs, so not a secret. */
-export function randomNodeId(): string {
-  return randomBytes(6).toString('hex');
 }
 
 /**

@@ -74,7 +74,8 @@ export function redactUrl(url: string): string {
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return '(unparsable URL)';
+    // not a URL: still hide what stands where a password would (`//user:secret@`)
+    return url.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
   }
 }
 

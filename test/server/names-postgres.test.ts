@@ -8,11 +8,6 @@
  * test helper for real redis-server / PostgreSQL processes (issue 14) will replace it.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { nameSkeleton, nameKey, type NameRecord } from '../../src/chat/index.js';
@@ -25,76 +20,22 @@ import {
 } from '../../src/server/names-postgres.js';
 import { fp } from '../chat/helpers.js';
 import { outcome, SCENARIOS } from '../chat/registry-contract.js';
+import { startPostgres, type TestService } from '../helpers/services.js';
 
-// ─── a throw-away PostgreSQL (to be replaced by the shared helper) ──────────────────────────────
+// ─── one real PostgreSQL for the file (test/helpers/services.ts) ───────────────────────────────
 
-/** A free TCP port on 127.0.0.1 (free when asked; PostgreSQL takes it a moment later). */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** initdb + pg_ctl as the `postgres` user when we are root (PostgreSQL refuses to run as root). */
-class TempPostgres {
-  private readonly dir = mkdtempSync(path.join(os.tmpdir(), 'parley-pg-'));
-  private readonly as: { uid?: number; gid?: number } = {};
-  port = 0;
-
-  constructor() {
-    if (process.getuid?.() === 0) {
-      this.as = { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) };
-      chownSync(this.dir, this.as.uid!, this.as.gid!);
-    }
-  }
-
-  private pg(cmd: string, args: string[]): void {
-    execFileSync(cmd, args, { ...this.as, stdio: 'ignore', cwd: this.dir });
-  }
-
-  async init(): Promise<void> {
-    this.port = await freePort();
-    this.pg('initdb', ['-D', path.join(this.dir, 'data'), '-A', 'trust', '-U', 'parley', '-E', 'UTF8', '--no-sync']);
-    this.start();
-  }
-
-  start(): void {
-    const opts = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
-    this.pg('pg_ctl', ['-D', path.join(this.dir, 'data'), '-o', opts, '-l', path.join(this.dir, 'log'), '-w', 'start']);
-  }
-
-  /** Stops the server; `fast` ends open connections (as an operator's restart does). */
-  stop(): void {
-    this.pg('pg_ctl', ['-D', path.join(this.dir, 'data'), '-m', 'fast', '-w', 'stop']);
-  }
-
-  url(db: string): string {
-    return `postgres://parley@127.0.0.1:${this.port}/${db}`;
-  }
-
-  destroy(): void {
-    try {
-      this.stop();
-    } catch {
-      /* already stopped */
-    }
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-let server: TempPostgres;
+let server: TestService;
 let admin: pg.Pool;
+/** `server.url` with another database. */
+const urlOf = (db: string) => server.url.replace(/\/[^/?]*(\?|$)/, `/${db}$1`);
 before(async () => {
-  server = new TempPostgres();
-  await server.init();
-  admin = new pg.Pool({ connectionString: server.url('postgres'), max: 2 });
+  server = await startPostgres();
+  admin = new pg.Pool({ connectionString: urlOf('postgres'), max: 2 });
   admin.on('error', () => undefined); // its idle connections die when a test stops the server
 });
 after(async () => {
   await admin?.end();
-  server?.destroy();
+  await server?.close();
 });
 
 let dbs = 0;
@@ -102,7 +43,7 @@ let dbs = 0;
 async function freshDb(): Promise<string> {
   const db = `names_${dbs++}`; // a counter, never input: safe as an identifier
   await admin.query(`CREATE DATABASE ${db}`);
-  return server.url(db);
+  return urlOf(db);
 }
 
 function open(url: string, more: Partial<PostgresNameRegistryOptions> = {}): PostgresNameRegistry {
@@ -371,7 +312,7 @@ describe('PostgresNameRegistry: schema, several nodes, faults', () => {
     let late: PostgresNameRegistry | undefined;
     try {
       assert.equal(outcome(await r.claim('alice', fp('a'))), 'created');
-      server.stop();
+      await server.stop();
       const unavailable = (e: unknown) => e instanceof NameRegistryUnavailableError && e.code === 'registry_unavailable' && /cannot be reached/.test(e.message);
       await assert.rejects(r.claim('bob', fp('b')), unavailable);
       await assert.rejects(r.claim('alice', fp('a')), unavailable);
@@ -380,16 +321,12 @@ describe('PostgresNameRegistry: schema, several nodes, faults', () => {
       await assert.rejects(r.history('alice'), unavailable);
       late = open(url, { connectTimeoutMs: 1000 }); // a node that starts while the database is down
       await assert.rejects(late.ready(), unavailable);
-      server.start();
+      await server.start();
       assert.equal(outcome(await r.claim('alice', fp('a'))), 'owned');
       assert.equal(outcome(await r.claim('bob', fp('b'))), 'created');
       assert.equal(outcome(await late.claim('BOB', fp('m'))), 'taken:bob');
     } finally {
-      try {
-        server.start(); // in case an assertion failed while it was stopped
-      } catch {
-        /* running */
-      }
+      if (!server.running) await server.start(); // in case an assertion failed while it was stopped
       await r.close();
       await late?.close();
     }
