@@ -123,8 +123,14 @@ export class HubCluster {
 
   /** `ev` for mirror `target` (its node delivers it); a direct message given up is reported to its sender. */
   to(target: MemberImpl, ev: ServerEvent, ref?: string): void {
-    const sender = ev.type === 'e2e_to' ? this.hub.online(nameKey(ev.from)) : undefined;
-    const lost = sender && sender.node === undefined && ev.type === 'e2e_to' ? () => this.notDelivered(sender, ev.id, [target.name], 'e2e_to', ref) : undefined;
+    // the sender is looked up only if the entry is given up, not for every direct message
+    const lost =
+      ev.type === 'e2e_to'
+        ? () => {
+            const sender = this.hub.online(nameKey(ev.from));
+            if (sender && sender.node === undefined) this.notDelivered(sender, ev.id, [target.name], 'e2e_to', ref);
+          }
+        : undefined;
     this.publish({ k: 'to', to: target.key, sid: target.sid, ev }, lost);
   }
 

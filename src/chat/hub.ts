@@ -219,15 +219,11 @@ export class ChatHub {
     try {
       const pre = this.precheck(id, sink);
       if (!pre.ok) return pre;
-      let claim: NameAdmission | Promise<NameAdmission>;
+      let claim: NameAdmission;
       try {
         claim = admitName(this.names as NameRegistry, this.newNames, this.options, pre.claim, this.clock());
       } catch {
         return { ok: false, code: 'internal_error', message: 'the name registry is unavailable' };
-      }
-      if (claim instanceof Promise || typeof (claim as { then?: unknown }).then === 'function') {
-        void Promise.resolve(claim).catch(() => undefined);
-        return { ok: false, code: 'internal_error', message: 'internal error: this hub\'s registry is asynchronous (use admit)' };
       }
       return this.finish(pre.ident, claim, sink);
     } catch {

@@ -32,10 +32,16 @@ function policyFor(budgets: SourceBudgets, o: Readonly<ChatOptions>, id: NameCla
  * Claims `name` for `fingerprint` from `source` at `now`. A name the key owns always passes; a
  * new one must pass the registry's checks (look-alike, names per key, names in all, atomically)
  * and the source's budget, which is spent only when the name is created. Throws whatever the
- * registry throws (the hub reports `internal_error`).
+ * registry throws (the hub reports `internal_error`), and TypeError for a registry whose claim
+ * is asynchronous (admitNameAsync is for those).
  */
 export function admitName(names: NameRegistry, budgets: SourceBudgets, o: Readonly<ChatOptions>, id: NameClaim, now: number): NameAdmission {
-  return settleClaim(names.claim(id.name, id.fingerprint, now, policyFor(budgets, o, id, now)), budgets, o, id, now);
+  const claim: unknown = names.claim(id.name, id.fingerprint, now, policyFor(budgets, o, id, now));
+  if (claim instanceof Promise) {
+    claim.catch(() => undefined); // its outcome is not awaited: no unhandled rejection
+    throw new TypeError('an asynchronous registry: use ChatHub.admit, not connect');
+  }
+  return settleClaim(claim as ClaimResult, budgets, o, id, now);
 }
 
 /**

@@ -11,10 +11,10 @@ import type { RsaPrivateKey } from '../../src/rsa/index.js';
 import { keyPool } from '../reliability/lib/keys.js';
 import { RawClient } from '../reliability/lib/raw-client.js';
 import { payloadText, roomMessage } from '../reliability/lib/swarm.js';
-import { startCluster, type Cluster } from './lib/cluster.js';
+import { sleep } from '../helpers/services.js';
+import { connectTo, startCluster, type Cluster } from './lib/cluster.js';
 import { startTcpProxy, type TcpProxy } from './lib/tcp-proxy.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Ev<T extends ServerEvent['type']> = Extract<ServerEvent, { type: T }>;
 
 /** `from`'s messages (prefix `p`) as `to` received them, and what `from` was told was missed by `toName`. */
@@ -33,11 +33,7 @@ describe('Redis faults under a cluster', { timeout: 240_000 }, () => {
   let proxy: TcpProxy;
   let keys: RsaPrivateKey[];
   const clients: RawClient[] = [];
-  const connect = async (node: number, key: number, name: string) => {
-    const c = await RawClient.connect(cluster.nodes[node]!.url, keys[key]!, name, { keepEvents: true });
-    clients.push(c);
-    return c;
-  };
+  const connect = (node: number, key: number, name: string) => connectTo(cluster, node, keys[key]!, name, clients);
 
   before(async () => {
     keys = await keyPool(4);

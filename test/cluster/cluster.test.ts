@@ -10,20 +10,16 @@ import type { RsaPrivateKey } from '../../src/rsa/index.js';
 import { keyPool } from '../reliability/lib/keys.js';
 import { ConnectError, RawClient } from '../reliability/lib/raw-client.js';
 import { payloadText, roomMessage } from '../reliability/lib/swarm.js';
-import { startCluster, type Cluster } from './lib/cluster.js';
+import { sleep } from '../helpers/services.js';
+import { connectTo, startCluster, type Cluster } from './lib/cluster.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Ev<T extends ServerEvent['type']> = Extract<ServerEvent, { type: T }>;
 
 describe('a cluster of three nodes', { timeout: 180_000 }, () => {
   let cluster: Cluster;
   let keys: RsaPrivateKey[];
   const clients: RawClient[] = [];
-  const connect = async (node: number, key: number, name: string) => {
-    const c = await RawClient.connect(cluster.nodes[node]!.url, keys[key]!, name, { keepEvents: true });
-    clients.push(c);
-    return c;
-  };
+  const connect = (node: number, key: number, name: string) => connectTo(cluster, node, keys[key]!, name, clients);
 
   before(async () => {
     keys = await keyPool(12);

@@ -16,12 +16,9 @@ import crypto from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { exportPublicKeyDer, fingerprint, type RsaPrivateKey } from '../../src/rsa/index.js';
-import type { ClientTicket } from '../../src/protocol/index.js';
-import { PROTOCOL_VERSION } from '../../src/protocol/index.js';
-import { transportOptions } from '../../src/server/options.js';
-import { serverTickets } from '../../src/server/tickets.js';
+import type { RsaPrivateKey } from '../../src/rsa/index.js';
 import { PER_SOURCE_OFF } from './lib/inproc.js';
+import { nodeTicket, pool } from './lib/storm-tickets.js';
 import { keyPool, toParleyKey } from './lib/keys.js';
 import { RawClient } from './lib/raw-client.js';
 import { ServerChild } from './lib/server-child.js';
@@ -34,17 +31,6 @@ const ROOM_SIZE = 10;
 const CONCURRENCY = 100;
 /** The issue's target: everyone back and chatting within 10 s. */
 const TARGET_MS = 10_000;
-
-/** Runs `fn` over `items` with at most `n` at a time. */
-async function pool<T>(items: T[], n: number, fn: (x: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i]!, i);
-    }
-  }));
-}
 
 describe('reconnection storm with session resumption', () => {
   const tmp = tempDirs('parley-storm-');
@@ -69,15 +55,11 @@ describe('reconnection storm with session resumption', () => {
       transport: PER_SOURCE_OFF,
     });
     // the tickets the dead node had issued (same key, same default ticket options as the surviving node)
-    const sealer = serverTickets(identity, transportOptions());
     const authenticatedAt = Date.now() - 10 * 60_000;
     const plan = Array.from({ length: CLIENTS }, (_, i) => {
       const key = keys[i % KEYS]!;
       const name = `s${i}`;
-      const secret = crypto.randomBytes(32);
-      const t = sealer.seal({ version: PROTOCOL_VERSION, authenticatedAt, resumptionSecret: new Uint8Array(secret), clientSpki: exportPublicKeyDer(key, 'spki'), fingerprint: fingerprint(key), name })!;
-      const ticket: ClientTicket = { ticket: t.ticket, resumptionSecret: new Uint8Array(secret), serverFingerprint: server!.fingerprint };
-      return { key, name, room: `r${Math.floor(i / ROOM_SIZE)}`, ticket };
+      return { key, name, room: `r${Math.floor(i / ROOM_SIZE)}`, ticket: nodeTicket(identity, key, name, authenticatedAt) };
     });
     const got = new Map<string, number>();
     const cpu = async () => {

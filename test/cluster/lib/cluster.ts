@@ -10,7 +10,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RsaPrivateKey } from '../../../src/rsa/index.js';
 import { freePort, startPostgres, startRedis, type TestService } from '../../helpers/services.js';
+import { RawClient } from '../../reliability/lib/raw-client.js';
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/cli/main.js');
 
@@ -125,4 +127,11 @@ async function startNode(id: string, args: string[], c: { redis: string; db: str
     throw new Error(`node ${id} did not start (${outcome}):\n${output.slice(-20).join('\n')}`);
   }
   return { id, port, url: `ws://127.0.0.1:${port}`, proc, output, exited, stop };
+}
+
+/** A RawClient on node `node` of `cluster` as `name` with `key`, keeping its events; added to `clients` (for the caller's cleanup). */
+export async function connectTo(cluster: Cluster, node: number, key: RsaPrivateKey, name: string, clients: RawClient[]): Promise<RawClient> {
+  const c = await RawClient.connect(cluster.nodes[node]!.url, key, name, { keepEvents: true });
+  clients.push(c);
+  return c;
 }

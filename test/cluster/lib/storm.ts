@@ -6,18 +6,15 @@
  * ticket key is derived from the key file every node shares), rejoins its room and chats.
  *
  * The clients' first connection to n1 also resumes, with tickets sealed here as a node seals them
- * (serverTickets, same key and options): 1,000 full handshakes first would cost ~40 s of RSA.
+ * (nodeTicket: serverTickets, same key and options): 1,000 full handshakes first would cost ~40 s of RSA.
  * What is timed starts at the kill; the tickets the clients offer then are the ones n1 gave.
  */
-import crypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { PROTOCOL_VERSION, type ClientTicket } from '../../../src/protocol/index.js';
-import { exportPublicKeyDer, fingerprint, type RsaPrivateKey } from '../../../src/rsa/index.js';
-import { transportOptions } from '../../../src/server/options.js';
-import { serverTickets } from '../../../src/server/tickets.js';
+import type { RsaPrivateKey } from '../../../src/rsa/index.js';
 import { toParleyKey } from '../../reliability/lib/keys.js';
 import { RawClient } from '../../reliability/lib/raw-client.js';
+import { nodeTicket, pool } from '../../reliability/lib/storm-tickets.js';
 import { loopbackAddress, payloadText, roomMessage } from '../../reliability/lib/swarm.js';
 import type { Cluster } from './cluster.js';
 
@@ -55,18 +52,6 @@ export interface StormResult {
   summary: string;
 }
 
-async function pool<T>(items: T[], n: number, fn: (x: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i]!, i);
-      }
-    }),
-  );
-}
-
 /**
  * Runs the storm on `cluster` (3 nodes started with --max-names-per-key STORM_CLIENTS/STORM_KEYS;
  * n1 is killed). `keys`: STORM_KEYS + 1 keys (the last for a watcher on n3). Leaves its clients
@@ -76,14 +61,10 @@ export async function runStorm(cluster: Cluster, keys: RsaPrivateKey[], clients:
   const CLIENTS = STORM_CLIENTS;
   const KEYS = STORM_KEYS;
     const identity = toParleyKey(cluster.identity);
-    const serverFingerprint = fingerprint(identity);
-    const sealer = serverTickets(identity, transportOptions());
     const plan = Array.from({ length: CLIENTS }, (_, i) => {
       const key = keys[i % KEYS]!;
       const name = `s${i}`;
-      const secret = new Uint8Array(crypto.randomBytes(32));
-      const sealed = sealer.seal({ version: PROTOCOL_VERSION, authenticatedAt: Date.now() - 60_000, resumptionSecret: secret, clientSpki: exportPublicKeyDer(key, 'spki'), fingerprint: fingerprint(key), name })!;
-      const ticket: ClientTicket = { ticket: sealed.ticket, resumptionSecret: secret, serverFingerprint };
+      const ticket = nodeTicket(identity, key, name, Date.now() - 60_000);
       return { key, name, room: `r${Math.floor(i / ROOM_SIZE)}`, ticket, localAddress: loopbackAddress(i) };
     });
     // everyone on n1, in their rooms, holding a ticket n1 issued
