@@ -176,8 +176,8 @@ export class ClientHandshake {
     const shared = wrapErrors('handshake_failed', 'X25519 failed', () => crypto.x25519(this.#ephemeralPrivate!, sh.ephemeral));
     const clientSecret = wrapErrors('handshake_failed', 'random generation failed', () => crypto.randomBytes(SECRET_LENGTH));
     // RFC 8017 §7.1.1: client_secret to the server's key
-    const finishSigned = encodeClientFinishSigned({ wrappedSecret: wrapSecret(server.key, clientSecret, LABEL_CLIENT_SECRET) }, this.#version);
-    const signature = signTranscript(this.#identity, CONTEXT_CLIENT_SIGNATURE, [clientHello, serverHello, finishSigned]);
+    const finishSigned = encodeClientFinishSigned({ wrappedSecret: wrapSecret(server.key, clientSecret, LABEL_CLIENT_SECRET, crypto) }, this.#version);
+    const signature = signTranscript(this.#identity, CONTEXT_CLIENT_SIGNATURE, [clientHello, serverHello, finishSigned], crypto);
     const finish = appendSignature(finishSigned, signature);
     const th = transcriptHash(crypto, clientHello, serverHello, finish);
     // RFC 5869: HKDF over all three secrets, salted with the transcript hash

@@ -35,4 +35,13 @@ export interface ProtocolCrypto {
    * input is shorter than the tag; it releases no plaintext in that case.
    */
   aeadOpen(key: Uint8Array, nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array;
+  /**
+   * For known-answer tests only (scripts/handshake-vectors.mjs): the OAEP seed (RFC 8017 §7.1.1
+   * step 2.d) or PSS salt (§9.1.1 step 4) of the handshake's next RSA operation of that kind, so
+   * that a recorded handshake can be reproduced byte for byte. Every real provider (nodeCrypto,
+   * webCrypto) leaves it out; src/rsa then draws both from its own CSPRNG. Never set it elsewhere:
+   * a fixed seed or salt repeated across connections would make the ciphertexts and signatures
+   * linkable (a fixed OAEP seed would make equal secrets encrypt to equal ciphertexts).
+   */
+  rsaKnownAnswer?(use: 'oaep seed' | 'pss salt', length: number): Uint8Array;
 }

@@ -17,6 +17,8 @@ import { MAX_RSA_BITS, MAX_SPKI_LENGTH, MIN_RSA_BITS, RSA_PUBLIC_EXPONENT, SECRE
 const PSS = { hash: 'SHA-256', mgfHash: 'SHA-256', saltLength: 32 } as const;
 /** RSAES-OAEP hash and MGF1 hash (RFC 8017 §7.1); the label is given per use. */
 const OAEP_HASH = 'SHA-256';
+/** OAEP's seed is one hash output long (RFC 8017 §7.1.1 step 2.d): 32 bytes with SHA-256. */
+const OAEP_SEED_LENGTH = 32;
 
 /** A peer's or our own RSA public key with its SPKI DER and fingerprint. */
 export interface KnownKey {
@@ -89,10 +91,14 @@ export function importPeerKey(spki: Uint8Array, who: string): KnownKey {
 
 /**
  * RSAES-OAEP-ENCRYPT (RFC 8017 §7.1.1) of `secret` to `to` with SHA-256, MGF1-SHA-256 and
- * `label`. Throws ProtocolError 'handshake_failed' if the RSA library fails.
+ * `label`. `crypto`'s rsaKnownAnswer, for known-answer tests only, may fix the seed; real
+ * providers have none. Throws ProtocolError 'handshake_failed' if the RSA library or the hook fails.
  */
-export function wrapSecret(to: RsaPublicKey, secret: Uint8Array, label: Uint8Array): Uint8Array {
-  return wrapErrors('handshake_failed', 'RSA-OAEP encryption failed', () => oaepEncrypt(to, secret, { hash: OAEP_HASH, mgfHash: OAEP_HASH, label }));
+export function wrapSecret(to: RsaPublicKey, secret: Uint8Array, label: Uint8Array, crypto?: ProtocolCrypto): Uint8Array {
+  return wrapErrors('handshake_failed', 'RSA-OAEP encryption failed', () => {
+    const seed = crypto?.rsaKnownAnswer?.('oaep seed', OAEP_SEED_LENGTH); // RFC 8017 §7.1.1 step 2.d
+    return oaepEncrypt(to, secret, { hash: OAEP_HASH, mgfHash: OAEP_HASH, label, ...(seed && { seed }) });
+  });
 }
 
 /**
@@ -123,10 +129,14 @@ function signatureInput(context: Uint8Array, transcript: Uint8Array[]): Uint8Arr
 
 /**
  * RSASSA-PSS-SIGN (RFC 8017 §8.1.1; SHA-256, MGF1-SHA-256, salt 32) over context ‖ 0x00 ‖ the
- * transcript parts. Throws ProtocolError 'handshake_failed' if the RSA library fails.
+ * transcript parts. `crypto`'s rsaKnownAnswer, for known-answer tests only, may fix the salt; real
+ * providers have none. Throws ProtocolError 'handshake_failed' if the RSA library or the hook fails.
  */
-export function signTranscript(key: RsaPrivateKey, context: Uint8Array, transcript: Uint8Array[]): Uint8Array {
-  return wrapErrors('handshake_failed', 'RSA-PSS signing failed', () => pssSign(key, signatureInput(context, transcript), PSS));
+export function signTranscript(key: RsaPrivateKey, context: Uint8Array, transcript: Uint8Array[], crypto?: ProtocolCrypto): Uint8Array {
+  return wrapErrors('handshake_failed', 'RSA-PSS signing failed', () => {
+    const salt = crypto?.rsaKnownAnswer?.('pss salt', PSS.saltLength); // RFC 8017 §9.1.1 step 4
+    return pssSign(key, signatureInput(context, transcript), { ...PSS, ...(salt && { salt }) });
+  });
 }
 
 /**

@@ -168,12 +168,12 @@ export class ServerHandshake {
           nonce,
           ephemeral: eph.publicKey,
           rsaKey: this.#own.spki,
-          wrappedSecret: wrapSecret(client.key, serverSecret, LABEL_SERVER_SECRET), // RFC 8017 §7.1.1
+          wrappedSecret: wrapSecret(client.key, serverSecret, LABEL_SERVER_SECRET, crypto), // RFC 8017 §7.1.1
         },
         this.#version,
       );
       // RFC 8446 §4.4.3-style signature over the transcript so far, RSASSA-PSS (RFC 8017 §8.1)
-      serverHello = appendSignature(signed, signTranscript(this.#identity, CONTEXT_SERVER_SIGNATURE, [clientHello, signed]));
+      serverHello = appendSignature(signed, signTranscript(this.#identity, CONTEXT_SERVER_SIGNATURE, [clientHello, signed], crypto));
     } catch (e) {
       shared.fill(0);
       serverSecret.fill(0);
