@@ -23,7 +23,7 @@ const { makeBundle } = await load('src/e2e/bundle.js');
 const { derivePairwiseKeys, PairwiseChannel } = await load('src/e2e/pairwise.js');
 const { SenderChain, messageKeyFromSeed } = await load('src/e2e/sender-chain.js');
 const { sealDistribution, sealRoomMessage, sealDirect } = await load('src/e2e/outbound.js');
-const { parseEnvelope } = await load('src/e2e/envelope.js');
+const { parseEnvelope, ENVELOPE_KINDS } = await load('src/e2e/envelope.js');
 const { encodeMessage, encodeDistribution } = await load('src/e2e/content.js');
 const { resolveLimits } = await load('src/e2e/limits.js');
 const { safetyNumber } = await load('src/e2e/safety-number.js');
@@ -73,6 +73,8 @@ function party(name, created) {
       created,
       pssSalt: hex(pssSalt),
       bundle: hex(own.bytes),
+      // what the RSA-PSS signature of the bundle covers: "parley e2e bundle v1" ‖ 0x00 ‖ SHA-256(SPKI) ‖ body (its first 73 bytes)
+      bundleSignatureInput: hex(Buffer.concat([Buffer.from('parley e2e bundle v1'), Buffer.of(0), own.identity.fpBytes, own.bytes.subarray(0, 73)])),
     },
   };
 }
@@ -105,6 +107,9 @@ const DM = 'psst, /me only';
 const dm = rsa.base64ToBytes(sealDirect(ctx, 'bob', channel, DM, true));
 const dmEnv = parseEnvelope(dm, limits.maxPayloadBytes);
 
+/** What an envelope's Ed25519 signature covers: label(kind) ‖ 0x00 ‖ header ‖ u32 body length ‖ body. */
+const signatureInput = (env) => hex(Buffer.concat([Buffer.from(ENVELOPE_KINDS[env.kind].label), Buffer.of(0), env.signedBytes]));
+
 const out = {
   description: 'Parley end-to-end layer test vectors (docs/E2E.md §Test vectors). All byte strings are hex; every secret and random input is derived from fixed labels by scripts/e2e-vectors.mjs. Test keys only.',
   generator: 'scripts/e2e-vectors.mjs',
@@ -133,6 +138,7 @@ const out = {
     header: hex(distEnv.headerBytes),
     body: hex(distEnv.body),
     signature: hex(distEnv.signature),
+    signatureInput: signatureInput(distEnv),
     envelope: hex(dist),
   },
   message: {
@@ -150,6 +156,7 @@ const out = {
     header: hex(msgEnv.headerBytes),
     body: hex(msgEnv.body),
     signature: hex(msgEnv.signature),
+    signatureInput: signatureInput(msgEnv),
     envelope: hex(msg),
   },
   direct: {
@@ -164,6 +171,7 @@ const out = {
     header: hex(dmEnv.headerBytes),
     body: hex(dmEnv.body),
     signature: hex(dmEnv.signature),
+    signatureInput: signatureInput(dmEnv),
     envelope: hex(dm),
   },
   safetyNumber: safetyNumber(c, { name: 'alice', spki: alice.own.identity.spki }, { name: 'bob', spki: bob.own.identity.spki }),

@@ -2,7 +2,7 @@
  * test/vectors/e2e.json (written by scripts/e2e-vectors.mjs, printed in docs/E2E.md §Test
  * vectors): first the implementation reproduces every value from the same inputs; then each value
  * is re-derived independently with node:crypto (JWK key import, hkdfSync, createHmac,
- * createDecipheriv, crypto.verify) from the formulas of docs/E2E.md alone, so the file — and the
+ * createDecipheriv, crypto.verify, and the bundles' PSS salts through raw RSA and test/helpers/rfc8017.ts) from the formulas of docs/E2E.md alone, so the file — and the
  * document — describe what the code does.
  */
 import { describe, it } from 'node:test';
@@ -21,18 +21,20 @@ import { safetyNumber } from '../../src/e2e/safety-number.js';
 import { ReceiverChain, SenderChain } from '../../src/e2e/sender-chain.js';
 import { base64ToBytes, parsePrivateKey } from '../../src/rsa/index.js';
 import { PROJECT_ROOT } from '../helpers/paths.js';
+import { emsaPssEncode } from '../helpers/rfc8017.js';
 import { hex, unhex } from './helpers.js';
 
 interface PartyJson {
   name: string; rsaPrivateKeyPkcs8: string; spki: string; fingerprint: string; fingerprintBytes: string;
   x25519Private: string; x25519Public: string; ed25519Private: string; ed25519Public: string; created: number; pssSalt: string; bundle: string;
+  bundleSignatureInput: string;
 }
 const V = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'test', 'vectors', 'e2e.json'), 'utf8')) as {
   alice: PartyJson; bob: PartyJson;
   pairwise: { lo: string; shared: string; info: string; aliceSendKey: string; aliceReceiveKey: string; channelId: string };
-  distribution: { room: string; chainId: string; iteration: number; chainKey: string; seq: number; ts: number; plaintext: string; nonce: string; header: string; body: string; signature: string; envelope: string };
-  message: { room: string; text: string; seed: string; key: string; nonce: string; nextChainKey: string; plaintext: string; ts: number; header: string; body: string; signature: string; envelope: string };
-  direct: { text: string; action: boolean; seq: number; plaintext: string; nonce: string; header: string; body: string; envelope: string };
+  distribution: { room: string; chainId: string; iteration: number; chainKey: string; seq: number; ts: number; plaintext: string; nonce: string; header: string; body: string; signature: string; signatureInput: string; envelope: string };
+  message: { room: string; text: string; seed: string; key: string; nonce: string; nextChainKey: string; plaintext: string; ts: number; header: string; body: string; signature: string; signatureInput: string; envelope: string };
+  direct: { text: string; action: boolean; seq: number; plaintext: string; nonce: string; header: string; body: string; signatureInput: string; envelope: string };
   safetyNumber: string;
 };
 
@@ -121,7 +123,11 @@ describe('test/vectors/e2e.json: re-derived independently with node:crypto from 
       const sigLen = bundle.readUInt16BE(73);
       assert.equal(bundle.length, 75 + sigLen);
       const input = Buffer.concat([Buffer.from('parley e2e bundle v1'), Buffer.of(0), b(p.fingerprintBytes), body]);
+      assert.equal(input.toString('hex'), p.bundleSignatureInput);
       assert.equal(nodeCrypto.verify('sha256', input, pss(p.spki), bundle.subarray(75)), true);
+      // the recorded salt: s^e mod n is EMSA-PSS-ENCODE(input, salt) (RFC 8017 §8.1.2, §9.1.1)
+      const em = nodeCrypto.publicDecrypt({ key: pss(p.spki).key, padding: nodeCrypto.constants.RSA_NO_PADDING }, bundle.subarray(75));
+      assert.equal(em.toString('hex'), emsaPssEncode(input, b(p.pssSalt), 8 * sigLen).toString('hex'));
       // the public keys belong to the private ones
       assert.equal(nodeCrypto.createPublicKey(x25519Priv(p.x25519Private, p.x25519Public)).export({ format: 'jwk' }).x, b64u(p.x25519Public));
       const edPriv = nodeCrypto.createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64u(p.ed25519Private), x: b64u(p.ed25519Public) }, format: 'jwk' });
@@ -173,12 +179,14 @@ describe('test/vectors/e2e.json: re-derived independently with node:crypto from 
     return { version, kind, room, to, sender, fp, chainId, seq, ts, header, body, signed, sig };
   }
   const label = (kind: number) => ['', 'parley e2e room message v1', 'parley e2e direct message v1', 'parley e2e key distribution v1'][kind]!;
-  const edVerify = (f: ReturnType<typeof fields>) => nodeCrypto.verify(null, Buffer.concat([Buffer.from(label(f.kind!)), Buffer.of(0), f.signed]), ed25519Pub(V.alice.ed25519Public), f.sig);
+  const edInput = (f: ReturnType<typeof fields>) => Buffer.concat([Buffer.from(label(f.kind!)), Buffer.of(0), f.signed]).toString('hex');
+  const edVerify = (f: ReturnType<typeof fields>) => nodeCrypto.verify(null, b(edInput(f)), ed25519Pub(V.alice.ed25519Public), f.sig);
   const pairKey = () => b(V.pairwise.aliceSendKey);
 
   it('distribution: envelope fields, Ed25519 over label ‖ 00 ‖ header ‖ u32 len ‖ body, pairwise AES-GCM with nonce 0⁴ ‖ u64 seq and AAD = header', () => {
     const f = fields(V.distribution.envelope);
     assert.deepEqual([f.version, f.kind, f.room, f.to, f.sender, f.fp, f.chainId, f.seq, f.ts], [1, 3, 'lobby', 'bob', 'alice', V.alice.fingerprintBytes, V.pairwise.channelId, 0, V.distribution.ts]);
+    assert.equal(edInput(f), V.distribution.signatureInput);
     assert.equal(edVerify(f), true);
     const pt = gcmOpen(pairKey(), b(V.distribution.nonce), f.body, f.header);
     assert.equal(pt.toString('hex'), V.distribution.plaintext);
@@ -195,6 +203,7 @@ describe('test/vectors/e2e.json: re-derived independently with node:crypto from 
     assert.deepEqual([okm.subarray(0, 32).toString('hex'), okm.subarray(32).toString('hex')], [V.message.key, V.message.nonce]);
     const f = fields(V.message.envelope);
     assert.deepEqual([f.kind, f.room, f.to, f.sender, f.chainId, f.seq], [1, 'lobby', '', 'alice', V.distribution.chainId, 0]);
+    assert.equal(edInput(f), V.message.signatureInput);
     assert.equal(edVerify(f), true);
     const pt = gcmOpen(okm.subarray(0, 32), okm.subarray(32), f.body, f.header);
     const text = Buffer.from(V.message.text, 'utf8');
@@ -204,6 +213,7 @@ describe('test/vectors/e2e.json: re-derived independently with node:crypto from 
   it('direct message: kind 2, to bob, pairwise sequence 1, flags 01 (action)', () => {
     const f = fields(V.direct.envelope);
     assert.deepEqual([f.kind, f.room, f.to, f.chainId, f.seq], [2, '', 'bob', V.pairwise.channelId, 1]);
+    assert.equal(edInput(f), V.direct.signatureInput);
     assert.equal(edVerify(f), true);
     const pt = gcmOpen(pairKey(), b(V.direct.nonce), f.body, f.header);
     const text = Buffer.from(V.direct.text, 'utf8');

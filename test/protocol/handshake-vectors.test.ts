@@ -4,7 +4,7 @@
  * recorded inputs, reproduce every byte, and the generator rewrites the identical file; then every
  * value is re-derived with node:crypto alone from the document's formulas and layouts — X25519 from
  * raw keys, HKDF with hkdfSync, the signatures with crypto.verify and, through RFC 8017's encodings
- * written out in handshake-vectors-helpers.ts, their salts; the secrets with privateDecrypt and their
+ * written out in test/helpers/rfc8017.ts, their salts; the secrets with privateDecrypt and their
  * OAEP seeds; fingerprints from the SPKI DER; frames and tickets with createDecipheriv.
  */
 import { describe, it } from 'node:test';
@@ -20,7 +20,8 @@ import {
 import { nodeCrypto as impl, x25519PublicKey } from '../../src/protocol/crypto-node.js';
 import { exportPublicKeyDer, fingerprint, parsePrivateKey } from '../../src/rsa/index.js';
 import { PROJECT_ROOT } from '../helpers/paths.js';
-import { emeOaepEncode, emsaPssEncode, type FrameJson, type HandshakeVectors, type IdentityJson } from './handshake-vectors-helpers.js';
+import { emeOaepEncode, emsaPssEncode } from '../helpers/rfc8017.js';
+import type { FrameJson, HandshakeVectors, IdentityJson } from './handshake-vectors-helpers.js';
 import { hex, unhex } from './helpers.js';
 
 const FILE = path.join(PROJECT_ROOT, 'test', 'vectors', 'handshake.json');
