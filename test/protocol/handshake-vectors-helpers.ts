@@ -23,8 +23,8 @@ export interface HandshakeVectors {
       clientSecret: Labelled; clientOaepSeed: Labelled; clientPssSalt: Labelled;
     };
     referenceDraws: { client: string[]; server: string[] };
-    clientHello: string; serverHello: string; serverSecretWrapped: string; serverSignatureInput: string; serverSignature: string;
-    clientFinish: string; clientSecretWrapped: string; clientSignatureInput: string; clientSignature: string;
+    clientHello: string; serverHello: string; serverSecretWrapped: string; serverSignatureInput: string; serverSignatureInputSha256: string; serverSignature: string;
+    clientFinish: string; clientSecretWrapped: string; clientSignatureInput: string; clientSignatureInputSha256: string; clientSignature: string;
     shared: string; ikm: string; transcriptHash: string; okm: string;
     keyC2s: string; keyS2c: string; ivC2s: string; ivS2c: string; resumptionSecret: string;
   };

@@ -239,6 +239,7 @@ describe('test/vectors/handshake.json: re-derived with node:crypto alone from do
     assert.equal(m.length, 878);
     const input = cat(ascii('parley/1 server signature'), Buffer.of(0), b(H.clientHello), m.subarray(0, 70 + lk + lw));
     assert.equal(input.toString('hex'), H.serverSignatureInput);
+    assert.equal(sha256(input).toString('hex'), H.serverSignatureInputSha256); // mHash of EMSA-PSS
     assert.equal(nodeCrypto.verify('sha256', input, { key: pub(S), padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig), true);
     // the salt: s^e mod n is EMSA-PSS-ENCODE(input, salt) (RFC 8017 §8.1.2, §9.1.1)
     const em = nodeCrypto.publicDecrypt({ key: pub(S), padding: nodeCrypto.constants.RSA_NO_PADDING }, sig);
@@ -265,6 +266,7 @@ describe('test/vectors/handshake.json: re-derived with node:crypto alone from do
     assert.equal(m.length, 518);
     const input = cat(ascii('parley/1 client signature'), Buffer.of(0), b(H.clientHello), b(H.serverHello), m.subarray(0, 4 + lw));
     assert.equal(input.toString('hex'), H.clientSignatureInput);
+    assert.equal(sha256(input).toString('hex'), H.clientSignatureInputSha256);
     assert.equal(nodeCrypto.verify('sha256', input, { key: pub(C), padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig), true);
     const em = nodeCrypto.publicDecrypt({ key: pub(C), padding: nodeCrypto.constants.RSA_NO_PADDING }, sig);
     assert.equal(em.toString('hex'), emsaPssEncode(input, b(H.inputs.clientPssSalt.value), 2048).toString('hex'));
