@@ -387,3 +387,19 @@ describe('test/vectors/handshake.json: re-derived with node:crypto alone from do
     assert.equal(pt.toString('hex'), R.nextTicketPlaintext);
   });
 });
+
+describe('docs/PROTOCOL.md §Test vectors prints the values of test/vectors/handshake.json', () => {
+  it('every fingerprint and every hex string of 16 digits or more in §A complete handshake is in the file', () => {
+    const doc = readFileSync(path.join(PROJECT_ROOT, 'docs', 'PROTOCOL.md'), 'utf8');
+    const start = doc.indexOf('### A complete handshake');
+    const end = doc.indexOf('### Key schedule and frames with readable inputs');
+    assert.ok(start > 0 && end > start, 'the section is where this test looks for it');
+    const section = doc.slice(start, end);
+    const json = readFileSync(FILE, 'utf8');
+    const tokens = [...section.matchAll(/SHA256:[A-Za-z0-9+/]{43}|\b[0-9a-f]{16,}\b/g)].map((m) => m[0]);
+    assert.ok(tokens.length >= 50, `only ${tokens.length} values found: the section prints the key values`);
+    for (const t of tokens) assert.ok(json.includes(t), `docs/PROTOCOL.md prints ${t}, which test/vectors/handshake.json does not hold (regenerated without updating the document?)`);
+    for (const v of [V.client.fingerprint, V.server.fingerprint, H.keyC2s, H.keyS2c, H.ivC2s, H.ivS2c, H.transcriptHash, V.frames[0]!.frame, V.frames[1]!.frame, R.keyC2s, R.firstFrame.frame])
+      assert.ok(section.includes(v), `docs/PROTOCOL.md does not print ${v}`);
+  });
+});
