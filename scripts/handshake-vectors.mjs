@@ -12,8 +12,8 @@
  * hashes), so a rerun writes the identical file. The messages are made by the real
  * ClientHandshake and ServerHandshake, driven by a crypto provider that hands out those values
  * (its rsaKnownAnswer hook fixes the OAEP seeds and PSS salts; known-answer tests only).
- * test/protocol/handshake-vectors.test.ts checks the file against the implementation and re-derives
- * every value with node:crypto alone from the document's formulas.
+ * test/protocol/handshake-vectors.test.ts checks the file against the implementation, and
+ * handshake-vectors-node.test.ts re-derives every value with node:crypto alone from the document.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
