@@ -119,7 +119,14 @@ export interface BundleEntry {
 
 /** Server → client events on the wire (protocol version 2, inside session frames). Every event has `type`. */
 export type ServerEvent =
-  | { type: 'ready'; name: string; fingerprint: string; serverFingerprint: string; rooms: string[]; limits: PublicLimits }
+  /**
+   * The first event of a session. `name`: the name the client holds — the registered spelling,
+   * which may differ in case from the one asked for; `rooms`: the rooms it is in (the server has
+   * joined it to the first by itself). `maxFrameLength`: the largest frame, in bytes, the
+   * server sends and accepts on this connection — the transport's field, added by the server's
+   * connection, not the hub (absent from servers before it).
+   */
+  | { type: 'ready'; name: string; fingerprint: string; serverFingerprint: string; rooms: string[]; limits: PublicLimits; maxFrameLength?: number }
   /** `fingerprint`: the joining member's key, so that every client sees every member the server adds, with its key. */
   | { type: 'join'; room: string; name: string; members: number; ts: number; fingerprint: string }
   | { type: 'leave'; room: string; name: string; members: number; ts: number; reason?: string }
@@ -136,10 +143,13 @@ export type ServerEvent =
    * it started).
    */
   | { type: 'bundles'; bundles: BundleEntry[]; unknown: string[]; more: boolean }
-  /** A room message, to every member of `room` at that moment, the sender included (its confirmation). */
-  | { type: 'e2e_room'; id: string; from: string; fromFingerprint: string; room: string; ts: number; payload: string }
-  /** A direct message or key distribution, to `to` (and, for `dm`, an echo to the sender). */
-  | { type: 'e2e_to'; id: string; from: string; fromFingerprint: string; to: string; kind: E2eKind; ts: number; payload: string }
+  /**
+   * A room message, to every member of `room` at that moment, the sender included (its
+   * confirmation). `ref`: only on the sender's own copy, the request's valid `ref`.
+   */
+  | { type: 'e2e_room'; id: string; from: string; fromFingerprint: string; room: string; ts: number; payload: string; ref?: string }
+  /** A direct message or key distribution, to `to` (and, for `dm`, an echo to the sender: only the echo carries the request's `ref`). */
+  | { type: 'e2e_to'; id: string; from: string; fromFingerprint: string; to: string; kind: E2eKind; ts: number; payload: string; ref?: string }
   | {
       type: 'error';
       code: ChatErrorCode;
