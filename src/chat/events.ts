@@ -65,6 +65,16 @@ export type ChatErrorCode =
    */
   | 'hash_mismatch';
 
+/** Every ChatErrorCode at run time, in the order of the type (docs/PROTOCOL.md §Error codes lists each; a test compares). */
+export const CHAT_ERROR_CODES: readonly ChatErrorCode[] = Object.freeze(
+  Object.keys({
+    name_taken: 0, invalid_name: 0, invalid_room: 0, not_in_room: 0, no_such_user: 0, unknown_command: 0, bad_command: 0, too_long: 0,
+    rate_limited: 0, server_full: 0, server_key_changed: 0, protocol_error: 0, handshake_failed: 0, handshake_timeout: 0, idle_timeout: 0,
+    slow_consumer: 0, shutting_down: 0, internal_error: 0, replaced: 0, room_limit: 0, name_limit: 0, unsupported_version: 0,
+    registry_unavailable: 0, not_delivered: 0, hash_mismatch: 0,
+  } satisfies Record<ChatErrorCode, 0>) as ChatErrorCode[],
+);
+
 /**
  * A client's own label for one request (`ref`), echoed in an `error` about that request so the
  * client knows which one failed (e.g. to send a rate-limited message again): 1–32 of A–Z a–z 0–9 _ -.
