@@ -249,9 +249,9 @@ async function run(argv: string[]): Promise<number> {
       replies.setName(ev.name);
       // names are case-insensitive: ready.name is the registered spelling, which may differ in case from the one asked for
       if (!nameSaved && ev.name.toLowerCase() === myName.toLowerCase()) {
-        // the server accepted the name: from now on it is this identity's
+        // the server accepted the name: from now on it is this identity's, in the spelling the server gave
         try {
-          rememberName(home, myName);
+          rememberName(home, ev.name);
           nameSaved = true;
         } catch (e) {
           if (!isHomeError(e)) throw e;
