@@ -200,13 +200,14 @@ describe('attacks and bad input', () => {
       req.end();
     });
     assert.deepEqual(res, { status: 400, body: 'Parley needs the WebSocket subprotocol parley.v2 (Sec-WebSocket-Protocol)' });
-    // one of ours among others: selected, on any path
-    const ws = new WebSocket(`${ctx.url}/any/path?x=1`, ['chat.v9', SUBPROTOCOL]);
+    // one of ours among others: selected, on any path; the permessage-deflate this client offers is declined
+    const ws = new WebSocket(`${ctx.url}/any/path?x=1`, ['chat.v9', SUBPROTOCOL], { perMessageDeflate: true });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
     assert.equal(ws.protocol, SUBPROTOCOL);
+    assert.equal(ws.extensions, '', 'no extension negotiated (docs/PROTOCOL.md §Transport)');
     ws.close();
     await stillServing('subprotocol');
   });
