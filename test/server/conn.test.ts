@@ -90,6 +90,39 @@ describe('a connection on the wire', () => {
     });
   }
 
+  it('a resumption whose ResumeFinish does not verify: Error bad_signature, close 4001', async () => {
+    const identity = quickKey();
+    // a full handshake through a ResumeHello: ready, its join, then a ticket
+    const first = await raw(ctx.url);
+    const hs = new ClientHandshake({ identity, name: 'resumer', crypto: nodeCrypto, tickets: true });
+    first.ws.send(hs.hello());
+    await until(() => first.received.length >= 1, 'the ServerHello');
+    const res = hs.onServerHello(first.received[0]!);
+    first.ws.send(res.finish);
+    await until(() => eventsOf(first, res.session).some((e) => e.type === ('ticket' as string)), 'the ticket');
+    const t = eventsOf(first, res.session).find((e) => e.type === ('ticket' as string)) as unknown as { ticket: string };
+    first.ws.close();
+    await first.closed;
+    // the ticket offered again, and a ResumeFinish with one bit flipped
+    const again = await raw(ctx.url);
+    const hs2 = new ClientHandshake({
+      identity, name: 'resumer', crypto: nodeCrypto, tickets: true,
+      ticket: { ticket: new Uint8Array(Buffer.from(t.ticket, 'base64')), resumptionSecret: res.resumptionSecret!, serverFingerprint: res.serverFingerprint },
+    });
+    again.ws.send(hs2.hello());
+    await until(() => again.received.length >= 1, 'the ResumeServerHello');
+    const r2 = hs2.onServerHello(again.received[0]!);
+    assert.equal(r2.resumed, true, 'the ticket was accepted');
+    const spoiled = r2.finish.slice();
+    spoiled[spoiled.length - 1]! ^= 1;
+    again.ws.send(spoiled);
+    const closed = await again.closed;
+    assert.equal(again.received.length, 2);
+    const err = parseError(again.received[1]!);
+    assert.equal(err.code, 'bad_signature');
+    assert.deepEqual(closed, { code: 4001, reason: err.message.slice(0, 120) });
+  });
+
   it('ready: the name, the rooms the client is in (lobby, joined by the server), the frame limit; then its own join', async () => {
     const r = await uptoFinish(ctx.url, 'Newbie');
     r.ws.send(r.finish);
