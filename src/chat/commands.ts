@@ -50,6 +50,8 @@ export interface CommandHost {
   /** A new message id. */
   nextId(): string;
   send(m: MemberImpl, event: ServerEvent): void;
+  /** `event` to its own sender `m`, with the `ref` of the request being handled when it has a valid one. */
+  echo(m: MemberImpl, event: ServerEvent): void;
   /** One event to every member of `room`. */
   broadcast(room: Room<MemberImpl>, event: ServerEvent): void;
   /** An `error` event to `m` about the request being handled. */

@@ -17,7 +17,7 @@ export function e2eToBucket(req: Fields): RequestKind {
   return field(req, 'kind') === 'keys' ? 'keys' : 'message';
 }
 
-/** `e2e_room`: the payload to every member of the room at this moment, the sender included (its confirmation). */
+/** `e2e_room`: the payload to every member of the room at this moment, the sender included (its confirmation, with the request's `ref`). */
 export function e2eRoom(h: CommandHost, m: MemberImpl, req: Fields, t: ClientRequest['t']): void {
   const room = parseRoomArg(req, t);
   if (!room.ok) return h.error(m, room.code, room.message, t);
@@ -40,7 +40,8 @@ export function e2eRoom(h: CommandHost, m: MemberImpl, req: Fields, t: ClientReq
 
 /**
  * `e2e_to`: the payload (at most maxPayloadBytes, or maxKeysPayloadBytes for `keys`) to the
- * named user if online; a `dm` is echoed to its sender (its confirmation), `keys` are not.
+ * named user if online; a `dm` is echoed to its sender (its confirmation, with the request's
+ * `ref`), `keys` are not.
  */
 export function e2eTo(h: CommandHost, m: MemberImpl, req: Fields, t: ClientRequest['t']): void {
   const to = field(req, 'to');
@@ -62,8 +63,9 @@ export function e2eTo(h: CommandHost, m: MemberImpl, req: Fields, t: ClientReque
     ts: h.now(),
     payload: payload.value,
   });
+  if (kind === 'dm' && target === m) return h.echo(m, ev); // to oneself: one copy, the sender's
   h.send(target, ev);
-  if (kind === 'dm' && target !== m) h.send(m, ev);
+  if (kind === 'dm') h.echo(m, ev);
 }
 
 /** `bundle_put`: the caller's bundle, bound to its name and key, replacing its previous one. Answered with nothing but errors. */

@@ -65,6 +65,16 @@ export type ChatErrorCode =
    */
   | 'hash_mismatch';
 
+/** Every ChatErrorCode at run time, in the order of the type (docs/PROTOCOL.md §Error codes lists each; a test compares). */
+export const CHAT_ERROR_CODES: readonly ChatErrorCode[] = Object.freeze(
+  Object.keys({
+    name_taken: 0, invalid_name: 0, invalid_room: 0, not_in_room: 0, no_such_user: 0, unknown_command: 0, bad_command: 0, too_long: 0,
+    rate_limited: 0, server_full: 0, server_key_changed: 0, protocol_error: 0, handshake_failed: 0, handshake_timeout: 0, idle_timeout: 0,
+    slow_consumer: 0, shutting_down: 0, internal_error: 0, replaced: 0, room_limit: 0, name_limit: 0, unsupported_version: 0,
+    registry_unavailable: 0, not_delivered: 0, hash_mismatch: 0,
+  } satisfies Record<ChatErrorCode, 0>) as ChatErrorCode[],
+);
+
 /**
  * A client's own label for one request (`ref`), echoed in an `error` about that request so the
  * client knows which one failed (e.g. to send a rate-limited message again): 1–32 of A–Z a–z 0–9 _ -.
@@ -119,7 +129,14 @@ export interface BundleEntry {
 
 /** Server → client events on the wire (protocol version 2, inside session frames). Every event has `type`. */
 export type ServerEvent =
-  | { type: 'ready'; name: string; fingerprint: string; serverFingerprint: string; rooms: string[]; limits: PublicLimits }
+  /**
+   * The first event of a session. `name`: the name the client holds — the registered spelling,
+   * which may differ in case from the one asked for; `rooms`: the rooms it is in (the server has
+   * joined it to the first by itself). `maxFrameLength`: the largest frame, in bytes, the
+   * server sends and accepts on this connection — the transport's field, added by the server's
+   * connection, not the hub (absent from servers before it).
+   */
+  | { type: 'ready'; name: string; fingerprint: string; serverFingerprint: string; rooms: string[]; limits: PublicLimits; maxFrameLength?: number }
   /** `fingerprint`: the joining member's key, so that every client sees every member the server adds, with its key. */
   | { type: 'join'; room: string; name: string; members: number; ts: number; fingerprint: string }
   | { type: 'leave'; room: string; name: string; members: number; ts: number; reason?: string }
@@ -136,10 +153,13 @@ export type ServerEvent =
    * it started).
    */
   | { type: 'bundles'; bundles: BundleEntry[]; unknown: string[]; more: boolean }
-  /** A room message, to every member of `room` at that moment, the sender included (its confirmation). */
-  | { type: 'e2e_room'; id: string; from: string; fromFingerprint: string; room: string; ts: number; payload: string }
-  /** A direct message or key distribution, to `to` (and, for `dm`, an echo to the sender). */
-  | { type: 'e2e_to'; id: string; from: string; fromFingerprint: string; to: string; kind: E2eKind; ts: number; payload: string }
+  /**
+   * A room message, to every member of `room` at that moment, the sender included (its
+   * confirmation). `ref`: only on the sender's own copy, the request's valid `ref`.
+   */
+  | { type: 'e2e_room'; id: string; from: string; fromFingerprint: string; room: string; ts: number; payload: string; ref?: string }
+  /** A direct message or key distribution, to `to` (and, for `dm`, an echo to the sender: only the echo carries the request's `ref`). */
+  | { type: 'e2e_to'; id: string; from: string; fromFingerprint: string; to: string; kind: E2eKind; ts: number; payload: string; ref?: string }
   | {
       type: 'error';
       code: ChatErrorCode;

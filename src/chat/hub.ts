@@ -173,8 +173,9 @@ export class ChatHub {
       count: (what) => void this.counters[what]++,
       defer: (m, p, ok, fail) => this.defer(m, p, ok, fail),
       left: (m, room) => this.cluster?.leave(m, room),
+      echo: (m, event) => this.send(m, this.currentRef !== undefined ? Object.freeze({ ...event, ref: this.currentRef }) : event),
       relay: (room, ev, sender) => {
-        this.broadcast(room, ev);
+        this.broadcast(room, ev, sender);
         this.cluster?.room(room.name, ev, sender, this.currentRef);
       },
       bundlePublished: (m, bundle) => this.cluster?.bundle(m, bundle),
@@ -569,11 +570,17 @@ export class ChatHub {
     return `${this.idPrefix}-${(++this.seq).toString(36)}`;
   }
 
-  /** One event to every member of `room` (O(members)); the same frozen object to each sink. */
-  private broadcast(room: Room<MemberImpl>, event: ServerEvent): void {
+  /**
+   * One event to every member of `room` (O(members)); the same frozen object to each sink. With
+   * `sender` (a relayed message) and a valid `ref` on its request, the sender's own copy carries
+   * that ref (docs/PROTOCOL.md §Routing): one more encoding, after the fan-out.
+   */
+  private broadcast(room: Room<MemberImpl>, event: ServerEvent, sender?: MemberImpl): void {
     const ev = Object.freeze(event);
+    const ref = sender !== undefined ? this.currentRef : undefined;
     // the other nodes' members (mirrors) get it from their own node
-    for (const m of room.members) if (m.node === undefined) this.send(m, ev);
+    for (const m of room.members) if (m.node === undefined && (ref === undefined || m !== sender)) this.send(m, ev);
+    if (ref !== undefined && room.members.has(sender!) && sender!.node === undefined) this.send(sender!, Object.freeze({ ...event, ref }));
   }
 
   private error(m: MemberImpl, code: ChatErrorCode, message: string, command?: ClientRequest['t'], retryAfterMs?: number): void {

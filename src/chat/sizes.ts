@@ -21,10 +21,16 @@ const MAX_TS_JSON = 16;
  */
 export const MAX_IDENTITY_KEY_BYTES = 1024;
 
-/** An upper bound of an e2e_room or e2e_to event's JSON without its payload (an e2e_to is the longer). */
+/** Longest `ref` in JSON (REF_RE: 32 characters that JSON never escapes). */
+const MAX_REF_JSON = 32;
+
+/**
+ * An upper bound of an e2e_room or e2e_to event's JSON without its payload (an e2e_to is the
+ * longer), with the `ref` its sender's own copy carries.
+ */
 export const E2E_EVENT_OVERHEAD =
-  '{"type":"e2e_to","id":"","from":"","fromFingerprint":"","to":"","kind":"keys","ts":,"payload":""}'.length +
-  MAX_ID_JSON + 2 * MAX_NAME_JSON + MAX_FINGERPRINT_JSON + MAX_TS_JSON;
+  '{"type":"e2e_to","id":"","from":"","fromFingerprint":"","to":"","kind":"keys","ts":,"payload":"","ref":""}'.length +
+  MAX_ID_JSON + 2 * MAX_NAME_JSON + MAX_FINGERPRINT_JSON + MAX_TS_JSON + MAX_REF_JSON;
 
 /** The JSON of a `bundles` event without entries and unknown names. */
 export const BUNDLES_EVENT_OVERHEAD = '{"type":"bundles","bundles":[],"unknown":[],"more":false}'.length;

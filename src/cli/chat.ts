@@ -247,10 +247,11 @@ async function run(argv: string[]): Promise<number> {
   e2e.on('event', (ev: E2EClientEvent) => {
     if (ev.type === 'ready') {
       replies.setName(ev.name);
-      if (!nameSaved && ev.name === myName) {
-        // the server accepted the name: from now on it is this identity's
+      // names are case-insensitive: ready.name is the registered spelling, which may differ in case from the one asked for
+      if (!nameSaved && ev.name.toLowerCase() === myName.toLowerCase()) {
+        // the server accepted the name: from now on it is this identity's, in the spelling the server gave
         try {
-          rememberName(home, myName);
+          rememberName(home, ev.name);
           nameSaved = true;
         } catch (e) {
           if (!isHomeError(e)) throw e;
@@ -267,8 +268,8 @@ async function run(argv: string[]): Promise<number> {
       wantRoom = undefined;
       pacedShown = false;
     }
-    if (ev.type === 'join' && ev.name === myName) room = ev.room;
-    if (ev.type === 'leave' && ev.name === myName && ev.room === room) room = [...conn.rooms][0];
+    if (ev.type === 'join' && ev.name.toLowerCase() === myName.toLowerCase()) room = ev.room;
+    if (ev.type === 'leave' && ev.name.toLowerCase() === myName.toLowerCase() && ev.room === room) room = [...conn.rooms][0];
     ui.setRoom(room, conn.rooms);
     ui.show(ev, ev.type === 'ready' ? undefined : replies.match(ev));
     if (ev.type === 'ready' && !readySeen) {

@@ -10,7 +10,8 @@ import { MessageType, SUBPROTOCOL } from '../protocol/constants.js';
 import { parseError } from '../protocol/error-message.js';
 import { unbatch } from '../protocol/batch.js';
 import { ProtocolError } from '../protocol/errors.js';
-import type { Session } from '../protocol/session.js';
+import { encodeMessage, type Session } from '../protocol/session.js';
+import { AEAD_TAG_LENGTH, FRAME_HEADER_LENGTH } from '../protocol/limits.js';
 import type { RsaPrivateKey } from '../rsa/key.js';
 import { describeFailure } from './connect-failure.js';
 import { Emitter } from './emitter.js';
@@ -134,6 +135,17 @@ function isResendable(req: OutgoingRequest): req is Resendable {
   return req.t === 'say' || req.t === 'dm' || req.t === 'e2e_room' || req.t === 'e2e_to';
 }
 
+/**
+ * The codes of an Error message answering a ResumeHello that make the client stop asking for
+ * tickets (docs/PROTOCOL.md §Client rules): `unexpected_message`, what a server that does not
+ * implement resumption answers, and `handshake_failed`, what servers before the error codes of
+ * docs/PROTOCOL.md §Errors said for every refusal (their text began "unexpected_message: ").
+ */
+export const RESUMPTION_REFUSED_CODES: ReadonlySet<string> = new Set(['unexpected_message', 'handshake_failed']);
+
+/** Bytes a frame adds to its plaintext: the 9-byte header and the 16-byte GCM tag. */
+const FRAME_OVERHEAD = FRAME_HEADER_LENGTH + AEAD_TAG_LENGTH;
+
 /** How many sent messages are remembered so that one the server refused can be sent again. */
 const RESEND_WINDOW = 256;
 
@@ -198,6 +210,8 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   private keyRate = { perSecond: 100, burst: 999 };
   private drainTimer: Timer | undefined;
   private everReady = false;
+  /** The server's frame limit on the current connection (its `ready.maxFrameLength`), if it said. */
+  private serverMaxFrame: number | undefined;
   private nextRef = 0;
   /** Recently sent messages by ref, oldest first, for a resend after a refusal. */
   private readonly sent = new Map<string, OutgoingRequest>();
@@ -322,6 +336,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     /** This session's resumption secret, paired with the ticket the server sends after `ready`. */
     let resumptionSecret: Uint8Array | undefined;
     let state: 'hello' | 'open' = 'hello';
+    this.serverMaxFrame = undefined;
     // why this attempt failed: the first reason given wins (a timeout's terminate() then makes the socket report an error too)
     let closeReason = '';
     let closeBrief = '';
@@ -349,9 +364,10 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
           if (bytes[0] === MessageType.Error) {
             // unauthenticated (anyone on the path can forge one): it ends this attempt, nothing more
             const err = parseError(bytes);
-            // a ticket answered with an Error is not offered again; an older server refuses the ResumeHello itself with handshake_failed
+            // a ticket answered with an Error is not offered again; a server without resumption refuses the ResumeHello itself:
+            // unexpected_message (docs/PROTOCOL.md §Who asks for tickets), or handshake_failed from a server before the error codes
             if (ticket) this.tickets.drop();
-            if (askedTickets && err.code === 'handshake_failed') this.resumption = false;
+            if (askedTickets && RESUMPTION_REFUSED_CODES.has(err.code)) this.resumption = false;
             if (err.code === 'unsupported_version') return end(`${err.code}: ${err.message} (${VERSION_HINT})`, 'protocol version refused: upgrade Parley?');
             return end(`${err.code}: ${err.message}`, `refused (${err.code})`);
           }
@@ -466,6 +482,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       this.keyTokens = this.everReady ? Math.min(this.keyTokens, this.keyRate.burst) : this.keyRate.burst;
       this.lastRefill = Date.now();
       this.everReady = true;
+      this.serverMaxFrame = ev.maxFrameLength;
       // rejoin the rooms of the previous connection
       const wanted = [...this.rooms];
       for (const r of ev.rooms) this.rooms.add(r);
@@ -475,8 +492,9 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       this.drain();
       return;
     }
-    if (ev.type === 'join' && ev.name === this.name) this.rooms.add(ev.room);
-    if (ev.type === 'leave' && ev.name === this.name) this.rooms.delete(ev.room);
+    // names are case-insensitive: the server names us by the registered spelling (ready.name), which may differ in case from the one asked for
+    if (ev.type === 'join' && sameName(ev.name, this.name)) this.rooms.add(ev.room);
+    if (ev.type === 'leave' && sameName(ev.name, this.name)) this.rooms.delete(ev.room);
     if (ev.type === 'error') {
       if (ev.code === 'rate_limited' && ev.retryAfterMs) {
         // the server refused one: hold everything back for as long as it asks
@@ -546,7 +564,21 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
         this.sent.set(ref, req);
         if (this.sent.size > RESEND_WINDOW) this.sent.delete(this.sent.keys().next().value!);
       }
-      socket.send(this.session.seal(req));
+      // a request whose frame the server (or this client) would refuse is refused here, not sent: the server would close the connection (1009)
+      const plaintext = encodeMessage(req);
+      const limit = Math.min(this.session.maxFrameLength, this.serverMaxFrame ?? Infinity);
+      if (plaintext.length + FRAME_OVERHEAD > limit) {
+        if (isResendable(req) && req.ref !== undefined) this.sent.delete(req.ref);
+        this.emit('event', {
+          type: 'error',
+          code: 'too_long',
+          message: `this request would make a ${plaintext.length + FRAME_OVERHEAD}-byte frame; the server accepts at most ${limit} bytes`,
+          command: req.t,
+          ...(isResendable(req) && req.ref !== undefined && { ref: req.ref }),
+        });
+        continue;
+      }
+      socket.send(this.session.sealEncoded(plaintext));
     }
     if (this.queue.length) {
       const short = keysShort ? (1 - this.keyTokens) / this.keyRate.perSecond : (1 - this.tokens) / this.rate.perSecond;
@@ -555,4 +587,9 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       this.scheduleDrain(waitMs);
     }
   }
+}
+
+/** Whether two names are the same name (NAME_RE names are ASCII and case-insensitive). Never throws. */
+function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }

@@ -19,7 +19,7 @@ type Spec = Record<string, Kind | `${Kind}?`>;
 
 /** The fields of each known event type (src/chat/events.ts is normative). */
 const SPECS: Record<string, Spec> = {
-  ready: { name: 'string', fingerprint: 'string', serverFingerprint: 'string', rooms: 'strings', limits: 'limits' },
+  ready: { name: 'string', fingerprint: 'string', serverFingerprint: 'string', rooms: 'strings', limits: 'limits', maxFrameLength: 'number?' },
   join: { room: 'string', name: 'string', members: 'number', ts: 'number', fingerprint: 'string' },
   leave: { room: 'string', name: 'string', members: 'number', ts: 'number', reason: 'string?' },
   rooms: { rooms: 'roomList' },
@@ -29,8 +29,8 @@ const SPECS: Record<string, Spec> = {
   error: { code: 'code', message: 'string', retryAfterMs: 'number?', command: 'string?', ref: 'string?' },
   pong: {},
   bundles: { bundles: 'bundleList', unknown: 'strings', more: 'boolean' },
-  e2e_room: { id: 'string', from: 'string', fromFingerprint: 'string', room: 'string', ts: 'number', payload: 'string' },
-  e2e_to: { id: 'string', from: 'string', fromFingerprint: 'string', to: 'string', kind: 'string', ts: 'number', payload: 'string' },
+  e2e_room: { id: 'string', from: 'string', fromFingerprint: 'string', room: 'string', ts: 'number', payload: 'string', ref: 'string?' },
+  e2e_to: { id: 'string', from: 'string', fromFingerprint: 'string', to: 'string', kind: 'string', ts: 'number', payload: 'string', ref: 'string?' },
   // the protocol's own event (docs/PROTOCOL.md §Session resumption): ChatConnection keeps it, no front end sees it
   ticket: { ticket: 'string', lifetimeMs: 'number' },
 };

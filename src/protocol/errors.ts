@@ -16,6 +16,13 @@ export type ProtocolErrorCode =
   | 'too_large' // a message over a size limit, or a session that has used up its key
   | 'handshake_failed'; // an unacceptable RSA key, a bad X25519 share, a refused or failed handshake
 
+/** Every ProtocolErrorCode at run time (docs/PROTOCOL.md §Error codes lists each; a test compares). */
+export const PROTOCOL_ERROR_CODES: readonly ProtocolErrorCode[] = Object.freeze(
+  Object.keys({
+    unsupported_version: 0, malformed: 0, unexpected_message: 0, bad_signature: 0, decrypt_failed: 0, replay: 0, out_of_order: 0, too_large: 0, handshake_failed: 0,
+  } satisfies Record<ProtocolErrorCode, 0>) as ProtocolErrorCode[],
+);
+
 /** An Error message (type 0x7F) received from the peer, attached to the ProtocolError it caused. */
 export interface RemoteError {
   /** The peer's code: a ProtocolErrorCode or an application code such as 'server_full'. */

@@ -4,22 +4,26 @@
  * (the hub names its own ends: `slow consumer`, `flooding`, `reconnected`, `connection error`).
  */
 import type { ChatErrorCode } from '../chat/events.js';
+import type { ProtocolErrorCode } from '../protocol/errors.js';
 
 /** WebSocket close codes used by the server (4000–4999 are the application's). */
 export const CLOSE = {
   normal: 1000,
   goingAway: 1001,
   tooBig: 1009,
-  handshakeFailed: 4001,
+  handshakeFailed: 4001, // the handshake failed (the Error message's code says why: malformed, bad_signature, …) or timed out
   refused: 4002, // name_taken, server_full, invalid_name, unsupported_version: the `error` event (or Error message) says which
-  protocolError: 4003,
+  protocolError: 4003, // a frame error after the handshake (`error` event protocol_error)
   rateLimited: 4004,
   slowConsumer: 4005,
   idle: 4006,
 } as const;
 
-/** The close code for a connection the server ends with `code`. */
-export function closeCodeFor(code: ChatErrorCode): number {
+/**
+ * The close code for a connection the server ends with `code`: a ChatErrorCode, or — in the
+ * plaintext Error message of a failed handshake — a ProtocolErrorCode. Never throws.
+ */
+export function closeCodeFor(code: ChatErrorCode | ProtocolErrorCode): number {
   switch (code) {
     case 'rate_limited':
       return CLOSE.rateLimited;
@@ -33,6 +37,13 @@ export function closeCodeFor(code: ChatErrorCode): number {
       return CLOSE.protocolError;
     case 'handshake_failed':
     case 'handshake_timeout':
+    case 'malformed':
+    case 'unexpected_message':
+    case 'bad_signature':
+    case 'decrypt_failed':
+    case 'replay':
+    case 'out_of_order':
+    case 'too_large':
       return CLOSE.handshakeFailed;
     default:
       return CLOSE.refused;
@@ -40,7 +51,7 @@ export function closeCodeFor(code: ChatErrorCode): number {
 }
 
 /** The `leave` reason when the server ends a member's connection with `code` (idle_timeout → "idle timeout"). */
-export function leaveReasonFor(code: ChatErrorCode): string {
+export function leaveReasonFor(code: ChatErrorCode | ProtocolErrorCode): string {
   switch (code) {
     case 'idle_timeout':
       return 'idle timeout';

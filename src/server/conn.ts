@@ -13,7 +13,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket, RawData } from 'ws';
 import type { ChatHub, Member, MemberSink } from '../chat/index.js';
 import type { ChatErrorCode, ServerEvent } from '../chat/events.js';
-import { PROTOCOL_VERSION, ProtocolError, ServerHandshake, encodeError, unsupportedVersionMessage, type Session } from '../protocol/index.js';
+import { PROTOCOL_VERSION, ProtocolError, ServerHandshake, encodeError, unsupportedVersionMessage, type ProtocolErrorCode, type Session } from '../protocol/index.js';
 import { nodeCrypto } from '../protocol/crypto-node.js';
 import type { RsaPrivateKey } from '../rsa/index.js';
 import type { Logger } from './log.js';
@@ -195,7 +195,8 @@ export class Conn implements MemberSink, Flushable {
     // 'admitting': the hub's `ready` and first join notice come before admit() has returned
     if (this.state !== 'open' && this.state !== 'admitting') return true;
     if (this.ws.bufferedAmount + this.outboxBytes > this.host.transport.maxBufferedBytes) return false;
-    const plaintext = plaintextOf(event);
+    // the transport's own field of `ready` (docs/PROTOCOL.md §ServerEvent): the frame limit, which the hub does not know
+    const plaintext = plaintextOf(event.type === 'ready' && this.session ? { ...event, maxFrameLength: this.session.maxFrameLength } : event);
     this.outbox.push(plaintext);
     this.outboxBytes += plaintext.length;
     flushWhenIdle(this);
@@ -233,10 +234,18 @@ export class Conn implements MemberSink, Flushable {
     this.ws.ping();
   }
 
+  /**
+   * A ProtocolError ends the connection. Before the session exists the plaintext Error message
+   * carries the protocol's own code (`malformed`, `bad_signature`, `unexpected_message`,
+   * `too_large`, `handshake_failed` …: docs/PROTOCOL.md §Protocol error codes) and its text;
+   * once it exists (admitting or open) the encrypted `error` event is `protocol_error`, its text
+   * starting with that code.
+   */
   private protocolFailure(e: ProtocolError): void {
-    const code: ChatErrorCode = this.state === 'open' ? 'protocol_error' : 'handshake_failed';
-    this.host.logger.info(`${this.state === 'open' ? 'protocol error' : 'handshake failed'} (${e.code}) from ${this.peer} (${this.name}): ${e.message}`);
-    this.fail(code, `${e.code}: ${e.message}`);
+    const session = this.state === 'open' || this.state === 'admitting';
+    this.host.logger.info(`${session ? 'protocol error' : 'handshake failed'} (${e.code}) from ${this.peer} (${this.name}): ${e.message}`);
+    if (session) this.fail('protocol_error', `${e.code}: ${e.message}`);
+    else this.fail(e.code, e.message);
   }
 
   private refuse(code: ChatErrorCode, message: string): void {
@@ -279,12 +288,13 @@ export class Conn implements MemberSink, Flushable {
    * Tells the client why (encrypted once the session exists, with `retryAfterMs` when given; a
    * plaintext Error message before) and closes.
    */
-  fail(code: ChatErrorCode, message: string, retryAfterMs?: number): void {
+  fail(code: ChatErrorCode | ProtocolErrorCode, message: string, retryAfterMs?: number): void {
     if (this.state === 'closed') return;
     try {
       this.flush(); // what was delivered before the failure goes first
       if (this.session && (this.state === 'open' || this.state === 'admitting')) {
-        const ev: ServerEvent = { type: 'error', code, message, ...(retryAfterMs !== undefined && { retryAfterMs }) };
+        // after the handshake only ChatErrorCodes travel in `error` events (protocolFailure sends protocol_error)
+        const ev: ServerEvent = { type: 'error', code: code as ChatErrorCode, message, ...(retryAfterMs !== undefined && { retryAfterMs }) };
         this.ws.send(this.session.seal(ev));
       } else this.ws.send(encodeError(code, message));
     } catch {

@@ -15,11 +15,20 @@ import { nodeCrypto } from '../protocol/crypto-node.js';
 import { fingerprint, type RsaPrivateKey } from '../rsa/index.js';
 import { Admission } from './admission.js';
 import { CLOSE, Conn, type ConnHost } from './conn.js';
-import { silentLogger, type Logger } from './log.js';
+import { silentLogger, ThrottledLog, type Logger } from './log.js';
 import { FRAME_OVERHEAD } from './outbox.js';
 import { transportOptions, type TransportOptions } from './options.js';
 
 export { CLOSE } from './conn.js';
+
+/** The body of the HTTP 400 that refuses an upgrade offering no Parley subprotocol. */
+export const NO_SUBPROTOCOL_MESSAGE = `Parley needs the WebSocket subprotocol ${SUBPROTOCOL} (Sec-WebSocket-Protocol)`;
+
+/** The subprotocols a WebSocket upgrade offers (RFC 6455 §4.1: a comma-separated Sec-WebSocket-Protocol, possibly repeated). Never throws. */
+export function offeredSubprotocols(header: string | string[] | undefined): Set<string> {
+  const all = Array.isArray(header) ? header.join(',') : (header ?? '');
+  return new Set(all.split(',').map((p) => p.trim()).filter((p) => p.length > 0));
+}
 
 /** Options of ParleyServer. */
 export interface ServerOptions {
@@ -59,6 +68,8 @@ export class ParleyServer {
   private pending = 0;
   /** Who may connect: server-wide and per-source limits, before any RSA work. */
   private readonly admission: Admission;
+  /** Log lines of upgrades refused for want of a Parley subprotocol, rate-limited like the admission's. */
+  private readonly subprotocolRefusals: ThrottledLog;
   private closing = false;
   private readonly sweeper: NodeJS.Timeout;
   /** What each connection sees of this server. */
@@ -92,6 +103,7 @@ export class ParleyServer {
         if (this.conns.delete(conn)) this.admission.connectionClosed(conn.source.key);
       },
     };
+    this.subprotocolRefusals = new ThrottledLog(this.log, this.opts.refusalLogLinesPerSecond);
     this.admission = new Admission(this.opts, this.log, () => ({ closing: this.closing, connections: this.conns.size, pendingHandshakes: this.pending }));
     const handler: http.RequestListener =
       options.httpHandler ??
@@ -123,6 +135,11 @@ export class ParleyServer {
       handleProtocols: (protocols) => selectSubprotocol(protocols),
       // every check before any RSA work: server-wide limits (503), then the source's (429 with Retry-After)
       verifyClient: (info, cb) => {
+        // no Parley subprotocol offered: refused at the upgrade (400), before it counts against any limit (docs/PROTOCOL.md §Transport)
+        if (selectSubprotocol(offeredSubprotocols(info.req.headers['sec-websocket-protocol'])) === false) {
+          this.subprotocolRefusals.info(`refused connection from ${info.req.socket.remoteAddress ?? '?'}: no Parley subprotocol offered (${JSON.stringify(String(info.req.headers['sec-websocket-protocol'] ?? '')).slice(0, 80)})`);
+          return cb(false, 400, NO_SUBPROTOCOL_MESSAGE);
+        }
         const v = this.admission.verify(info.req);
         if (!v.ok) return cb(false, v.status, v.message, v.headers);
         cb(true); // ws completes the upgrade (and emits 'connection') synchronously, or drops a dead socket
@@ -139,8 +156,9 @@ export class ParleyServer {
       const source = this.admission.upgraded(req);
       const version = SUBPROTOCOL_VERSIONS.get(ws.protocol);
       if (version === undefined) {
+        // unreachable: verifyClient refused every upgrade without a subprotocol of ours
         this.admission.release(source.key);
-        ws.close(CLOSE.protocolError, `subprotocol ${SUBPROTOCOL} required`);
+        ws.close(CLOSE.handshakeFailed, `subprotocol ${SUBPROTOCOL} required`);
         return;
       }
       this.conns.add(new Conn(this.host, ws, source, req.socket, version));
@@ -158,6 +176,7 @@ export class ParleyServer {
         }
       }
       this.admission.sweep();
+      this.subprotocolRefusals.flush();
     }, Math.max(1000, Math.floor(this.opts.idleTimeoutMs / 3)));
     this.sweeper.unref();
   }

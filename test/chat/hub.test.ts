@@ -200,10 +200,21 @@ describe('end-to-end messages: the hub routes opaque payloads', () => {
     clock.advance(1234);
     const payload = opaque('ciphertext for the lobby');
     alice.send({ t: 'e2e_room', room: 'lobby', payload, ref: 'r1' });
-    const [ev] = alice.sink.of('e2e_room');
+    const [ev] = bob.sink.of('e2e_room');
     assert.ok(ev);
-    assert.deepEqual(alice.sink.events, [ev], 'the sender gets the same event: its confirmation');
     assert.deepEqual(bob.sink.events, [ev]);
+    assert.ok(!('ref' in ev), "the others' copy carries no ref");
+    // the sender's copy (its confirmation) is the same event with its request's ref (docs/PROTOCOL.md §Routing)
+    const [own] = alice.sink.of('e2e_room');
+    assert.deepEqual(alice.sink.events, [own]);
+    assert.deepEqual(own, { ...ev, ref: 'r1' });
+    assert.deepEqual(Object.keys(own!), ['type', 'id', 'from', 'fromFingerprint', 'room', 'ts', 'payload', 'ref']);
+    // without a (valid) ref, the sender's copy has none: the same frozen object as everyone's
+    for (const c of [alice, bob]) c.sink.clear();
+    alice.send({ t: 'e2e_room', room: 'lobby', payload, ref: 'not a valid ref!' });
+    assert.deepEqual(alice.sink.events, bob.sink.events);
+    assert.equal(alice.sink.events[0], bob.sink.events[0], 'one object for the whole fan-out');
+    assert.ok(!('ref' in alice.sink.events[0]!));
     assert.deepEqual(carol.sink.events, [], 'not a member: nothing');
     assert.deepEqual(Object.keys(ev), ['type', 'id', 'from', 'fromFingerprint', 'room', 'ts', 'payload']);
     assert.equal(ev.from, 'alice');
@@ -298,12 +309,12 @@ describe('end-to-end messages: the hub routes opaque payloads', () => {
     const bob = connect('bob');
     const carol = connect('carol', { room: 'dev' });
     for (const c of [alice, bob, carol]) c.sink.clear();
-    alice.sendTo('carol', 'secret');
+    alice.sendTo('carol', 'secret', 'dm', 'd1');
     const [d] = carol.sink.events;
     assert.ok(d && d.type === 'e2e_to');
     assert.deepEqual(Object.keys(d), ['type', 'id', 'from', 'fromFingerprint', 'to', 'kind', 'ts', 'payload']);
     assert.deepEqual([d.from, d.fromFingerprint, d.to, d.kind, d.ts, label(d.payload)], ['alice', fp('alice'), 'carol', 'dm', clock.now, 'secret']);
-    assert.deepEqual(alice.sink.events, [d], 'the echo is the same event');
+    assert.deepEqual(alice.sink.events, [{ ...d, ref: 'd1' }], "the echo is the same event, with the request's ref");
     assert.equal(bob.sink.events.length, 0);
     alice.sink.clear();
     alice.sendTo('bob', 'sender key for bob', 'keys');
@@ -312,8 +323,9 @@ describe('end-to-end messages: the hub routes opaque payloads', () => {
     assert.deepEqual(alice.sink.events, [], 'no echo of a key distribution');
     assert.equal(carol.sink.events.length, 1);
     // to oneself: once
-    alice.sendTo('alice', 'note to self');
+    alice.sendTo('alice', 'note to self', 'dm', 'n1');
     assert.deepEqual(alice.toTexts('dm'), ['note to self']);
+    assert.equal(alice.sink.of('e2e_to').at(-1)!.ref, 'n1', "its one copy is the sender's: with the ref");
   });
 
   it('e2e_to an unknown or offline name: no_such_user; invalid name: invalid_name; bad kind: bad_command', () => {

@@ -5,7 +5,7 @@
  * is in connection-errors.test.ts. An assertion that fails inside the scripted server fails the
  * test (fake-server.ts reports it out of band) instead of reaching the client as a close.
  */
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatConnection } from '../../src/client/connection.js';
 import type { SocketFactory } from '../../src/client/socket.js';
@@ -14,6 +14,7 @@ import { bodyFor } from '../../src/client/input.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
 import { rsaKey } from '../protocol/helpers.js';
 import { fakeSocketFactory, ready } from './fake-server.js';
+import { closeAll, quickKey, startServer, TestClient } from '../integration/harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -167,3 +168,43 @@ describe('the scripted server itself', () => {
   });
 });
 
+
+describe('ChatConnection and what ready says (a real server)', () => {
+  after(closeAll);
+
+  it('tracks its rooms by the name the server gives it (ready.name), whatever the case it asked for', async () => {
+    const ctx = await startServer();
+    const key = quickKey();
+    const first = await new TestClient(ctx.url, 'Alice', key).connect();
+    first.close();
+    await sleep(50);
+    const again = await new TestClient(ctx.url, 'alice', key).connect();
+    const r = again.events.find((e) => e.type === 'ready');
+    assert.ok(r?.type === 'ready' && r.name === 'Alice', 'the registered spelling');
+    again.send({ t: 'join', room: 'dev' });
+    await again.next((e) => e.type === 'join' && e.room === 'dev');
+    assert.deepEqual([...again.conn.rooms].sort(), ['dev', 'lobby'], 'its own join, under its registered spelling, counts');
+    again.send({ t: 'leave', room: 'dev' });
+    await again.next((e) => e.type === 'leave' && e.room === 'dev');
+    assert.deepEqual([...again.conn.rooms], ['lobby']);
+  });
+
+  it("refuses locally, with too_long, a request whose frame is over the server's ready.maxFrameLength; the connection goes on", async () => {
+    const ctx = await startServer({ transport: { maxFrameBytes: 8192 } });
+    const c = await new TestClient(ctx.url, 'framer').connect();
+    const r = c.events.find((e) => e.type === 'ready');
+    assert.ok(r?.type === 'ready' && r.maxFrameLength === 8192);
+    c.send({ t: 'bundle_put', bundle: Buffer.alloc(7000).toString('base64') });
+    c.send({ t: 'e2e_room', room: 'lobby', payload: Buffer.alloc(7000).toString('base64'), ref: 'big1' });
+    c.send({ t: 'ping' });
+    await c.next((e) => e.type === 'pong');
+    const errors = c.events.filter((e) => e.type === 'error');
+    assert.deepEqual(errors.map((e) => e.type === 'error' && [e.code, e.command, e.ref]), [
+      ['too_long', 'bundle_put', undefined],
+      ['too_long', 'e2e_room', 'big1'],
+    ]);
+    assert.match((errors[0] as { message: string }).message, /^this request would make a \d+-byte frame; the server accepts at most 8192 bytes$/);
+    assert.equal(ctx.server.connectionCount, 1, 'still connected: nothing over the limit reached the server');
+    assert.ok(!c.events.some((e) => e.type === 'e2e_room'), 'not sent');
+  });
+});

@@ -3,7 +3,8 @@
  * keeps the latest ticket in memory, offers it only for its name and before it expires, ignores
  * malformed ticket events, wipes the secret when it drops one; ChatConnection asks for tickets
  * with a ResumeHello, and falls back to plain ClientHellos for good once a server answers a
- * ResumeHello with an Error `handshake_failed` (a server that predates resumption).
+ * ResumeHello with an Error `unexpected_message` (a server without resumption), or `handshake_failed`
+ * (one that also predates the error codes).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,10 +60,16 @@ describe('TicketKeeper', () => {
 });
 
 describe('ChatConnection and servers that predate resumption', () => {
-  it('asks for tickets with a ResumeHello; after an Error handshake_failed answering it, sends ClientHellos from then on', async () => {
+  // what a server without resumption answers a ResumeHello (docs/PROTOCOL.md §Who asks for tickets):
+  // unexpected_message; servers before the error codes said handshake_failed, their text naming the reason
+  const refusals: [string, string][] = [
+    ['unexpected_message', 'expected ClientHello, got 0x04'],
+    ['handshake_failed', 'unexpected_message: expected ClientHello, got 0x04'],
+  ];
+  for (const [code, text] of refusals) it(`asks for tickets with a ResumeHello; after an Error ${code} answering it, sends ClientHellos from then on`, async () => {
     const hellos: number[] = [];
     // connection 0: a server that does not know 0x04 refuses it as it would any unknown message
-    const { factory } = fakeSocketFactory((n) => (n === 0 ? { helloReply: plainError('handshake_failed', 'unexpected_message: expected ClientHello, got 0x04'), close: { code: 4001, reason: 'handshake failed' } } : { after: [ready()], close: { code: 1001, reason: 'bye' } }));
+    const { factory } = fakeSocketFactory((n) => (n === 0 ? { helloReply: plainError(code, text), close: { code: 4001, reason: 'handshake failed' } } : { after: [ready()], close: { code: 1001, reason: 'bye' } }));
     const recording: SocketFactory = (url, h, o) => {
       const s = factory(url, h, o);
       return new Proxy(s, {

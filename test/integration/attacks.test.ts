@@ -5,6 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -133,15 +134,20 @@ describe('attacks and bad input', () => {
     const hello = new ClientHandshake({ identity: quickKey(), name: 'x', crypto: nodeCrypto }).hello();
     const wrongVersion = hello.slice();
     wrongVersion[1] = 99;
-    // each refusal: one plaintext Error and a close — handshake_failed (4001) whose message names
-    // the protocol's own reason (the ProtocolError code the ServerHandshake threw), or for a
-    // version the server does not speak, unsupported_version (4002) saying which it speaks
+    // each refusal: one plaintext Error and a close — its code the protocol's own reason (the
+    // ProtocolError code the ServerHandshake threw: docs/PROTOCOL.md §Protocol error codes) with
+    // close 4001, or for a version the server does not speak, unsupported_version (4002) saying
+    // which it speaks; the text never repeats the code
+    const tooBig = new Uint8Array(2049);
+    tooBig.set(hello);
     const cases: [string, (ws: WebSocket) => void, string, number, RegExp][] = [
-      ['garbage', (ws) => ws.send(new Uint8Array([1, 2, 3, 4, 5])), 'handshake_failed', 4001, /^malformed: /],
-      ['wrong type', (ws) => ws.send(Uint8Array.from([0x02, 2, ...hello.subarray(2)])), 'handshake_failed', 4001, /^unexpected_message: expected ClientHello, got ServerHello$/],
-      ['truncated hello', (ws) => ws.send(hello.subarray(0, 40)), 'handshake_failed', 4001, /^malformed: /],
+      ['garbage', (ws) => ws.send(new Uint8Array([1, 2, 3, 4, 5])), 'malformed', 4001, /^ClientHello: /],
+      ['wrong type', (ws) => ws.send(Uint8Array.from([0x02, 2, ...hello.subarray(2)])), 'unexpected_message', 4001, /^expected ClientHello, got ServerHello$/],
+      ['an Error message', (ws) => ws.send(Uint8Array.from([0x7f, 2, 1, 0x78, 0, 0])), 'unexpected_message', 4001, /^expected ClientHello, got Error$/],
+      ['truncated hello', (ws) => ws.send(hello.subarray(0, 40)), 'malformed', 4001, /^ClientHello: /],
+      ['over 2048 bytes', (ws) => ws.send(tooBig), 'too_large', 4001, /^ClientHello: 2049 bytes exceeds the 2048-byte limit$/],
       ['wrong version', (ws) => ws.send(wrongVersion), 'unsupported_version', 4002, /^this server speaks Parley protocol 2 and your client speaks protocol 99: /],
-      ['text frame', (ws) => ws.send('hello?'), 'handshake_failed', 4001, /^malformed: text WebSocket messages are not part of the protocol$/],
+      ['text frame', (ws) => ws.send('hello?'), 'malformed', 4001, /^text WebSocket messages are not part of the protocol$/],
     ];
     for (const [what, act, code, closeCode, message] of cases) {
       const r = await raw(ctx.url);
@@ -163,7 +169,7 @@ describe('attacks and bad input', () => {
     await stillServing('garbage');
   });
 
-  it('refuses a connection without the Parley subprotocol, or with another one', async () => {
+  it('refuses an upgrade without the Parley subprotocol (HTTP 400), and accepts one that offers it on any path', async () => {
     const attempt = async (protocols: string[]) => {
       const ws = new WebSocket(ctx.url, protocols);
       const received: unknown[] = [];
@@ -173,14 +179,36 @@ describe('attacks and bad input', () => {
       const closed = await new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
       return { closed, received, errors };
     };
-    // none asked for: the server upgrades, then closes it itself with its code and reason
-    const none = await attempt([]);
-    assert.deepEqual(none, { closed: { code: 4003, reason: 'subprotocol parley.v2 required' }, received: [], errors: [] });
-    // another one asked for: the server's 101 selects none, and the client's own check (RFC 6455
-    // §4.1, a protocol it did not ask for or none) aborts with 1006 — said by this exact error,
-    // not a reset or a crash of the server
-    const other = await attempt(['chat.v2']);
-    assert.deepEqual(other, { closed: { code: 1006, reason: '' }, received: [], errors: ['Server sent no subprotocol'] });
+    // none asked for, or only others: the upgrade itself is refused, HTTP 400 naming the
+    // subprotocol (docs/PROTOCOL.md §Transport) — no WebSocket, no close code, nothing counted
+    for (const offered of [[], ['chat.v2'], ['parley.v3', 'PARLEY.V2']]) {
+      const refused = await attempt(offered);
+      assert.deepEqual(refused, { closed: { code: 1006, reason: '' }, received: [], errors: ['Unexpected server response: 400'] }, JSON.stringify(offered));
+    }
+    // what the refusal says, as any HTTP client sees it
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(`http://127.0.0.1:${ctx.port}/`, {
+        headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-protocol': 'chat.v2' },
+      });
+      req.on('response', (r) => {
+        let body = '';
+        r.on('data', (d: Buffer) => (body += d.toString()));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      });
+      req.on('upgrade', () => reject(new Error('upgraded')));
+      req.on('error', reject);
+      req.end();
+    });
+    assert.deepEqual(res, { status: 400, body: 'Parley needs the WebSocket subprotocol parley.v2 (Sec-WebSocket-Protocol)' });
+    // one of ours among others: selected, on any path; the permessage-deflate this client offers is declined
+    const ws = new WebSocket(`${ctx.url}/any/path?x=1`, ['chat.v9', SUBPROTOCOL], { perMessageDeflate: true });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    assert.equal(ws.protocol, SUBPROTOCOL);
+    assert.equal(ws.extensions, '', 'no extension negotiated (docs/PROTOCOL.md §Transport)');
+    ws.close();
     await stillServing('subprotocol');
   });
 

@@ -54,6 +54,22 @@ describe('parley chat --json and refused names', () => {
     assert.deepEqual(JSON.parse(readFileSync(config, 'utf8')), { name: 'dave' });
   });
 
+  it('a name asked for in another case: the server gives its registered spelling; /join still moves to the room, and that spelling is remembered', async () => {
+    const h = home();
+    const first = new CliClient(ctx.url, 'Frank', h);
+    assert.equal((await first.next((e) => e.type === 'ready')).name, 'Frank');
+    assert.equal(await first.quit(), 0);
+    const c = new CliClient(ctx.url, 'FRANK', h);
+    assert.equal((await c.next((e) => e.type === 'ready')).name, 'Frank', 'the registered spelling (docs/PROTOCOL.md §Before ready)');
+    c.line('/join dev');
+    await c.next((e) => e.type === 'join' && e.room === 'dev' && e.name === 'Frank');
+    c.line('said in dev');
+    const m = await c.next((e) => e.type === 'message' && e.text === 'said in dev');
+    assert.equal(m.room, 'dev', 'its own join, in the server\'s spelling, made dev the current room');
+    assert.equal(await c.quit(), 0);
+    assert.deepEqual(JSON.parse(readFileSync(path.join(h, 'config.json'), 'utf8')), { name: 'Frank' });
+  });
+
   it('an accepted name is remembered on ready, keeping the other fields of config.json', async () => {
     const h = home();
     const config = path.join(h, 'config.json');
