@@ -123,7 +123,9 @@ export function privateOpWasm(key: RsaPrivateKey, x: Uint8Array): Uint8Array {
     // blind: x' = x·r^e mod n (Montgomery product with r^e·R), < 2n
     w.mont_mul(P.XB, P.X, P.RE, P.N, P.minvN, P.Ln, P.T);
     // exponent blinding: dP + kP·(p−1), dQ + kQ·(q−1) for fresh random 64-bit kP, kQ (Kocher 1996, §10)
-    mem.set(randomBytes(16), P.RND);
+    const ks = randomBytes(16);
+    mem.set(ks, P.RND);
+    ks.fill(0);
     w.from_bytes(P.KP, P.RND, 8, 3);
     w.from_bytes(P.KQ, P.RND + 8, 8, 3);
     w.mul_add(P.EP, P.PM1, P.Lh, P.KP, 3, P.DP, P.Lh, P.Lh + 3, P.T);
