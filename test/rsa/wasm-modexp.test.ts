@@ -61,6 +61,11 @@ describe('modPowWasm equals BigInt modPow', () => {
             check(m, base, exp, `edge len ${len}`);
       }
     }
+    // the largest accumulator sums: all-ones limbs at 293 and 586 limbs (random limbs stay far below)
+    for (const len of [1024, 2048]) {
+      const m = new Uint8Array(len).fill(0xff);
+      for (const base of [os2ip(m) - 1n, os2ip(m) - 2n]) check(m, base, new Uint8Array(8).fill(0xff), `all ones, ${len} bytes`);
+    }
     check(Uint8Array.of(1), 0n, Uint8Array.of(7), 'm = 1');
   });
 
