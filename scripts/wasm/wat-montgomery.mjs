@@ -102,6 +102,7 @@ export const MONT_SQR = `
     (local $ai i64) (local $ai2 i64) (local $ai1 i64) (local $ai12 i64) (local $aj i64) (local $aj1 i64) (local $aprev i64)
     (local $u i64) (local $u1 i64) (local $tt i64) (local $minv64 i64) (local $m0 i64) (local $m1 i64)
     (local $mj i64) (local $mj1 i64) (local $mprev i64)
+    (local $u2 i64) (local $u3 i64) (local $m2 i64) (local $m3 i64) (local $w1 i64) (local $w2 i64) (local $w3 i64) (local $end3 i32)
     ${s('minv64', `(i64.extend_i32_u ${g('minv')})`)}
     ${s('m0', `(i64.load32_u ${g('m')})`)}
     ${s('m1', `(i64.load32_u offset=4 ${g('m')})`)}
@@ -146,9 +147,56 @@ export const MONT_SQR = `
       ${s('p', acc(g('t'), `(i32.shl ${g('i')} (i32.const 1))`))}
       (i64.store ${g('p')} (i64.add (i64.load ${g('p')}) (i64.mul ${g('ai')} ${g('ai')})))))
     (call $carry ${g('t')} (i32.add (i32.shl ${g('L')} (i32.const 1)) (i32.const 1)))
-    ;; 2. Montgomery reduction, rows i and i+1 per sweep
-    ${s('end', `(i32.add ${g('m')} (i32.shl ${g('L')} (i32.const 2)))`)}
+    ;; 2. Montgomery reduction: rows i .. i+3 per sweep (four products per accumulator access),
+    ;; then rows i and i+1, then a single last row
+    ${s('m2', `(i64.load32_u offset=8 ${g('m')})`)}
+    ${s('m3', `(i64.load32_u offset=12 ${g('m')})`)}
+    ${s('end3', `(i32.add ${g('m')} (i32.shl (i32.add ${g('L')} (i32.const 2)) (i32.const 2)))`)}
     ${s('i', '(i32.const 0)')}
+    (block $quad_end (loop $quad_top
+      (br_if $quad_end (i32.ge_u (i32.add ${g('i')} (i32.const 3)) ${g('L')}))
+      ${s('p', acc(g('t'), g('i')))}
+      ;; columns i .. i+3 give u0 .. u3 in turn
+      ${s('tt', `(i64.load ${g('p')})`)}
+      ${s('u', `(i64.and (i64.mul (i64.and ${g('tt')} ${M28}) ${g('minv64')}) ${M28})`)}
+      ${s('tt', `(i64.add ${g('tt')} (i64.mul ${g('u')} ${g('m0')}))`)}
+      ${s('tt', `(i64.add (i64.add (i64.load offset=8 ${g('p')}) (i64.shr_u ${g('tt')} (i64.const 28))) (i64.mul ${g('u')} ${g('m1')}))`)}
+      ${s('u1', `(i64.and (i64.mul (i64.and ${g('tt')} ${M28}) ${g('minv64')}) ${M28})`)}
+      ${s('tt', `(i64.add ${g('tt')} (i64.mul ${g('u1')} ${g('m0')}))`)}
+      ${s('tt', `(i64.add (i64.add (i64.load offset=16 ${g('p')}) (i64.shr_u ${g('tt')} (i64.const 28))) ${mulAdd2(g('u'), g('m2'), g('u1'), g('m1'))})`)}
+      ${s('u2', `(i64.and (i64.mul (i64.and ${g('tt')} ${M28}) ${g('minv64')}) ${M28})`)}
+      ${s('tt', `(i64.add ${g('tt')} (i64.mul ${g('u2')} ${g('m0')}))`)}
+      ${s('tt', `(i64.add (i64.add (i64.load offset=24 ${g('p')}) (i64.shr_u ${g('tt')} (i64.const 28)))
+        (i64.add ${mulAdd2(g('u'), g('m3'), g('u1'), g('m2'))} (i64.mul ${g('u2')} ${g('m1')})))`)}
+      ${s('u3', `(i64.and (i64.mul (i64.and ${g('tt')} ${M28}) ${g('minv64')}) ${M28})`)}
+      ${s('tt', `(i64.add ${g('tt')} (i64.mul ${g('u3')} ${g('m0')}))`)}
+      (i64.store offset=32 ${g('p')} (i64.add (i64.load offset=32 ${g('p')}) (i64.shr_u ${g('tt')} (i64.const 28))))
+      ;; columns i+j for j = 4 .. L+2, two per iteration (the pads m[L..L+3] are zero); w1..w3 = m[j−1..j−3]
+      ${s('p', `(i32.add ${g('p')} (i32.const 32))`)}
+      ${s('mp', `(i32.add ${g('m')} (i32.const 16))`)}
+      ${s('w1', g('m3'))}
+      ${s('w2', g('m2'))}
+      ${s('w3', g('m1'))}
+      (block $in_end (loop $in_top
+        (br_if $in_end (i32.gt_u ${g('mp')} ${g('end3')}))
+        ${s('mj', `(i64.load32_u ${g('mp')})`)}
+        ${s('mj1', `(i64.load32_u offset=4 ${g('mp')})`)}
+        (i64.store ${g('p')} (i64.add (i64.load ${g('p')})
+          (i64.add ${mulAdd2(g('u'), g('mj'), g('u1'), g('w1'))} ${mulAdd2(g('u2'), g('w2'), g('u3'), g('w3'))})))
+        (i64.store offset=8 ${g('p')} (i64.add (i64.load offset=8 ${g('p')})
+          (i64.add ${mulAdd2(g('u'), g('mj1'), g('u1'), g('mj'))} ${mulAdd2(g('u2'), g('w1'), g('u3'), g('w2'))})))
+        ${s('w3', g('w1'))}
+        ${s('w2', g('mj'))}
+        ${s('w1', g('mj1'))}
+        ${s('p', `(i32.add ${g('p')} (i32.const 16))`)}
+        ${s('mp', `(i32.add ${g('mp')} (i32.const 8))`)}
+        (br $in_top)))
+      ;; every 16 sweeps (64 rows) a carry pass: ≤ 4 products of < 2^56 per column per sweep
+      (if (i32.eq (i32.and ${g('i')} (i32.const 63)) (i32.const 60))
+        (then (call $carry ${acc(g('t'), `(i32.add ${g('i')} (i32.const 4))`)} (i32.add ${g('L')} (i32.const 1)))))
+      ${s('i', `(i32.add ${g('i')} (i32.const 4))`)}
+      (br $quad_top)))
+    ${s('end', `(i32.add ${g('m')} (i32.shl ${g('L')} (i32.const 2)))`)}
     (block $red_end (loop $red_top
       (br_if $red_end (i32.ge_u (i32.add ${g('i')} (i32.const 1)) ${g('L')}))
       ${s('p', acc(g('t'), g('i')))}
