@@ -44,12 +44,14 @@ export const SMALL = `
       (i64.store ${g('p')} (i64.and ${g('v')} ${M28}))
       (i64.store offset=8 ${g('p')} (i64.add (i64.load offset=8 ${g('p')}) (i64.shr_u ${g('v')} (i64.const 28))))`)})
 
-  ;; r[0..L) = low 32 bits of t[0..L) (normalized limbs), pads r[L] = r[L+1] = 0
+  ;; r[0..L) = low 32 bits of t[0..L) (normalized limbs), pads r[L .. L+3] = 0
   (func $store_limbs (param $r i32) (param $t i32) (param $L i32)
     (local $i i32)
     ${forUp('i', '(i32.const 0)', g('L'), `(i32.store ${limb(g('r'), g('i'))} (i32.wrap_i64 (i64.load ${acc(g('t'), g('i'))})))`)}
     (i32.store ${limb(g('r'), g('L'))} (i32.const 0))
-    (i32.store offset=4 ${limb(g('r'), g('L'))} (i32.const 0)))
+    (i32.store offset=4 ${limb(g('r'), g('L'))} (i32.const 0))
+    (i32.store offset=8 ${limb(g('r'), g('L'))} (i32.const 0))
+    (i32.store offset=12 ${limb(g('r'), g('L'))} (i32.const 0)))
 
   ;; r[0..n) = a[0..n) (limbs; r and a do not overlap partially)
   (func $copy (export "copy") (param $r i32) (param $a i32) (param $n i32)
@@ -103,7 +105,7 @@ export const SMALL = `
 `;
 
 export const BYTES = `
-  ;; r[0..L] = the k big-endian bytes at src as limbs (pad limb included); 8k ≤ 28·L
+  ;; r[0..L) = the k big-endian bytes at src as limbs, pads r[L .. L+3] = 0; 8k ≤ 28·L
   (func $from_bytes (export "from_bytes") (param $r i32) (param $src i32) (param $k i32) (param $L i32)
     (local $i i32) (local $j i32) (local $nb i32) (local $v i64)
     ${s('i', g('k'))}
@@ -124,7 +126,10 @@ export const BYTES = `
       ${s('v', `(i64.shr_u ${g('v')} (i64.const 28))`)}
       ${s('j', `(i32.add ${g('j')} (i32.const 1))`)}
       (br $l_top)))
-    (i32.store ${limb(g('r'), g('L'))} (i32.const 0)))
+    (i32.store ${limb(g('r'), g('L'))} (i32.const 0))
+    (i32.store offset=4 ${limb(g('r'), g('L'))} (i32.const 0))
+    (i32.store offset=8 ${limb(g('r'), g('L'))} (i32.const 0))
+    (i32.store offset=12 ${limb(g('r'), g('L'))} (i32.const 0)))
 
   ;; the k big-endian bytes at dst = the limbs a[0..L) (higher bits dropped)
   (func $to_bytes (export "to_bytes") (param $dst i32) (param $a i32) (param $k i32) (param $L i32)
@@ -172,16 +177,19 @@ export const EXP = `
         ${s('v', `(i64.or ${g('v')} (i64.and (i64.load ${g('src')}) (i64.load offset=${8 * q} ${g('mp')})))`)}
         ${s('src', `(i32.add ${g('src')} ${g('stride')})`)}`).join('') + `
         ${s('mp', `(i32.add ${g('mp')} (i32.const 32))`)}`)}
-      (i64.store ${acc(g('dst'), g('j'))} ${g('v')})`)})
+      (i64.store ${acc(g('dst'), g('j'))} ${g('v')})`)}
+    ;; the pads up to dst[L+3] (mont_sqr reads them)
+    (i32.store offset=8 ${limb(g('dst'), g('L'))} (i32.const 0))
+    (i32.store offset=12 ${limb(g('dst'), g('L'))} (i32.const 0)))
 
   ;; r = base^e in the Montgomery domain (base and one = R mod m given in it), processing exactly
   ;; ebits exponent bits (a public count) in fixed 5-bit windows, most significant first:
-  ;; 5 squarings and one multiplication per window whatever the bits. tbl: 32·(L+4) limbs,
+  ;; 5 squarings and one multiplication per window whatever the bits. tbl: 32·(L+4)+4 limbs,
   ;; r and sel: L+4 limbs, t: max(2L+3, 32) i64. r must not alias base.
   (func $exp_window (export "exp_window") (param $r i32) (param $base i32) (param $e i32) (param $ebits i32)
       (param $m i32) (param $minv i32) (param $L i32) (param $one i32) (param $tbl i32) (param $t i32) (param $sel i32)
     (local $k i32) (local $w i32) (local $stride i32) (local $n i32)
-    ${s('n', `(i32.add ${g('L')} (i32.const 2))`)}
+    ${s('n', `(i32.add ${g('L')} (i32.const 4))`)}
     ${s('stride', `(i32.shl (i32.shr_u (i32.add ${g('L')} (i32.const 3)) (i32.const 1)) (i32.const 3))`)}
     (call $copy ${g('tbl')} ${g('one')} ${g('n')})
     (call $copy (i32.add ${g('tbl')} ${g('stride')}) ${g('base')} ${g('n')})
@@ -206,7 +214,7 @@ export const EXP = `
   (func $exp_public (export "exp_public") (param $r i32) (param $base i32) (param $e i32) (param $ebits i32)
       (param $m i32) (param $minv i32) (param $L i32) (param $t i32)
     (local $b i32)
-    (call $copy ${g('r')} ${g('base')} (i32.add ${g('L')} (i32.const 2)))
+    (call $copy ${g('r')} ${g('base')} (i32.add ${g('L')} (i32.const 4)))
     ${s('b', `(i32.sub ${g('ebits')} (i32.const 1))`)}
     (block $b_end (loop $b_top
       (br_if $b_end (i32.le_s ${g('b')} (i32.const 0)))

@@ -61,7 +61,7 @@ export class MemoryLayout {
   }
   /** The window table of exp_window for L limbs: 32 entries of L + 4 limbs. */
   table(L: number): number {
-    return this.take(32 * 4 * (L + 4));
+    return this.take(32 * 4 * (L + 4) + 16);
   }
   /** `n` 64-bit accumulators. */
   acc(n: number): number {
