@@ -37,12 +37,17 @@ export const SMALL = `
 
   ;; one carry pass over accumulators t[0..n): t[k] < 2^28 for k < n, the rest added to t[n]
   (func $carry (param $t i32) (param $n i32)
-    (local $i i32) (local $p i32) (local $v i64)
-    ${forUp('i', '(i32.const 0)', g('n'), `
-      ${s('p', acc(g('t'), g('i')))}
-      ${s('v', `(i64.load ${g('p')})`)}
+    (local $p i32) (local $end i32) (local $v i64)
+    ${s('p', g('t'))}
+    ${s('end', acc(g('t'), g('n')))}
+    (block $c_end (loop $c_top
+      (br_if $c_end (i32.ge_u ${g('p')} ${g('end')}))
+      ${s('v', `(i64.add (i64.load ${g('p')}) ${g('v')})`)}
       (i64.store ${g('p')} (i64.and ${g('v')} ${M28}))
-      (i64.store offset=8 ${g('p')} (i64.add (i64.load offset=8 ${g('p')}) (i64.shr_u ${g('v')} (i64.const 28))))`)})
+      ${s('v', `(i64.shr_u ${g('v')} (i64.const 28))`)}
+      ${s('p', `(i32.add ${g('p')} (i32.const 8))`)}
+      (br $c_top)))
+    (i64.store ${g('p')} (i64.add (i64.load ${g('p')}) ${g('v')})))
 
   ;; r[0..L) = low 32 bits of t[0..L) (normalized limbs), pads r[L .. L+3] = 0
   (func $store_limbs (param $r i32) (param $t i32) (param $L i32)
