@@ -11,7 +11,7 @@ export const MONT_MUL = `
   ;; so each accumulator is loaded and stored once per four products; a single last row when L
   ;; is odd. The inner loop is unrolled by two (not fully: V8's optimizing tier is slower on
   ;; long straight-line code). r may alias a or b; b and m need two zero pad limbs (b[L] =
-  ;; b[L+1] = m[L] = m[L+1] = 0); t holds 2L+3 i64.
+  ;; b[L+1] = m[L] = m[L+1] = 0); t holds 2L+6 i64.
   (func $mont_mul (export "mont_mul") (param $r i32) (param $a i32) (param $b i32) (param $m i32)
       (param $minv i32) (param $L i32) (param $t i32)
     (local $i i32) (local $p i32) (local $bp i32) (local $mp i32) (local $end i32)
@@ -88,15 +88,14 @@ export const MONT_MUL = `
         ${s('bp', `(i32.add ${g('bp')} (i32.const 8))`)}
         ${s('mp', `(i32.add ${g('mp')} (i32.const 8))`)}
         (br $in_top)))))
-    (call $carry ${acc(g('t'), g('L'))} (i32.add ${g('L')} (i32.const 1)))
-    (call $store_limbs ${g('r')} ${acc(g('t'), g('L'))} ${g('L')}))
+    (call $carry_store ${g('r')} ${acc(g('t'), g('L'))} ${g('L')}))
 `;
 
 export const MONT_SQR = `
   ;; r = a²·R⁻¹ mod m (a < 2m gives r < 2m): the square first, each off-diagonal product once
   ;; and doubled (half the multiplications of mont_mul); then Montgomery's reduction. Both run
   ;; four rows per sweep, so each accumulator is loaded and stored once per four products, as in
-  ;; mont_mul. r may alias a; a and m need four zero pad limbs (a[L..L+3]); t: 2L+3 i64.
+  ;; mont_mul. r may alias a; a and m need four zero pad limbs (a[L..L+3]); t: 2L+6 i64.
   (func $mont_sqr (export "mont_sqr") (param $r i32) (param $a i32) (param $m i32)
       (param $minv i32) (param $L i32) (param $t i32)
     (local $i i32) (local $p i32) (local $ap i32) (local $mp i32) (local $end i32)
@@ -290,13 +289,12 @@ export const MONT_SQR = `
         ${s('p', `(i32.add ${g('p')} (i32.const 16))`)}
         ${s('mp', `(i32.add ${g('mp')} (i32.const 8))`)}
         (br $in_top)))))
-    (call $carry ${acc(g('t'), g('L'))} (i32.add ${g('L')} (i32.const 1)))
-    (call $store_limbs ${g('r')} ${acc(g('t'), g('L'))} ${g('L')}))
+    (call $carry_store ${g('r')} ${acc(g('t'), g('L'))} ${g('L')}))
 `;
 
 export const REDC = `
   ;; r = x·R⁻¹ mod m (Montgomery reduction of an Lx-limb x by an L-limb m, Lx ≥ L; R = 2^(28·L)).
-  ;; r < 2m whenever x < R·m. t holds Lx+L+3 i64.
+  ;; r < 2m whenever x < R·m. t holds Lx+L+6 i64.
   (func $redc (export "redc") (param $r i32) (param $x i32) (param $Lx i32) (param $m i32)
       (param $minv i32) (param $L i32) (param $t i32)
     (local $i i32) (local $p i32) (local $mp i32) (local $end i32)
@@ -323,7 +321,6 @@ export const REDC = `
         (br $in_top)))
       (if (i32.eq (i32.and ${g('i')} (i32.const 63)) (i32.const 63))
         (then (call $carry ${acc(g('t'), `(i32.add ${g('i')} (i32.const 1))`)} (i32.add ${g('Lx')} (i32.const 1)))))`)}
-    (call $carry ${acc(g('t'), g('L'))} (i32.add ${g('Lx')} (i32.const 1)))
-    (call $store_limbs ${g('r')} ${acc(g('t'), g('L'))} ${g('L')}))
+    (call $carry_store ${g('r')} ${acc(g('t'), g('L'))} ${g('L')}))
 `;
 

@@ -7,7 +7,7 @@ import { M28, acc, forUp, g, limb, mulAdd2, s } from './wat-dsl.mjs';
 
 export const MUL_ADD = `
   ;; r = a·b + c into Lr limbs (schoolbook, fixed length; the caller guarantees the result fits).
-  ;; t holds max(La+Lb, Lc, Lr)+3 i64.
+  ;; t holds max(La+Lb, Lc, Lr)+6 i64.
   (func $mul_add (export "mul_add") (param $r i32) (param $a i32) (param $La i32) (param $b i32) (param $Lb i32)
       (param $c i32) (param $Lc i32) (param $Lr i32) (param $t i32)
     (local $i i32) (local $j i32) (local $n i32) (local $p i32) (local $ai i64)
@@ -25,15 +25,23 @@ export const MUL_ADD = `
     ${forUp('i', '(i32.const 0)', g('Lc'), `
       ${s('p', acc(g('t'), g('i')))}
       (i64.store ${g('p')} (i64.add (i64.load ${g('p')}) (i64.load32_u ${limb(g('c'), g('i'))})))`)}
-    (call $carry ${g('t')} (i32.add ${g('n')} (i32.const 1)))
-    (call $store_limbs ${g('r')} ${g('t')} ${g('Lr')}))
+    (call $carry_store ${g('r')} ${g('t')} ${g('Lr')}))
 `;
 
 export const SMALL = `
   ;; t[0..n) = 0 (i64)
+  ;; (four at a time: up to t[n+2] is cleared too; every t has room for it)
   (func $zero64 (param $t i32) (param $n i32)
-    (local $i i32)
-    ${forUp('i', '(i32.const 0)', g('n'), `(i64.store ${acc(g('t'), g('i'))} (i64.const 0))`)})
+    (local $end i32)
+    ${s('end', acc(g('t'), g('n')))}
+    (block $z_end (loop $z_top
+      (br_if $z_end (i32.ge_u ${g('t')} ${g('end')}))
+      (i64.store ${g('t')} (i64.const 0))
+      (i64.store offset=8 ${g('t')} (i64.const 0))
+      (i64.store offset=16 ${g('t')} (i64.const 0))
+      (i64.store offset=24 ${g('t')} (i64.const 0))
+      ${s('t', `(i32.add ${g('t')} (i32.const 32))`)}
+      (br $z_top))))
 
   ;; one carry pass over accumulators t[0..n): t[k] < 2^28 for k < n, the rest added to t[n]
   (func $carry (param $t i32) (param $n i32)
@@ -49,14 +57,24 @@ export const SMALL = `
       (br $c_top)))
     (i64.store ${g('p')} (i64.add (i64.load ${g('p')}) ${g('v')})))
 
-  ;; r[0..L) = low 32 bits of t[0..L) (normalized limbs), pads r[L .. L+3] = 0
-  (func $store_limbs (param $r i32) (param $t i32) (param $L i32)
-    (local $i i32)
-    ${forUp('i', '(i32.const 0)', g('L'), `(i32.store ${limb(g('r'), g('i'))} (i32.wrap_i64 (i64.load ${acc(g('t'), g('i'))})))`)}
-    (i32.store ${limb(g('r'), g('L'))} (i32.const 0))
-    (i32.store offset=4 ${limb(g('r'), g('L'))} (i32.const 0))
-    (i32.store offset=8 ${limb(g('r'), g('L'))} (i32.const 0))
-    (i32.store offset=12 ${limb(g('r'), g('L'))} (i32.const 0)))
+  ;; r[0..L) = t[0..L) with the carries propagated (one pass; what is above limb L−1 is dropped:
+  ;; the callers' results fit in L limbs), pads r[L .. L+3] = 0
+  (func $carry_store (param $r i32) (param $t i32) (param $L i32)
+    (local $p i32) (local $end i32) (local $v i64)
+    ${s('p', g('r'))}
+    ${s('end', limb(g('r'), g('L')))}
+    (block $c_end (loop $c_top
+      (br_if $c_end (i32.ge_u ${g('p')} ${g('end')}))
+      ${s('v', `(i64.add (i64.load ${g('t')}) ${g('v')})`)}
+      (i32.store ${g('p')} (i32.wrap_i64 (i64.and ${g('v')} ${M28})))
+      ${s('v', `(i64.shr_u ${g('v')} (i64.const 28))`)}
+      ${s('p', `(i32.add ${g('p')} (i32.const 4))`)}
+      ${s('t', `(i32.add ${g('t')} (i32.const 8))`)}
+      (br $c_top)))
+    (i32.store ${g('p')} (i32.const 0))
+    (i32.store offset=4 ${g('p')} (i32.const 0))
+    (i32.store offset=8 ${g('p')} (i32.const 0))
+    (i32.store offset=12 ${g('p')} (i32.const 0)))
 
   ;; r[0..n) = a[0..n) (limbs; r and a do not overlap partially)
   (func $copy (export "copy") (param $r i32) (param $a i32) (param $n i32)
@@ -190,7 +208,7 @@ export const EXP = `
   ;; r = base^e in the Montgomery domain (base and one = R mod m given in it), processing exactly
   ;; ebits exponent bits (a public count) in fixed 5-bit windows, most significant first:
   ;; 5 squarings and one multiplication per window whatever the bits. tbl: 32·(L+4)+4 limbs,
-  ;; r and sel: L+4 limbs, t: max(2L+3, 32) i64. r must not alias base.
+  ;; r and sel: L+4 limbs, t: max(2L+6, 32) i64. r must not alias base.
   (func $exp_window (export "exp_window") (param $r i32) (param $base i32) (param $e i32) (param $ebits i32)
       (param $m i32) (param $minv i32) (param $L i32) (param $one i32) (param $tbl i32) (param $t i32) (param $sel i32)
     (local $k i32) (local $w i32) (local $stride i32) (local $n i32)
