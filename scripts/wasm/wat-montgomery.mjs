@@ -196,7 +196,9 @@ export const MONT_SQR = `
       ${s('ai', `(i64.load32_u ${limb(g('a'), g('i'))})`)}
       ${s('p', acc(g('t'), `(i32.shl ${g('i')} (i32.const 1))`))}
       (i64.store ${g('p')} (i64.add (i64.load ${g('p')}) (i64.mul ${g('ai')} ${g('ai')})))))
-    (call $carry ${g('t')} (i32.add (i32.shl ${g('L')} (i32.const 1)) (i32.const 1)))
+    ;; no carry pass here: the reduction carries each column's whole value into the next, and an
+    ;; accumulator holds at most 63 square products (< 2^57) since the last carry pass plus 64
+    ;; reduction products (< 2^56) before the next: below 2^64
     ;; 2. Montgomery reduction: rows i .. i+3 per sweep (four products per accumulator access),
     ;; then rows i and i+1, then a single last row
     ${s('m2', `(i64.load32_u offset=8 ${g('m')})`)}
