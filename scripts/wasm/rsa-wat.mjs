@@ -2,7 +2,8 @@
  * The WebAssembly text (WAT) of Parley's RSA engine, generated as a string (issue 15).
  *
  * Numbers are little-endian arrays of 28-bit limbs, one per i32 in linear memory, each array
- * followed by at least one zero "pad" limb. Products of two limbs (< 2^56) are summed in i64
+ * followed by four zero "pad" limbs (the unrolled loops read past the end). Products of two
+ * limbs (< 2^56) are summed in i64
  * accumulators without a carry per product ("lazy carries"); a carry pass every 64 rows keeps
  * every accumulator below 2^64 whatever the limb count. Montgomery's R is 2^(28·L) > 4m, so the
  * results of mont_mul stay below 2m and the exponentiation needs no conditional subtraction.
@@ -13,11 +14,12 @@
  * masked. Only baseline WebAssembly 1.0 instructions are used (no SIMD, threads or bulk memory).
  *
  * Every exported function takes byte addresses of limb arrays and public lengths. The text is
- * split in wat-montgomery.mjs (multiplication, squaring, reduction) and wat-support.mjs (the rest),
- * written with the helpers of wat-dsl.mjs.
+ * split in wat-montgomery.mjs (multiplication, reduction), wat-montsqr.mjs (squaring) and
+ * wat-support.mjs (the rest), written with the helpers of wat-dsl.mjs.
  */
 
-import { MONT_MUL, MONT_SQR, REDC } from './wat-montgomery.mjs';
+import { MONT_MUL, REDC } from './wat-montgomery.mjs';
+import { MONT_SQR } from './wat-montsqr.mjs';
 import { BYTES, EXP, MUL_ADD, SMALL } from './wat-support.mjs';
 
 /** The complete module text. Deterministic: the same source always gives the same text. */
