@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { i2osp, os2ip, type RsaPrivateKey } from '../src/rsa/index.js';
 import { quickKey } from './lib/keys.js';
 import { machine, machineLine } from './lib/machine.js';
-import { loadEngines, type EngineName } from './lib/rsa-engines.js';
+import { loadEngines, type EngineName, type Engines } from './lib/rsa-engines.js';
 import { fmt, median } from './lib/stats.js';
 import { CROPS, croppedT, maxAbsT, type Cropped } from './lib/welch.js';
 
@@ -93,7 +93,7 @@ function exponentOfWeight(kind: 'low' | 'high', k: number, bytes: number): Uint8
 /** Bits set or cleared in the low- and high-weight exponents. */
 const WEIGHT_BITS = 16;
 
-function tests(key: RsaPrivateKey, engines: Awaited<ReturnType<typeof loadEngines>>): Test[] {
+function tests(key: RsaPrivateKey, engines: Engines): Test[] {
   const k = Math.ceil(key.n.toString(16).length / 2);
   const fixedC = below(key.n);
   const fixedCBytes = i2osp(fixedC, k);
