@@ -20,6 +20,7 @@ export type RsaErrorCode =
   | 'RSA_INPUT_OUT_OF_RANGE' // an integer representative outside [0, n-1] or an input of the wrong length
   | 'RSA_DECRYPTION_FAILED' // the single error for every decryption failure
   | 'RSA_FAULT_DETECTED' // a private-key result that did not survive the public-key re-check
+  | 'RSA_ENGINE_UNAVAILABLE' // the WebAssembly RSA engine was asked for where it cannot load (engine.ts)
   | 'RSA_INTEGRITY' // the sealed text's hash check failed
   | 'RSA_ENCODING'; // the message cannot be encoded (e.g. PSS salt too long for the key)
 

@@ -6,7 +6,7 @@ import { DECRYPTION_FAILED, rsaError } from './errors.js';
 import { getHash, type Hash, type HashName } from './hash.js';
 import { assertPrivateKey, assertPublicKey, type RsaPrivateKey, type RsaPublicKey } from './key.js';
 import { mgf1 } from './mgf1.js';
-import { rsadp, rsaep } from './primitives.js';
+import { rsadpBytes, rsaep } from './primitives.js';
 import { randomBytes } from './random.js';
 
 /** OAEP parameters. Defaults: SHA-256, MGF1 with the same hash, empty label. */
@@ -80,8 +80,8 @@ export function oaepDecrypt(key: RsaPrivateKey, ct: Uint8Array, opts?: OaepOptio
   if (ct.length !== k || k < 2 * hLen + 2) throw rsaError('RSA_DECRYPTION_FAILED', DECRYPTION_FAILED);
   let em: Uint8Array;
   try {
-    // §7.1.2 step 2: m = RSADP(K, c); EM = I2OSP(m, k)
-    em = i2osp(rsadp(key, os2ip(ct)), k);
+    // §7.1.2 step 2: m = RSADP(K, c); EM = I2OSP(m, k) — as bytes, never a BigInt on the WebAssembly engine
+    em = rsadpBytes(key, ct);
   } catch {
     throw rsaError('RSA_DECRYPTION_FAILED', DECRYPTION_FAILED);
   }

@@ -4,7 +4,7 @@ import { abytes, concatBytes, equalBytes } from './bytes.js';
 import { rsaError } from './errors.js';
 import { getHash, type Hash, type HashName } from './hash.js';
 import { assertPrivateKey, assertPublicKey, type RsaPrivateKey, type RsaPublicKey } from './key.js';
-import { rsasp1, rsavp1 } from './primitives.js';
+import { rsasp1Bytes, rsavp1 } from './primitives.js';
 
 /** DER of an OBJECT IDENTIFIER's content octets from its dotted form. */
 function oidContent(oid: string): number[] {
@@ -54,7 +54,8 @@ export function pkcs1v15Sign(key: RsaPrivateKey, msg: Uint8Array, opts?: { hash?
   abytes(msg, undefined, 'message');
   const hash = getHash(opts?.hash ?? 'SHA-256');
   const em = emsaPkcs1Encode(msg, key.size, hash);
-  return i2osp(rsasp1(key, os2ip(em)), key.size);
+  // §8.2.1 step 2: s = RSASP1(K, OS2IP(EM)); S = I2OSP(s, k), on bytes (EM is k bytes)
+  return rsasp1Bytes(key, em);
 }
 
 /**

@@ -1,97 +1,41 @@
 /**
- * The RSA primitives of RFC 8017 §5: RSAEP/RSAVP1 with the public key, RSADP/RSASP1 with the
- * private key using the Chinese Remainder Theorem (Garner's formula), base blinding, and a
- * public-key re-check of every private-key result (the fault attack countermeasure of
- * Boneh–DeMillo–Lipton: a faulty CRT half must never leave this function).
+ * The RSA primitives of RFC 8017 §5: RSAEP/RSAVP1 with the public key (BigInt; nothing secret),
+ * RSADP/RSASP1 with the private key through the engine engine.ts selects: the WebAssembly engine
+ * (wasm/private.ts) or the BigInt reference (private-bigint.ts). Both use the Chinese Remainder
+ * Theorem (Garner's formula), base and exponent blinding, and a public-key re-check of every
+ * private-key result (the fault attack countermeasure of Boneh–DeMillo–Lipton: a faulty CRT half
+ * must never leave this module).
+ *
+ * The byte variants rsadpBytes/rsasp1Bytes keep a secret result (a decrypted OAEP block) out of
+ * BigInt on the WebAssembly engine; OAEP, PSS and PKCS #1 v1.5 use them.
  */
-import { expPlan, modInverse, modPowPlan, randomBetween, randomBits, type ExpPlan } from './bigint.js';
+import { expPlan, i2osp, modPowPlan, os2ip, type ExpPlan } from './bigint.js';
+import { engineForKey } from './engine.js';
 import { rsaError } from './errors.js';
 import type { RsaPrivateKey, RsaPublicKey } from './key.js';
+import { privateOpBigInt } from './private-bigint.js';
+import { privateOpWasm } from './wasm/private.js';
 
-/** Blinding pairs are refreshed from fresh randomness after this many uses (squared in between). */
-const BLINDING_REFRESH = 32;
-/** Bits of the random multiple of (p−1) added to each CRT exponent (exponent blinding). */
-const EXP_BLINDING_BITS = 64;
-
-interface PublicState {
-  ePlan: ExpPlan;
-}
-
-interface PrivateState {
-  ePlan: ExpPlan;
-  /** r^e mod n and r^-1 mod n for the current blinding value r. */
-  rE: bigint;
-  rInv: bigint;
-  uses: number;
-}
-
-const publicStates = new WeakMap<RsaPublicKey, PublicState>();
-const privateStates = new WeakMap<RsaPrivateKey, PrivateState>();
-
-function publicState(key: RsaPublicKey): PublicState {
-  let s = publicStates.get(key);
-  if (!s) publicStates.set(key, (s = { ePlan: expPlan(key.e) }));
-  return s;
-}
-
-function freshBlinding(key: RsaPrivateKey, ePlan: ExpPlan): { rE: bigint; rInv: bigint } {
-  for (;;) {
-    const r = randomBetween(2n, key.n);
-    try {
-      return { rInv: modInverse(r, key.n), rE: modPowPlan(r, ePlan, key.n) };
-    } catch {
-      // gcd(r, n) ≠ 1 happens with probability ≈ 2^-1023: draw again
-    }
-  }
-}
-
-function privateState(key: RsaPrivateKey): PrivateState {
-  let s = privateStates.get(key);
-  if (!s) {
-    const ePlan = expPlan(key.e);
-    s = { ePlan, ...freshBlinding(key, ePlan), uses: 0 };
-    privateStates.set(key, s);
-  }
-  return s;
-}
+const publicPlans = new WeakMap<RsaPublicKey, ExpPlan>();
 
 function publicOp(key: RsaPublicKey, x: bigint, what: string): bigint {
   if (typeof x !== 'bigint' || x < 0n || x >= key.n) throw rsaError('RSA_INPUT_OUT_OF_RANGE', `${what} representative out of range`);
-  return modPowPlan(x, publicState(key).ePlan, key.n);
+  let plan = publicPlans.get(key);
+  if (!plan) publicPlans.set(key, (plan = expPlan(key.e)));
+  return modPowPlan(x, plan, key.n);
 }
 
 function privateOp(key: RsaPrivateKey, x: bigint, what: string): bigint {
   if (typeof x !== 'bigint' || x < 0n || x >= key.n) throw rsaError('RSA_INPUT_OUT_OF_RANGE', `${what} representative out of range`);
-  const s = privateState(key);
-  const { n, p, q, qi } = key;
-  // blind: x' = x · r^e mod n, so the exponentiations below see a value unrelated to x
-  const xb = (x * s.rE) % n;
-  // exponent blinding: dP + k·(p−1) ≡ dP (mod p−1) for a fresh random k, so the sequence of
-  // squarings and multiplications differs on every call (Kocher 1996, §10)
-  const dpb = key.dp + randomBits(EXP_BLINDING_BITS) * (p - 1n);
-  const dqb = key.dq + randomBits(EXP_BLINDING_BITS) * (q - 1n);
-  // RFC 8017 §5.1.2 step 2.b (CRT): m_1 = x'^dP mod p, m_2 = x'^dQ mod q
-  const m1 = modPowPlan(xb % p, expPlan(dpb), p);
-  const m2 = modPowPlan(xb % q, expPlan(dqb), q);
-  // §5.1.2 step 2.b.iii–iv (Garner): h = (m_1 − m_2)·qInv mod p; m = m_2 + q·h
-  // m_2 < q may exceed p when q > p, so reduce the difference fully into [0, p)
-  let diff = (m1 - m2) % p;
-  if (diff < 0n) diff += p;
-  const h = (diff * qi) % p;
-  const yb = m2 + q * h;
-  // unblind: y = y' · r^-1 mod n
-  const y = (yb * s.rInv) % n;
-  // update the blinding pair cheaply by squaring; refresh it from randomness every so often
-  if (++s.uses >= BLINDING_REFRESH) {
-    Object.assign(s, freshBlinding(key, s.ePlan));
-    s.uses = 0;
-  } else {
-    s.rE = (s.rE * s.rE) % n;
-    s.rInv = (s.rInv * s.rInv) % n;
-  }
-  // fault check: the result must map back to the input under the public key
-  if (y < 0n || y >= n || modPowPlan(y, s.ePlan, n) !== x) throw rsaError('RSA_FAULT_DETECTED', 'RSA private-key operation failed its consistency check');
-  return y;
+  if (engineForKey(key) === 'wasm') return os2ip(privateOpWasm(key, i2osp(x, key.size)));
+  return privateOpBigInt(key, x, what);
+}
+
+function privateOpBytes(key: RsaPrivateKey, x: Uint8Array, what: string): Uint8Array {
+  if (!(x instanceof Uint8Array)) throw rsaError('RSA_INVALID_ARGUMENT', `${what} must be a Uint8Array`);
+  if (x.length !== key.size) throw rsaError('RSA_INPUT_OUT_OF_RANGE', `${what} representative must be ${key.size} bytes`);
+  if (engineForKey(key) === 'wasm') return privateOpWasm(key, x);
+  return i2osp(privateOpBigInt(key, os2ip(x), what), key.size);
 }
 
 /** RSAEP (RFC 8017 §5.1.1): m^e mod n. Throws RSA_INPUT_OUT_OF_RANGE unless 0 ≤ m < n. */
@@ -106,7 +50,8 @@ export function rsavp1(key: RsaPublicKey, s: bigint): bigint {
 
 /**
  * RSADP (RFC 8017 §5.1.2) with CRT, blinding and a public-key re-check.
- * Throws RSA_INPUT_OUT_OF_RANGE unless 0 ≤ c < n, RSA_FAULT_DETECTED on a computation fault.
+ * Throws RSA_INPUT_OUT_OF_RANGE unless 0 ≤ c < n, RSA_FAULT_DETECTED on a computation fault,
+ * RSA_ENGINE_UNAVAILABLE when the WebAssembly engine was forced and cannot load.
  */
 export function rsadp(key: RsaPrivateKey, c: bigint): bigint {
   return privateOp(key, c, 'ciphertext');
@@ -118,4 +63,18 @@ export function rsadp(key: RsaPrivateKey, c: bigint): bigint {
  */
 export function rsasp1(key: RsaPrivateKey, m: bigint): bigint {
   return privateOp(key, m, 'message');
+}
+
+/**
+ * RSADP (RFC 8017 §5.1.2) on bytes: the k-byte big-endian ciphertext representative in, the
+ * k-byte message representative out (I2OSP(m, k)), never a BigInt on the WebAssembly engine.
+ * Throws RSA_INPUT_OUT_OF_RANGE unless c is k bytes with c < n; otherwise as rsadp.
+ */
+export function rsadpBytes(key: RsaPrivateKey, c: Uint8Array): Uint8Array {
+  return privateOpBytes(key, c, 'ciphertext');
+}
+
+/** RSASP1 (RFC 8017 §5.2.1) on k-byte big-endian buffers, as rsadpBytes. */
+export function rsasp1Bytes(key: RsaPrivateKey, m: Uint8Array): Uint8Array {
+  return privateOpBytes(key, m, 'message');
 }

@@ -5,7 +5,7 @@ import { rsaError } from './errors.js';
 import { getHash, type Hash, type HashName } from './hash.js';
 import { assertPrivateKey, assertPublicKey, type RsaPrivateKey, type RsaPublicKey } from './key.js';
 import { mgf1 } from './mgf1.js';
-import { rsasp1, rsavp1 } from './primitives.js';
+import { rsasp1Bytes, rsavp1 } from './primitives.js';
 import { randomBytes } from './random.js';
 
 /**
@@ -110,8 +110,11 @@ export function pssSign(key: RsaPrivateKey, msg: Uint8Array, opts?: PssOptions &
   // §8.1.1 step 1: EM = EMSA-PSS-ENCODE(M, modBits − 1)
   const emBits = bitLength(key.n) - 1;
   const em = emsaPssEncode(p.hash.digest(msg), emBits, salt, p);
-  // §8.1.1 step 2: s = RSASP1(K, OS2IP(EM)); S = I2OSP(s, k) — RSASP1 re-verifies s
-  return i2osp(rsasp1(key, os2ip(em)), key.size);
+  // §8.1.1 step 2: s = RSASP1(K, OS2IP(EM)); S = I2OSP(s, k) — RSASP1 re-verifies s; EM (emLen
+  // bytes, one less than k when modBits ≡ 1 mod 8) is left-padded to k bytes, the same integer
+  const padded = new Uint8Array(key.size);
+  padded.set(em, key.size - em.length);
+  return rsasp1Bytes(key, padded);
 }
 
 /**
