@@ -1,25 +1,29 @@
 /**
- * The benchmarks' one door to the RSA engines of issue 15 (the interface in
- * src/rsa/engine.ts, src/rsa/private-bigint.ts, src/rsa/wasm/private.ts and src/rsa/wasm/modexp.ts):
- * switch the engine private-key operations use, and call the WebAssembly engine and the BigInt
- * reference directly. The modules are imported at run time, so that a build without the
- * WebAssembly engine still runs the benchmarks on BigInt alone and says so
- * (`available: false`), as bench:cluster does for a build without --redis.
+ * The benchmarks' one door to the RSA engines of issue 15 (src/rsa/engine.ts,
+ * src/rsa/private-bigint.ts, src/rsa/wasm/private.ts and src/rsa/wasm/modexp.ts): switch the
+ * engine private-key operations use, and call the WebAssembly engine and the BigInt reference
+ * directly. Where WebAssembly does not load, `available` is false and the benchmarks run BigInt
+ * alone and say so.
  */
-import { i2osp, os2ip, rsadp, type RsaPrivateKey } from '../../src/rsa/index.js';
+import { i2osp, os2ip, type RsaPrivateKey } from '../../src/rsa/index.js';
 import { modPow } from '../../src/rsa/bigint.js';
+import { initRsaEngine, rsaEngine, setRsaEngine, type RsaEngineName } from '../../src/rsa/engine.js';
+import { privateOpBigInt } from '../../src/rsa/private-bigint.js';
+import { loadWasmSync, wasmLoadFailure } from '../../src/rsa/wasm/instance.js';
+import { modPowWasm } from '../../src/rsa/wasm/modexp.js';
+import { privateOpWasm, wasmSupportsKey } from '../../src/rsa/wasm/private.js';
 
-export type EngineName = 'wasm' | 'bigint';
+export type EngineName = RsaEngineName;
 
 /** What the benchmarks use of the engines. */
 export interface Engines {
-  /** Whether this build has the WebAssembly engine (src/rsa/engine.ts). */
-  available: boolean;
-  /** Why not, when it is not available. */
-  reason?: string;
+  /** Whether the WebAssembly engine loads here (reading it compiles the module, if not yet done). */
+  readonly available: boolean;
+  /** Why not, when it does not. */
+  readonly reason: string | undefined;
   /** The engine private-key operations use now. */
   current(): EngineName;
-  /** Forces an engine for every later private-key operation (rsadp, rsasp1, PSS, OAEP). Throws when 'wasm' cannot load. */
+  /** Forces an engine for every later private-key operation (rsadp, rsasp1, PSS, OAEP). Throws RSA_ENGINE_UNAVAILABLE for 'wasm' where it cannot load. */
   use(name: 'auto' | EngineName): void;
   /** Compiles the module (asynchronously) and resolves to the engine in use. */
   init(): Promise<EngineName>;
@@ -35,48 +39,26 @@ export interface Engines {
   modPowBigInt(m: bigint, base: bigint, exp: bigint): bigint;
 }
 
-// Variables, so that the TypeScript compiler does not resolve modules a build may not have yet.
-const ENGINE = '../../src/rsa/engine.js';
-const PRIVATE_BIGINT = '../../src/rsa/private-bigint.js';
-const PRIVATE_WASM = '../../src/rsa/wasm/private.js';
-const MODEXP = '../../src/rsa/wasm/modexp.js';
-
-const missing = (what: string) => () => {
-  throw new Error(`the WebAssembly engine is not in this build (${what})`);
+const ENGINES: Engines = {
+  get available() {
+    return loadWasmSync() !== undefined;
+  },
+  get reason() {
+    return loadWasmSync() ? undefined : String(wasmLoadFailure() ?? 'no WebAssembly on this platform');
+  },
+  current: () => rsaEngine(),
+  use: (name) => setRsaEngine(name),
+  init: () => initRsaEngine(),
+  supportsKey: (key) => wasmSupportsKey(key),
+  privateOpWasm: (key, x) => privateOpWasm(key, x),
+  privateOpBigInt: (key, x) => privateOpBigInt(key, x),
+  modPowWasm: (m, b, e) => modPowWasm(m, b, e),
+  modPowBigInt: (m, b, e) => modPow(b, e, m),
 };
 
-/** Loads the engines. Never throws: a build without the WebAssembly engine gives `available: false` and BigInt only. */
+/** The engines. Compiles nothing itself (init() or `available` does). Throws nothing. */
 export async function loadEngines(): Promise<Engines> {
-  try {
-    const [engine, big, wasm, modexp] = await Promise.all([import(ENGINE), import(PRIVATE_BIGINT), import(PRIVATE_WASM), import(MODEXP)]);
-    return {
-      available: true,
-      current: () => engine.rsaEngine(),
-      use: (name) => engine.setRsaEngine(name),
-      init: () => engine.initRsaEngine(),
-      supportsKey: (key) => wasm.wasmSupportsKey(key),
-      privateOpWasm: (key, x) => wasm.privateOpWasm(key, x),
-      privateOpBigInt: (key, x) => big.privateOpBigInt(key, x),
-      modPowWasm: (m, b, e) => modexp.modPowWasm(m, b, e),
-      modPowBigInt: (m, b, e) => modPow(b, e, m),
-    };
-  } catch (e) {
-    return {
-      available: false,
-      reason: (e as Error).message.split('\n')[0],
-      current: () => 'bigint',
-      use: (name) => {
-        if (name === 'wasm') missing('setRsaEngine')();
-      },
-      init: async () => 'bigint',
-      supportsKey: () => false,
-      privateOpWasm: missing('privateOpWasm'),
-      // before issue 15, rsadp is the BigInt reference itself
-      privateOpBigInt: (key, x) => rsadp(key, x),
-      modPowWasm: missing('modPowWasm'),
-      modPowBigInt: (m, b, e) => modPow(b, e, m),
-    };
-  }
+  return ENGINES;
 }
 
 /** Big-endian bytes of `x`, `len` long (test inputs only: not constant-time). */
