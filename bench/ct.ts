@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   const engineInUse = await engines.init();
   const key = quickKey();
   console.error(`bench:ct on ${machineLine(m)}; load average ${m.loadavg.join(' ')}; ${fmt(N)} measurements per test, ${WARMUP} warm-up calls, croppings at ${CROPS.map((c) => `${c * 100}%`).join(', ')}`);
-  if (!engines.available) console.error(`WebAssembly engine not in this build (${engines.reason}): BigInt tests only`);
+  if (!engines.available) console.error(`the WebAssembly engine does not load here (${engines.reason}): BigInt tests only`);
   else if (!engines.supportsKey(key)) console.error('warning: the WebAssembly engine does not take this key; privateOpWasm may refuse it');
   const runs: Run[] = tests(key, engines).map((test) => ({ test, times: [[], []], done: 0 }));
   for (const r of runs) {
@@ -220,7 +220,7 @@ async function main(): Promise<void> {
     cpu: m.cpu,
     node: m.node,
   };
-  console.log(`max |t|: WebAssembly ${summary.max_abs_t_wasm === null ? 'not in this build' : summary.max_abs_t_wasm.toFixed(2)}, BigInt ${summary.max_abs_t_bigint!.toFixed(2)} (threshold ${THRESHOLD}; ${fmt(N)} measurements per test)`);
+  console.log(`max |t|: WebAssembly ${summary.max_abs_t_wasm === null ? 'did not load' : summary.max_abs_t_wasm.toFixed(2)}, BigInt ${summary.max_abs_t_bigint!.toFixed(2)} (threshold ${THRESHOLD}; ${fmt(N)} measurements per test)`);
   mkdirSync(path.dirname(OUT), { recursive: true });
   const seconds = Math.round((performance.now() - t0) / 1000);
   writeFileSync(OUT, `${JSON.stringify({ benchmark: 'ct', date: new Date().toISOString(), machine: m, loadavgAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100), seconds, settings: { quick: QUICK, n: N, warmup: WARMUP, chunk: CHUNK, crops: CROPS, weightBits: WEIGHT_BITS }, results, summary }, null, 1)}\n`);

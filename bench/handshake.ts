@@ -73,8 +73,8 @@ async function main(): Promise<void> {
   const engines: Partial<Record<Kind, string>> = {};
   const wasm = (await loadEngines()).available;
   if (!wasm) {
-    console.error('the WebAssembly engine is not in this build: both Parley servers run on BigInt');
-    LABEL.parley = 'Parley (both sides RSA-2048), server on its default engine (BigInt: no WebAssembly engine in this build)';
+    console.error('the WebAssembly engine does not load here: both Parley servers run on BigInt');
+    LABEL.parley = 'Parley (both sides RSA-2048), server on its default engine (BigInt: the WebAssembly engine does not load here)';
   }
   let load: Child | undefined;
   try {

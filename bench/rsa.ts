@@ -62,7 +62,7 @@ const t0 = performance.now();
 const engines = await loadEngines();
 const DEFAULT_ENGINE = await engines.init();
 console.error(`RSA benchmark on ${MACHINE.cpu} — AVX-512 IFMA: ${MACHINE.avx512ifma ? 'yes (OpenSSL 3 takes its fast RSA-2048 path: the 2048-bit ratio is higher than on CPUs without it)' : 'no'}; load average ${MACHINE.loadavg.join(' ')}`);
-console.error(engines.available ? `engine: ${DEFAULT_ENGINE} by default; the BigInt column forces the BigInt reference` : `engine: BigInt only — the WebAssembly engine is not in this build (${engines.reason}); the Parley and BigInt columns run the same code`);
+console.error(engines.available ? `engine: ${DEFAULT_ENGINE} by default; the BigInt column forces the BigInt reference` : `engine: BigInt only — the WebAssembly engine does not load here (${engines.reason}); the Parley and BigInt columns run the same code`);
 
 interface Stat {
   median: number;
@@ -217,7 +217,7 @@ for (let r = 0; r < COLD_RUNS; r++) {
 const coldMedian = (e: string, f: keyof Omit<Cold, 'engine'>) => median(cold[e]!.map((c) => c[f]));
 
 const fmt = (s: Stat | null) => (s ? `${s.median.toFixed(3)} [${s.p10.toFixed(3)}–${s.p90.toFixed(3)}]` : '—');
-console.log(`RSA benchmark — ${machineLine(MACHINE)}; Parley's engine: ${engines.available ? DEFAULT_ENGINE : 'BigInt (no WebAssembly engine in this build)'}; load average at start ${MACHINE.loadavg.join(' ')}; runs: keygen ${Object.values(KEYGEN_RUNS).join('/')}, ops ${OP_SAMPLES} batches per column, order rotating`);
+console.log(`RSA benchmark — ${machineLine(MACHINE)}; Parley's engine: ${engines.available ? DEFAULT_ENGINE : 'BigInt (the WebAssembly engine does not load here)'}; load average at start ${MACHINE.loadavg.join(' ')}; runs: keygen ${Object.values(KEYGEN_RUNS).join('/')}, ops ${OP_SAMPLES} batches per column, order rotating`);
 console.log(`| op | bits | Parley (${DEFAULT_ENGINE}) ms, median [p10–p90] | Parley on BigInt ms | node:crypto ms | Parley / node:crypto | BigInt / Parley |`);
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.op} | ${r.bits} | ${fmt(r.parley)} | ${fmt(r.bigint)} | ${fmt(r.node)} | ${r.ratio.toFixed(2)}× | ${r.speedup === null ? '—' : `${r.speedup.toFixed(2)}×`} |`);
@@ -267,7 +267,7 @@ const summary = {
 console.log(
   `private-key ops: ${summary.private_op_ratio_2048.toFixed(2)}× node:crypto at 2048 bits, ${summary.private_op_ratio_3072.toFixed(2)}× at 3072, ${summary.private_op_ratio_4096.toFixed(2)}× at 4096 ` +
     `(${MACHINE.cpu}, AVX-512 IFMA ${MACHINE.avx512ifma ? 'yes' : 'no'}); ${summary.engine} is ${summary.speedup_vs_bigint_2048.toFixed(2)}× as fast as BigInt at 2048 bits, ` +
-    `${summary.speedup_vs_bigint_3072.toFixed(2)}× at 3072, ${summary.speedup_vs_bigint_4096.toFixed(2)}× at 4096${engines.available ? '' : ' (no WebAssembly engine in this build: both columns ran BigInt, so this measures only noise)'}; key generation: ${summary.keygen_ratio_2048.toFixed(2)}× at 2048 bits`,
+    `${summary.speedup_vs_bigint_3072.toFixed(2)}× at 3072, ${summary.speedup_vs_bigint_4096.toFixed(2)}× at 4096${engines.available ? '' : ' (the WebAssembly engine did not load: both columns ran BigInt, so this measures only noise)'}; key generation: ${summary.keygen_ratio_2048.toFixed(2)}× at 2048 bits`,
 );
 mkdirSync(path.dirname(OUT), { recursive: true });
 writeFileSync(OUT, `${JSON.stringify({ benchmark: 'rsa', date: new Date().toISOString(), machine: MACHINE, loadavgAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100), seconds: Math.round((performance.now() - t0) / 1000), settings: { quick: QUICK, keygenRuns: KEYGEN_RUNS, opSamples: OP_SAMPLES, coldRuns: COLD_RUNS, warmupCalls: WARMUP_CALLS, warmupMs: WARMUP_MS }, cold, summary }, null, 1)}\n`);
