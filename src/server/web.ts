@@ -18,10 +18,11 @@ export interface WebHandlerOptions {
 /**
  * The page's Content-Security-Policy (CSP Level 3): scripts, workers, styles and connections
  * only from the page's own origin (WebSocket to the same host and port included), no inline
- * script or style, no plugins, no framing, no forms, no <base>.
+ * script or style, no plugins, no framing, no forms, no <base>. 'wasm-unsafe-eval' lets the
+ * page compile the RSA engine's WebAssembly module (src/rsa/engine.ts); it allows no eval().
  */
 export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; worker-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Headers sent with every response of the web handler. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {

@@ -11,6 +11,7 @@ import { runKeyCommand } from '../client/key-commands.js';
 import { webE2ECrypto } from '../e2e/crypto-web.js';
 import { isE2EError } from '../e2e/errors.js';
 import { webCrypto } from '../protocol/crypto-web.js';
+import { initRsaEngine } from '../rsa/engine.js';
 import { showFatal, showKeyChanged } from './alert-view.js';
 import { ChatState, dmId, roomId } from './chat-state.js';
 import { watchConnection } from './connection-ui.js';
@@ -175,6 +176,9 @@ function chat(store: KeyValueStore, pins: PinBook, peerPins: IndexedDbPinStore, 
 }
 
 async function main(): Promise<void> {
+  // the RSA engine's WebAssembly module must be compiled asynchronously on a page; until then
+  // (or where it cannot load) private-key operations use BigInt (src/rsa/engine.ts)
+  await initRsaEngine();
   const { store, persistent } = await openStore();
   const url = serverUrlFor(location);
   const me = await identity(store);

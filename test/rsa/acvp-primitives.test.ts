@@ -24,6 +24,9 @@ import {
 import { acvpCount, loadAcvp } from '../helpers/acvp.js';
 import { VECTORS } from '../helpers/paths.js';
 import { hexToBigInt } from '../helpers/vectors.js';
+import { requireWasmEngine } from '../helpers/rsa-engine.js';
+
+requireWasmEngine(); // every private-key operation below runs on the WebAssembly engine (issue 15)
 
 /** An ACVP private key: d is '' in the CRT-only sets, the CRT values are '' in "standard" ones. */
 interface AcvpKey {

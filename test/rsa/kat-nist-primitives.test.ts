@@ -18,6 +18,9 @@ import {
   type RsaPrivateKey,
 } from '../../src/rsa/index.js';
 import { cavpResult, hexToBigInt, loadCavp, parseCavp, readVectorText, recoverPrimes, type CavpRecord } from '../helpers/vectors.js';
+import { requireWasmEngine } from '../helpers/rsa-engine.js';
+
+requireWasmEngine(); // every private-key operation below runs on the WebAssembly engine (issue 15)
 
 function field(r: CavpRecord, k: string): string {
   const v = r.values[k];

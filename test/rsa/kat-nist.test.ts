@@ -40,6 +40,9 @@ import {
   recoverPrimes,
   type CavpRecord,
 } from '../helpers/vectors.js';
+import { requireWasmEngine } from '../helpers/rsa-engine.js';
+
+requireWasmEngine(); // every private-key operation below runs on the WebAssembly engine (issue 15)
 
 /** Smallest modulus we import at all; smaller CAVP keys would be skipped and counted. */
 const MIN_BITS = 1024;

@@ -17,6 +17,9 @@ import {
   type RsaPrivateKey,
 } from '../../src/rsa/index.js';
 import { loadRsaLabs, type RsaLabsExample } from '../helpers/vectors.js';
+import { requireWasmEngine } from '../helpers/rsa-engine.js';
+
+requireWasmEngine(); // every private-key operation below runs on the WebAssembly engine (issue 15)
 
 const KEY_OPTS = { minBits: 1024 } as const;
 const SHA1 = { hash: 'SHA-1', mgfHash: 'SHA-1' } as const;

@@ -19,6 +19,9 @@ import {
   exportEncryptedPrivateKeyPem, exportPrivateKeyDer, exportPrivateKeyPem, exportPublicKeyDer, exportPublicKeyPem,
   importKey, importPrivateKey, importPublicKey, parsePrivateKey, pssParamsOfKey,
 } from '../../src/rsa/keyfile.js';
+import { requireWasmEngine } from '../helpers/rsa-engine.js';
+
+requireWasmEngine(); // every private-key operation below runs on the WebAssembly engine (issue 15)
 
 // OpenSSL is the independent peer: its absence is a failure of the test machine, not a skip (.ci/run installs it).
 

@@ -7,6 +7,9 @@ import { isProbablePrime } from '../../src/rsa/prime.js';
 import { isRsaError } from '../../src/rsa/errors.js';
 import { i2osp } from '../../src/rsa/bigint.js';
 import { bytesToBase64 } from '../../src/rsa/bytes.js';
+import { requireWasmEngine } from '../helpers/rsa-engine.js';
+
+requireWasmEngine(); // every private-key operation below runs on the WebAssembly engine (issue 15)
 
 /** Every FIPS 186-5 §A.1.3 / §B.3.3 condition on a generated key, checked from the numbers. */
 function assertFipsKey(k: ReturnType<typeof generateKeyPair>, nlen: number): void {

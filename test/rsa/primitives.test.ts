@@ -6,6 +6,9 @@ import { modPow, os2ip } from '../../src/rsa/bigint.js';
 import { isRsaError } from '../../src/rsa/errors.js';
 import { privateKeyFromComponents, publicKeyFromComponents } from '../../src/rsa/key.js';
 import { opensslKey } from '../helpers/keys.js';
+import { requireWasmEngine } from '../helpers/rsa-engine.js';
+
+requireWasmEngine(); // every private-key operation below runs on the WebAssembly engine (issue 15)
 
 describe('RSA primitives (RFC 8017 §5)', () => {
   const { key, nodeKey } = opensslKey(2048);

@@ -7,6 +7,9 @@ import { i2osp } from '../../src/rsa/bigint.js';
 import { isRsaError } from '../../src/rsa/errors.js';
 import { privateKeyFromComponents } from '../../src/rsa/key.js';
 import { opensslKey } from '../helpers/keys.js';
+import { requireWasmEngine } from '../helpers/rsa-engine.js';
+
+requireWasmEngine(); // every private-key operation below runs on the WebAssembly engine (issue 15)
 
 const PSS = crypto.constants.RSA_PKCS1_PSS_PADDING;
 

@@ -22,6 +22,9 @@ import {
   sealRawPayloadForTesting,
   sealText,
 } from '../../src/rsa/seal.js';
+import { requireWasmEngine } from '../helpers/rsa-engine.js';
+
+requireWasmEngine(); // every private-key operation below runs on the WebAssembly engine (issue 15)
 
 const sha256 = (b: Uint8Array): Uint8Array => getHash('SHA-256').digest(b);
 

@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { bytesToHex, getHash, isRsaError, parsePrivateKey, pkcs1v15Sign, pkcs1v15Verify } from '../../src/rsa/index.js';
 import { hex, hexToBigInt, listVectorFiles, loadWycheproof, tcLabel, type SignatureTest } from '../helpers/vectors.js';
+import { requireWasmEngine } from '../helpers/rsa-engine.js';
+
+requireWasmEngine(); // every private-key operation below runs on the WebAssembly engine (issue 15)
 
 interface SigGenGroup {
   type: string;

@@ -14,6 +14,7 @@ import { WASM_BASE64 } from './module-bytes.js';
 export interface RsaWasmExports {
   readonly memory: WebAssembly.Memory;
   mont_mul(r: number, a: number, b: number, m: number, minv: number, L: number, t: number): void;
+  mont_sqr(r: number, a: number, m: number, minv: number, L: number, t: number): void;
   redc(r: number, x: number, Lx: number, m: number, minv: number, L: number, t: number): void;
   mul_add(r: number, a: number, La: number, b: number, Lb: number, c: number, Lc: number, Lr: number, t: number): void;
   exp_window(r: number, base: number, e: number, ebits: number, m: number, minv: number, L: number, one: number, tbl: number, t: number, sel: number): void;

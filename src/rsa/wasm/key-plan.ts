@@ -76,7 +76,7 @@ function buildPlan(key: RsaPrivateKey): KeyPlan {
     KP: lay.limbs(K_LIMBS), KQ: lay.limbs(K_LIMBS), EP: lay.limbs(Lx + 1), EQ: lay.limbs(Lx + 1),
     M1: lay.limbs(Lh), M2M: lay.limbs(Lh), M2: lay.limbs(Lh), M2P: lay.limbs(Lh), D: lay.limbs(Lh), H: lay.limbs(Lh),
     MM: lay.limbs(Ln), Y: lay.limbs(Ln), YM: lay.limbs(Ln), Z: lay.limbs(Ln), RR: lay.limbs(Ln), RM: lay.limbs(Ln),
-    TBL: lay.bytes(32 * 4 * (Ln + 1)), SEL: lay.limbs(Ln), T: lay.acc(2 * Ln + Lh + 8),
+    TBL: lay.table(Ln), SEL: lay.limbs(Ln), T: lay.acc(2 * Ln + Lh + 8),
     BYTES: lay.bytes(k), RND: lay.bytes(16),
   };
   const blob = new Uint8Array(blobSize);

@@ -42,7 +42,7 @@ export function montgomeryR(L: number): bigint {
 
 /**
  * Assigns byte offsets in the module's memory, each region 8-byte aligned. Limb arrays get
- * two spare limbs: the functions of the module read or write one zero pad limb past the end.
+ * four spare limbs: the functions of the module read or write zero pad limbs past the end.
  */
 export class MemoryLayout {
   /** Bytes used so far, i.e. the offset of the next region. */
@@ -55,9 +55,13 @@ export class MemoryLayout {
     this.size += Math.ceil(bytes / 8) * 8;
     return at;
   }
-  /** An array of `n` limbs (+ 2 pad limbs). */
+  /** An array of `n` limbs (+ 4 pad limbs). */
   limbs(n: number): number {
-    return this.take(4 * (n + 2));
+    return this.take(4 * (n + 4));
+  }
+  /** The window table of exp_window for L limbs: 32 entries of L + 4 limbs. */
+  table(L: number): number {
+    return this.take(32 * 4 * (L + 4));
   }
   /** `n` 64-bit accumulators. */
   acc(n: number): number {

@@ -56,7 +56,7 @@ export function modPowWasm(m: Uint8Array, base: Uint8Array, exp: Uint8Array): Ui
   const Le = Math.ceil((8 * exp.length) / 28) + 1;
   const lay = new MemoryLayout(P.start);
   const B = lay.limbs(L), BM = lay.limbs(L), E = lay.limbs(Le), R = lay.limbs(L), SEL = lay.limbs(L);
-  const TBL = lay.bytes(32 * 4 * (L + 1)), T = lay.acc(2 * L + 8), BYTES = lay.bytes(Math.max(m.length, exp.length));
+  const TBL = lay.table(L), T = lay.acc(Math.max(2 * L + 8, 32)), BYTES = lay.bytes(Math.max(m.length, exp.length));
   ensureMemory(w, lay.size);
   const mem = new Uint8Array(w.memory.buffer);
   try {
