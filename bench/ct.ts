@@ -21,7 +21,7 @@ import { i2osp, os2ip, type RsaPrivateKey } from '../src/rsa/index.js';
 import { quickKey } from './lib/keys.js';
 import { machine, machineLine } from './lib/machine.js';
 import { loadEngines, type EngineName, type Engines } from './lib/rsa-engines.js';
-import { fmt, median } from './lib/stats.js';
+import { fmt, median, quantile } from './lib/stats.js';
 import { CROPS, croppedT, maxAbsT, type Cropped } from './lib/welch.js';
 
 const HELP = `usage: npm run bench:ct [-- --n N] [-- --warmup W] [-- --quick] [-- --json] [-- --out FILE]
@@ -179,6 +179,8 @@ async function main(): Promise<void> {
     classes: [string, string];
     measurements: [number, number];
     median_us: [number, number];
+    /** Per class: mean and the 10th, 25th, 50th, 75th and 90th percentiles, µs (raw file only). */
+    distribution_us: { mean: number; p10: number; p25: number; p50: number; p75: number; p90: number }[];
     max_abs_t: number;
     crops: Cropped[];
     verdict: string;
@@ -193,6 +195,10 @@ async function main(): Promise<void> {
       classes: test.classes,
       measurements: [times[0].length, times[1].length],
       median_us: [median(times[0]) / 1000, median(times[1]) / 1000],
+      distribution_us: times.map((xs) => ({
+        mean: xs.reduce((a, b) => a + b, 0) / xs.length / 1000,
+        ...Object.fromEntries(([10, 25, 50, 75, 90] as const).map((q) => [`p${q}`, quantile(xs, q / 100) / 1000])),
+      })) as Result['distribution_us'],
       max_abs_t: t,
       crops,
       verdict: t < THRESHOLD ? `no leak detected at ${fmt(N)} measurements` : 'leak',
@@ -203,10 +209,10 @@ async function main(): Promise<void> {
     return ts.length ? Math.max(...ts) : null;
   };
   console.log(`Timing-leak test (dudect: Welch's t, two classes in CSPRNG order) — ${machineLine(m)}; engine in use by default: ${engineInUse}; ${fmt(N)} measurements per test, ${WARMUP} warm-up calls; |t| is the largest over croppings at ${CROPS.map((c) => `${c * 100}%`).join(', ')} of the pooled timings; |t| ≥ ${THRESHOLD} is a leak`);
-  console.log(`| test | engine | classes (0 / 1) | median µs (0 / 1) | ${CROPS.map((c) => (c >= 1 ? 't, all' : `t, ≤ p${c * 100}`)).join(' | ')} | max abs t | verdict |`);
+  console.log(`| test | engine | classes (0 / 1) | mean µs (0 / 1) | ${CROPS.map((c) => (c >= 1 ? 't, all' : `t, ≤ p${c * 100}`)).join(' | ')} | max abs t | verdict |`);
   console.log(`|---|---|---|---|${CROPS.map(() => '---|').join('')}---|---|`);
   for (const r of results) {
-    console.log(`| ${r.id}: ${r.what} | ${r.engine} | ${r.classes.join(' / ')} | ${r.median_us.map((x) => x.toFixed(1)).join(' / ')} | ${r.crops.map((c) => c.t.toFixed(2)).join(' | ')} | ${r.max_abs_t.toFixed(2)} | ${r.verdict} |`);
+    console.log(`| ${r.id}: ${r.what} | ${r.engine} | ${r.classes.join(' / ')} | ${r.distribution_us.map((d) => d.mean.toFixed(1)).join(' / ')} | ${r.crops.map((c) => c.t.toFixed(2)).join(' | ')} | ${r.max_abs_t.toFixed(2)} | ${r.verdict} |`);
   }
   const summary = {
     max_abs_t_wasm: maxOf('wasm'),
