@@ -71,18 +71,20 @@ export async function initRsaEngine(): Promise<RsaEngineName> {
 }
 
 /**
- * The engine for one private-key operation with `key`, counted in rsaEngineCounts.
- * Throws RSA_ENGINE_UNAVAILABLE when 'wasm' was forced and cannot load.
+ * The engine for one private-key operation with `key`. Throws RSA_ENGINE_UNAVAILABLE when
+ * 'wasm' was forced and cannot load.
  */
 export function engineForKey(key: RsaPrivateKey): RsaEngineName {
   const c = currentChoice();
-  let e: RsaEngineName = 'bigint';
-  if (c !== 'bigint') {
-    if (loadWasmSync()) e = wasmSupportsKey(key) ? 'wasm' : 'bigint';
-    else if (c === 'wasm') throw unavailable();
-  }
-  counts[e]++;
-  return e;
+  if (c === 'bigint') return 'bigint';
+  if (loadWasmSync()) return wasmSupportsKey(key) ? 'wasm' : 'bigint';
+  if (c === 'wasm') throw unavailable();
+  return 'bigint';
+}
+
+/** Counts one private-key operation run on `engine` (primitives.ts, where it calls the engine). */
+export function notePrivateOp(engine: RsaEngineName): void {
+  counts[engine]++;
 }
 
 /** How many private-key operations each engine ran in this process (tests check the routing). */

@@ -10,7 +10,7 @@
  * BigInt on the WebAssembly engine; OAEP, PSS and PKCS #1 v1.5 use them.
  */
 import { expPlan, i2osp, modPowPlan, os2ip, type ExpPlan } from './bigint.js';
-import { engineForKey } from './engine.js';
+import { engineForKey, notePrivateOp } from './engine.js';
 import { rsaError } from './errors.js';
 import type { RsaPrivateKey, RsaPublicKey } from './key.js';
 import { privateOpBigInt } from './private-bigint.js';
@@ -27,14 +27,22 @@ function publicOp(key: RsaPublicKey, x: bigint, what: string): bigint {
 
 function privateOp(key: RsaPrivateKey, x: bigint, what: string): bigint {
   if (typeof x !== 'bigint' || x < 0n || x >= key.n) throw rsaError('RSA_INPUT_OUT_OF_RANGE', `${what} representative out of range`);
-  if (engineForKey(key) === 'wasm') return os2ip(privateOpWasm(key, i2osp(x, key.size)));
+  if (engineForKey(key) === 'wasm') {
+    notePrivateOp('wasm');
+    return os2ip(privateOpWasm(key, i2osp(x, key.size)));
+  }
+  notePrivateOp('bigint');
   return privateOpBigInt(key, x, what);
 }
 
 function privateOpBytes(key: RsaPrivateKey, x: Uint8Array, what: string): Uint8Array {
   if (!(x instanceof Uint8Array)) throw rsaError('RSA_INVALID_ARGUMENT', `${what} must be a Uint8Array`);
   if (x.length !== key.size) throw rsaError('RSA_INPUT_OUT_OF_RANGE', `${what} representative must be ${key.size} bytes`);
-  if (engineForKey(key) === 'wasm') return privateOpWasm(key, x);
+  if (engineForKey(key) === 'wasm') {
+    notePrivateOp('wasm');
+    return privateOpWasm(key, x);
+  }
+  notePrivateOp('bigint');
   return i2osp(privateOpBigInt(key, os2ip(x), what), key.size);
 }
 
