@@ -25,9 +25,9 @@ import { fmt, median, quantile } from './lib/stats.js';
 import { CROPS, croppedT, maxAbsT, type Cropped } from './lib/welch.js';
 
 const HELP = `usage: npm run bench:ct [-- --n N] [-- --warmup W] [-- --quick] [-- --json] [-- --out FILE]
-  --n N       measurements per test and engine, both classes together (default 25000: about
-              9 minutes for the 6 tests on the 2-core machine of docs/PERFORMANCE.md, ~20 ms
-              per round of one measurement of each)
+  --n N       measurements per test and engine, both classes together (default 30000: about
+              8–10 minutes for the 6 tests on the 2-core machine of docs/PERFORMANCE.md, at
+              ~16–19 ms per round of one measurement of each)
   --warmup W  untimed calls of each test before measuring (default 300: V8 tiers WebAssembly
               and JavaScript up after a few dozen calls)
   --quick     --n 1000 --warmup 50, raw result to the temp folder
@@ -51,7 +51,7 @@ function intFlag(name: string, dflt: number): number {
 }
 const QUICK = argv.includes('--quick');
 const JSON_OUT = argv.includes('--json');
-const N = intFlag('--n', QUICK ? 1000 : 25_000);
+const N = intFlag('--n', QUICK ? 1000 : 30_000);
 const WARMUP = intFlag('--warmup', QUICK ? 50 : 300);
 /** Measurements each test takes before the next test's turn. */
 const CHUNK = 500;

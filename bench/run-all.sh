@@ -4,7 +4,7 @@
 # other people's jobs to end). Each writes its raw result to bench/results/<name>.json; this
 # script keeps what each printed in bench/results/<name>.txt (stdout) and .log (stderr).
 #   bash bench/run-all.sh [fanout] [rsa] [handshake] [heap] [timer] [e2e] [cluster] [ct]
-# (default: the first six, ~40 min). ct (the timing-leak test, ~9 min) is optional. cluster is optional, on request only (an estimated 20–30 min, not yet timed): it starts
+# (default: the first six, ~40 min). ct (the timing-leak test, ~10 min) is optional. cluster is optional, on request only (an estimated 20–30 min, not yet timed): it starts
 # its own redis-server and PostgreSQL (test/helpers/services.ts) and, when this build's
 # 'parley server' has --redis, three Parley nodes on them.
 set -u
