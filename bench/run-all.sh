@@ -3,8 +3,8 @@
 # machine is idle (under 0.15 cores busy over 5 s, from /proc/stat: on a shared machine, wait for
 # other people's jobs to end). Each writes its raw result to bench/results/<name>.json; this
 # script keeps what each printed in bench/results/<name>.txt (stdout) and .log (stderr).
-#   bash bench/run-all.sh [fanout] [rsa] [handshake] [heap] [timer] [e2e] [cluster]
-# (default: the first six, ~40 min). cluster is optional, on request only (an estimated 20–30 min, not yet timed): it starts
+#   bash bench/run-all.sh [fanout] [rsa] [handshake] [heap] [timer] [e2e] [cluster] [ct]
+# (default: the first six, ~40 min). ct (the timing-leak test, ~10 min) is optional. cluster is optional, on request only (an estimated 20–30 min, not yet timed): it starts
 # its own redis-server and PostgreSQL (test/helpers/services.ts) and, when this build's
 # 'parley server' has --redis, three Parley nodes on them.
 set -u
@@ -26,7 +26,7 @@ quiet() {
 jobs=("$@")
 [ ${#jobs[@]} -eq 0 ] && jobs=(fanout rsa handshake heap timer e2e)
 for job in "${jobs[@]}"; do
-  case $job in fanout | rsa | handshake | heap | timer | e2e | cluster) ;; *) echo "unknown benchmark: $job (fanout, rsa, handshake, heap, timer, e2e, cluster)"; exit 2 ;; esac
+  case $job in fanout | rsa | handshake | heap | timer | e2e | cluster | ct) ;; *) echo "unknown benchmark: $job (fanout, rsa, handshake, heap, timer, e2e, cluster, ct)"; exit 2 ;; esac
   quiet
   node "dist/bench/$job.js" --json > "bench/results/$job.txt" 2> "bench/results/$job.log"
   echo "$(date +%T) $job done (exit $?)"

@@ -37,11 +37,12 @@ export class Child {
 
   /**
    * Forks `script` (a compiled .js file) with `--expose-gc` (and the flags in $BENCH_CHILD_FLAGS,
-   * e.g. `--cpu-prof`, for profiling) and waits for its first `ready` answer.
+   * e.g. `--cpu-prof`, for profiling) and waits for its first `ready` answer. `env` is added to
+   * this process's environment for the child (e.g. PARLEY_RSA_ENGINE).
    */
-  static async start(script: string, args: string[] = []): Promise<Child> {
+  static async start(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<Child> {
     const extra = (process.env.BENCH_CHILD_FLAGS ?? '').split(/\s+/).filter(Boolean);
-    const proc = fork(script, args, { execArgv: ['--expose-gc', ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const proc = fork(script, args, { execArgv: ['--expose-gc', ...extra], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const c = new Child(proc);
     await c.call('ready');
     return c;

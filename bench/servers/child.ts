@@ -2,7 +2,8 @@
  * A benchmark server process: `node child.js <kind> [pki folder | Redis URL]` starts that server
  * (parley, ws, ws-batched, sio; sio-redis with a Redis URL: a node of a Socket.IO cluster; tls
  * and mtls for the handshake benchmark) and answers the orchestrator
- * over IPC: `address` (its port), `usage` (CPU time, memory after GC), `heapTypes` (its heap by
+ * over IPC: `address` (its port), `usage` (CPU time, memory after GC), `engine` (the RSA engine
+ * in use), `heapTypes` (its heap by
  * kind of object, lib/heap-types.ts) and `window` (its own CPU
  * time and deliveries, read inside this process on its own clock at two given times), so that
  * each server's cost is measured in a process of its own and not on another process's clock.
@@ -11,6 +12,7 @@ import { monoNow } from '../lib/clock.js';
 import { heapTypes } from '../lib/heap-types.js';
 import { serve } from '../lib/ipc.js';
 import { quickKey } from '../lib/keys.js';
+import { loadEngines } from '../lib/rsa-engines.js';
 import { usage } from '../lib/usage.js';
 import { startParley } from './parley.js';
 import { startSioBroadcast } from './sio.js';
@@ -79,6 +81,8 @@ serve({
   address: async () => ({ port: (await server).port }),
   usage: (gc: boolean) => usage(gc),
   heapTypes: () => heapTypes(),
+  /** The RSA engine this process's private-key operations use now ('wasm' or 'bigint'; PARLEY_RSA_ENGINE chooses it). */
+  engine: async () => (await loadEngines()).current(),
   /** Readings at `from` and `to` (monotonic ms): a busy server takes them late, but each one in a single instant. */
   window: async (w: { from: number; to: number }) => {
     await at(w.from);
