@@ -53,7 +53,7 @@ describe('createWebHandler', () => {
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('content-type'), 'text/html; charset=utf-8');
     assert.equal(r.headers.get('content-security-policy'), CONTENT_SECURITY_POLICY);
-    assert.match(CONTENT_SECURITY_POLICY, /default-src 'none'; script-src 'self'; worker-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'/);
+    assert.match(CONTENT_SECURITY_POLICY, /default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'/);
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
     assert.equal(r.headers.get('cross-origin-opener-policy'), 'same-origin');
