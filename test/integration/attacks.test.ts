@@ -19,22 +19,10 @@ import { unbatch } from '../../src/protocol/batch.js';
 import { CliClient, killCliClients } from './cli-client.js';
 import { allClosed, recordingProxy } from './recording-proxy.js';
 import { parseWsStream } from './ws-wire.js';
+import { rawSocket, type RawSocket } from './raw-socket.js';
 
-type Raw = { ws: WebSocket; received: Uint8Array[]; closed: Promise<{ code: number; reason: string }> };
-
-/** A raw WebSocket to the server that records what it receives. */
-async function raw(url: string, protocol = SUBPROTOCOL): Promise<Raw> {
-  const ws = new WebSocket(url, protocol);
-  const received: Uint8Array[] = [];
-  ws.on('message', (d) => received.push(new Uint8Array(d as Buffer)));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  ws.on('error', () => {});
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return { ws, received, closed };
-}
+type Raw = RawSocket;
+const raw = (url: string, protocol: string = SUBPROTOCOL): Promise<Raw> => rawSocket(url, protocol);
 
 const waitFor = async (cond: () => boolean, ms = 3000) => {
   const end = Date.now() + ms;

@@ -7,37 +7,17 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
 import type { ServerEvent } from '../../src/chat/events.js';
 import { ClientHandshake, parseError, SUBPROTOCOL, type Session } from '../../src/protocol/index.js';
 import { unbatch } from '../../src/protocol/batch.js';
 import { nodeCrypto } from '../../src/protocol/crypto-node.js';
-import { closeAll, quickKey, sleep, startServer } from '../integration/harness.js';
+import { closeAll, quickKey, startServer } from '../integration/harness.js';
+import { rawSocket, until, type RawSocket } from '../integration/raw-socket.js';
 
 after(closeAll);
 
-type Raw = { ws: WebSocket; received: Uint8Array[]; closed: Promise<{ code: number; reason: string }> };
-
-async function raw(url: string): Promise<Raw> {
-  const ws = new WebSocket(url, SUBPROTOCOL);
-  const received: Uint8Array[] = [];
-  ws.on('message', (d) => received.push(new Uint8Array(d as Buffer)));
-  ws.on('error', () => {});
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return { ws, received, closed };
-}
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+type Raw = RawSocket;
+const raw = (url: string): Promise<Raw> => rawSocket(url);
 
 /** A raw socket that has received the ServerHello: the ClientFinish is the caller's to send (or to spoil). */
 async function uptoFinish(url: string, name: string): Promise<Raw & { finish: Uint8Array; session: Session }> {
