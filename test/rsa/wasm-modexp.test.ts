@@ -12,10 +12,12 @@ import { i2osp, modPow, os2ip } from '../../src/rsa/bigint.js';
 import { isRsaError } from '../../src/rsa/errors.js';
 import { modPowWasm } from '../../src/rsa/wasm/modexp.js';
 
+/** A random odd modulus of exactly `len` bytes, at least 3. */
 function oddModulus(len: number): Uint8Array {
   const m = crypto.randomBytes(len);
   m[len - 1]! |= 1;
   if (m[0] === 0) m[0] = 1 + (m[0]! % 255);
+  if (len === 1 && m[0]! < 3) m[0] = 3; // m = 1 has no base below m but 0 (the edge test checks m = 1 itself)
   return m;
 }
 
