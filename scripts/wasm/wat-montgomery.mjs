@@ -91,19 +91,12 @@ export const MONT_MUL = `
     (call $carry_store ${g('r')} ${acc(g('t'), g('L'))} ${g('L')}))
 `;
 
-export const REDC = `
-  ;; r = x·R⁻¹ mod m (Montgomery reduction of an Lx-limb x by an L-limb m, Lx ≥ L; R = 2^(28·L)).
-  ;; r < 2m whenever x < R·m. t holds Lx+L+6 i64.
-  (func $redc (export "redc") (param $r i32) (param $x i32) (param $Lx i32) (param $m i32)
-      (param $minv i32) (param $L i32) (param $t i32)
-    (local $i i32) (local $p i32) (local $mp i32) (local $end i32)
-    (local $u i64) (local $tt i64) (local $minv64 i64) (local $m0 i64)
-    ${s('minv64', `(i64.extend_i32_u ${g('minv')})`)}
-    ${s('m0', `(i64.load32_u ${g('m')})`)}
-    (call $zero64 ${g('t')} (i32.add (i32.add ${g('Lx')} ${g('L')}) (i32.const 3)))
-    ${forUp('i', '(i32.const 0)', g('Lx'), `(i64.store ${acc(g('t'), g('i'))} (i64.load32_u ${limb(g('x'), g('i'))}))`)}
-    ${s('end', `(i32.add ${g('m')} (i32.shl ${g('L')} (i32.const 2)))`)}
-    ${forUp('i', '(i32.const 0)', g('L'), `
+/**
+ * One row of Montgomery reduction at column i (WAT statements on the caller's locals $t, $i, $p,
+ * $tt, $u, $minv64, $m0, $m, $mp, $end): u = −t[i]·m⁻¹ mod 2^28, then t[i..] += u·m, the inner
+ * loop unrolled by two (m carries a zero pad limb). Used by REDC and by mont_sqr's odd last row.
+ */
+export const reduceRow = () => `
       ${s('p', acc(g('t'), g('i')))}
       ${s('tt', `(i64.load ${g('p')})`)}
       ${s('u', `(i64.and (i64.mul (i64.and ${g('tt')} ${M28}) ${g('minv64')}) ${M28})`)}
@@ -117,7 +110,22 @@ export const REDC = `
         (i64.store offset=8 ${g('p')} (i64.add (i64.load offset=8 ${g('p')}) (i64.mul ${g('u')} (i64.load32_u offset=4 ${g('mp')}))))
         ${s('p', `(i32.add ${g('p')} (i32.const 16))`)}
         ${s('mp', `(i32.add ${g('mp')} (i32.const 8))`)}
-        (br $in_top)))
+        (br $in_top)))`;
+
+export const REDC = `
+  ;; r = x·R⁻¹ mod m (Montgomery reduction of an Lx-limb x by an L-limb m, Lx ≥ L; R = 2^(28·L)).
+  ;; r < 2m whenever x < R·m. t holds Lx+L+6 i64.
+  (func $redc (export "redc") (param $r i32) (param $x i32) (param $Lx i32) (param $m i32)
+      (param $minv i32) (param $L i32) (param $t i32)
+    (local $i i32) (local $p i32) (local $mp i32) (local $end i32)
+    (local $u i64) (local $tt i64) (local $minv64 i64) (local $m0 i64)
+    ${s('minv64', `(i64.extend_i32_u ${g('minv')})`)}
+    ${s('m0', `(i64.load32_u ${g('m')})`)}
+    (call $zero64 ${g('t')} (i32.add (i32.add ${g('Lx')} ${g('L')}) (i32.const 3)))
+    ${forUp('i', '(i32.const 0)', g('Lx'), `(i64.store ${acc(g('t'), g('i'))} (i64.load32_u ${limb(g('x'), g('i'))}))`)}
+    ${s('end', `(i32.add ${g('m')} (i32.shl ${g('L')} (i32.const 2)))`)}
+    ${forUp('i', '(i32.const 0)', g('L'), `
+      ${reduceRow()}
       (if (i32.eq (i32.and ${g('i')} (i32.const 63)) (i32.const 63))
         (then (call $carry ${acc(g('t'), `(i32.add ${g('i')} (i32.const 1))`)} (i32.add ${g('Lx')} (i32.const 1)))))`)}
     (call $carry_store ${g('r')} ${acc(g('t'), g('L'))} ${g('L')}))

@@ -3,6 +3,7 @@
  * about three quarters of a multiplication's work. Conventions in rsa-wat.mjs.
  */
 import { M28, acc, g, limb, mulAdd2, s } from './wat-dsl.mjs';
+import { reduceRow } from './wat-montgomery.mjs';
 
 export const MONT_SQR = `
   ;; r = a²·R⁻¹ mod m (a < 2m gives r < 2m): the square first, each off-diagonal product once
@@ -190,20 +191,7 @@ export const MONT_SQR = `
       ${s('i', `(i32.add ${g('i')} (i32.const 2))`)}
       (br $red_top)))
     (if (i32.lt_u ${g('i')} ${g('L')}) (then
-      ${s('p', acc(g('t'), g('i')))}
-      ${s('tt', `(i64.load ${g('p')})`)}
-      ${s('u', `(i64.and (i64.mul (i64.and ${g('tt')} ${M28}) ${g('minv64')}) ${M28})`)}
-      ${s('tt', `(i64.add ${g('tt')} (i64.mul ${g('u')} ${g('m0')}))`)}
-      (i64.store offset=8 ${g('p')} (i64.add (i64.load offset=8 ${g('p')}) (i64.shr_u ${g('tt')} (i64.const 28))))
-      ${s('p', `(i32.add ${g('p')} (i32.const 8))`)}
-      ${s('mp', `(i32.add ${g('m')} (i32.const 4))`)}
-      (block $in_end (loop $in_top
-        (br_if $in_end (i32.ge_u ${g('mp')} ${g('end')}))
-        (i64.store ${g('p')} (i64.add (i64.load ${g('p')}) (i64.mul ${g('u')} (i64.load32_u ${g('mp')}))))
-        (i64.store offset=8 ${g('p')} (i64.add (i64.load offset=8 ${g('p')}) (i64.mul ${g('u')} (i64.load32_u offset=4 ${g('mp')}))))
-        ${s('p', `(i32.add ${g('p')} (i32.const 16))`)}
-        ${s('mp', `(i32.add ${g('mp')} (i32.const 8))`)}
-        (br $in_top)))))
+      ${reduceRow()}))
     (call $carry_store ${g('r')} ${acc(g('t'), g('L'))} ${g('L')}))
 `;
 
