@@ -43,7 +43,7 @@ export interface ClientFinish {
 }
 
 /** Throws a ProtocolError 'handshake_failed' that carries the peer's Error message as `remote`. */
-function peerRefused(msg: Uint8Array): never {
+export function peerRefused(msg: Uint8Array): never {
   const remote = parseError(msg);
   throw protocolError('handshake_failed', `the peer refused the handshake: ${remote.code}: ${remote.message}`, undefined, remote);
 }

@@ -9,9 +9,8 @@
 import { copyBytes } from './bytes.js';
 import { MessageType, PROTOCOL_VERSION } from './constants.js';
 import { openHandshakeMessage, startHandshakeMessage } from './envelope.js';
-import { parseError } from './error-message.js';
 import { protocolError } from './errors.js';
-import { checkName, type ClientHello } from './messages.js';
+import { checkName, peerRefused, type ClientHello } from './messages.js';
 import { FINISHED_LENGTH, MAX_SPKI_LENGTH, MAX_TICKET_LENGTH, NONCE_LENGTH, X25519_LENGTH } from './limits.js';
 
 /** ResumeHello (0x04): a ClientHello's fields and a ticket, empty when the client has none to offer. */
@@ -98,9 +97,4 @@ export function parseResumeFinish(msg: Uint8Array, version: number = PROTOCOL_VE
   const mac = r.fixed(FINISHED_LENGTH, 'client_finished');
   r.end();
   return mac;
-}
-
-function peerRefused(msg: Uint8Array): never {
-  const remote = parseError(msg);
-  throw protocolError('handshake_failed', `the peer refused the handshake: ${remote.code}: ${remote.message}`, undefined, remote);
 }
