@@ -5,7 +5,7 @@
  * 'unexpected_message', 'unsupported_version', see openHandshakeMessage).
  */
 import { NAME_RE } from '../chat/events.js';
-import { ByteWriter, copyBytes } from './bytes.js';
+import { ByteReader, ByteWriter, copyBytes } from './bytes.js';
 import { MessageType, PROTOCOL_VERSION } from './constants.js';
 import { openHandshakeMessage, startHandshakeMessage } from './envelope.js';
 import { protocolError } from './errors.js';
@@ -59,13 +59,20 @@ export function checkName(name: unknown): asserts name is string {
  * 'malformed' when a field has the wrong length or the name is invalid.
  */
 export function encodeClientHello(m: ClientHello, version: number = PROTOCOL_VERSION): Uint8Array {
+  return writeClientHelloFields(startHandshakeMessage(MessageType.ClientHello, version), m).bytes();
+}
+
+/**
+ * Writes a ClientHello's fields after the type and version bytes: the start of a ResumeHello's
+ * body too (resume-messages.ts). Throws ProtocolError 'malformed' for a bad length or name.
+ */
+export function writeClientHelloFields(w: ByteWriter, m: ClientHello): ByteWriter {
   checkName(m.name);
-  return startHandshakeMessage(MessageType.ClientHello, version)
+  return w
     .fixed(m.nonce, NONCE_LENGTH, 'client_nonce')
     .fixed(m.ephemeral, X25519_LENGTH, 'client ephemeral')
     .vec16(m.rsaKey, 1, MAX_SPKI_LENGTH, 'client RSA key')
-    .vec8(new TextEncoder().encode(m.name), 1, 32, 'name')
-    .bytes();
+    .vec8(new TextEncoder().encode(m.name), 1, 32, 'name');
 }
 
 /**
@@ -74,13 +81,21 @@ export function encodeClientHello(m: ClientHello, version: number = PROTOCOL_VER
  */
 export function parseClientHello(msg: Uint8Array, version: number = PROTOCOL_VERSION): ClientHello {
   const r = openHandshakeMessage(msg, MessageType.ClientHello, undefined, version);
+  const fields = readClientHelloFields(r);
+  r.end();
+  checkName(fields.name);
+  return fields;
+}
+
+/**
+ * Reads a ClientHello's fields (a ResumeHello's first ones too). The name's syntax is NOT checked
+ * here: the caller checks it with checkName after r.end(). Throws ProtocolError as ByteReader does.
+ */
+export function readClientHelloFields(r: ByteReader): ClientHello {
   const nonce = r.fixed(NONCE_LENGTH, 'client_nonce');
   const ephemeral = r.fixed(X25519_LENGTH, 'client ephemeral');
   const rsaKey = r.vec16(1, MAX_SPKI_LENGTH, 'client RSA key');
-  const nameBytes = r.vec8(1, 32, 'name');
-  r.end();
-  const name = String.fromCharCode(...nameBytes);
-  checkName(name);
+  const name = String.fromCharCode(...r.vec8(1, 32, 'name'));
   return { nonce, ephemeral, rsaKey, name };
 }
 

@@ -10,8 +10,8 @@ import { copyBytes } from './bytes.js';
 import { MessageType, PROTOCOL_VERSION } from './constants.js';
 import { openHandshakeMessage, startHandshakeMessage } from './envelope.js';
 import { protocolError } from './errors.js';
-import { checkName, peerRefused, type ClientHello } from './messages.js';
-import { FINISHED_LENGTH, MAX_SPKI_LENGTH, MAX_TICKET_LENGTH, NONCE_LENGTH, X25519_LENGTH } from './limits.js';
+import { checkName, peerRefused, readClientHelloFields, writeClientHelloFields, type ClientHello } from './messages.js';
+import { FINISHED_LENGTH, MAX_TICKET_LENGTH, NONCE_LENGTH, X25519_LENGTH } from './limits.js';
 
 /** ResumeHello (0x04): a ClientHello's fields and a ticket, empty when the client has none to offer. */
 export interface ResumeHello extends ClientHello {
@@ -35,28 +35,17 @@ const RESUME_SERVER_HELLO_LENGTH = RESUME_SERVER_HELLO_MACKED + FINISHED_LENGTH;
 
 /** Encodes a ResumeHello of protocol `version`. Throws ProtocolError 'malformed' for a bad field. */
 export function encodeResumeHello(m: ResumeHello, version: number = PROTOCOL_VERSION): Uint8Array {
-  checkName(m.name);
-  return startHandshakeMessage(MessageType.ResumeHello, version)
-    .fixed(m.nonce, NONCE_LENGTH, 'client_nonce')
-    .fixed(m.ephemeral, X25519_LENGTH, 'client ephemeral')
-    .vec16(m.rsaKey, 1, MAX_SPKI_LENGTH, 'client RSA key')
-    .vec8(new TextEncoder().encode(m.name), 1, 32, 'name')
-    .vec16(m.ticket, 0, MAX_TICKET_LENGTH, 'ticket')
-    .bytes();
+  return writeClientHelloFields(startHandshakeMessage(MessageType.ResumeHello, version), m).vec16(m.ticket, 0, MAX_TICKET_LENGTH, 'ticket').bytes();
 }
 
 /** Decodes a ResumeHello strictly (exact lengths, no trailing bytes, name syntax). Throws as the module doc says. */
 export function parseResumeHello(msg: Uint8Array, version: number = PROTOCOL_VERSION): ResumeHello {
   const r = openHandshakeMessage(msg, MessageType.ResumeHello, undefined, version);
-  const nonce = r.fixed(NONCE_LENGTH, 'client_nonce');
-  const ephemeral = r.fixed(X25519_LENGTH, 'client ephemeral');
-  const rsaKey = r.vec16(1, MAX_SPKI_LENGTH, 'client RSA key');
-  const nameBytes = r.vec8(1, 32, 'name');
+  const fields = readClientHelloFields(r);
   const ticket = r.vec16(0, MAX_TICKET_LENGTH, 'ticket');
   r.end();
-  const name = String.fromCharCode(...nameBytes);
-  checkName(name);
-  return { nonce, ephemeral, rsaKey, name, ticket };
+  checkName(fields.name);
+  return { ...fields, ticket };
 }
 
 /** Encodes a ResumeServerHello without its server_finished: the bytes the MAC's transcript ends with. Throws ProtocolError 'malformed'. */
