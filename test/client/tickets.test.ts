@@ -59,6 +59,31 @@ describe('TicketKeeper', () => {
   });
 });
 
+/**
+ * Runs a ChatConnection against a fake server whose first connection answers the hello with
+ * `firstReply` and closes with `close`, later ones with `ready`; returns the types of the first
+ * `count` hellos the client sent (ClientHello or ResumeHello).
+ */
+async function helloTypes(firstReply: Uint8Array, close: { code: number; reason: string }, count: number): Promise<number[]> {
+  const hellos: number[] = [];
+  const { factory } = fakeSocketFactory((n) => (n === 0 ? { helloReply: firstReply, close } : { after: [ready()], close: { code: 1001, reason: 'bye' } }));
+  const recording: SocketFactory = (url, h, o) => {
+    const s = factory(url, h, o);
+    return new Proxy(s, {
+      get(t, p) {
+        if (p === 'send') return (d: Uint8Array) => (hellos.length < 10 && (d[0] === MessageType.ClientHello || d[0] === MessageType.ResumeHello) && hellos.push(d[0]), t.send(d));
+        return Reflect.get(t, p) as unknown;
+      },
+    });
+  };
+  const conn = new ChatConnection({ url: 'ws://fake', identity: rsaKey('conn-client'), name: 'alice', crypto: nodeCrypto, socket: recording, verifyServer: () => ({ ok: true }), minReconnectMs: 5, maxReconnectMs: 20 });
+  conn.start();
+  const end = Date.now() + 5000;
+  while (hellos.length < count && Date.now() < end) await sleep(10);
+  conn.close();
+  return hellos.slice(0, count);
+}
+
 describe('ChatConnection and servers that predate resumption', () => {
   // what a server without resumption answers a ResumeHello (docs/PROTOCOL.md §Who asks for tickets):
   // unexpected_message; servers before the error codes said handshake_failed, their text naming the reason
@@ -67,43 +92,13 @@ describe('ChatConnection and servers that predate resumption', () => {
     ['handshake_failed', 'unexpected_message: expected ClientHello, got 0x04'],
   ];
   for (const [code, text] of refusals) it(`asks for tickets with a ResumeHello; after an Error ${code} answering it, sends ClientHellos from then on`, async () => {
-    const hellos: number[] = [];
     // connection 0: a server that does not know 0x04 refuses it as it would any unknown message
-    const { factory } = fakeSocketFactory((n) => (n === 0 ? { helloReply: plainError(code, text), close: { code: 4001, reason: 'handshake failed' } } : { after: [ready()], close: { code: 1001, reason: 'bye' } }));
-    const recording: SocketFactory = (url, h, o) => {
-      const s = factory(url, h, o);
-      return new Proxy(s, {
-        get(t, p) {
-          if (p === 'send') return (d: Uint8Array) => (hellos.length < 10 && (d[0] === MessageType.ClientHello || d[0] === MessageType.ResumeHello) && hellos.push(d[0]), t.send(d));
-          return Reflect.get(t, p) as unknown;
-        },
-      });
-    };
-    const conn = new ChatConnection({ url: 'ws://fake', identity: rsaKey('conn-client'), name: 'alice', crypto: nodeCrypto, socket: recording, verifyServer: () => ({ ok: true }), minReconnectMs: 5, maxReconnectMs: 20 });
-    conn.start();
-    const end = Date.now() + 5000;
-    while (hellos.length < 3 && Date.now() < end) await sleep(10);
-    conn.close();
-    assert.deepEqual(hellos.slice(0, 3), [MessageType.ResumeHello, MessageType.ClientHello, MessageType.ClientHello]);
+    const hellos = await helloTypes(plainError(code, text), { code: 4001, reason: 'handshake failed' }, 3);
+    assert.deepEqual(hellos, [MessageType.ResumeHello, MessageType.ClientHello, MessageType.ClientHello]);
   });
 
   it('another Error code (server_full) does not turn resumption off', async () => {
-    const hellos: number[] = [];
-    const { factory } = fakeSocketFactory((n) => (n === 0 ? { helloReply: plainError('server_full', 'full'), close: { code: 1013, reason: 'full' } } : { after: [ready()], close: { code: 1001, reason: 'bye' } }));
-    const recording: SocketFactory = (url, h, o) => {
-      const s = factory(url, h, o);
-      return new Proxy(s, {
-        get(t, p) {
-          if (p === 'send') return (d: Uint8Array) => (hellos.length < 10 && (d[0] === MessageType.ClientHello || d[0] === MessageType.ResumeHello) && hellos.push(d[0]), t.send(d));
-          return Reflect.get(t, p) as unknown;
-        },
-      });
-    };
-    const conn = new ChatConnection({ url: 'ws://fake', identity: rsaKey('conn-client'), name: 'alice', crypto: nodeCrypto, socket: recording, verifyServer: () => ({ ok: true }), minReconnectMs: 5, maxReconnectMs: 20 });
-    conn.start();
-    const end = Date.now() + 5000;
-    while (hellos.length < 2 && Date.now() < end) await sleep(10);
-    conn.close();
-    assert.deepEqual(hellos.slice(0, 2), [MessageType.ResumeHello, MessageType.ResumeHello]);
+    const hellos = await helloTypes(plainError('server_full', 'full'), { code: 1013, reason: 'full' }, 2);
+    assert.deepEqual(hellos, [MessageType.ResumeHello, MessageType.ResumeHello]);
   });
 });
