@@ -4,7 +4,7 @@
  * Finished MAC, which only a holder of the ticket key could make — and making the ResumeFinish
  * that proves the client holds the resumption secret. No RSA operation.
  */
-import { bytesToBase64, equalBytes } from '../rsa/index.js';
+import { equalBytes, fingerprintOfDigest } from '../rsa/index.js';
 import type { ProtocolCrypto } from './crypto.js';
 import { protocolError, wrapErrors } from './errors.js';
 import { deriveFinishedKeys, deriveResumedKeys, finishedMac, hashMessages, type SessionKeys } from './key-schedule.js';
@@ -20,10 +20,8 @@ export interface ClientTicket {
   serverFingerprint: string;
 }
 
-/** The fingerprint string ("SHA256:" ‖ unpadded base64) of a 32-byte key hash. Never throws. */
-export function fingerprintOfHash(hash: Uint8Array): string {
-  return 'SHA256:' + bytesToBase64(hash).replace(/=+$/, '');
-}
+/** The fingerprint string ("SHA256:" ‖ unpadded base64) of a 32-byte key hash: src/rsa's fingerprintOfDigest. Never throws. */
+export const fingerprintOfHash = fingerprintOfDigest;
 
 /** What a completed resumption gives the client. */
 export interface ClientResumed {

@@ -13,6 +13,10 @@ import { exportPublicKeyDer } from './keyfile.js';
  * Throws RSA_INVALID_ARGUMENT when `key` is not a key made by this module.
  */
 export function fingerprint(key: RsaPublicKey | RsaPrivateKey): string {
-  const digest = getHash('SHA-256').digest(exportPublicKeyDer(key, 'spki'));
+  return fingerprintOfDigest(getHash('SHA-256').digest(exportPublicKeyDer(key, 'spki')));
+}
+
+/** The fingerprint "SHA256:…" spelling of a SHA-256 digest of an SPKI DER (unpadded base64). Never throws for a Uint8Array. */
+export function fingerprintOfDigest(digest: Uint8Array): string {
   return 'SHA256:' + bytesToBase64(digest).replace(/=+$/, '');
 }

@@ -18,6 +18,6 @@ export { pkcs1v15Sign, pkcs1v15Verify, digestInfoPrefix } from './pkcs1v15.js';
 export { sealText, openText, sealBytes, openBytes, armorSealed, dearmorSealed, SEAL_VERSION, SEAL_OAEP_LABEL, SEALED_ARMOR_BEGIN, SEALED_ARMOR_END, type OpenedText, type OpenedBytes } from './seal.js';
 export { importPublicKey, importPrivateKey, parsePrivateKey, importKey, pssParamsOfKey, exportPublicKeyDer, exportPublicKeyPem, exportPrivateKeyDer, exportPrivateKeyPem, exportEncryptedPrivateKeyPem, type PssKeyParams, type KeyImportOptions } from './keyfile.js';
 export { exportJwk, importJwk, type RsaJwk } from './jwk.js';
-export { fingerprint } from './fingerprint.js';
+export { fingerprint, fingerprintOfDigest } from './fingerprint.js';
 export { pemEncode, pemDecode, type PemBlock } from './pem.js';
 export { DEFAULT_PBKDF2_ITERATIONS, DEFAULT_MAX_KDF_ITERATIONS } from './pbes2.js';
