@@ -17,6 +17,7 @@ import { ReplyTracker, type LineRef } from '../client/refs.js';
 import { checkPin, groupMismatchPreface, knownHostsPath, newPinMessage, pinMismatchMessage, sharedPinMessage } from '../client/pins.js';
 import { promptLine, promptSecret } from '../client/prompt.js';
 import { sanitize } from '../client/text.js';
+import { nameKey } from '../chat/names.js';
 import { parseCommandArgs, type Command } from './args.js';
 import { EXIT_FAILURE, EXIT_OK, failure, usageError } from './errors.js';
 import { handleSignalsGracefully, readPassphraseFile, writeStdout } from './io.js';
@@ -129,6 +130,8 @@ async function run(argv: string[]): Promise<number> {
   for (const w of identity.warnings) process.stderr.write(`parley: warning: ${w}\n`);
   // the name in use: remembered in config.json only once a server accepted it (on `ready`)
   let myName = identity.name;
+  /** Whether `name` is the name in use (names are case-insensitive: the server's spelling may differ in case). */
+  const isMe = (name: string): boolean => nameKey(name) === nameKey(myName);
   let nameSaved = identity.nameSaved;
 
   const ui = interactive ? new ScreenUi(identity.name) : new LineUi(identity.name, json);
@@ -248,7 +251,7 @@ async function run(argv: string[]): Promise<number> {
     if (ev.type === 'ready') {
       replies.setName(ev.name);
       // names are case-insensitive: ready.name is the registered spelling, which may differ in case from the one asked for
-      if (!nameSaved && ev.name.toLowerCase() === myName.toLowerCase()) {
+      if (!nameSaved && isMe(ev.name)) {
         // the server accepted the name: from now on it is this identity's, in the spelling the server gave
         try {
           rememberName(home, ev.name);
@@ -268,8 +271,8 @@ async function run(argv: string[]): Promise<number> {
       wantRoom = undefined;
       pacedShown = false;
     }
-    if (ev.type === 'join' && ev.name.toLowerCase() === myName.toLowerCase()) room = ev.room;
-    if (ev.type === 'leave' && ev.name.toLowerCase() === myName.toLowerCase() && ev.room === room) room = [...conn.rooms][0];
+    if (ev.type === 'join' && isMe(ev.name)) room = ev.room;
+    if (ev.type === 'leave' && isMe(ev.name) && ev.room === room) room = [...conn.rooms][0];
     ui.setRoom(room, conn.rooms);
     ui.show(ev, ev.type === 'ready' ? undefined : replies.match(ev));
     if (ev.type === 'ready' && !readySeen) {

@@ -4,7 +4,7 @@
  * one node on SQLite, exactly as before; with both it joins a cluster. A flag wins over its
  * environment variable; an empty variable counts as unset.
  */
-import { randomNodeId, redactUrl } from '../cluster/options.js';
+import { NODE_ID_RE, randomNodeId, redactUrl } from '../cluster/options.js';
 import type { Args } from './args.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 
@@ -33,10 +33,8 @@ export interface ClusterFlags {
   nodeIdGiven: boolean;
 }
 
-/** What a node id may be (src/cluster/bus.ts NodeId). */
-export { redactUrl };
-
-export const NODE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+/** redactUrl, and what a node id may be (NODE_ID_RE, src/cluster/bus.ts NodeId): the bus's own, for the CLI. */
+export { NODE_ID_RE, redactUrl };
 
 /** Parses `value` as a URL of one of `schemes`, with a host and a port 1–65535 if one is written; throws ClusterFlagError cluster_bad_url. */
 function checkUrl(value: string, flag: string, schemes: readonly string[], example: string): URL {

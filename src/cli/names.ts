@@ -18,7 +18,7 @@ import { resolveDataDir } from './data-dir.js';
 import { EXIT_OK, failure, usageError } from './errors.js';
 import { writeStdout } from './io.js';
 import { checkDbUrl, redactUrl } from './cluster-flags.js';
-import { registryStartError } from './server-cluster.js';
+import { openRegistry, registryStartError } from './server-cluster.js';
 import type { PostgresNameRegistry } from '../server/names-postgres.js';
 
 const DATA_HELP = `  --data DIR    the server's data folder (default $PARLEY_DATA or ./.parley-server)
@@ -120,10 +120,8 @@ function dbUrl(args: Args, env: NodeJS.ProcessEnv = process.env): string | undef
 
 /** Runs `f` on the cluster's PostgreSQL registry at `url`, closing it after; its errors as CliErrors. */
 async function withDb<T>(url: string, f: (r: PostgresNameRegistry) => Promise<T>): Promise<T> {
-  const { PostgresNameRegistry } = await import('../server/names-postgres.js'); // loaded only when asked for (~0.07 s)
-  const registry = new PostgresNameRegistry({ connectionString: url });
+  const registry = await openRegistry(url); // the driver is loaded only when asked for (~0.07 s)
   try {
-    await registry.ready();
     return await f(registry);
   } catch (e) {
     throw registryStartError(e, redactUrl(url));

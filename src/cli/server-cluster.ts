@@ -30,15 +30,7 @@ const DB_HINT =
  * SQLSTATE), holding a newer schema; the bus refusing its options (its ClusterError code).
  */
 export async function openCluster(flags: ClusterFlags, log: Logger): Promise<ClusterParts> {
-  const { PostgresNameRegistry } = await import('../server/names-postgres.js');
-  const names = new PostgresNameRegistry({ connectionString: flags.dbUrl });
-  const db = redactUrl(flags.dbUrl);
-  try {
-    await names.ready();
-  } catch (e) {
-    await names.close().catch(() => undefined);
-    throw registryStartError(e, db);
-  }
+  const names = await openRegistry(flags.dbUrl);
   let cluster: ClusterBus;
   try {
     const { RedisClusterBus } = await import('../cluster/redis-bus.js');
@@ -51,6 +43,23 @@ export async function openCluster(flags: ClusterFlags, log: Logger): Promise<Clu
     throw e;
   }
   return { names, cluster };
+}
+
+/**
+ * Opens the PostgreSQL registry at `dbUrl` (its driver loaded only now) and waits until it is
+ * ready (reachable, schema migrated). Closes it and throws the CliError of registryStartError
+ * when it cannot get ready.
+ */
+export async function openRegistry(dbUrl: string): Promise<PostgresNameRegistry> {
+  const { PostgresNameRegistry } = await import('../server/names-postgres.js');
+  const names = new PostgresNameRegistry({ connectionString: dbUrl });
+  try {
+    await names.ready();
+  } catch (e) {
+    await names.close().catch(() => undefined);
+    throw registryStartError(e, redactUrl(dbUrl));
+  }
+  return names;
 }
 
 /**

@@ -102,6 +102,11 @@ export class Conn implements MemberSink, Flushable {
     return this.source.label;
   }
 
+  /** The session while it carries events — from the end of the handshake (admitting, open) until closed — else undefined. */
+  private get liveSession(): Session | undefined {
+    return this.state === 'open' || this.state === 'admitting' ? this.session : undefined;
+  }
+
   /** @internal A WebSocket message from the client. */
   onMessage(data: RawData, isBinary: boolean): void {
     this.lastSeen = Date.now();
@@ -193,10 +198,11 @@ export class Conn implements MemberSink, Flushable {
   /** MemberSink: queues `event` for the next flush; false when the client is too far behind (slow consumer). */
   deliver(event: ServerEvent): boolean {
     // 'admitting': the hub's `ready` and first join notice come before admit() has returned
-    if (this.state !== 'open' && this.state !== 'admitting') return true;
+    const session = this.liveSession;
+    if (!session) return true;
     if (this.ws.bufferedAmount + this.outboxBytes > this.host.transport.maxBufferedBytes) return false;
     // the transport's own field of `ready` (docs/PROTOCOL.md §ServerEvent): the frame limit, which the hub does not know
-    const plaintext = plaintextOf(event.type === 'ready' && this.session ? { ...event, maxFrameLength: this.session.maxFrameLength } : event);
+    const plaintext = plaintextOf(event.type === 'ready' ? { ...event, maxFrameLength: session.maxFrameLength } : event);
     this.outbox.push(plaintext);
     this.outboxBytes += plaintext.length;
     flushWhenIdle(this);
@@ -242,7 +248,7 @@ export class Conn implements MemberSink, Flushable {
    * starting with that code.
    */
   private protocolFailure(e: ProtocolError): void {
-    const session = this.state === 'open' || this.state === 'admitting';
+    const session = this.liveSession !== undefined;
     this.host.logger.info(`${session ? 'protocol error' : 'handshake failed'} (${e.code}) from ${this.peer} (${this.name}): ${e.message}`);
     if (session) this.fail('protocol_error', `${e.code}: ${e.message}`);
     else this.fail(e.code, e.message);
@@ -263,15 +269,16 @@ export class Conn implements MemberSink, Flushable {
     if (out.length === 0) return;
     this.outbox = [];
     this.outboxBytes = 0;
-    if ((this.state !== 'open' && this.state !== 'admitting') || !this.session) return;
-    const room = this.session.maxFrameLength - FRAME_OVERHEAD - BATCH_OVERHEAD;
+    const session = this.liveSession;
+    if (!session) return;
+    const room = session.maxFrameLength - FRAME_OVERHEAD - BATCH_OVERHEAD;
     this.socket.cork();
     try {
       for (let i = 0; i < out.length; ) {
         let j = i + 1;
         let size = out[i]!.length;
         while (j < out.length && size + 1 + out[j]!.length <= room) size += 1 + out[j++]!.length;
-        this.ws.send(this.session.sealEncoded(j - i === 1 ? out[i]! : batchPlaintext(out, i, j, size)));
+        this.ws.send(session.sealEncoded(j - i === 1 ? out[i]! : batchPlaintext(out, i, j, size)));
         i = j;
       }
     } finally {
@@ -292,10 +299,11 @@ export class Conn implements MemberSink, Flushable {
     if (this.state === 'closed') return;
     try {
       this.flush(); // what was delivered before the failure goes first
-      if (this.session && (this.state === 'open' || this.state === 'admitting')) {
+      const session = this.liveSession;
+      if (session) {
         // after the handshake only ChatErrorCodes travel in `error` events (protocolFailure sends protocol_error)
         const ev: ServerEvent = { type: 'error', code: code as ChatErrorCode, message, ...(retryAfterMs !== undefined && { retryAfterMs }) };
-        this.ws.send(this.session.seal(ev));
+        this.ws.send(session.seal(ev));
       } else this.ws.send(encodeError(code, message));
     } catch {
       // the socket may already be gone

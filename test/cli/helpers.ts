@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { CLI } from '../helpers/paths.js';
 
 /** The outcome of one CLI run. */
@@ -102,5 +103,42 @@ export function runCliInTerminal(args: string[], opts: { cwd?: string } = {}): P
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, output: Buffer.concat(out) }));
+  });
+}
+
+/**
+ * Runs `parley server --port 0 ...args` (PARLEY_DEBUG, PARLEY_REDIS and PARLEY_DB cleared, then
+ * `env`): resolves with the fingerprint it prints once it listens (then stops it with SIGTERM), or
+ * with its exit when it refuses to start. Rejects when it does neither within `timeoutMs`.
+ */
+export function startCliServer(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 120_000,
+): Promise<{ started: boolean; fingerprint?: string; stdout: string[]; result: RunResult }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'server', '--port', '0', ...args], { env: { ...process.env, PARLEY_DEBUG: '', PARLEY_REDIS: '', PARLEY_DB: '', ...env } });
+    const out: string[] = [];
+    const err: Buffer[] = [];
+    let fingerprint: string | undefined;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`parley server neither started nor exited within ${timeoutMs} ms: ${Buffer.concat(err).toString()}`));
+    }, timeoutMs);
+    createInterface({ input: child.stdout }).on('line', (l) => {
+      out.push(l);
+      const m = /^server key fingerprint: (\S+)$/.exec(l);
+      if (m) {
+        fingerprint = m[1];
+        child.kill('SIGTERM');
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const result = { code, signal, stdout: Buffer.from(out.join('\n')), stderr: Buffer.concat(err).toString() };
+      resolve({ started: fingerprint !== undefined, ...(fingerprint !== undefined && { fingerprint }), stdout: out, result });
+    });
   });
 }

@@ -6,15 +6,12 @@
  * start on this branch: the Redis bus is a placeholder that refuses (cluster_unavailable).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmod, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { CLI } from '../helpers/paths.js';
 import { freePort, startPostgres, type TestService } from '../helpers/services.js';
-import { assertCleanError, openssl, opensslFingerprint, runCli, tempDir, type RunResult } from './helpers.js';
+import { assertCleanError, openssl, opensslFingerprint, runCli, startCliServer, tempDir } from './helpers.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -22,33 +19,8 @@ const at = (...f: string[]): string => path.join(dir, ...f);
 const R = 'redis://127.0.0.1:1';
 const D = 'postgres://parley@127.0.0.1:1/parley';
 
-/** Runs `parley server --port 0 ...args`: resolves with the fingerprint it prints once it listens (then SIGTERM), or with its exit. */
-function startServer(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<{ fingerprint?: string; stdout: string[]; result: RunResult }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'server', '--port', '0', ...args], { env: { ...process.env, PARLEY_DEBUG: '', PARLEY_REDIS: '', PARLEY_DB: '', ...env } });
-    const out: string[] = [];
-    const err: Buffer[] = [];
-    let fingerprint: string | undefined;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`parley server neither started nor exited within ${timeoutMs} ms: ${Buffer.concat(err).toString()}`));
-    }, timeoutMs);
-    createInterface({ input: child.stdout }).on('line', (l) => {
-      out.push(l);
-      const m = /^server key fingerprint: (\S+)$/.exec(l);
-      if (m) {
-        fingerprint = m[1];
-        child.kill('SIGTERM');
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ ...(fingerprint !== undefined && { fingerprint }), stdout: out, result: { code, signal, stdout: Buffer.from(out.join('\n')), stderr: Buffer.concat(err).toString() } });
-    });
-  });
-}
+/** Runs `parley server --port 0 ...args` (startCliServer): the fingerprint it prints once it listens, or its exit. */
+const startServer = (args: string[], env: Record<string, string> = {}, timeoutMs = 60_000) => startCliServer(args, env, timeoutMs);
 
 /** An openssl-made 2048-bit PKCS#8 key at `file` with `mode` (encrypted with `passphrase` when given), and its .pub. */
 function makeKey(file: string, mode = 0o600, passphrase?: string): Promise<void> {

@@ -4,49 +4,17 @@
  * --key-passphrase-file loads an encrypted key (and writes one on first start).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { CLI } from '../helpers/paths.js';
-import { assertCleanError, openssl, opensslFingerprint, runCli, tempDir, type RunResult } from './helpers.js';
+import { assertCleanError, openssl, opensslFingerprint, runCli, startCliServer, tempDir } from './helpers.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
 const at = (...f: string[]): string => path.join(dir, ...f);
 
-/**
- * Starts `parley server --port 0 --data DATA ...args`. Resolves with the fingerprint it prints once
- * it listens (then stops it with SIGTERM), or with its exit when it refuses to start.
- */
-function startServer(data: string, args: string[] = [], timeoutMs = 120_000): Promise<{ started: boolean; fingerprint?: string; result: RunResult }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'server', '--port', '0', '--data', data, ...args], { env: { ...process.env, PARLEY_DEBUG: '' } });
-    const out: string[] = [];
-    const err: Buffer[] = [];
-    let fingerprint: string | undefined;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`parley server neither started nor exited within ${timeoutMs} ms: ${Buffer.concat(err).toString()}`));
-    }, timeoutMs);
-    createInterface({ input: child.stdout }).on('line', (l) => {
-      out.push(l);
-      const m = /^server key fingerprint: (\S+)$/.exec(l);
-      if (m) {
-        fingerprint = m[1];
-        child.kill('SIGTERM');
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const result = { code, signal, stdout: Buffer.from(out.join('\n')), stderr: Buffer.concat(err).toString() };
-      resolve({ started: fingerprint !== undefined, ...(fingerprint !== undefined && { fingerprint }), result });
-    });
-  });
-}
+/** Starts `parley server --port 0 --data DATA ...args` (startCliServer): the fingerprint it prints once it listens, or its exit. */
+const startServer = (data: string, args: string[] = [], timeoutMs = 120_000) => startCliServer(['--data', data, ...args], {}, timeoutMs);
 
 /** A data folder holding an openssl-made server_key with `mode` (and optional passphrase). */
 async function dataWithKey(name: string, mode: number, passphrase?: string): Promise<string> {
