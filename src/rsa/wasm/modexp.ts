@@ -3,7 +3,7 @@
  * for the timing-leak benchmark (bench:ct) and the differential tests: no blinding, no CRT.
  */
 import { os2ip } from '../bigint.js';
-import { bytesToHex } from '../bytes.js';
+import { abytes, bytesToHex } from '../bytes.js';
 import { rsaError } from '../errors.js';
 import { ensureMemory, loadWasmSync } from './instance.js';
 import { limbsFor, MemoryLayout, montgomeryMinv, montgomeryR, writeLimbs } from './limbs.js';
@@ -45,8 +45,9 @@ function modulusPlan(m: Uint8Array): ModulusPlan {
  * when base ≥ m, RSA_ENGINE_UNAVAILABLE when the module cannot load.
  */
 export function modPowWasm(m: Uint8Array, base: Uint8Array, exp: Uint8Array): Uint8Array {
-  for (const [v, what] of [[m, 'm'], [base, 'base'], [exp, 'exp']] as const)
-    if (!(v instanceof Uint8Array)) throw rsaError('RSA_INVALID_ARGUMENT', `${what} must be a Uint8Array`);
+  abytes(m, undefined, 'm');
+  abytes(base, undefined, 'base');
+  abytes(exp, undefined, 'exp');
   if (m.length === 0 || (m[m.length - 1]! & 1) === 0) throw rsaError('RSA_INVALID_ARGUMENT', 'the modulus must be odd');
   if (base.length > m.length) throw rsaError('RSA_INVALID_ARGUMENT', 'base must not be longer than the modulus');
   const w = loadWasmSync();
