@@ -7,12 +7,13 @@
  */
 import { rsaError } from '../errors.js';
 import type { RsaPrivateKey } from '../key.js';
+import { BLINDING_REFRESH } from '../private-bigint.js';
 import { randomBytes } from '../random.js';
 import { ensureMemory, loadWasmSync, wasmLoadFailure, type RsaWasmExports } from './instance.js';
 import { EXP_BLINDING_BITS, K_LIMBS, keyPlan, type KeyPlan } from './key-plan.js';
 
-/** Blinding pairs are refreshed from fresh randomness after this many uses (squared in between), as in the BigInt engine. */
-export const BLINDING_REFRESH = 32;
+/** Blinding pairs are refreshed from fresh randomness after this many uses (squared in between): the BigInt engine's policy. */
+export { BLINDING_REFRESH };
 /** The largest modulus the engine takes (bits); larger keys use the BigInt engine. */
 export const WASM_MAX_BITS = 16384;
 /** Draws of a blinding value r before giving up (each fails with probability < 1/2). */
