@@ -6,7 +6,7 @@ import { os2ip } from '../bigint.js';
 import { abytes, bytesToHex } from '../bytes.js';
 import { rsaError } from '../errors.js';
 import { ensureMemory, loadWasmSync } from './instance.js';
-import { limbsFor, MemoryLayout, montgomeryMinv, montgomeryR, writeLimbs } from './limbs.js';
+import { LIMB_BITS, limbsFor, MemoryLayout, montgomeryMinv, montgomeryR, writeLimbs } from './limbs.js';
 
 interface ModulusPlan {
   hex: string;
@@ -54,7 +54,7 @@ export function modPowWasm(m: Uint8Array, base: Uint8Array, exp: Uint8Array): Ui
   if (!w) throw rsaError('RSA_ENGINE_UNAVAILABLE', 'the WebAssembly RSA engine is not available here');
   const P = modulusPlan(m);
   const L = P.L;
-  const Le = Math.ceil((8 * exp.length) / 28) + 1;
+  const Le = Math.ceil((8 * exp.length) / LIMB_BITS) + 1;
   const lay = new MemoryLayout(P.start);
   const B = lay.limbs(L), BM = lay.limbs(L), E = lay.limbs(Le), R = lay.limbs(L), SEL = lay.limbs(L);
   const TBL = lay.table(L), T = lay.acc(Math.max(2 * L + 8, 32)), BYTES = lay.bytes(Math.max(m.length, exp.length));
