@@ -10,6 +10,7 @@
  * BigInt on the WebAssembly engine; OAEP, PSS and PKCS #1 v1.5 use them.
  */
 import { expPlan, i2osp, modPowPlan, os2ip, type ExpPlan } from './bigint.js';
+import { abytes } from './bytes.js';
 import { engineForKey, notePrivateOp } from './engine.js';
 import { rsaError } from './errors.js';
 import type { RsaPrivateKey, RsaPublicKey } from './key.js';
@@ -36,7 +37,7 @@ function privateOp(key: RsaPrivateKey, x: bigint, what: string): bigint {
 }
 
 function privateOpBytes(key: RsaPrivateKey, x: Uint8Array, what: string): Uint8Array {
-  if (!(x instanceof Uint8Array)) throw rsaError('RSA_INVALID_ARGUMENT', `${what} must be a Uint8Array`);
+  abytes(x, undefined, what);
   if (x.length !== key.size) throw rsaError('RSA_INPUT_OUT_OF_RANGE', `${what} representative must be ${key.size} bytes`);
   if (engineForKey(key) === 'wasm') {
     notePrivateOp('wasm');

@@ -10,7 +10,7 @@ import { rsaError } from './errors.js';
 import type { RsaPrivateKey } from './key.js';
 
 /** Blinding pairs are refreshed from fresh randomness after this many uses (squared in between). */
-const BLINDING_REFRESH = 32;
+export const BLINDING_REFRESH = 32;
 /** Bits of the random multiple of (p−1) added to each CRT exponent (exponent blinding). */
 const EXP_BLINDING_BITS = 64;
 

@@ -53,11 +53,6 @@ export function wasmPresent(): boolean {
   return typeof WebAssembly === 'object' && typeof WebAssembly.Module === 'function';
 }
 
-/** The exports if the module is already instantiated, else undefined. Never throws. */
-export function loadedWasm(): RsaWasmExports | undefined {
-  return exportsCache;
-}
-
 /**
  * The exports, compiling the module synchronously on first use where that is allowed.
  * Returns undefined (never throws) when WebAssembly is missing or failed to compile, or on a

@@ -6,12 +6,12 @@
  */
 import { bitLength } from '../bigint.js';
 import type { RsaPrivateKey } from '../key.js';
-import { limbsFor, MemoryLayout, montgomeryMinv, montgomeryR, writeLimbs } from './limbs.js';
+import { LIMB_BITS, limbsFor, MemoryLayout, montgomeryMinv, montgomeryR, writeLimbs } from './limbs.js';
 
 /** Bits of the random multiple of (p−1) added to each CRT exponent (exponent blinding). */
 export const EXP_BLINDING_BITS = 64;
 /** Limbs of one exponent-blinding factor k (64 bits in 28-bit limbs). */
-const K_LIMBS = 3;
+export const K_LIMBS = 3;
 
 /** Byte offsets of the key's constants (region 1, the blob), its blinding state (region 2) and scratch (region 3). */
 export interface KeyPlan {
@@ -54,12 +54,13 @@ export interface KeyPlan {
 const plans = new WeakMap<RsaPrivateKey, KeyPlan>();
 
 function buildPlan(key: RsaPrivateKey): KeyPlan {
-  const { n, p, q, e, k } = { ...key, k: key.size };
+  const { n, p, q, e, size: k } = key;
   const bp = bitLength(p);
   const bq = bitLength(q);
   const Ln = limbsFor(8 * k); // from the byte length, so every k-byte input fits in Ln limbs
   const Lh = limbsFor(Math.max(bp, bq)); // R_h > 4·max(p, q): also makes c mod p/q by one REDC valid
-  const Le = Math.ceil(bitLength(e) / 28) + 1;
+  const eBits = bitLength(e);
+  const Le = Math.ceil(eBits / LIMB_BITS) + 1;
   const Lx = Lh + K_LIMBS; // a blinded CRT exponent
   const lay = new MemoryLayout();
   const at = {
@@ -103,7 +104,7 @@ function buildPlan(key: RsaPrivateKey): KeyPlan {
   put(at.ONE_Q, Rh % q, Lh);
   put(at.ONE, 1n, Ln);
   return {
-    k, bits: key.bits, Ln, Lh, bitsP: bp, bitsQ: bq, eBits: bitLength(e),
+    k, bits: key.bits, Ln, Lh, bitsP: bp, bitsQ: bq, eBits,
     minvN: montgomeryMinv(n), minvP: montgomeryMinv(p), minvQ: montgomeryMinv(q),
     blob, ...at, ...state, stateStart, stateEnd, ...scratch, size: lay.size,
   };

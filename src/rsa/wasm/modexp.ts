@@ -3,10 +3,10 @@
  * for the timing-leak benchmark (bench:ct) and the differential tests: no blinding, no CRT.
  */
 import { os2ip } from '../bigint.js';
-import { bytesToHex } from '../bytes.js';
+import { abytes, bytesToHex } from '../bytes.js';
 import { rsaError } from '../errors.js';
 import { ensureMemory, loadWasmSync } from './instance.js';
-import { limbsFor, MemoryLayout, montgomeryMinv, montgomeryR, writeLimbs } from './limbs.js';
+import { LIMB_BITS, limbsFor, MemoryLayout, montgomeryMinv, montgomeryR, writeLimbs } from './limbs.js';
 
 interface ModulusPlan {
   hex: string;
@@ -45,15 +45,16 @@ function modulusPlan(m: Uint8Array): ModulusPlan {
  * when base ≥ m, RSA_ENGINE_UNAVAILABLE when the module cannot load.
  */
 export function modPowWasm(m: Uint8Array, base: Uint8Array, exp: Uint8Array): Uint8Array {
-  for (const [v, what] of [[m, 'm'], [base, 'base'], [exp, 'exp']] as const)
-    if (!(v instanceof Uint8Array)) throw rsaError('RSA_INVALID_ARGUMENT', `${what} must be a Uint8Array`);
+  abytes(m, undefined, 'm');
+  abytes(base, undefined, 'base');
+  abytes(exp, undefined, 'exp');
   if (m.length === 0 || (m[m.length - 1]! & 1) === 0) throw rsaError('RSA_INVALID_ARGUMENT', 'the modulus must be odd');
   if (base.length > m.length) throw rsaError('RSA_INVALID_ARGUMENT', 'base must not be longer than the modulus');
   const w = loadWasmSync();
   if (!w) throw rsaError('RSA_ENGINE_UNAVAILABLE', 'the WebAssembly RSA engine is not available here');
   const P = modulusPlan(m);
   const L = P.L;
-  const Le = Math.ceil((8 * exp.length) / 28) + 1;
+  const Le = Math.ceil((8 * exp.length) / LIMB_BITS) + 1;
   const lay = new MemoryLayout(P.start);
   const B = lay.limbs(L), BM = lay.limbs(L), E = lay.limbs(Le), R = lay.limbs(L), SEL = lay.limbs(L);
   const TBL = lay.table(L), T = lay.acc(Math.max(2 * L + 8, 32)), BYTES = lay.bytes(Math.max(m.length, exp.length));

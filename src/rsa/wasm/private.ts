@@ -7,12 +7,13 @@
  */
 import { rsaError } from '../errors.js';
 import type { RsaPrivateKey } from '../key.js';
+import { BLINDING_REFRESH } from '../private-bigint.js';
 import { randomBytes } from '../random.js';
 import { ensureMemory, loadWasmSync, wasmLoadFailure, type RsaWasmExports } from './instance.js';
-import { EXP_BLINDING_BITS, keyPlan, type KeyPlan } from './key-plan.js';
+import { EXP_BLINDING_BITS, K_LIMBS, keyPlan, type KeyPlan } from './key-plan.js';
 
-/** Blinding pairs are refreshed from fresh randomness after this many uses (squared in between), as in the BigInt engine. */
-export const BLINDING_REFRESH = 32;
+/** Blinding pairs are refreshed from fresh randomness after this many uses (squared in between): the BigInt engine's policy. */
+export { BLINDING_REFRESH };
 /** The largest modulus the engine takes (bits); larger keys use the BigInt engine. */
 export const WASM_MAX_BITS = 16384;
 /** Draws of a blinding value r before giving up (each fails with probability < 1/2). */
@@ -126,10 +127,10 @@ export function privateOpWasm(key: RsaPrivateKey, x: Uint8Array): Uint8Array {
     const ks = randomBytes(16);
     mem.set(ks, P.RND);
     ks.fill(0);
-    w.from_bytes(P.KP, P.RND, 8, 3);
-    w.from_bytes(P.KQ, P.RND + 8, 8, 3);
-    w.mul_add(P.EP, P.PM1, P.Lh, P.KP, 3, P.DP, P.Lh, P.Lh + 3, P.T);
-    w.mul_add(P.EQ, P.QM1, P.Lh, P.KQ, 3, P.DQ, P.Lh, P.Lh + 3, P.T);
+    w.from_bytes(P.KP, P.RND, 8, K_LIMBS);
+    w.from_bytes(P.KQ, P.RND + 8, 8, K_LIMBS);
+    w.mul_add(P.EP, P.PM1, P.Lh, P.KP, K_LIMBS, P.DP, P.Lh, P.Lh + K_LIMBS, P.T);
+    w.mul_add(P.EQ, P.QM1, P.Lh, P.KQ, K_LIMBS, P.DQ, P.Lh, P.Lh + K_LIMBS, P.T);
     // §5.1.2 step 2.b.i–ii: m1 = x'^dP mod p, m2 = x'^dQ mod q, over bits(p)+64 exponent bits
     toMontHalf(w, P, P.XP, P.XB, P.Ln, P.P, P.minvP, P.R3P);
     toMontHalf(w, P, P.XQ, P.XB, P.Ln, P.Q, P.minvQ, P.R3Q);
