@@ -13,7 +13,7 @@ import type { Logger } from '../server/log.js';
 import { redactUrl, type ClusterFlags } from './cluster-flags.js';
 import { failure } from './errors.js';
 
-/** What a cluster node opened: the shared registry and the bus, and how to close the registry. */
+/** What a cluster node opened: the shared name registry and the bus (the caller closes both). */
 export interface ClusterParts {
   names: PostgresNameRegistry;
   cluster: ClusterBus;

@@ -5,7 +5,7 @@
  * SHA-256 of the SPKI DER that signed payloads carry.
  */
 import { importPeerKey, ownIdentity } from '../protocol/rsa-identity.js';
-import { base64ToBytes, bytesToBase64, type RsaPrivateKey, type RsaPublicKey } from '../rsa/index.js';
+import { base64ToBytes, bytesToBase64, fingerprintOfDigest, type RsaPrivateKey, type RsaPublicKey } from '../rsa/index.js';
 import type { E2ECrypto } from './crypto.js';
 import { e2eError } from './errors.js';
 
@@ -33,7 +33,7 @@ export function fingerprintBytes(fingerprint: string): Uint8Array {
 /** The "SHA256:…" text of 32 raw fingerprint bytes. Throws 'e2e_invalid_argument' for another length. */
 export function fingerprintText(fpBytes: Uint8Array): string {
   if (!(fpBytes instanceof Uint8Array) || fpBytes.length !== FINGERPRINT_LENGTH) throw e2eError('e2e_invalid_argument', 'a fingerprint is 32 bytes');
-  return 'SHA256:' + bytesToBase64(fpBytes).replace(/=+$/, '');
+  return fingerprintOfDigest(fpBytes);
 }
 
 /**
