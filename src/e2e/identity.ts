@@ -5,7 +5,7 @@
  * SHA-256 of the SPKI DER that signed payloads carry.
  */
 import { importPeerKey, ownIdentity } from '../protocol/rsa-identity.js';
-import { base64ToBytes, bytesToBase64, fingerprintOfDigest, type RsaPrivateKey, type RsaPublicKey } from '../rsa/index.js';
+import { base64ToBytes, fingerprintOfDigest, type RsaPrivateKey, type RsaPublicKey } from '../rsa/index.js';
 import type { E2ECrypto } from './crypto.js';
 import { e2eError } from './errors.js';
 
